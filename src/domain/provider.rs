@@ -1,0 +1,288 @@
+//! The provider: a care office or a medical institution, as stored and as served.
+
+use serde::{Deserialize, Serialize};
+
+use super::lonlat::LonLat;
+use super::service::{ServiceSet, service_type};
+
+/// What kind of institution a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 介護保険事業所 (a long-term-care office).
+    Care,
+    /// 診療所 (a clinic).
+    Clinic,
+    /// 病院 (a hospital).
+    Hospital,
+    /// 薬局 (a pharmacy).
+    Pharmacy,
+}
+
+impl Kind {
+    /// All kinds, in display order.
+    pub const ALL: [Kind; 4] = [Kind::Care, Kind::Clinic, Kind::Hospital, Kind::Pharmacy];
+
+    /// The API spelling, e.g. `"clinic"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Care => "care",
+            Kind::Clinic => "clinic",
+            Kind::Hospital => "hospital",
+            Kind::Pharmacy => "pharmacy",
+        }
+    }
+
+    /// The Japanese label for users.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Kind::Care => "介護事業所",
+            Kind::Clinic => "診療所",
+            Kind::Hospital => "病院",
+            Kind::Pharmacy => "薬局",
+        }
+    }
+
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The 在宅療養支援診療所/病院 class a clinic or hospital is registered under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HomeCareClass {
+    /// 機能強化型・単独型 (支援診１ / 支援病１).
+    EnhancedSolo,
+    /// 機能強化型・連携型 (支援診２ア/イ / 支援病２).
+    EnhancedNetwork,
+    /// 従来型 (支援診３ / 支援病３).
+    Standard,
+}
+
+impl HomeCareClass {
+    /// The Japanese label for users.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            HomeCareClass::EnhancedSolo => "在宅療養支援（機能強化型・単独型）",
+            HomeCareClass::EnhancedNetwork => "在宅療養支援（機能強化型・連携型）",
+            HomeCareClass::Standard => "在宅療養支援（従来型）",
+        }
+    }
+}
+
+/// Home medical care offered by a clinic or hospital.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HomeCare {
+    /// 在宅療養支援診療所/病院 class, if registered as one.
+    pub class: Option<HomeCareClass>,
+    /// 往診 (house calls on request).
+    pub house_calls: bool,
+    /// 訪問診療 (scheduled home visits).
+    pub home_visits: bool,
+    /// 24時間対応 (reachable and visiting around the clock).
+    pub available_24h: bool,
+    /// 看取り (end-of-life care at home).
+    pub end_of_life: bool,
+}
+
+impl HomeCare {
+    /// Whether the provider does any home medical care at all.
+    pub fn any(&self) -> bool {
+        self.class.is_some() || self.house_calls || self.home_visits
+    }
+}
+
+/// A provider as caremap stores and serves it. Coordinates are WGS84 lon/lat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provider {
+    /// Stable id; for imported rows derived from the official code.
+    pub id: String,
+    /// What kind of institution it is.
+    pub kind: Kind,
+    /// 事業所番号 (10 digits) or 医療機関コード / 医療情報ネット ID (10 or 13 digits).
+    pub official_code: Option<String>,
+    /// 事業所名 / 正式名称.
+    pub name: String,
+    /// The name in katakana.
+    pub name_kana: Option<String>,
+    /// MHLW service codes, e.g. `["130", "430"]`.
+    pub services: Vec<String>,
+    /// Home medical care (clinics and hospitals).
+    pub home_care: Option<HomeCare>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Phone number as written in the source, e.g. `04-7100-1234`.
+    pub phone: Option<String>,
+    /// Fax number.
+    pub fax: Option<String>,
+    /// Web site (http or https only).
+    pub url: Option<String>,
+    /// 法人の名称.
+    pub corporation: Option<String>,
+    /// 法人番号 (13 digits).
+    pub corporate_number: Option<String>,
+    /// 定員; `None` where not applicable (the official `0` on visit services).
+    pub capacity: Option<u32>,
+    /// 利用可能曜日 as in the source, e.g. `平日,土曜日`.
+    pub open_days: Option<String>,
+    /// 備考 and other free text.
+    pub notes: Option<String>,
+    /// Whether it takes new clients now (空き状況); `None` when unknown.
+    pub accepting: Option<bool>,
+    /// Date (YYYY-MM-DD) `accepting` was last confirmed.
+    pub accepting_updated_at: Option<String>,
+    /// Where it is.
+    pub location: LonLat,
+    /// The 日常生活圏域 id, derived from `location` when saved.
+    pub district: Option<String>,
+    /// Version for optimistic concurrency; starts at 1.
+    pub version: i64,
+    /// RFC 3339 UTC time of the last change.
+    pub updated_at: String,
+    /// Who made the last change.
+    pub updated_by: String,
+}
+
+/// One invalid field of a provider, named as in the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The property name, e.g. `"phone"`.
+    pub name: String,
+    /// Why it is invalid.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A field error for `name`.
+    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { name: name.into(), reason: reason.into() }
+    }
+}
+
+impl Provider {
+    /// The set of service codes, for fast filtering. Unknown codes are ignored here;
+    /// [`Provider::validate`] reports them.
+    pub fn service_set(&self) -> ServiceSet {
+        ServiceSet::parse(self.services.iter().map(String::as_str).filter(|c| service_type(c).is_some()))
+            .unwrap_or_default()
+    }
+
+    /// Checks every field and returns each problem, naming the field.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.id.trim().is_empty() || self.id.len() > 64 || self.id.contains(['/', '?', '#']) {
+            errors.push(FieldError::new("id", "must be 1 to 64 characters without '/', '?' or '#'"));
+        }
+        if self.name.trim().is_empty() {
+            errors.push(FieldError::new("name", "must not be empty"));
+        }
+        for code in &self.services {
+            if service_type(code).is_none() {
+                errors.push(FieldError::new("services", format!("unknown service code '{code}'")));
+            }
+        }
+        if let Some(code) = &self.official_code {
+            if !is_digits(code, &[10, 13]) {
+                errors.push(FieldError::new("official_code", "must be 10 or 13 digits"));
+            }
+        }
+        if let Some(n) = &self.corporate_number {
+            if !is_digits(n, &[13]) {
+                errors.push(FieldError::new("corporate_number", "must be 13 digits"));
+            }
+        }
+        for (name, value) in [("phone", &self.phone), ("fax", &self.fax)] {
+            if let Some(v) = value {
+                if !is_phone_number(v) {
+                    errors.push(FieldError::new(name, "must be a Japanese phone number such as 04-7150-1234"));
+                }
+            }
+        }
+        if let Some(url) = &self.url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+                errors.push(FieldError::new("url", "must be an http or https address"));
+            }
+        }
+        if self.home_care.is_some() && self.kind == Kind::Care {
+            errors.push(FieldError::new("home_care", "only clinics and hospitals offer home medical care"));
+        }
+        errors
+    }
+}
+
+fn is_digits(s: &str, lengths: &[usize]) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit()) && lengths.contains(&s.len())
+}
+
+/// A Japanese phone number: 10 or 11 digits starting with 0, optionally split by hyphens
+/// (or written with parentheses around the area code).
+pub fn is_phone_number(s: &str) -> bool {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let allowed = s.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | ' '));
+    allowed && digits.starts_with('0') && (10..=11).contains(&digits.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider() -> Provider {
+        Provider {
+            id: "care-1222000001".into(),
+            kind: Kind::Care,
+            official_code: Some("1272000001".into()),
+            name: "テスト訪問看護ステーション".into(),
+            name_kana: None,
+            services: vec!["130".into()],
+            home_care: None,
+            address: None,
+            phone: Some("04-7150-1234".into()),
+            fax: None,
+            url: None,
+            corporation: None,
+            corporate_number: None,
+            capacity: None,
+            open_days: None,
+            notes: None,
+            accepting: None,
+            accepting_updated_at: None,
+            location: LonLat::new(139.9, 35.85).unwrap(),
+            district: None,
+            version: 1,
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            updated_by: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_provider_is_valid() {
+        assert_eq!(provider().validate(), vec![]);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let p = Provider {
+            name: " ".into(),
+            services: vec!["999".into()],
+            phone: Some("call us".into()),
+            official_code: Some("12AB".into()),
+            url: Some("javascript:alert(1)".into()),
+            ..provider()
+        };
+        let names: Vec<_> = p.validate().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["name", "services", "official_code", "phone", "url"]);
+    }
+
+    #[test]
+    fn phone_numbers_accept_common_japanese_forms() {
+        assert!(is_phone_number("04-7150-1234"));
+        assert!(is_phone_number("0471501234"));
+        assert!(is_phone_number("090-1234-5678"));
+        assert!(is_phone_number("(04)7150-1234"));
+        assert!(!is_phone_number("7150-1234"));
+        assert!(!is_phone_number("04-7150-1234 ext 5"));
+    }
+}

@@ -1,0 +1,5 @@
+//! caremap: find care providers and home-medical clinics near a place or inside a district.
+
+pub mod domain;
+pub mod catalog;
+pub mod index;
