@@ -3,3 +3,4 @@
 pub mod domain;
 pub mod catalog;
 pub mod index;
+pub mod store;

@@ -1,0 +1,62 @@
+//! Schema migrations, embedded in the binary and applied in order. `PRAGMA user_version` holds
+//! the number of migrations applied. Never edit a released migration; add a new one.
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: providers, their history, districts, settings.
+    "
+    CREATE TABLE providers (
+        id                   TEXT PRIMARY KEY,
+        kind                 TEXT NOT NULL CHECK (kind IN ('care', 'clinic', 'hospital', 'pharmacy')),
+        official_code        TEXT,
+        name                 TEXT NOT NULL,
+        name_kana            TEXT,
+        services             TEXT NOT NULL DEFAULT '',
+        home_care            TEXT,
+        address              TEXT,
+        phone                TEXT,
+        fax                  TEXT,
+        url                  TEXT,
+        corporation          TEXT,
+        corporate_number     TEXT,
+        capacity             INTEGER,
+        open_days            TEXT,
+        notes                TEXT,
+        accepting            INTEGER,
+        accepting_updated_at TEXT,
+        lon                  REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat                  REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        district             TEXT,
+        version              INTEGER NOT NULL CHECK (version >= 1),
+        updated_at           TEXT NOT NULL,
+        updated_by           TEXT NOT NULL,
+        deleted_at           TEXT
+    ) STRICT;
+    CREATE INDEX providers_official_code ON providers (official_code);
+
+    CREATE TABLE provider_history (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider_id TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        action      TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        changed_at  TEXT NOT NULL,
+        changed_by  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX provider_history_by_provider ON provider_history (provider_id, version);
+    CREATE INDEX provider_history_by_time ON provider_history (changed_at);
+
+    CREATE TABLE districts (
+        id          TEXT PRIMARY KEY,
+        position    INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        description TEXT,
+        geometry    TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    ",
+];

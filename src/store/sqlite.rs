@@ -1,0 +1,317 @@
+//! The SQLite store: WAL journal, `synchronous=FULL` (an acknowledged write survives power
+//! loss), migrations embedded in the binary, every statement parameterised.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OpenFlags, Row, params};
+
+use super::migrations::MIGRATIONS;
+use super::{Result, Store, StoreError};
+use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geojson};
+
+/// A provider store in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const PROVIDER_COLUMNS: &str = "id, kind, official_code, name, name_kana, services, home_care, address, phone, \
+     fax, url, corporation, corporate_number, capacity, open_days, notes, accepting, accepting_updated_at, \
+     lon, lat, district, version, updated_at, updated_by";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] when the file cannot be opened or is not a database;
+    /// [`StoreError::SchemaTooNew`] when a newer caremap wrote it.
+    pub fn open(path: &Path) -> Result<Self> {
+        let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        // journal_mode answers with a row, so it is read with query_row; it is also the first
+        // statement that touches the file, so "not a database" surfaces here.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(open_err)?;
+        let store = Self { conn: Mutex::new(conn) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.conn();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::SchemaTooNew { found: version, supported });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Provider, StoreError>> {
+    let id: String = row.get("id")?;
+    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
+    let kind_text: String = row.get("kind")?;
+    let Some(kind) = Kind::parse(&kind_text) else {
+        return Ok(Err(corrupt(format!("unknown kind '{kind_text}'"))));
+    };
+    let home_care = match row.get::<_, Option<String>>("home_care")? {
+        Some(text) => match serde_json::from_str::<HomeCare>(&text) {
+            Ok(h) => Some(h),
+            Err(e) => return Ok(Err(corrupt(format!("home_care: {e}")))),
+        },
+        None => None,
+    };
+    let location = match LonLat::new(row.get("lon")?, row.get("lat")?) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(corrupt(format!("location: {e}")))),
+    };
+    let services: String = row.get("services")?;
+    Ok(Ok(Provider {
+        kind,
+        official_code: row.get("official_code")?,
+        name: row.get("name")?,
+        name_kana: row.get("name_kana")?,
+        services: services.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        home_care,
+        address: row.get("address")?,
+        phone: row.get("phone")?,
+        fax: row.get("fax")?,
+        url: row.get("url")?,
+        corporation: row.get("corporation")?,
+        corporate_number: row.get("corporate_number")?,
+        capacity: row.get("capacity")?,
+        open_days: row.get("open_days")?,
+        notes: row.get("notes")?,
+        accepting: row.get("accepting")?,
+        accepting_updated_at: row.get("accepting_updated_at")?,
+        location,
+        district: row.get("district")?,
+        version: row.get("version")?,
+        updated_at: row.get("updated_at")?,
+        updated_by: row.get("updated_by")?,
+        id,
+    }))
+}
+
+/// Writes one provider row (insert or full replace) inside the caller's transaction.
+pub(super) fn write_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
+    let home_care = p.home_care.as_ref().map(|h| serde_json::to_string(h).unwrap_or_default());
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO providers ({PROVIDER_COLUMNS}) VALUES \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+    ))?;
+    stmt.execute(params![
+        p.id,
+        p.kind.as_str(),
+        p.official_code,
+        p.name,
+        p.name_kana,
+        p.services.join(","),
+        home_care,
+        p.address,
+        p.phone,
+        p.fax,
+        p.url,
+        p.corporation,
+        p.corporate_number,
+        p.capacity,
+        p.open_days,
+        p.notes,
+        p.accepting,
+        p.accepting_updated_at,
+        p.location.lon(),
+        p.location.lat(),
+        p.district,
+        p.version,
+        p.updated_at,
+        p.updated_by,
+    ])?;
+    Ok(())
+}
+
+/// Appends a history entry (the full provider after the change) inside the caller's transaction.
+pub(super) fn write_history(tx: &rusqlite::Transaction<'_>, p: &Provider, action: &str) -> rusqlite::Result<()> {
+    let data = serde_json::to_string(p).unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![p.id, p.version, action, data, p.updated_at, p.updated_by])?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn load_providers(&self) -> Result<Vec<Provider>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
+        let rows = stmt.query_map([], provider_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    fn count_providers(&self) -> Result<u64> {
+        let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for p in providers {
+            let exists: bool =
+                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)")?.query_row([&p.id], |r| r.get(0))?;
+            if exists {
+                return Err(StoreError::Duplicate { id: p.id.clone() });
+            }
+            write_provider(&tx, p)?;
+            write_history(&tx, p, action)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn load_districts(&self) -> Result<Vec<District>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, name, description, geometry FROM districts ORDER BY position")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, description, geometry) = row?;
+            let corrupt = |reason: String| StoreError::Corrupt { id: format!("district {id}"), reason };
+            let geometry: geojson::Geometry = geometry.parse().map_err(|e: geojson::Error| corrupt(e.to_string()))?;
+            let area = polygon_from_geojson(&geometry.value).map_err(|e| corrupt(e.to_string()))?;
+            out.push(District { id, name, description, area });
+        }
+        Ok(out)
+    }
+
+    fn replace_districts(&self, districts: &[District]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM districts", [])?;
+        for (i, d) in districts.iter().enumerate() {
+            let geometry = geojson::Geometry::from(&d.area).to_string();
+            tx.execute(
+                "INSERT INTO districts (id, position, name, description, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![d.id, i as i64, d.name, d.description, geometry],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        let mut rows = stmt.query([key])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::parse_districts;
+
+    fn provider(id: &str) -> Provider {
+        Provider {
+            id: id.into(),
+            kind: Kind::Clinic,
+            official_code: Some("0012345678".into()),
+            name: "テスト診療所".into(),
+            name_kana: Some("テストシンリョウジョ".into()),
+            services: vec!["130".into(), "140".into()],
+            home_care: Some(HomeCare { available_24h: true, ..HomeCare::default() }),
+            address: Some("千葉県流山市平和台1-1-1".into()),
+            phone: Some("04-0000-0000".into()),
+            fax: None,
+            url: None,
+            corporation: None,
+            corporate_number: None,
+            capacity: Some(19),
+            open_days: Some("平日,土曜日".into()),
+            notes: Some("'; DROP TABLE providers; --".into()),
+            accepting: Some(true),
+            accepting_updated_at: Some("2026-11-01".into()),
+            location: LonLat::new(139.9, 35.85).unwrap(),
+            district: Some("central".into()),
+            version: 1,
+            updated_at: "2026-11-01T00:00:00Z".into(),
+            updated_by: "test".into(),
+        }
+    }
+
+    #[test]
+    fn providers_round_trip_through_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        SqliteStore::open(&path).unwrap().insert_providers(&[provider("b"), provider("a")], "test").unwrap();
+        let loaded = SqliteStore::open(&path).unwrap().load_providers().unwrap();
+        assert_eq!(loaded, vec![provider("a"), provider("b")]);
+    }
+
+    #[test]
+    fn a_failed_batch_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        store.insert_providers(&[provider("a")], "test").unwrap();
+        assert!(store.insert_providers(&[provider("b"), provider("a")], "test").is_err());
+        assert_eq!(store.count_providers().unwrap(), 1);
+    }
+
+    #[test]
+    fn districts_and_settings_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let d = parse_districts(
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"n","name":"北部"},
+            "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#,
+        )
+        .unwrap();
+        store.replace_districts(&d).unwrap();
+        assert_eq!(store.load_districts().unwrap(), d);
+        store.set_meta("dataset", "sample").unwrap();
+        assert_eq!(store.meta("dataset").unwrap().as_deref(), Some("sample"));
+        assert_eq!(store.meta("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("not.db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = SqliteStore::open(&path).unwrap_err().to_string();
+        assert!(err.contains("not.db"), "{err}");
+    }
+}
