@@ -231,10 +231,10 @@ impl Snapshot {
     }
 
     fn remove(&mut self, id: &str) {
-        if let Some(slot) = self.by_id.remove(id) {
-            if let Some(old) = self.slots[slot as usize].take() {
-                self.index.remove(slot, old.provider.location);
-            }
+        if let Some(slot) = self.by_id.remove(id)
+            && let Some(old) = self.slots[slot as usize].take()
+        {
+            self.index.remove(slot, old.provider.location);
         }
     }
 }
@@ -247,7 +247,7 @@ fn slot_u32(i: usize) -> u32 {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// Insert or replace the provider with this id.
-    Upsert(Provider),
+    Upsert(Box<Provider>),
     /// Remove the provider with this id (soft-deleted or purged in the store).
     Remove(String),
 }
@@ -280,7 +280,7 @@ impl Catalog {
             let mut by_id: HashMap<String, Provider> = current.providers().map(|p| (p.id.clone(), p.clone())).collect();
             for change in changes {
                 match change {
-                    Change::Upsert(p) => by_id.insert(p.id.clone(), p),
+                    Change::Upsert(p) => by_id.insert(p.id.clone(), *p),
                     Change::Remove(id) => by_id.remove(&id),
                 };
             }
@@ -291,7 +291,7 @@ impl Catalog {
             let mut next = (*current).clone();
             for change in changes {
                 match change {
-                    Change::Upsert(p) => next.upsert(p),
+                    Change::Upsert(p) => next.upsert(*p),
                     Change::Remove(id) => next.remove(&id),
                 }
             }
@@ -322,7 +322,11 @@ mod tests {
             name: format!("さくら{id}"),
             name_kana: None,
             services: services.iter().map(|s| s.to_string()).collect(),
-            home_care: (kind != Kind::Care).then(|| HomeCare { available_24h: true, home_visits: true, ..HomeCare::default() }),
+            home_care: (kind != Kind::Care).then(|| HomeCare {
+                available_24h: true,
+                home_visits: true,
+                ..HomeCare::default()
+            }),
             address: Some("千葉県流山市平和台１丁目".into()),
             phone: None,
             fax: None,
@@ -357,7 +361,11 @@ mod tests {
     fn filters_apply_during_the_walk_so_k_matches_come_back() {
         let snap = catalog().snapshot();
         let only_care = Filter { kinds: Some(vec![Kind::Care]), ..Filter::default() };
-        let ids: Vec<_> = snap.nearest(LonLat::new(139.92, 35.87).unwrap(), 2, None, &only_care).iter().map(|f| f.provider.id.clone()).collect();
+        let ids: Vec<_> = snap
+            .nearest(LonLat::new(139.92, 35.87).unwrap(), 2, None, &only_care)
+            .iter()
+            .map(|f| f.provider.id.clone())
+            .collect();
         assert_eq!(ids, ["b", "a"]);
     }
 
@@ -385,7 +393,10 @@ mod tests {
     fn a_reader_keeps_its_snapshot_while_a_writer_publishes_the_next() {
         let catalog = catalog();
         let before = catalog.snapshot();
-        catalog.apply(vec![Change::Remove("a".into()), Change::Upsert(provider("d", Kind::Care, 139.93, 35.88, &[]))]);
+        catalog.apply(vec![
+            Change::Remove("a".into()),
+            Change::Upsert(Box::new(provider("d", Kind::Care, 139.93, 35.88, &[]))),
+        ]);
         let after = catalog.snapshot();
         assert!(before.get("a").is_some() && before.get("d").is_none());
         assert!(after.get("a").is_none() && after.get("d").is_some());
@@ -395,7 +406,7 @@ mod tests {
     #[test]
     fn moving_a_provider_moves_it_in_the_index() {
         let catalog = catalog();
-        catalog.apply(vec![Change::Upsert(provider("a", Kind::Care, 139.95, 35.90, &["130"]))]);
+        catalog.apply(vec![Change::Upsert(Box::new(provider("a", Kind::Care, 139.95, 35.90, &["130"])))]);
         let snap = catalog.snapshot();
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
         assert_eq!(near[0].provider.id, "a");

@@ -89,10 +89,7 @@ impl SpatialIndex {
         let (sphere, planar): (Vec<_>, Vec<_>) = entries
             .into_iter()
             .map(|(slot, p)| {
-                (
-                    SpherePoint { xyz: p.to_unit_vector(), lonlat: p, slot },
-                    PlanarPoint::new([p.lon(), p.lat()], slot),
-                )
+                (SpherePoint { xyz: p.to_unit_vector(), lonlat: p, slot }, PlanarPoint::new([p.lon(), p.lat()], slot))
             })
             .unzip();
         Self { sphere: RTree::bulk_load(sphere), planar: RTree::bulk_load(planar) }
@@ -224,7 +221,11 @@ mod tests {
 
     fn nagareyama() -> SpatialIndex {
         // Three places: city hall, Minami-Nagareyama station, Otakanomori station.
-        SpatialIndex::bulk_load([(0, ll(139.902861, 35.856306)), (1, ll(139.9064, 35.8379)), (2, ll(139.9507, 35.8718))])
+        SpatialIndex::bulk_load([
+            (0, ll(139.902861, 35.856306)),
+            (1, ll(139.9064, 35.8379)),
+            (2, ll(139.9507, 35.8718)),
+        ])
     }
 
     #[test]

@@ -1,6 +1,15 @@
 //! caremap: find care providers and home-medical clinics near a place or inside a district.
+//!
+//! Dependencies point one way: `http` → `catalog`/`store` → `domain`/`index`.
 
-pub mod domain;
-pub mod catalog;
-pub mod index;
-pub mod store;
+pub mod catalog; // providers by id + spatial index, published as immutable snapshots
+pub mod cli; // the command line
+pub mod config; // typed settings with CAREMAP_* fallbacks
+pub mod domain; // validated domain types: positions, areas, providers, services, districts
+pub mod features; // providers as GeoJSON Features, in and out
+pub mod http; // axum routes, problem+json errors, static files
+pub mod index; // rstar R-trees: geodesic nearest/radius, bbox/polygon
+pub mod sample; // the bundled Nagareyama sample (generated, labelled as sample)
+pub mod startup; // open store, seed, load catalog, bind, serve
+pub mod store; // the durable store (SQLite) behind a trait
+pub mod synthetic; // synthetic national providers for benchmarks

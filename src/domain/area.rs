@@ -84,9 +84,9 @@ impl Bbox {
 
     /// Whether the box contains the position (edges included).
     pub fn contains(&self, p: LonLat) -> bool {
-        self.rectangles().iter().any(|(lo, hi)| {
-            (lo[0]..=hi[0]).contains(&p.lon()) && (lo[1]..=hi[1]).contains(&p.lat())
-        })
+        self.rectangles()
+            .iter()
+            .any(|(lo, hi)| (lo[0]..=hi[0]).contains(&p.lon()) && (lo[1]..=hi[1]).contains(&p.lat()))
     }
 }
 

@@ -60,13 +60,12 @@ impl District {
 /// # Errors
 /// [`DistrictError`] naming the feature.
 pub fn parse_districts(text: &str) -> Result<Vec<District>, DistrictError> {
-    let fc: geojson::FeatureCollection =
-        text.parse::<geojson::GeoJson>()
-            .map_err(|e| DistrictError::NotAFeatureCollection(e.to_string()))
-            .and_then(|g| {
-                geojson::FeatureCollection::try_from(g)
-                    .map_err(|e| DistrictError::NotAFeatureCollection(e.to_string()))
-            })?;
+    let fc: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .map_err(|e| DistrictError::NotAFeatureCollection(e.to_string()))
+        .and_then(|g| {
+            geojson::FeatureCollection::try_from(g).map_err(|e| DistrictError::NotAFeatureCollection(e.to_string()))
+        })?;
     let mut out: Vec<District> = Vec::with_capacity(fc.features.len());
     for (i, f) in fc.features.iter().enumerate() {
         let prop = |k: &str| f.property(k).and_then(Value::as_str).map(str::to_owned);
@@ -90,7 +89,7 @@ pub fn parse_districts(text: &str) -> Result<Vec<District>, DistrictError> {
 }
 
 /// The first district containing the position, if any.
-pub fn district_of<'a>(districts: &'a [District], p: LonLat) -> Option<&'a District> {
+pub fn district_of(districts: &[District], p: LonLat) -> Option<&District> {
     districts.iter().find(|d| d.contains(p))
 }
 

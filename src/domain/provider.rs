@@ -184,27 +184,27 @@ impl Provider {
                 errors.push(FieldError::new("services", format!("unknown service code '{code}'")));
             }
         }
-        if let Some(code) = &self.official_code {
-            if !is_digits(code, &[10, 13]) {
-                errors.push(FieldError::new("official_code", "must be 10 or 13 digits"));
-            }
+        if let Some(code) = &self.official_code
+            && !is_digits(code, &[10, 13])
+        {
+            errors.push(FieldError::new("official_code", "must be 10 or 13 digits"));
         }
-        if let Some(n) = &self.corporate_number {
-            if !is_digits(n, &[13]) {
-                errors.push(FieldError::new("corporate_number", "must be 13 digits"));
-            }
+        if let Some(n) = &self.corporate_number
+            && !is_digits(n, &[13])
+        {
+            errors.push(FieldError::new("corporate_number", "must be 13 digits"));
         }
         for (name, value) in [("phone", &self.phone), ("fax", &self.fax)] {
-            if let Some(v) = value {
-                if !is_phone_number(v) {
-                    errors.push(FieldError::new(name, "must be a Japanese phone number such as 04-7150-1234"));
-                }
+            if let Some(v) = value
+                && !is_phone_number(v)
+            {
+                errors.push(FieldError::new(name, "must be a Japanese phone number such as 04-7150-1234"));
             }
         }
-        if let Some(url) = &self.url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-                errors.push(FieldError::new("url", "must be an http or https address"));
-            }
+        if let Some(url) = &self.url
+            && (!(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace))
+        {
+            errors.push(FieldError::new("url", "must be an http or https address"));
         }
         if self.home_care.is_some() && self.kind == Kind::Care {
             errors.push(FieldError::new("home_care", "only clinics and hospitals offer home medical care"));

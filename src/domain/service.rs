@@ -29,10 +29,20 @@ pub struct ServiceGroup {
 pub const GROUPS: &[ServiceGroup] = &[
     ServiceGroup { id: "visit", label: "訪問系", description: "自宅に来てもらうサービス" },
     ServiceGroup { id: "day", label: "通所系", description: "日中に通うサービス" },
-    ServiceGroup { id: "short_stay", label: "短期入所", description: "数日泊まるサービス（ショートステイ）" },
-    ServiceGroup { id: "residential", label: "入所・居住系", description: "施設に入所・入居するサービス" },
-    ServiceGroup { id: "multi", label: "小規模多機能", description: "通い・訪問・泊まりを組み合わせるサービス" },
-    ServiceGroup { id: "care_plan", label: "ケアプラン（居宅介護支援）", description: "ケアマネジャーがケアプランを作成" },
+    ServiceGroup {
+        id: "short_stay", label: "短期入所", description: "数日泊まるサービス（ショートステイ）"
+    },
+    ServiceGroup {
+        id: "residential", label: "入所・居住系", description: "施設に入所・入居するサービス"
+    },
+    ServiceGroup {
+        id: "multi", label: "小規模多機能", description: "通い・訪問・泊まりを組み合わせるサービス"
+    },
+    ServiceGroup {
+        id: "care_plan",
+        label: "ケアプラン（居宅介護支援）",
+        description: "ケアマネジャーがケアプランを作成",
+    },
     ServiceGroup { id: "equipment", label: "福祉用具", description: "福祉用具の貸与・販売" },
 ];
 
@@ -51,22 +61,52 @@ pub const SERVICE_TYPES: &[ServiceType] = &[
     ServiceType { code: "780", label: "地域密着型通所介護", group: "day" },
     ServiceType { code: "210", label: "短期入所生活介護", group: "short_stay" },
     ServiceType { code: "220", label: "短期入所療養介護（介護老人保健施設）", group: "short_stay" },
-    ServiceType { code: "230", label: "短期入所療養介護（療養病床を有する病院等）", group: "short_stay" },
+    ServiceType {
+        code: "230", label: "短期入所療養介護（療養病床を有する病院等）", group: "short_stay"
+    },
     ServiceType { code: "551", label: "短期入所療養介護（介護医療院）", group: "short_stay" },
     ServiceType { code: "320", label: "認知症対応型共同生活介護", group: "residential" },
-    ServiceType { code: "331", label: "特定施設入居者生活介護（有料老人ホーム）", group: "residential" },
-    ServiceType { code: "332", label: "特定施設入居者生活介護（軽費老人ホーム）", group: "residential" },
-    ServiceType { code: "334", label: "特定施設入居者生活介護（サービス付き高齢者向け住宅）", group: "residential" },
-    ServiceType { code: "335", label: "特定施設入居者生活介護（有料老人ホーム・外部サービス利用型）", group: "residential" },
-    ServiceType { code: "336", label: "特定施設入居者生活介護（軽費老人ホーム・外部サービス利用型）", group: "residential" },
-    ServiceType { code: "337", label: "特定施設入居者生活介護（サービス付き高齢者向け住宅・外部サービス利用型）", group: "residential" },
-    ServiceType { code: "361", label: "地域密着型特定施設入居者生活介護（有料老人ホーム）", group: "residential" },
-    ServiceType { code: "362", label: "地域密着型特定施設入居者生活介護（軽費老人ホーム）", group: "residential" },
-    ServiceType { code: "364", label: "地域密着型特定施設入居者生活介護（サービス付き高齢者向け住宅）", group: "residential" },
+    ServiceType {
+        code: "331", label: "特定施設入居者生活介護（有料老人ホーム）", group: "residential"
+    },
+    ServiceType {
+        code: "332", label: "特定施設入居者生活介護（軽費老人ホーム）", group: "residential"
+    },
+    ServiceType {
+        code: "334", label: "特定施設入居者生活介護（サービス付き高齢者向け住宅）", group: "residential"
+    },
+    ServiceType {
+        code: "335",
+        label: "特定施設入居者生活介護（有料老人ホーム・外部サービス利用型）",
+        group: "residential",
+    },
+    ServiceType {
+        code: "336",
+        label: "特定施設入居者生活介護（軽費老人ホーム・外部サービス利用型）",
+        group: "residential",
+    },
+    ServiceType {
+        code: "337",
+        label: "特定施設入居者生活介護（サービス付き高齢者向け住宅・外部サービス利用型）",
+        group: "residential",
+    },
+    ServiceType {
+        code: "361", label: "地域密着型特定施設入居者生活介護（有料老人ホーム）", group: "residential"
+    },
+    ServiceType {
+        code: "362", label: "地域密着型特定施設入居者生活介護（軽費老人ホーム）", group: "residential"
+    },
+    ServiceType {
+        code: "364",
+        label: "地域密着型特定施設入居者生活介護（サービス付き高齢者向け住宅）",
+        group: "residential",
+    },
     ServiceType { code: "510", label: "介護老人福祉施設", group: "residential" },
     ServiceType { code: "520", label: "介護老人保健施設", group: "residential" },
     ServiceType { code: "530", label: "介護療養型医療施設", group: "residential" },
-    ServiceType { code: "540", label: "地域密着型介護老人福祉施設入所者生活介護", group: "residential" },
+    ServiceType {
+        code: "540", label: "地域密着型介護老人福祉施設入所者生活介護", group: "residential"
+    },
     ServiceType { code: "550", label: "介護医療院", group: "residential" },
     ServiceType { code: "730", label: "小規模多機能型居宅介護", group: "multi" },
     ServiceType { code: "770", label: "看護小規模多機能型居宅介護", group: "multi" },
@@ -102,10 +142,8 @@ impl ServiceSet {
         let mut bits = 0u64;
         for code in codes {
             let code = code.trim();
-            let pos = SERVICE_TYPES
-                .iter()
-                .position(|s| s.code == code)
-                .ok_or_else(|| UnknownService(code.to_owned()))?;
+            let pos =
+                SERVICE_TYPES.iter().position(|s| s.code == code).ok_or_else(|| UnknownService(code.to_owned()))?;
             bits |= 1 << pos;
         }
         Ok(Self(bits))
@@ -123,11 +161,7 @@ impl ServiceSet {
 
     /// The codes in the set, in [`SERVICE_TYPES`] order.
     pub fn codes(self) -> impl Iterator<Item = &'static str> {
-        SERVICE_TYPES
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| self.0 & (1 << i) != 0)
-            .map(|(_, s)| s.code)
+        SERVICE_TYPES.iter().enumerate().filter(move |(i, _)| self.0 & (1 << i) != 0).map(|(_, s)| s.code)
     }
 }
 

@@ -168,7 +168,8 @@ impl Store for SqliteStore {
     }
 
     fn count_providers(&self) -> Result<u64> {
-        let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+        let n: i64 =
+            self.conn().query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -176,8 +177,9 @@ impl Store for SqliteStore {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for p in providers {
-            let exists: bool =
-                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)")?.query_row([&p.id], |r| r.get(0))?;
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)")?
+                .query_row([&p.id], |r| r.get(0))?;
             if exists {
                 return Err(StoreError::Duplicate { id: p.id.clone() });
             }

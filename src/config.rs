@@ -1,0 +1,76 @@
+//! Typed settings for `caremap serve`: command-line flags with `CAREMAP_*` environment
+//! fallbacks.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::http::TileLayer;
+
+/// Default base map: 地理院タイル 標準地図 (GSI standard map).
+pub const GSI_TILE_URL: &str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png";
+/// Attribution the GSI terms require, linking to the tile list.
+pub const GSI_ATTRIBUTION: &str =
+    "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\" target=\"_blank\" rel=\"noopener\">地理院タイル</a>";
+/// The alternative base map: OpenStreetMap standard tiles.
+pub const OSM_TILE_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+/// Attribution the OSM tile policy requires.
+pub const OSM_ATTRIBUTION: &str = "&copy; <a href=\"https://www.openstreetmap.org/copyright\" target=\"_blank\" rel=\"noopener\">OpenStreetMap</a> contributors";
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on (HOST:PORT; port 0 picks a free port).
+    #[arg(long, env = "CAREMAP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// SQLite database file (created if missing).
+    #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
+    pub db: PathBuf,
+    /// Folder with providers.geojson and districts.geojson, loaded into an empty database.
+    #[arg(long, env = "CAREMAP_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// Folder with the web page.
+    #[arg(long, env = "CAREMAP_WEB", default_value = "web")]
+    pub web: PathBuf,
+    /// Default base-map tile URL template.
+    #[arg(long, env = "CAREMAP_TILE_URL", default_value = GSI_TILE_URL)]
+    pub tile_url: String,
+    /// Attribution (HTML) for the default tiles.
+    #[arg(long, env = "CAREMAP_TILE_ATTRIBUTION", default_value = GSI_ATTRIBUTION)]
+    pub tile_attribution: String,
+}
+
+impl ServeConfig {
+    /// Settings for a test or an embedding program: the given database and folders, port 0.
+    pub fn for_paths(db: PathBuf, data: PathBuf, web: PathBuf) -> Self {
+        Self {
+            addr: "127.0.0.1:0".into(),
+            db,
+            data,
+            web,
+            tile_url: GSI_TILE_URL.into(),
+            tile_attribution: GSI_ATTRIBUTION.into(),
+        }
+    }
+
+    /// The tile layers offered to the page: the configured default, then OpenStreetMap.
+    pub fn tile_layers(&self) -> Vec<TileLayer> {
+        let mut layers = vec![TileLayer {
+            id: "default".into(),
+            name: if self.tile_url == GSI_TILE_URL { "地理院地図（標準）".into() } else { "地図".into() },
+            url: self.tile_url.clone(),
+            attribution: self.tile_attribution.clone(),
+            max_zoom: 18,
+        }];
+        if self.tile_url != OSM_TILE_URL {
+            layers.push(TileLayer {
+                id: "osm".into(),
+                name: "OpenStreetMap".into(),
+                url: OSM_TILE_URL.into(),
+                attribution: OSM_ATTRIBUTION.into(),
+                max_zoom: 19,
+            });
+        }
+        layers
+    }
+}

@@ -1,0 +1,85 @@
+//! What the page needs to know about the server: service codes and groups, the dataset
+//! (sample or real), map tiles; plus health checks.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::domain::{GROUPS, Kind, SERVICE_TYPES};
+
+use super::AppState;
+
+/// A base-map tile layer offered to the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct TileLayer {
+    /// Stable id, e.g. `gsi`.
+    pub id: String,
+    /// Name shown in the layer switcher.
+    pub name: String,
+    /// URL template with `{z}/{x}/{y}`.
+    pub url: String,
+    /// Attribution HTML required by the tile provider (written by the operator, not from data).
+    pub attribution: String,
+    /// Highest zoom the provider serves.
+    pub max_zoom: u8,
+}
+
+/// Routes for metadata and health.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/services", get(services_list))
+        .route("/api/about", get(about_get))
+        .route("/healthz", get(health_get))
+        .route("/readyz", get(ready_get))
+}
+
+/// `GET /api/services`: every service code with its Japanese label, the groups the page shows
+/// as filter chips (each with the query parameters it stands for), and the provider kinds.
+async fn services_list() -> Json<Value> {
+    let mut groups: Vec<Value> = GROUPS
+        .iter()
+        .map(|g| {
+            let codes: Vec<&str> = SERVICE_TYPES.iter().filter(|s| s.group == g.id).map(|s| s.code).collect();
+            json!({
+                "id": g.id, "label": g.label, "description": g.description,
+                "services": codes, "filter": { "service": codes.join(",") },
+            })
+        })
+        .collect();
+    groups.insert(
+        1,
+        json!({
+            "id": "home_medical", "label": "在宅医療", "description": "訪問診療・往診をする診療所・病院",
+            "services": [], "filter": { "home_care": "true" },
+        }),
+    );
+    let kinds: Vec<Value> = Kind::ALL.iter().map(|k| json!({ "id": k.as_str(), "label": k.label_ja() })).collect();
+    Json(json!({ "services": SERVICE_TYPES, "groups": groups, "kinds": kinds }))
+}
+
+/// `GET /api/about`: the dataset being served (and whether it is the bundled sample), counts,
+/// and the tile layers.
+async fn about_get(State(state): State<AppState>) -> Json<Value> {
+    let snapshot = state.catalog.snapshot();
+    Json(json!({
+        "name": "caremap",
+        "version": env!("CARGO_PKG_VERSION"),
+        "dataset": state.site.dataset,
+        "sample": state.site.dataset.as_deref() == Some(crate::sample::SAMPLE_DATASET),
+        "providers": snapshot.len(),
+        "districts": snapshot.districts().len(),
+        "tiles": state.site.tiles,
+    }))
+}
+
+/// `GET /healthz`: the process is alive.
+async fn health_get() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the catalog is loaded (it always is once the server listens).
+async fn ready_get(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "status": "ready", "providers": state.catalog.snapshot().len() }))
+}

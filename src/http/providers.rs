@@ -1,0 +1,140 @@
+//! Public provider queries: nearest, list by area, search in a drawn polygon, one by id.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::catalog::{Filter, Found, Snapshot};
+use crate::domain::{Bbox, FieldError, polygon_from_geojson};
+use crate::features::FeatureOut;
+
+use super::AppState;
+use super::body::JsonBody;
+use super::error::{ApiError, ApiResult};
+use super::output::{Format, GEOJSON, respond};
+use super::params::Params;
+
+/// Most results of a nearest query.
+pub const MAX_K: u64 = 100;
+/// Most results of one list page.
+pub const MAX_LIMIT: u64 = 10_000;
+/// Default list page size.
+pub const DEFAULT_LIMIT: u64 = 100;
+/// Largest radius of a `near` query, metres.
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+/// Routes under `/api/providers`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/providers", get(providers_list))
+        .route("/api/providers/nearest", get(providers_nearest))
+        .route("/api/providers/search", post(providers_search))
+        .route("/api/providers/{id}", get(provider_get))
+}
+
+fn format_param(params: &mut Params) -> Format {
+    let raw = params.raw("f");
+    Format::parse(raw.as_deref()).unwrap_or_else(|reason| {
+        params.error("f", reason);
+        Format::GeoJson
+    })
+}
+
+fn page_params(params: &mut Params) -> (usize, usize) {
+    let limit = params.integer("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
+    let offset = params.integer("offset", 0, 0..=u64::from(u32::MAX));
+    (usize::try_from(limit).unwrap_or(usize::MAX), usize::try_from(offset).unwrap_or(usize::MAX))
+}
+
+fn filter_params(params: &mut Params, snapshot: &Snapshot) -> Filter {
+    params.filter(|d| snapshot.district(d).is_some())
+}
+
+fn paged(found: &[Found<'_>], offset: usize, limit: usize, format: Format) -> Response {
+    let page: Vec<Found<'_>> = found.iter().skip(offset).take(limit).copied().collect();
+    respond(&page, found.len(), format)
+}
+
+/// `GET /api/providers/nearest?lon=&lat=&k=10[&max_distance_m=][filters][&f=csv]`
+async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let snapshot = state.catalog.snapshot();
+    let mut params = Params::parse(query.as_deref())?;
+    let from = params.lon_lat("lon", "lat");
+    let k = params.integer("k", 10, 1..=MAX_K);
+    let max_distance_m = params.number("max_distance_m", 0.0..=20_100_000.0);
+    let filter = filter_params(&mut params, &snapshot);
+    let format = format_param(&mut params);
+    params.finish()?;
+    let from = from.ok_or_else(|| ApiError::param("lon", "is required"))?;
+    let found = snapshot.nearest(from, usize::try_from(k).unwrap_or(10), max_distance_m, &filter);
+    Ok(respond(&found, found.len(), format))
+}
+
+/// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`
+async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let snapshot = state.catalog.snapshot();
+    let mut params = Params::parse(query.as_deref())?;
+    if params.has("bbox") && params.has("near") {
+        params.error("bbox", "give one area only: bbox, or near with radius_m");
+    }
+    if params.has("radius_m") != params.has("near") {
+        params.error(if params.has("near") { "radius_m" } else { "near" }, "near and radius_m go together");
+    }
+    let bbox = params.raw("bbox").and_then(|raw| match Bbox::parse(&raw) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            params.error("bbox", e.to_string());
+            None
+        }
+    });
+    let near = params.position("near");
+    let radius_m = params.number("radius_m", 1.0..=MAX_RADIUS_M);
+    let filter = filter_params(&mut params, &snapshot);
+    let (limit, offset) = page_params(&mut params);
+    let format = format_param(&mut params);
+    params.finish()?;
+    let found = match (bbox, near, radius_m) {
+        (Some(bbox), _, _) => snapshot.in_bbox(&bbox, &filter),
+        (None, Some(center), Some(radius_m)) => snapshot.within_radius(center, radius_m, &filter),
+        _ => snapshot.all(&filter),
+    };
+    Ok(paged(&found, offset, limit, format))
+}
+
+/// `POST /api/providers/search[?filters&limit&offset&f]` with a GeoJSON Polygon or
+/// MultiPolygon (bare, or as a Feature's geometry).
+async fn providers_search(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> ApiResult<Response> {
+    let snapshot = state.catalog.snapshot();
+    let mut params = Params::parse(query.as_deref())?;
+    let filter = filter_params(&mut params, &snapshot);
+    let (limit, offset) = page_params(&mut params);
+    let format = format_param(&mut params);
+    params.finish()?;
+    let bad = |reason: String| ApiError::InvalidBody {
+        status: StatusCode::BAD_REQUEST,
+        errors: vec![FieldError::new("geometry", reason)],
+    };
+    let geometry_json = match body.get("type").and_then(|t| t.as_str()) {
+        Some("Feature") => body.get("geometry").cloned().unwrap_or(serde_json::Value::Null),
+        _ => body,
+    };
+    let geometry: geojson::Geometry =
+        serde_json::from_value(geometry_json).map_err(|e| bad(format!("not a GeoJSON geometry: {e}")))?;
+    let area = polygon_from_geojson(&geometry.value).map_err(|e| bad(e.to_string()))?;
+    let found = snapshot.in_area(&area, &filter);
+    Ok(paged(&found, offset, limit, format))
+}
+
+/// `GET /api/providers/{id}`: one provider as a GeoJSON Feature.
+async fn provider_get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let snapshot = state.catalog.snapshot();
+    let provider = snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("provider '{id}'")))?;
+    let body = serde_json::to_vec(&FeatureOut::new(provider, None)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, GEOJSON)], body).into_response())
+}
