@@ -1,0 +1,142 @@
+//! `spawn_app()` and a `TestApp` with typed request helpers that print status, headers and
+//! body when an expectation fails.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use caremap::config::ServeConfig;
+use caremap::startup::Application;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A running server with its own temporary database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub _dir: TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A response read to the end.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self}"))
+    }
+
+    /// Asserts the status, printing the whole reply when it differs.
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected reply: {self}");
+        self
+    }
+
+    /// Asserts a problem+json reply with `status` whose `invalid_params` (or detail) names `field`.
+    pub fn expect_problem(self, status: u16, field: &str) -> Value {
+        let reply = self.expect(status);
+        assert_eq!(reply.content_type, "application/problem+json", "{reply}");
+        let body = reply.json();
+        assert_eq!(body["status"], status, "{reply}");
+        assert!(body["title"].is_string() && body["type"].is_string(), "{reply}");
+        let named = body["invalid_params"].as_array().is_some_and(|a| a.iter().any(|p| p["name"] == field));
+        assert!(named || body["detail"].as_str().unwrap_or("").contains(field), "field '{field}' not named: {reply}");
+        body
+    }
+
+    /// The features of a FeatureCollection reply.
+    pub fn features(&self) -> Vec<Value> {
+        let body = self.json();
+        assert_eq!(body["type"], "FeatureCollection", "{self}");
+        body["features"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body = self.text();
+        let shown: String = body.chars().take(2000).collect();
+        write!(f, "{} {:?}\n{shown}", self.status, self.headers)
+    }
+}
+
+pub fn repo_path(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// Starts the server on the bundled sample.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with_data(&repo_path("data")).await
+}
+
+/// Starts the server on the data folder `data`.
+pub async fn spawn_app_with_data(data: &Path) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServeConfig::for_paths(dir.path().join("test.db"), data.to_owned(), repo_path("web"));
+    let app = Application::build(&config).await.expect("the app starts");
+    let addr = app.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp { addr, client: reqwest::Client::new(), _dir: dir, _shutdown: tx }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type =
+            headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let body = response.bytes().await.expect("a body").to_vec();
+        Reply { status, content_type, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Self::read(self.client.get(self.url(path)).send().await.expect("request sent")).await
+    }
+
+    pub async fn post(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        Self::read(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post(path, "application/json", body.to_string()).await
+    }
+
+    /// Every provider of the catalog, through the public API.
+    pub async fn all_providers(&self) -> Vec<Value> {
+        self.get("/api/providers?limit=10000").await.expect(200).features()
+    }
+}
+
+/// `[lon, lat]` of a feature.
+pub fn lon_lat(feature: &Value) -> (f64, f64) {
+    let c = &feature["geometry"]["coordinates"];
+    (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+}
+
+/// WGS84 geodesic distance in metres, computed independently of the server.
+pub fn geodesic_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    use geo::Distance;
+    geo::Geodesic.distance(geo::Point::new(a.0, a.1), geo::Point::new(b.0, b.1))
+}
+
+pub fn ids(features: &[Value]) -> Vec<String> {
+    features.iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}

@@ -1,0 +1,8 @@
+//! API tests: every test starts the real server (production startup path) on port 0 with a
+//! temporary database seeded from data/, and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod helpers;
+mod meta;
+mod providers;

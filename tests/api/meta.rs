@@ -1,0 +1,69 @@
+//! Districts, services, about, health, static files.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn districts_cover_the_sample_and_carry_counts() {
+    let app = spawn_app().await;
+    let districts = app.get("/api/districts").await.expect(200).features();
+    let names: Vec<&str> = districts.iter().map(|d| d["properties"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["北部", "中部", "東部", "南部"]);
+    let total: u64 = districts.iter().map(|d| d["properties"]["provider_count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 368);
+    assert_eq!(districts[0]["geometry"]["type"], "MultiPolygon");
+}
+
+#[tokio::test]
+async fn services_have_japanese_labels_and_groups_with_their_filters() {
+    let app = spawn_app().await;
+    let body = app.get("/api/services").await.expect(200).json();
+    let services = body["services"].as_array().unwrap();
+    let nursing = services.iter().find(|s| s["code"] == "130").unwrap();
+    assert_eq!(nursing["label"], "訪問看護");
+    let groups = body["groups"].as_array().unwrap();
+    let visit = groups.iter().find(|g| g["id"] == "visit").unwrap();
+    assert!(visit["filter"]["service"].as_str().unwrap().split(',').any(|c| c == "130"));
+    assert!(groups.iter().any(|g| g["filter"]["home_care"] == "true"));
+}
+
+#[tokio::test]
+async fn about_says_the_bundled_sample_is_being_served() {
+    let app = spawn_app().await;
+    let about = app.get("/api/about").await.expect(200).json();
+    assert_eq!(about["sample"], true);
+    assert_eq!(about["providers"], 368);
+    assert!(about["tiles"][0]["url"].as_str().unwrap().contains("cyberjapandata.gsi.go.jp"));
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await.expect(200).json()["status"], "ok");
+    assert_eq!(app.get("/readyz").await.expect(200).json()["providers"], 368);
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_a_strict_content_security_policy() {
+    let app = spawn_app().await;
+    let page = app.get("/").await.expect(200);
+    assert!(page.content_type.starts_with("text/html"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn static_files_never_leave_the_web_folder() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fCargo.toml", "/web/../../Cargo.toml", "/%2e%2e%2f%2e%2e%2fetc/passwd"] {
+        // A raw request, so no client normalises the path first.
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        assert!(!response.contains("[package]") && !response.contains("root:"), "{path} leaked: {response}");
+        let status = response.split(' ').nth(1).unwrap_or("");
+        assert!(status.starts_with('4'), "{path}: {response}");
+    }
+}
