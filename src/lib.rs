@@ -5,6 +5,7 @@
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
 pub mod config; // typed settings with CAREMAP_* fallbacks
+pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
 pub mod features; // providers as GeoJSON Features, in and out
 pub mod http; // axum routes, problem+json errors, static files

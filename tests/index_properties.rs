@@ -29,8 +29,12 @@ fn index_of(points: &[LonLat]) -> SpatialIndex {
 
 /// The brute-force answer: (distance, slot) of every accepted point, nearest first.
 fn brute(points: &[LonLat], from: LonLat, accept: impl Fn(u32) -> bool) -> Vec<(f64, u32)> {
-    let mut all: Vec<(f64, u32)> =
-        points.iter().enumerate().filter(|(i, _)| accept(*i as u32)).map(|(i, p)| (geodesic_m(from, *p), i as u32)).collect();
+    let mut all: Vec<(f64, u32)> = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| accept(*i as u32))
+        .map(|(i, p)| (geodesic_m(from, *p), i as u32))
+        .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     all
 }
@@ -52,7 +56,7 @@ proptest! {
 
     #[test]
     fn filtered_nearest_k_equals_brute_force(points in prop::collection::vec(position(), 1..150), from in position(), k in 1usize..20, modulus in 2u32..7) {
-        let accept = |s: u32| s % modulus == 0;
+        let accept = |s: u32| s.is_multiple_of(modulus);
         let hits = index_of(&points).nearest(from, k, None, accept);
         let expected = brute(&points, from, accept);
         prop_assert_eq!(hits.len(), k.min(expected.len()));

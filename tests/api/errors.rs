@@ -84,10 +84,12 @@ async fn unknown_ids_and_districts_are_404_problems() {
 #[tokio::test]
 async fn invalid_or_unclosed_polygons_are_named() {
     let app = spawn_app().await;
-    let unclosed = json!({"type": "Polygon", "coordinates": [[[139.8, 35.8], [139.9, 35.8], [139.9, 35.9], [139.8, 35.9]]]});
+    let unclosed =
+        json!({"type": "Polygon", "coordinates": [[[139.8, 35.8], [139.9, 35.8], [139.9, 35.9], [139.8, 35.9]]]});
     let short = json!({"type": "Polygon", "coordinates": [[[139.8, 35.8], [139.9, 35.8], [139.8, 35.8]]]});
     let point = json!({"type": "Point", "coordinates": [139.8, 35.8]});
-    let off_earth = json!({"type": "Polygon", "coordinates": [[[139.8, 35.8], [239.9, 35.8], [139.9, 35.9], [139.8, 35.8]]]});
+    let off_earth =
+        json!({"type": "Polygon", "coordinates": [[[139.8, 35.8], [239.9, 35.8], [139.9, 35.9], [139.8, 35.8]]]});
     let garbage = json!({"type": "Polygon", "coordinates": "nope"});
     for body in [unclosed, short, point, off_earth, garbage] {
         app.post_json("/api/providers/search", &body).await.expect_problem(400, "geometry");
@@ -97,7 +99,8 @@ async fn invalid_or_unclosed_polygons_are_named() {
 #[tokio::test]
 async fn polygons_with_too_many_vertices_are_refused() {
     let app = spawn_app().await;
-    let mut ring: Vec<[f64; 2]> = (0..10_001).map(|i| [139.8 + (i as f64) * 1e-6, 35.8 + ((i % 2) as f64) * 1e-3]).collect();
+    let mut ring: Vec<[f64; 2]> =
+        (0..10_001).map(|i| [139.8 + (i as f64) * 1e-6, 35.8 + ((i % 2) as f64) * 1e-3]).collect();
     ring.push(ring[0]);
     let body = json!({"type": "Polygon", "coordinates": [ring]});
     let problem = app.post_json("/api/providers/search", &body).await.expect_problem(400, "geometry");

@@ -56,10 +56,19 @@ async fn the_page_is_served_with_a_strict_content_security_policy() {
 async fn static_files_never_leave_the_web_folder() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_app().await;
-    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fCargo.toml", "/web/../../Cargo.toml", "/%2e%2e%2f%2e%2e%2fetc/passwd"] {
+    for path in [
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/..%2fCargo.toml",
+        "/web/../../Cargo.toml",
+        "/%2e%2e%2f%2e%2e%2fetc/passwd",
+    ] {
         // A raw request, so no client normalises the path first.
         let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         assert!(!response.contains("[package]") && !response.contains("root:"), "{path} leaked: {response}");

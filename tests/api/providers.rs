@@ -66,14 +66,18 @@ async fn nearest_combines_kind_district_and_accepting_filters() {
     assert!(!features.is_empty());
     for f in &features {
         let p = &f["properties"];
-        assert_eq!((p["kind"].as_str(), p["district"].as_str(), p["accepting"].as_bool()), (Some("care"), Some("east"), Some(true)));
+        assert_eq!(
+            (p["kind"].as_str(), p["district"].as_str(), p["accepting"].as_bool()),
+            (Some("care"), Some("east"), Some(true))
+        );
     }
 }
 
 #[tokio::test]
 async fn nearest_stops_at_max_distance() {
     let app = spawn_app().await;
-    let features = app.get("/api/providers/nearest?lon=139.90&lat=35.85&k=100&max_distance_m=800").await.expect(200).features();
+    let features =
+        app.get("/api/providers/nearest?lon=139.90&lat=35.85&k=100&max_distance_m=800").await.expect(200).features();
     assert!(features.iter().all(|f| f["properties"]["distance_m"].as_f64().unwrap() <= 800.0));
     let brute = app.all_providers().await.iter().filter(|f| geodesic_m((139.90, 35.85), lon_lat(f)) <= 800.0).count();
     assert_eq!(features.len(), brute);
@@ -142,9 +146,11 @@ async fn text_search_finds_names_in_hiragana_katakana_and_full_width() {
 async fn a_drawn_polygon_returns_the_providers_inside_it() {
     let app = spawn_app().await;
     let ring = [[139.89, 35.85], [139.93, 35.85], [139.93, 35.88], [139.89, 35.85]];
-    let reply = app.post_json("/api/providers/search?limit=10000", &json!({"type": "Polygon", "coordinates": [ring]})).await;
+    let reply =
+        app.post_json("/api/providers/search?limit=10000", &json!({"type": "Polygon", "coordinates": [ring]})).await;
     let got: BTreeSet<String> = ids(&reply.expect(200).features()).into_iter().collect();
-    let triangle = geo::Polygon::new(geo::LineString::from(ring.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()), vec![]);
+    let triangle =
+        geo::Polygon::new(geo::LineString::from(ring.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()), vec![]);
     let all = app.all_providers().await;
     let expected: BTreeSet<String> = all
         .iter()
@@ -162,7 +168,8 @@ async fn a_drawn_polygon_returns_the_providers_inside_it() {
 async fn a_polygon_inside_a_feature_and_a_multipolygon_are_accepted() {
     let app = spawn_app().await;
     let square = json!([[[139.89, 35.85], [139.93, 35.85], [139.93, 35.88], [139.89, 35.88], [139.89, 35.85]]]);
-    let as_feature = json!({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": square}});
+    let as_feature =
+        json!({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": square}});
     let as_multi = json!({"type": "MultiPolygon", "coordinates": [square]});
     let a = app.post("/api/providers/search", "application/geo+json", as_feature.to_string()).await.expect(200);
     let b = app.post_json("/api/providers/search", &as_multi).await.expect(200);
