@@ -757,7 +757,8 @@ function renderResults({ truncated }) {
 
 function announceResults() {
   const n = state.results.length;
-  setStatus(n ? `${searchTitle()}に${n}件表示しました。` : '条件に合う事業所が見つかりませんでした。');
+  // The heading already shows this; the status region says it to screen readers.
+  setStatus(n ? `${searchTitle()}に${n}件表示しました。` : '条件に合う事業所が見つかりませんでした。', { visible: false });
 }
 
 function renderPrint() {
@@ -820,7 +821,9 @@ async function onCsvClick(event) {
 // ---------------------------------------------------------------------------------------
 // Messages
 
-function setStatus(text) {
+/** Sets the polite live region; `visible: false` keeps it for screen readers only. */
+function setStatus(text, { visible = true } = {}) {
+  ui.status.classList.toggle('visually-hidden', !visible);
   ui.status.textContent = text;
 }
 

@@ -366,6 +366,22 @@ describe('the map page', () => {
     }
   });
 
+  it('says in Japanese when the position cannot be obtained', async () => {
+    // No geolocation permission in this context: the browser refuses the position.
+    const { page, problems, context } = await openPage(browser, server.baseUrl);
+    try {
+      await waitForMarkers(page);
+      await page.getByRole('button', { name: '現在地から探す' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /^位置情報を取得できませんでした。/);
+      assert.equal(await page.isEnabled('#locate-button'), true, 'the button can be pressed again');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('says in Japanese when the API cannot be reached', async () => {
     const { page, context } = await openWithGeolocation();
     try {

@@ -10,9 +10,9 @@ export const MESSAGES = {
   queryTooLong: '名称・住所の検索語は200文字以内で入力してください。',
   polygon: '描いた範囲で検索できませんでした。3点以上を、線が交差しないように指定してください。',
   tooLarge: '描いた範囲の点が多すぎます。点を減らしてください。',
-  geolocation: '位置情報を取得できませんでした。',
-  geolocationDenied: '位置情報の利用が許可されていません。ブラウザの設定で許可するか、地図で場所を選んでください。',
-  geolocationUnsupported: 'このブラウザでは位置情報を利用できません。地図で場所を選んでください。',
+  geolocation: '位置情報を取得できませんでした。時間をおいて再度お試しいただくか、地図で場所を選んでください。',
+  geolocationDenied: '位置情報を取得できませんでした。ブラウザで位置情報の利用を許可するか、地図で場所を選んでください。',
+  geolocationUnsupported: '位置情報を取得できませんでした。このブラウザでは位置情報を利用できません。地図で場所を選んでください。',
 };
 
 /** A failed API call, with the Japanese text to show. */

@@ -74,16 +74,17 @@ const HOME_CARE_CLASS = {
 
 /**
  * Badges for a provider: acceptance of new clients, 24-hour care, 在宅療養支援 status.
- * Each badge is `{ text, tone }` where tone is one of ok, no, unknown, info, strong.
+ * Each badge is `{ text, tone, note? }`: tone is one of ok, no, unknown, info, strong; note is
+ * extra detail for screen readers (the date acceptance was confirmed).
  * @param {object} p feature properties
- * @returns {{text: string, tone: string, title?: string}[]}
+ * @returns {{text: string, tone: string, note?: string}[]}
  */
 export function badgesFor(p) {
   const badges = [];
   if (p.accepting === true) {
-    badges.push({ text: '受入可', tone: 'ok', title: acceptingTitle(p) });
+    badges.push({ text: '受入可', tone: 'ok', note: acceptingNote(p) });
   } else if (p.accepting === false) {
-    badges.push({ text: '受入不可', tone: 'no', title: acceptingTitle(p) });
+    badges.push({ text: '受入不可', tone: 'no', note: acceptingNote(p) });
   } else {
     badges.push({ text: '受入状況不明', tone: 'unknown' });
   }
@@ -91,13 +92,13 @@ export function badgesFor(p) {
   if (home && home.available_24h) badges.push({ text: '24時間対応', tone: 'strong' });
   if (home && home.class) {
     const institution = p.kind === 'hospital' ? '在宅療養支援病院' : '在宅療養支援診療所';
-    badges.push({ text: institution, tone: 'info', title: HOME_CARE_CLASS[home.class] ?? '' });
+    badges.push({ text: institution, tone: 'info' });
   }
   return badges;
 }
 
-function acceptingTitle(p) {
-  return p.accepting_updated_at ? `${formatDate(p.accepting_updated_at)} 時点` : '';
+function acceptingNote(p) {
+  return p.accepting_updated_at ? `${formatDate(p.accepting_updated_at)}時点` : '';
 }
 
 /**

@@ -74,7 +74,8 @@ export class MarkerStore {
     this.visible = new Set();
     this.cluster = L.markerClusterGroup({
       showCoverageOnHover: false,
-      maxClusterRadius: 48,
+      // Cluster widely when zoomed out, only nearly overlapping markers when zoomed in.
+      maxClusterRadius: (zoom) => (zoom >= 16 ? 24 : zoom >= 13 ? 32 : 46),
       spiderfyOnMaxZoom: true,
       iconCreateFunction: (cluster) => clusterIcon(cluster.getChildCount()),
     });

@@ -44,7 +44,9 @@ function badgeList(p) {
   return h(
     'ul',
     { class: 'badges', 'aria-label': '受入・対応状況' },
-    badges.map((b) => h('li', { class: `badge badge--${b.tone}`, title: b.title || null }, b.text)),
+    badges.map((b) =>
+      h('li', { class: `badge badge--${b.tone}` }, b.text, b.note ? h('span', { class: 'visually-hidden' }, `（${b.note}）`) : null),
+    ),
   );
 }
 
@@ -100,11 +102,11 @@ export function resultItem(feature, index, labels, { ranked }) {
         ranked ? h('span', { class: 'result__rank', 'aria-hidden': 'true' }, String(index + 1)) : null,
         h(
           'h3',
-          { class: 'result__name', id: nameId },
+          { class: 'result__name' },
           h(
             'button',
             { type: 'button', class: 'result__show', 'data-action': 'show', 'data-id': feature.id },
-            p.name,
+            h('span', { id: nameId }, p.name),
             h('span', { class: 'visually-hidden' }, '（地図で表示）'),
           ),
         ),

@@ -54,6 +54,11 @@ export async function startServer({ dataDir = 'data' } = {}) {
   } catch {
     throw new Error(`${BINARY} is missing: run \`cargo build --locked\` (make test-browser does) first`);
   }
+  try {
+    await access(join(repoRoot, 'web', 'node_modules', 'leaflet', 'dist', 'leaflet.js'));
+  } catch {
+    throw new Error('web/node_modules is missing: run `make web-deps` (npm ci in web/) first');
+  }
   const dbDir = await mkdtemp(join(tmpdir(), 'caremap-db-'));
   const child = spawn(
     BINARY,
