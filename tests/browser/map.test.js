@@ -281,6 +281,35 @@ describe('the map page', () => {
     }
   });
 
+  it('prints the list as a clean table without the map', async () => {
+    const { page, problems, context } = await openWithGeolocation();
+    try {
+      await searchFromHere(page);
+      await page.evaluate(() => {
+        window.__printed = 0;
+        window.print = () => {
+          window.__printed += 1;
+        };
+      });
+      await page.getByRole('button', { name: '印刷' }).click();
+      assert.equal(await page.evaluate(() => window.__printed), 1);
+
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.isVisible('.print-table'), true);
+      for (const hidden of ['#map', '.leaflet-control-zoom', '#locate-button', '#results', '.site-header']) {
+        assert.equal(await page.isVisible(hidden), false, `${hidden} is not printed`);
+      }
+      const rows = await page.$$eval('#print-rows tr', (trs) => trs.map((tr) => tr.cells[1].textContent));
+      const names = await page.$$eval('#results .result__show > span:first-child', (els) => els.map((e) => e.textContent));
+      assert.equal(rows.length, NEAREST_SHOWN);
+      rows.forEach((cell, i) => assert.ok(cell.startsWith(names[i]), `row ${i + 1} is ${names[i]}`));
+      assert.equal(await page.isVisible('#print-sample'), true, 'the printout says it is sample data');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('searches inside an area drawn on the map', async () => {
     const { page, problems, context } = await openPage(browser, server.baseUrl);
     try {
@@ -326,6 +355,14 @@ describe('the map page', () => {
       assert.ok(ids.length > 0, 'the drawn area holds providers');
       assert.deepEqual(ids, api.features.map((f) => f.id));
       assert.equal(await page.locator('path.search-area').count(), 1);
+
+      // Its CSV (a POST, so built in the page) still opens in Excel: BOM, header, same rows.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-link').click()]);
+      const bytes = await readFile(await download.path());
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
+      const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
+      assert.ok(lines[0].startsWith('ID,種別,事業所番号,名称'));
+      assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ids);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
