@@ -85,6 +85,28 @@ describe('the map page', () => {
     }
   });
 
+  it('takes its tile layers from /api/about: 地理院タイル by default, OpenStreetMap as the alternative', async () => {
+    const { page, problems, context, external } = await openPage(browser, server.baseUrl);
+    try {
+      const about = await server.getJson('/api/about');
+      const [first, second] = about.tiles;
+      await waitForMarkers(page);
+      assert.match(await page.textContent('.leaflet-control-attribution'), /地理院タイル/);
+      assert.ok(external.some((u) => u.startsWith(new URL(first.url.split('{')[0]).origin)));
+
+      await page.locator('.leaflet-control-layers').hover();
+      await page.getByLabel(second.name).check();
+      await page.waitForFunction(() => /OpenStreetMap/.test(document.querySelector('.leaflet-control-attribution').textContent));
+      assert.doesNotMatch(await page.textContent('.leaflet-control-attribution'), /地理院タイル/);
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('img.leaflet-tile')].some((img) => img.src.includes('tile.openstreetmap.org')),
+      );
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows every provider of the viewport once, and a small pan loads nothing', async () => {
     const { page, problems, context } = await openPage(browser, server.baseUrl);
     try {
@@ -278,6 +300,26 @@ describe('the map page', () => {
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
+    }
+  });
+
+  it('reflows on a phone and at 200 % zoom without sideways scrolling', async () => {
+    // 640×400 is what a 1280×800 screen offers at 200 % zoom.
+    for (const viewport of [{ width: 390, height: 844 }, { width: 640, height: 400 }, { width: 320, height: 568 }]) {
+      const { page, problems, context } = await openWithGeolocation({ viewport, hasTouch: true, isMobile: true });
+      try {
+        await searchFromHere(page);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0, `no horizontal scrolling at ${viewport.width}px`);
+        const first = page.locator('#results .result').first();
+        await first.scrollIntoViewIfNeeded();
+        assert.equal(await first.isVisible(), true);
+        const box = await first.boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= viewport.width, `the list fits ${viewport.width}px`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
     }
   });
 
