@@ -45,6 +45,31 @@ function countIs(n) {
   return total + document.querySelectorAll('.leaflet-marker-icon.pin').length === n;
 }
 
+/**
+ * Up to n points (page coordinates) on a circle around the map centre where a click reaches
+ * the map itself, not a marker, cluster or control.
+ */
+function emptyMapSpots(page, n) {
+  return page.evaluate((wanted) => {
+    const box = document.getElementById('map').getBoundingClientRect();
+    const cx = box.left + box.width / 2;
+    const cy = box.top + box.height / 2;
+    const r = Math.min(box.width, box.height) * 0.3;
+    const found = [];
+    for (let deg = 0; deg < 360 && found.length < wanted; deg += 10) {
+      const x = cx + r * Math.cos((deg * Math.PI) / 180);
+      const y = cy + r * Math.sin((deg * Math.PI) / 180);
+      const hit = document.elementFromPoint(x, y);
+      const blocked = !hit || hit.closest('.leaflet-marker-icon, .leaflet-control, .draw-toolbar, .legend, .map-notice');
+      if (!blocked && hit.closest('#map')) {
+        found.push({ x, y });
+        deg += 50;
+      }
+    }
+    return found;
+  }, n);
+}
+
 function groupById(id) {
   const group = services.groups.find((g) => g.id === id);
   assert.ok(group, `the API offers the ${id} group`);
@@ -182,6 +207,30 @@ describe('the map page', () => {
       // Focus moved to the list; the map shows exactly the numbered results.
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
       assert.equal(await page.locator('.leaflet-marker-icon.pin--ranked').count(), NEAREST_SHOWN);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lists the providers nearest to a place tapped on the map', async () => {
+    const { page, problems, context } = await openPage(browser, server.baseUrl);
+    try {
+      await waitForMarkers(page);
+      const [spot] = await emptyMapSpots(page, 1);
+      assert.ok(spot, 'an empty spot on the map');
+      await page.mouse.click(spot.x, spot.y);
+      const button = page.locator('.chosen-popup button');
+      await button.waitFor();
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/api/providers/nearest')),
+        button.click(),
+      ]);
+      await waitForResults(page, '選んだ場所から近い順');
+      const asked = new URL(request.url()).searchParams;
+      const api = await server.getJson(`/api/providers/nearest?lon=${asked.get('lon')}&lat=${asked.get('lat')}&k=${NEAREST_SHOWN}`);
+      assert.deepEqual(await listedIds(page), api.features.map((f) => f.id));
+      assert.equal(await page.locator('.origin--place').count(), 1, 'the chosen place is marked');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -359,24 +408,7 @@ describe('the map page', () => {
       await page.getByRole('button', { name: '範囲を描いて探す' }).click();
       assert.equal(await page.getAttribute('#draw-button', 'aria-pressed'), 'true');
       // Corners on empty map (a click on a marker or cluster would open or zoom it instead).
-      const points = await page.evaluate(() => {
-        const box = document.getElementById('map').getBoundingClientRect();
-        const cx = box.left + box.width / 2;
-        const cy = box.top + box.height / 2;
-        const r = Math.min(box.width, box.height) * 0.3;
-        const found = [];
-        for (let deg = 0; deg < 360 && found.length < 5; deg += 10) {
-          const x = cx + r * Math.cos((deg * Math.PI) / 180);
-          const y = cy + r * Math.sin((deg * Math.PI) / 180);
-          const hit = document.elementFromPoint(x, y);
-          const blocked = !hit || hit.closest('.leaflet-marker-icon, .leaflet-control, .draw-toolbar, .legend, .map-notice');
-          if (!blocked && hit.closest('#map')) {
-            found.push({ x, y });
-            deg += 50;
-          }
-        }
-        return found;
-      });
+      const points = await emptyMapSpots(page, 5);
       assert.ok(points.length >= 3, `found ${points.length} empty spots`);
       for (const [i, p] of points.entries()) {
         await page.mouse.click(p.x, p.y);
