@@ -42,7 +42,7 @@ test: deps test-rust test-browser
 test-rust:
 	cargo test --locked --all-targets
 
-test-browser:
+test-browser: web-deps
 	@if [ -f tests/browser/package.json ]; then \
 	  cargo build --locked && cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test; \
 	fi
