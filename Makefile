@@ -40,7 +40,7 @@ run: build web-deps
 test: deps test-rust test-browser
 
 test-rust:
-	cargo test --locked --all-targets
+	cargo test --locked --lib --bins --tests
 
 test-browser: web-deps
 	@if [ -f tests/browser/package.json ]; then \
