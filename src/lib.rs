@@ -8,6 +8,7 @@ pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
 pub mod features; // providers as GeoJSON Features, in and out
+pub mod geodesy; // ECEF positions and fast geodesic distances for the index
 pub mod http; // axum routes, problem+json errors, static files
 pub mod index; // rstar R-trees: geodesic nearest/radius, bbox/polygon
 pub mod sample; // the bundled Nagareyama sample (generated, labelled as sample)
