@@ -99,6 +99,22 @@ async fn the_landing_page_links_to_the_api_definition_the_conformance_and_the_co
 }
 
 #[tokio::test]
+async fn links_use_the_host_the_client_addressed() {
+    let app = spawn_app().await;
+    let request = app
+        .client
+        .get(app.url("/ogc/collections"))
+        .header("host", "gis.example.jp:8443")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "attacker.example");
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    assert_eq!(href(&body, "self", None), "https://gis.example.jp:8443/ogc/collections");
+    let bad = app.client.get(app.url("/ogc")).header("host", "x\"><b>").send().await.unwrap();
+    let body: Value = bad.json().await.unwrap();
+    assert!(href(&body, "self", None).starts_with("http://localhost/ogc"), "{body}");
+}
+
+#[tokio::test]
 async fn conformance_claims_exactly_the_classes_implemented() {
     let app = spawn_app().await;
     let body = app.get("/ogc/conformance").await.expect(200).json();
@@ -529,6 +545,9 @@ async fn datetime_selects_providers_by_their_update_time() {
     assert_eq!(ogc_ids(&app, "providers", "datetime=2026-12-01T00:00:00Z/..").await, one(next_year));
     assert_eq!(ogc_ids(&app, "providers", "datetime=2025-06-15").await, one(june), "a date is its whole day");
     assert_eq!(count(&ogc_ids(&app, "providers", "datetime=2026-11-01T00:00:00Z").await), SAMPLE_COUNT - 3);
+    let near = app.get("/ogc/collections/providers/items?near=139.9,35.85&k=5&datetime=2025-01-01/2025-12-31").await;
+    let in_2025 = sorted(vec![april.clone(), june.clone()]);
+    assert_eq!(sorted(ids(&near.expect(200).features())), in_2025, "near with datetime ranks only matches");
     let body =
         app.get("/ogc/collections/providers/items?datetime=2025-01-01/2025-12-31&limit=1").await.expect(200).json();
     assert_eq!(body["numberMatched"], 2);

@@ -33,9 +33,11 @@ impl Link {
     }
 }
 
-/// The absolute URL of `/ogc` as the client addressed it, e.g. `http://127.0.0.1:8080/ogc`.
-/// Taken from `X-Forwarded-Proto`/`X-Forwarded-Host` when a proxy sets them, else from the
-/// request's authority or `Host`; a malformed host falls back to `localhost`.
+/// The absolute URL of `/ogc` as the client addressed it, e.g. `http://127.0.0.1:8080/ogc`:
+/// the request's authority or `Host` (a malformed host falls back to `localhost`), and the
+/// scheme from `X-Forwarded-Proto` when a TLS-terminating proxy sets it. `X-Forwarded-Host` is
+/// deliberately ignored (a shared cache would let one client plant foreign hosts in links);
+/// a proxy must pass the original `Host` through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Base(String);
 
@@ -71,9 +73,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let scheme = header_str(parts, "x-forwarded-proto").unwrap_or("http").to_owned();
-        let host = header_str(parts, "x-forwarded-host")
-            .map(str::to_owned)
-            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        let host = parts
+            .uri
+            .authority()
+            .map(|a| a.as_str().to_owned())
             .or_else(|| header_str(parts, header::HOST.as_str()).map(str::to_owned))
             .unwrap_or_default();
         Ok(Self::new(&scheme, &host))
