@@ -82,6 +82,14 @@ impl<'a> FeatureOut<'a> {
             },
         }
     }
+
+    /// The same Feature with its Point's coordinates replaced, for output in another CRS
+    /// (OGC API – Features Part 2). `coordinates` are already in the target CRS's axis order.
+    #[must_use]
+    pub fn with_coordinates(mut self, coordinates: [f64; 2]) -> Self {
+        self.geometry.coordinates = coordinates;
+        self
+    }
 }
 
 /// Provider properties as accepted from a Feature (sample file, staff edits, GeoJSON import).

@@ -5,6 +5,7 @@ mod body;
 mod districts;
 pub mod error;
 mod meta;
+mod ogc;
 pub mod output;
 pub mod params;
 mod providers;
@@ -69,7 +70,8 @@ fn origin(url: &str) -> Option<&str> {
     Some(&url[..host_end])
 }
 
-/// Builds the application router: the API, health checks, and the page from `web_dir`.
+/// Builds the application router: the API, the OGC API, health checks, and the page from
+/// `web_dir`.
 pub fn router(state: AppState, web_dir: PathBuf) -> Router {
     let csp = HeaderValue::from_str(&content_security_policy(&state.site.tiles))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
@@ -78,6 +80,7 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
         .merge(providers::router())
         .merge(districts::router())
         .merge(meta::router())
+        .merge(ogc::router())
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })

@@ -5,4 +5,5 @@
 mod errors;
 mod helpers;
 mod meta;
+mod ogc;
 mod providers;
