@@ -2,6 +2,7 @@
 //!
 //! Dependencies point one way: `http` → `catalog`/`store` → `domain`/`index`.
 
+pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
 pub mod config; // typed settings with CAREMAP_* fallbacks
