@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, LonLat};
 use crate::features::{FeatureOut, provider_from_feature};
 use crate::store::{ProviderRecord, StoreError};
 
@@ -142,12 +142,19 @@ fn provider_from_body(
     if !errors.is_empty() {
         return Err(unprocessable(errors));
     }
+    let point = match geometry.as_ref().map(|g| &g.value) {
+        Some(geojson::GeometryValue::Point { coordinates }) if coordinates.len() >= 2 => {
+            LonLat::new(coordinates[0], coordinates[1]).ok()
+        }
+        _ => None,
+    };
     let feature = geojson::Feature { bbox: None, geometry, id, properties, foreign_members: None };
     let mut errors = Vec::new();
     let provider = provider_from_feature(&feature, "", actor).map_err(|e| errors.extend(e)).ok();
-    if let Some(p) = &provider
+    if let Some(point) = point
         && !allow_outside_japan
-        && !p.location.is_in_japan_extent()
+        && !point.is_in_japan_extent()
+        && !errors.iter().any(|e| e.name == "geometry")
     {
         errors.push(FieldError::new(
             "geometry",
