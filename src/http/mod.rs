@@ -102,6 +102,7 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
                 .merge(auth::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )
+        .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })

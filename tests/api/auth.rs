@@ -93,3 +93,14 @@ async fn repeated_wrong_tokens_from_one_client_are_refused_with_429_until_the_wi
     // The public API is not affected.
     app.get("/api/providers?limit=1").await.expect(200);
 }
+
+#[tokio::test]
+async fn the_staff_page_is_served_under_the_same_content_security_policy() {
+    let app = spawn_app().await;
+    let reply = app.get("/staff.html").await.expect(200);
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(!reply.text().contains("<script>") && !reply.text().contains("style="), "no inline script or style");
+    let redirect = app.client.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(redirect.url().path(), "/staff.html");
+}
