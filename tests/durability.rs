@@ -69,6 +69,14 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A failing test does not leave its server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn provider(id: &str, name: &str, n: usize) -> Value {
     let lon = 139.88 + (n % 50) as f64 * 0.001;
     let lat = 35.83 + (n / 50 % 50) as f64 * 0.001;
@@ -121,7 +129,9 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
     let acks = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> =
         (0..CLIENTS).map(|n| tokio::spawn(client(n, server.base.clone(), auth.clone(), acks.clone()))).collect();
-    while acks.load(Ordering::SeqCst) < ACKS_BEFORE_KILL {
+    // Until enough writes are acknowledged, or every client has stopped (a failed client
+    // ends its task; joining it below reports the failure).
+    while acks.load(Ordering::SeqCst) < ACKS_BEFORE_KILL && !clients.iter().all(|c| c.is_finished()) {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     server.kill();
