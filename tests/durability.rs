@@ -143,6 +143,7 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
 
     let server = Server::start(&db);
     let http = reqwest::Client::new();
+    let mut unanswered = 0;
     for (id, (version, name)) in &acked {
         let stored: Value = http
             .get(format!("{}/api/admin/providers/{id}", server.base))
@@ -159,6 +160,8 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
         assert!(now == *version || now == version + 1, "{id}: acknowledged version {version}, stored {now}");
         if now == *version {
             assert_eq!(stored["properties"]["name"], name.as_str(), "{id}");
+        } else {
+            unanswered += 1;
         }
         let history: Value = http
             .get(format!("{}/api/admin/providers/{id}/history", server.base))
@@ -177,6 +180,25 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
         let public = http.get(format!("{}/api/providers/{id}", server.base)).send().await.unwrap();
         assert_eq!(public.status(), 200, "{id} is served after the restart");
     }
+    let all: Value = http
+        .get(format!("{}/api/providers?q=client&limit=10000", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created_unanswered = all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().is_some_and(|id| id.starts_with("durable-") && !acked.contains_key(id)))
+        .count();
+    eprintln!(
+        "{} writes acknowledged before SIGKILL, all found; committed but unanswered: {unanswered} updates, \
+         {created_unanswered} creates",
+        acks.load(Ordering::SeqCst)
+    );
     server.kill();
 }
 
