@@ -7,17 +7,13 @@
 import { h, replaceChildren } from './lib/dom.js';
 import { createMap } from './lib/map.js';
 import { StaffError, staffRequest, tokenStore } from './lib/staff-api.js';
+import { buildFields, clearFieldErrors, readForm, showFieldErrors, updateChosenServices, writeForm } from './lib/staff-fields.js';
 import {
   FIELD_LABELS,
-  HOME_CARE_CLASSES,
-  HOME_CARE_FLAGS,
-  KINDS,
-  TEXT_FIELDS,
   actionLabel,
   changedKeys,
   describeValue,
   featureFromValues,
-  fieldMessage,
   formatTime,
   keyLabel,
   reapply,
@@ -89,7 +85,7 @@ const state = {
   busy: false,
 };
 
-// ---------------------------------------------------------------- messages
+// ---------------------------------------------------------------- messages and the form
 
 function showStatus(text, kind = 'ok') {
   ui.status.textContent = text;
@@ -97,234 +93,17 @@ function showStatus(text, kind = 'ok') {
   ui.status.hidden = !text;
 }
 
-function clearFieldErrors() {
-  ui.formError.hidden = true;
-  ui.formError.textContent = '';
-  for (const el of ui.fields.querySelectorAll('.field-error')) {
-    el.textContent = '';
-    el.hidden = true;
-  }
-  for (const el of ui.fields.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-}
+const readValues = () => readForm(ui.form);
+const clearErrors = () => clearFieldErrors(ui.form, ui.formError);
 
-/** Shows each refused field's message next to it; fields without a place go to the top. */
-function showFieldErrors(invalidParams) {
-  clearFieldErrors();
-  const general = [];
-  let first = null;
-  for (const p of invalidParams ?? []) {
-    const slot = $(`err-${p.name}`);
-    const message = fieldMessage(p.name, p.reason);
-    if (!slot) {
-      general.push(message);
-      continue;
-    }
-    slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
-    slot.hidden = false;
-    slot.closest('details')?.setAttribute('open', '');
-    const control = ui.fields.querySelector(`[data-error-for="${p.name}"]`);
-    control?.setAttribute('aria-invalid', 'true');
-    first ??= control;
-  }
-  if (general.length) {
-    ui.formError.textContent = general.join(' ');
-    ui.formError.hidden = false;
-  }
-  first?.focus({ preventScroll: true });
-  first?.scrollIntoView({ block: 'center' });
-}
-
-// ---------------------------------------------------------------- the form
-
-function errorSlot(name) {
-  return h('p', { class: 'field-error', id: `err-${name}`, hidden: true });
-}
-
-function textField(f) {
-  const id = `f-${f.name}`;
-  const describedBy = [f.hint ? `hint-${f.name}` : null, `err-${f.name}`].filter(Boolean).join(' ');
-  const attrs = {
-    id,
-    name: f.name,
-    'data-error-for': f.name,
-    'aria-describedby': describedBy,
-    autocomplete: 'off',
-    inputmode: f.inputmode,
-    required: f.required,
-  };
-  const control = f.type === 'textarea' ? h('textarea', { ...attrs, rows: 3 }) : h('input', { ...attrs, type: f.type });
-  return h(
-    'div',
-    { class: `field field--${f.name}` },
-    h('label', { for: id, class: 'label' }, f.label, f.required ? h('span', { class: 'required' }, '必須') : null),
-    control,
-    f.hint ? h('p', { class: 'hint', id: `hint-${f.name}` }, f.hint) : null,
-    errorSlot(f.name),
-  );
-}
-
-function buildForm() {
-  const kind = h(
-    'div',
-    { class: 'field field--kind' },
-    h('label', { for: 'f-kind', class: 'label' }, '種別'),
-    h(
-      'select',
-      { id: 'f-kind', name: 'kind', 'data-error-for': 'kind', 'aria-describedby': 'err-kind' },
-      KINDS.map((k) => h('option', { value: k.id }, k.label)),
-    ),
-    errorSlot('kind'),
-  );
-  const services = h(
-    'details',
-    { id: 'services-box', class: 'field fieldset services' },
-    h('summary', { class: 'label' }, 'サービス種別：', h('span', { id: 'services-chosen', class: 'services__chosen' })),
-    state.serviceGroups.map((g) =>
-      h(
-        'div',
-        { class: 'services__group' },
-        h('p', { class: 'services__group-label' }, g.label),
-        g.services.map((code) =>
-          h(
-            'label',
-            { class: 'check' },
-            h('input', { type: 'checkbox', name: 'services', value: code, 'data-error-for': 'services' }),
-            `${state.serviceLabels.get(code) ?? code}（${code}）`,
-          ),
-        ),
-      ),
-    ),
-    errorSlot('services'),
-  );
-  const accepting = h(
-    'fieldset',
-    { class: 'field fieldset accepting' },
-    h('legend', { class: 'label' }, '受入可否'),
-    h(
-      'div',
-      { class: 'pair' },
-      h(
-        'label',
-        { class: 'pair__item' },
-        '状態',
-        h(
-          'select',
-          { id: 'f-accepting', name: 'accepting', 'data-error-for': 'accepting', 'aria-describedby': 'err-accepting' },
-          h('option', { value: '' }, '不明'),
-          h('option', { value: 'true' }, '受入可'),
-          h('option', { value: 'false' }, '受入不可'),
-        ),
-      ),
-      h(
-        'label',
-        { class: 'pair__item' },
-        '確認日',
-        h('input', {
-          id: 'f-accepting_updated_at',
-          name: 'accepting_updated_at',
-          type: 'date',
-          'data-error-for': 'accepting_updated_at',
-          'aria-describedby': 'err-accepting_updated_at',
-        }),
-      ),
-    ),
-    errorSlot('accepting'),
-    errorSlot('accepting_updated_at'),
-  );
-  const location = h(
-    'fieldset',
-    { class: 'field fieldset location' },
-    h('legend', { class: 'label' }, '位置（地図のピンをドラッグしても変更できます）'),
-    h(
-      'div',
-      { class: 'pair' },
-      h(
-        'label',
-        { class: 'pair__item' },
-        '経度',
-        h('input', { id: 'f-lon', name: 'lon', type: 'text', inputmode: 'decimal', 'data-error-for': 'geometry', 'aria-describedby': 'err-geometry' }),
-      ),
-      h(
-        'label',
-        { class: 'pair__item' },
-        '緯度',
-        h('input', { id: 'f-lat', name: 'lat', type: 'text', inputmode: 'decimal', 'aria-describedby': 'err-geometry' }),
-      ),
-    ),
-    errorSlot('geometry'),
-  );
-  const homeCare = h(
-    'fieldset',
-    { id: 'home-care', class: 'field fieldset home-care', 'aria-describedby': 'err-home_care' },
-    h('legend', { class: 'label' }, '在宅医療（診療所・病院）'),
-    h(
-      'label',
-      { class: 'pair__item' },
-      '在宅療養支援の届出',
-      h(
-        'select',
-        { id: 'f-hc_class', name: 'hc_class', 'data-error-for': 'home_care' },
-        HOME_CARE_CLASSES.map((c) => h('option', { value: c.id }, c.label)),
-      ),
-    ),
-    h(
-      'div',
-      { class: 'checks' },
-      HOME_CARE_FLAGS.map((f) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: `hc_${f.id}` }), f.label)),
-    ),
-    errorSlot('home_care'),
-  );
-  const [nameField, kanaField, ...rest] = TEXT_FIELDS.map(textField);
-  replaceChildren(ui.fields, nameField, kanaField, kind, ...rest, accepting, location, homeCare, services);
-  ui.form.elements.kind.addEventListener('change', syncHomeCare);
-}
-
-function syncHomeCare() {
-  const kind = ui.form.elements.kind.value;
-  $('home-care').hidden = !(kind === 'clinic' || kind === 'hospital');
-}
-
-function readForm() {
-  const els = ui.form.elements;
-  const values = {};
-  for (const f of TEXT_FIELDS) values[f.name] = els[f.name].value;
-  values.kind = els.kind.value;
-  values.services = [...ui.form.querySelectorAll('input[name="services"]:checked')].map((c) => c.value).sort();
-  values.accepting = els.accepting.value;
-  values.accepting_updated_at = els.accepting_updated_at.value;
-  values.lon = els.lon.value;
-  values.lat = els.lat.value;
-  values.hc_class = els.hc_class.value;
-  for (const f of HOME_CARE_FLAGS) values[`hc_${f.id}`] = els[`hc_${f.id}`].checked;
-  return values;
-}
-
-function writeForm(values) {
-  const els = ui.form.elements;
-  for (const f of TEXT_FIELDS) els[f.name].value = values[f.name];
-  els.kind.value = values.kind;
-  const chosen = new Set(values.services);
-  for (const box of ui.form.querySelectorAll('input[name="services"]')) box.checked = chosen.has(box.value);
-  els.accepting.value = values.accepting;
-  els.accepting_updated_at.value = values.accepting_updated_at;
-  els.lon.value = values.lon;
-  els.lat.value = values.lat;
-  els.hc_class.value = values.hc_class;
-  for (const f of HOME_CARE_FLAGS) els[`hc_${f.id}`].checked = values[`hc_${f.id}`];
-  syncHomeCare();
+function writeValues(values) {
+  writeForm(ui.form, values, state.serviceLabels);
   updateDirty();
 }
 
-function updateChosenServices() {
-  const chosen = [...ui.form.querySelectorAll('input[name="services"]:checked')].map((c) => c.value);
-  $('services-chosen').textContent = chosen.length
-    ? chosen.map((code) => state.serviceLabels.get(code) ?? code).join('、')
-    : '（なし）';
-}
-
 function updateDirty() {
-  updateChosenServices();
-  ui.dirty.hidden = !state.selected || changedKeys(state.selected.values, readForm()).length === 0;
+  updateChosenServices(ui.form, state.serviceLabels);
+  ui.dirty.hidden = !state.selected || changedKeys(state.selected.values, readValues()).length === 0;
 }
 
 // ---------------------------------------------------------------- the selected provider
@@ -349,8 +128,8 @@ function showProvider(feature, etag, values = null) {
   for (const el of [ui.save, ui.acceptYes, ui.acceptNo, ui.del]) el.disabled = deleted;
   ui.delConfirm.hidden = true;
   ui.del.hidden = deleted;
-  clearFieldErrors();
-  writeForm(values ?? state.selected.values);
+  clearErrors();
+  writeValues(values ?? state.selected.values);
   placePin(feature.geometry.coordinates, deleted);
 }
 
@@ -375,7 +154,7 @@ function handleError(error) {
     return;
   }
   if (error.status === 422) {
-    showFieldErrors(error.problem?.invalid_params);
+    showFieldErrors(ui.form, ui.formError, error.problem?.invalid_params);
     showStatus(error.message, 'error');
     return;
   }
@@ -410,7 +189,7 @@ function providerPath(suffix = '') {
 }
 
 function save(done = '保存しました') {
-  return write('PUT', providerPath(), featureFromValues(state.selected.id, readForm()), done);
+  return write('PUT', providerPath(), featureFromValues(state.selected.id, readValues()), done);
 }
 
 function setAccepting(accepting) {
@@ -423,7 +202,7 @@ function setAccepting(accepting) {
 
 function showConflict(problem) {
   const current = problem.current;
-  state.conflict = { current, etag: `"${problem.current_version}"`, mine: readForm(), base: state.selected.values };
+  state.conflict = { current, etag: `"${problem.current_version}"`, mine: readValues(), base: state.selected.values };
   const p = current.properties;
   ui.conflictText.textContent =
     `あなたが編集している間に、${p.updated_by ?? '別の職員'}さんがこの事業所を変更しました` +
@@ -543,9 +322,11 @@ async function loadMarkers() {
     for (const f of data.features) {
       const [lon, lat] = f.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], { radius: 6, className: `dot dot--${f.properties.kind}` });
-      marker.bindTooltip(f.properties.name);
+      // An element, not a string: Leaflet would parse a string as HTML.
+      marker.bindTooltip(h('span', {}, f.properties.name));
       marker.on('click', () => selectProvider(String(f.id)));
       state.providerLayer.addLayer(marker);
+      marker.getElement()?.setAttribute('data-id', String(f.id));
     }
     ui.mapStatus.textContent =
       data.numberMatched > MAP_LIMIT ? `表示範囲に${data.numberMatched}件あります。拡大すると全件表示されます。` : '';
@@ -696,8 +477,8 @@ function wire() {
   ui.form.addEventListener('change', updateDirty);
   ui.reset.addEventListener('click', () => {
     if (!state.selected) return;
-    clearFieldErrors();
-    writeForm(state.selected.values);
+    clearErrors();
+    writeValues(state.selected.values);
     placePin(state.selected.feature.geometry.coordinates, Boolean(state.selected.feature.properties.deleted_at));
     showStatus('編集を取り消しました。', 'info');
   });
@@ -726,7 +507,7 @@ function wire() {
 async function start() {
   wire();
   await loadServices();
-  buildForm();
+  buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();
   if (token) await signIn(token);
   else signOut();

@@ -160,6 +160,24 @@ describe('staff page', () => {
     }
   });
 
+  it('opens a provider clicked on the map', async () => {
+    const { page, context, problems } = await signedInPage();
+    try {
+      const dot = page.locator('path.dot').first();
+      await dot.waitFor();
+      await dot.click({ force: true });
+      await page.waitForSelector('#history li.version');
+      const title = await page.textContent('#editor-title');
+      const id = (await page.textContent('#editor-meta')).match(/ID (\S+)・/)[1];
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(id)}`);
+      assert.equal(title, served.properties.name);
+      assert.equal(await page.isVisible('.leaflet-marker-icon.pin'), true);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows the error next to the phone field for a bad number and saves nothing', async () => {
     const target = await freshProvider();
     const { page, context } = await signedInPage();
@@ -201,9 +219,9 @@ describe('staff page', () => {
       const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
       assert.equal(served.properties.name, target.properties.name);
       assert.equal(served.properties.version, 3);
-      const newest = await page.textContent('#history li.version:first-child');
-      assert.match(newest, /版 3/);
+      const newest = await page.textContent('#history li.version[data-version="3"]');
       assert.match(newest, /以前の版に戻す/);
+      assert.equal(await page.getAttribute('#history li.version:first-child', 'data-version'), '3');
     } finally {
       await context.close();
     }
@@ -299,6 +317,12 @@ describe('staff page', () => {
       await openByName(page, { id: payloadId, properties: { name: PAYLOAD } });
       assert.equal(await page.textContent(`#search-results button[data-id="${payloadId}"] .result__name`), PAYLOAD);
       assert.equal(await page.inputValue('#f-name'), PAYLOAD);
+      // The map's tooltip for it, too.
+      // Its dot lies under the pin of the opened provider, so the pointer cannot reach it.
+      await page.dispatchEvent(`path.dot[data-id="${payloadId}"]`, 'mouseover');
+      await page.waitForSelector('.leaflet-tooltip');
+      assert.equal(await page.textContent('.leaflet-tooltip'), PAYLOAD);
+      assert.match(await page.textContent('#history'), /<img src=x/);
       assert.equal(await page.evaluate(() => window.__xss), undefined);
       assert.equal(await page.locator('img[src="x"]').count(), 0);
       assert.deepEqual(problems, []);
