@@ -43,6 +43,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   sampleNotice: $('sample-notice'),
   locate: $('locate-button'),
+  locateLabel: $('locate-label'),
   here: $('here-button'),
   draw: $('draw-button'),
   nameForm: $('name-form'),
@@ -370,25 +371,34 @@ async function loadViewport() {
 // ---------------------------------------------------------------------------------------
 // Searches
 
+// The button stays enabled (and focused) while the position is found; repeats are ignored.
+let locating = false;
+
 function searchFromGeolocation() {
+  if (locating) return;
+  clearError();
   if (!('geolocation' in navigator)) {
     showError(MESSAGES.geolocationUnsupported);
     return;
   }
   stopDrawing();
   setStatus('現在地を取得しています…');
+  locating = true;
   ui.locate.setAttribute('aria-busy', 'true');
-  ui.locate.disabled = true;
+  ui.locateLabel.textContent = '現在地を取得中…';
+  const done = () => {
+    locating = false;
+    ui.locate.removeAttribute('aria-busy');
+    ui.locateLabel.textContent = '現在地から探す';
+  };
   navigator.geolocation.getCurrentPosition(
     (position) => {
-      ui.locate.disabled = false;
-      ui.locate.removeAttribute('aria-busy');
+      done();
       const { longitude: lon, latitude: lat } = position.coords;
       startNearSearch(lon, lat, '現在地');
     },
     (error) => {
-      ui.locate.disabled = false;
-      ui.locate.removeAttribute('aria-busy');
+      done();
       setStatus('');
       console.warn('geolocation failed', error);
       showError(error.code === 1 ? MESSAGES.geolocationDenied : MESSAGES.geolocation);
@@ -426,10 +436,7 @@ function searchViewport() {
 
 function searchByName() {
   state.q = ui.q.value.trim();
-  if (!state.search && !state.q) {
-    clearSearch();
-    return;
-  }
+  if (!state.search && !state.q) return;
   if (!state.search) state.search = { type: 'text' };
   if (state.search.type === 'text' && !state.q) {
     clearSearch();
@@ -783,7 +790,8 @@ function csvFileName() {
           : s.type === 'bbox'
             ? '地図の範囲'
             : '検索結果';
-  const day = new Date().toISOString().slice(0, 10);
+  const now = new Date();
+  const day = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
   return `caremap_${what}_${day}.csv`.replace(/[\\/:*?"<>|\s]/g, '_');
 }
 
@@ -803,7 +811,8 @@ async function onCsvClick(event) {
     const requests = searchRequests('csv');
     const texts = await Promise.all(requests.map((r) => getText(r.url, r.body ?? null)));
     const order = state.search.type === 'near' ? state.results.map((f) => String(f.id)) : null;
-    const csv = requests.length === 1 ? texts[0] : mergeCsv(texts, order);
+    // Response.text() drops the BOM; mergeCsv writes one back (and joins several parts).
+    const csv = mergeCsv(texts, order);
     const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
     const a = h('a', { href: url, download: csvFileName(), class: 'visually-hidden' });
     document.body.appendChild(a);

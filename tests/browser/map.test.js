@@ -45,6 +45,31 @@ function countIs(n) {
   return total + document.querySelectorAll('.leaflet-marker-icon.pin').length === n;
 }
 
+/**
+ * Up to n points (page coordinates) on a circle around the map centre where a click reaches
+ * the map itself, not a marker, cluster or control.
+ */
+function emptyMapSpots(page, n) {
+  return page.evaluate((wanted) => {
+    const box = document.getElementById('map').getBoundingClientRect();
+    const cx = box.left + box.width / 2;
+    const cy = box.top + box.height / 2;
+    const r = Math.min(box.width, box.height) * 0.3;
+    const found = [];
+    for (let deg = 0; deg < 360 && found.length < wanted; deg += 10) {
+      const x = cx + r * Math.cos((deg * Math.PI) / 180);
+      const y = cy + r * Math.sin((deg * Math.PI) / 180);
+      const hit = document.elementFromPoint(x, y);
+      const blocked = !hit || hit.closest('.leaflet-marker-icon, .leaflet-control, .draw-toolbar, .legend, .map-notice');
+      if (!blocked && hit.closest('#map')) {
+        found.push({ x, y });
+        deg += 50;
+      }
+    }
+    return found;
+  }, n);
+}
+
 function groupById(id) {
   const group = services.groups.find((g) => g.id === id);
   assert.ok(group, `the API offers the ${id} group`);
@@ -79,6 +104,28 @@ describe('the map page', () => {
       // The district select is filled from /api/districts.
       const districts = await server.getJson('/api/districts');
       assert.equal(await page.locator('#district option').count(), districts.features.length + 1);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes its tile layers from /api/about: 地理院タイル by default, OpenStreetMap as the alternative', async () => {
+    const { page, problems, context, external } = await openPage(browser, server.baseUrl);
+    try {
+      const about = await server.getJson('/api/about');
+      const [first, second] = about.tiles;
+      await waitForMarkers(page);
+      assert.match(await page.textContent('.leaflet-control-attribution'), /地理院タイル/);
+      assert.ok(external.some((u) => u.startsWith(new URL(first.url.split('{')[0]).origin)));
+
+      await page.locator('.leaflet-control-layers').hover();
+      await page.getByLabel(second.name).check();
+      await page.waitForFunction(() => /OpenStreetMap/.test(document.querySelector('.leaflet-control-attribution').textContent));
+      assert.doesNotMatch(await page.textContent('.leaflet-control-attribution'), /地理院タイル/);
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('img.leaflet-tile')].some((img) => img.src.includes('tile.openstreetmap.org')),
+      );
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -160,6 +207,30 @@ describe('the map page', () => {
       // Focus moved to the list; the map shows exactly the numbered results.
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
       assert.equal(await page.locator('.leaflet-marker-icon.pin--ranked').count(), NEAREST_SHOWN);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lists the providers nearest to a place tapped on the map', async () => {
+    const { page, problems, context } = await openPage(browser, server.baseUrl);
+    try {
+      await waitForMarkers(page);
+      const [spot] = await emptyMapSpots(page, 1);
+      assert.ok(spot, 'an empty spot on the map');
+      await page.mouse.click(spot.x, spot.y);
+      const button = page.locator('.chosen-popup button');
+      await button.waitFor();
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/api/providers/nearest')),
+        button.click(),
+      ]);
+      await waitForResults(page, '選んだ場所から近い順');
+      const asked = new URL(request.url()).searchParams;
+      const api = await server.getJson(`/api/providers/nearest?lon=${asked.get('lon')}&lat=${asked.get('lat')}&k=${NEAREST_SHOWN}`);
+      assert.deepEqual(await listedIds(page), api.features.map((f) => f.id));
+      assert.equal(await page.locator('.origin--place').count(), 1, 'the chosen place is marked');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -281,6 +352,55 @@ describe('the map page', () => {
     }
   });
 
+  it('reflows on a phone and at 200 % zoom without sideways scrolling', async () => {
+    // 640×400 is what a 1280×800 screen offers at 200 % zoom.
+    for (const viewport of [{ width: 390, height: 844 }, { width: 640, height: 400 }, { width: 320, height: 568 }]) {
+      const { page, problems, context } = await openWithGeolocation({ viewport, hasTouch: true, isMobile: true });
+      try {
+        await searchFromHere(page);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0, `no horizontal scrolling at ${viewport.width}px`);
+        const first = page.locator('#results .result').first();
+        await first.scrollIntoViewIfNeeded();
+        assert.equal(await first.isVisible(), true);
+        const box = await first.boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= viewport.width, `the list fits ${viewport.width}px`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  it('prints the list as a clean table without the map', async () => {
+    const { page, problems, context } = await openWithGeolocation();
+    try {
+      await searchFromHere(page);
+      await page.evaluate(() => {
+        window.__printed = 0;
+        window.print = () => {
+          window.__printed += 1;
+        };
+      });
+      await page.getByRole('button', { name: '印刷' }).click();
+      assert.equal(await page.evaluate(() => window.__printed), 1);
+
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.isVisible('.print-table'), true);
+      for (const hidden of ['#map', '.leaflet-control-zoom', '#locate-button', '#results', '.site-header']) {
+        assert.equal(await page.isVisible(hidden), false, `${hidden} is not printed`);
+      }
+      const rows = await page.$$eval('#print-rows tr', (trs) => trs.map((tr) => tr.cells[1].textContent));
+      const names = await page.$$eval('#results .result__show > span:first-child', (els) => els.map((e) => e.textContent));
+      assert.equal(rows.length, NEAREST_SHOWN);
+      rows.forEach((cell, i) => assert.ok(cell.startsWith(names[i]), `row ${i + 1} is ${names[i]}`));
+      assert.equal(await page.isVisible('#print-sample'), true, 'the printout says it is sample data');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('searches inside an area drawn on the map', async () => {
     const { page, problems, context } = await openPage(browser, server.baseUrl);
     try {
@@ -288,24 +408,7 @@ describe('the map page', () => {
       await page.getByRole('button', { name: '範囲を描いて探す' }).click();
       assert.equal(await page.getAttribute('#draw-button', 'aria-pressed'), 'true');
       // Corners on empty map (a click on a marker or cluster would open or zoom it instead).
-      const points = await page.evaluate(() => {
-        const box = document.getElementById('map').getBoundingClientRect();
-        const cx = box.left + box.width / 2;
-        const cy = box.top + box.height / 2;
-        const r = Math.min(box.width, box.height) * 0.3;
-        const found = [];
-        for (let deg = 0; deg < 360 && found.length < 5; deg += 10) {
-          const x = cx + r * Math.cos((deg * Math.PI) / 180);
-          const y = cy + r * Math.sin((deg * Math.PI) / 180);
-          const hit = document.elementFromPoint(x, y);
-          const blocked = !hit || hit.closest('.leaflet-marker-icon, .leaflet-control, .draw-toolbar, .legend, .map-notice');
-          if (!blocked && hit.closest('#map')) {
-            found.push({ x, y });
-            deg += 50;
-          }
-        }
-        return found;
-      });
+      const points = await emptyMapSpots(page, 5);
       assert.ok(points.length >= 3, `found ${points.length} empty spots`);
       for (const [i, p] of points.entries()) {
         await page.mouse.click(p.x, p.y);
@@ -326,6 +429,14 @@ describe('the map page', () => {
       assert.ok(ids.length > 0, 'the drawn area holds providers');
       assert.deepEqual(ids, api.features.map((f) => f.id));
       assert.equal(await page.locator('path.search-area').count(), 1);
+
+      // Its CSV (a POST, so built in the page) still opens in Excel: BOM, header, same rows.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-link').click()]);
+      const bytes = await readFile(await download.path());
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
+      const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
+      assert.ok(lines[0].startsWith('ID,種別,事業所番号,名称'));
+      assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ids);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

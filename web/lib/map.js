@@ -221,17 +221,26 @@ export class MarkerStore {
       riseOnHover: true,
       autoPanOnFocus: true,
     });
-    marker.bindPopup(() => this.popup(this.entries.get(id).feature), {
+    // The tooltip first: a click opens it, then the popup, whose opening closes it again.
+    marker.bindTooltip(() => document.createTextNode(this.entries.get(id).feature.properties.name), {
+      direction: 'top',
+      offset: L.point(0, -14),
+      className: 'marker-tooltip',
+    });
+    marker.bindPopup(() => {
+      // Fit the popup to the map as it is now (a phone's map is small), scrolling if need be.
+      const size = this.map.getSize();
+      const options = marker.getPopup().options;
+      options.maxWidth = Math.max(180, Math.min(320, size.x - 160));
+      options.minWidth = Math.min(220, options.maxWidth);
+      options.maxHeight = Math.max(150, size.y - 140);
+      return this.popup(this.entries.get(id).feature);
+    }, {
       maxWidth: 320,
       minWidth: 220,
       autoPanPaddingTopLeft: L.point(56, 56),
       autoPanPaddingBottomRight: L.point(56, 48),
       closeButton: true,
-    });
-    marker.bindTooltip(() => document.createTextNode(this.entries.get(id).feature.properties.name), {
-      direction: 'top',
-      offset: L.point(0, -14),
-      className: 'marker-tooltip',
     });
     marker.on('click', () => this.onSelect(id));
     marker.on('popupopen', () => marker.closeTooltip());
