@@ -28,6 +28,9 @@ pub struct LonLat {
 }
 
 impl LonLat {
+    /// Tokyo Station (139.767125, 35.681236): a known valid point for examples and stand-ins.
+    pub const TOKYO_STATION: LonLat = LonLat { lon: 139.767125, lat: 35.681236 };
+
     /// Validates `lon` in [-180, 180] and `lat` in [-90, 90], both finite.
     ///
     /// # Errors
