@@ -2,11 +2,14 @@
 //!
 //! Dependencies point one way: `http` → `catalog`/`store` → `domain`/`index`.
 
+pub mod accounts; // the `caremap user` commands
+pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
 pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
+pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
 pub mod features; // providers as GeoJSON Features, in and out
 pub mod geodesy; // ECEF positions and fast geodesic distances for the index
 pub mod http; // axum routes, problem+json errors, static files

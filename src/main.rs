@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
         .init();
     let result: Result<(), Box<dyn std::error::Error>> = match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
+        Command::User(command) => caremap::accounts::run(&command, &mut std::io::stdout().lock()),
         Command::Gen(args) => gen_providers(&args),
         Command::Sample(args) => caremap::sample::write(&args.out).map_err(Into::into),
     };

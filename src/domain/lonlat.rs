@@ -28,6 +28,9 @@ pub struct LonLat {
 }
 
 impl LonLat {
+    /// Tokyo Station (139.767125, 35.681236): a known valid point for examples and stand-ins.
+    pub const TOKYO_STATION: LonLat = LonLat { lon: 139.767125, lat: 35.681236 };
+
     /// Validates `lon` in [-180, 180] and `lat` in [-90, 90], both finite.
     ///
     /// # Errors
@@ -54,6 +57,12 @@ impl LonLat {
             return Err(LonLatError::NotRegistered);
         }
         Self::new(lon, lat)
+    }
+
+    /// Whether the point lies in the rough extent of Japan (lon 122–154, lat 20–46), the
+    /// check that catches swapped or mistyped coordinates in staff edits.
+    pub fn is_in_japan_extent(self) -> bool {
+        (122.0..=154.0).contains(&self.lon) && (20.0..=46.0).contains(&self.lat)
     }
 
     /// Longitude in degrees.

@@ -3,12 +3,14 @@
 
 pub mod area;
 pub mod district;
+pub mod history;
 pub mod lonlat;
 pub mod provider;
 pub mod service;
 
 pub use area::{AreaError, Bbox, MAX_POLYGON_VERTICES, polygon_from_geojson};
 pub use district::{District, DistrictError, district_of, parse_districts};
+pub use history::{FieldChange, action, entry_changes, field_changes};
 pub use lonlat::{LonLat, LonLatError};
 pub use provider::{FieldError, HomeCare, HomeCareClass, Kind, Provider};
 pub use service::{GROUPS, SERVICE_TYPES, ServiceGroup, ServiceSet, ServiceType, service_type};

@@ -59,4 +59,17 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) STRICT;
     ",
+    // 2: staff users. Only the SHA-256 of a token is kept (see crate::auth); names are the
+    // `changed_by` of the history, so a revoked user stays listed instead of being deleted.
+    // The history index finds the version before an entry (its diff) by sequence.
+    "
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL CHECK (role IN ('editor', 'admin')),
+        token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    ) STRICT;
+    CREATE INDEX provider_history_by_seq_provider ON provider_history (provider_id, seq);
+    ",
 ];

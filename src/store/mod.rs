@@ -4,10 +4,68 @@
 
 mod migrations;
 mod sqlite;
+mod users;
+mod writes;
 
 pub use sqlite::SqliteStore;
 
+use crate::auth::{Role, TokenHash};
 use crate::domain::{District, Provider};
+
+/// A provider as the staff see it: the live fields and whether it is soft-deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRecord {
+    /// The provider (its `version` is the current one).
+    pub provider: Provider,
+    /// RFC 3339 UTC time of the soft delete; `None` while the provider is live.
+    pub deleted_at: Option<String>,
+}
+
+/// One entry of a provider's history: the provider as it was after the change, and as it
+/// was before (for the diff).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// Position in the global change log (increasing in commit order).
+    pub seq: i64,
+    /// The provider id.
+    pub provider_id: String,
+    /// The version the change produced.
+    pub version: i64,
+    /// What was done (see [`crate::domain::action`]; bulk loads use their own labels).
+    pub action: String,
+    /// RFC 3339 UTC time of the change.
+    pub changed_at: String,
+    /// The user (or loader) who made it.
+    pub changed_by: String,
+    /// The provider after the change.
+    pub after: Provider,
+    /// The provider before the change; `None` for its first entry.
+    pub before: Option<Provider>,
+}
+
+/// Which part of the global change log to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only changes at or after this RFC 3339 UTC time (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub since: Option<String>,
+    /// Only changes after this sequence number (the cursor of the previous page).
+    pub after_seq: Option<i64>,
+    /// At most this many entries.
+    pub limit: usize,
+}
+
+/// A staff user (never with the token hash: it does not leave the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Unique name, recorded as `changed_by`.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// RFC 3339 UTC creation time.
+    pub created_at: String,
+    /// RFC 3339 UTC time the token was revoked; `None` while it is valid.
+    pub revoked_at: Option<String>,
+}
 
 /// Errors from the store. Messages carry the path or the value involved.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +99,50 @@ pub enum StoreError {
     Duplicate {
         /// The id.
         id: String,
+    },
+    /// No provider has this id (live or deleted).
+    #[error("provider '{id}' not found")]
+    NotFound {
+        /// The id.
+        id: String,
+    },
+    /// The caller's expected version is not the current one (someone else changed it).
+    #[error("provider '{}' is at version {}", current.provider.id, current.provider.version)]
+    VersionMismatch {
+        /// The provider as it is now.
+        current: Box<ProviderRecord>,
+    },
+    /// The provider is soft-deleted, so it cannot be changed until it is restored.
+    #[error("provider '{id}' is deleted; restore it first")]
+    Deleted {
+        /// The id.
+        id: String,
+    },
+    /// A restore of a provider that is not deleted.
+    #[error("provider '{id}' is not deleted")]
+    NotDeleted {
+        /// The id.
+        id: String,
+    },
+    /// A version the provider never had.
+    #[error("provider '{id}' has no version {version}")]
+    UnknownVersion {
+        /// The id.
+        id: String,
+        /// The version asked for.
+        version: i64,
+    },
+    /// A user name that is taken by an active user.
+    #[error("user '{name}' already exists")]
+    UserExists {
+        /// The name.
+        name: String,
+    },
+    /// No user has this name.
+    #[error("no user named '{name}'")]
+    UnknownUser {
+        /// The name.
+        name: String,
     },
     /// Any other SQLite failure.
     #[error("database error: {0}")]
@@ -94,4 +196,85 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure.
     fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    /// A provider, live or soft-deleted.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn provider_record(&self, id: &str) -> Result<Option<ProviderRecord>>;
+
+    /// Creates a provider as version 1 made by `actor` now, with a `create` history entry, in
+    /// one transaction. The caller derives the district.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when the id exists (also when soft-deleted); database failures.
+    fn create_provider(&self, provider: &Provider, actor: &str) -> Result<ProviderRecord>;
+
+    /// Replaces the fields of a live provider if its current version is one of `expected`:
+    /// the next version, made by `actor` now, with a history entry labelled `action`
+    /// (`update` or `revert`), in one transaction. An `update` that changes no field writes
+    /// nothing and returns the current record.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`] (with the current record),
+    /// [`StoreError::Deleted`]; database failures. Nothing is written on an error.
+    fn update_provider(
+        &self,
+        provider: &Provider,
+        expected: &[i64],
+        actor: &str,
+        action: &str,
+    ) -> Result<ProviderRecord>;
+
+    /// Soft-deletes (`deleted = true`) or restores a provider whose current version is one of
+    /// `expected`: the next version, with a `delete` or `restore` history entry.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`], [`StoreError::Deleted`]
+    /// (delete of a deleted provider), [`StoreError::NotDeleted`] (restore of a live one).
+    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], actor: &str) -> Result<ProviderRecord>;
+
+    /// The provider as it was at `version`, from its history.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownVersion`] when it never had that version; database failures.
+    fn provider_version(&self, id: &str, version: i64) -> Result<Provider>;
+
+    /// Every history entry of a provider, newest first (empty for an unknown id).
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable entry.
+    fn provider_history(&self, id: &str) -> Result<Vec<HistoryEntry>>;
+
+    /// The global change log in commit order.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable entry.
+    fn audit_log(&self, query: &AuditQuery) -> Result<Vec<HistoryEntry>>;
+
+    /// Adds a user with the hash of a new token. A revoked user of the same name is replaced
+    /// (re-issued), keeping the name in the history meaningful.
+    ///
+    /// # Errors
+    /// [`StoreError::UserExists`] when an active user has the name; database failures.
+    fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User>;
+
+    /// Every user, by name.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn users(&self) -> Result<Vec<User>>;
+
+    /// Revokes a user's token. Returns `false` when it was already revoked.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`]; database failures.
+    fn revoke_user(&self, name: &str) -> Result<bool>;
+
+    /// The user whose token has this hash, if any (revoked users included; the caller refuses
+    /// them). The hash is compared in constant time after the indexed lookup.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>>;
 }

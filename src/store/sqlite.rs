@@ -7,7 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Row, params};
 
 use super::migrations::MIGRATIONS;
-use super::{Result, Store, StoreError};
+use super::{AuditQuery, HistoryEntry, ProviderRecord, Result, Store, StoreError, User, users, writes};
+use crate::auth::{Role, TokenHash};
 use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geojson};
 
 /// A provider store in one SQLite file.
@@ -16,7 +17,7 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-const PROVIDER_COLUMNS: &str = "id, kind, official_code, name, name_kana, services, home_care, address, phone, \
+pub(super) const PROVIDER_COLUMNS: &str = "id, kind, official_code, name, name_kana, services, home_care, address, phone, \
      fax, url, corporation, corporate_number, capacity, open_days, notes, accepting, accepting_updated_at, \
      lon, lat, district, version, updated_at, updated_by";
 
@@ -61,7 +62,9 @@ impl SqliteStore {
     }
 }
 
-fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Provider, StoreError>> {
+/// Reads the [`PROVIDER_COLUMNS`] of a row. The outer error is SQLite's, the inner one an
+/// unreadable value.
+pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Provider, StoreError>> {
     let id: String = row.get("id")?;
     let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
     let kind_text: String = row.get("kind")?;
@@ -238,6 +241,56 @@ impl Store for SqliteStore {
             params![key, value],
         )?;
         Ok(())
+    }
+
+    fn provider_record(&self, id: &str) -> Result<Option<ProviderRecord>> {
+        writes::read_record(&self.conn(), id)
+    }
+
+    fn create_provider(&self, provider: &Provider, actor: &str) -> Result<ProviderRecord> {
+        writes::create_provider(&mut self.conn(), provider, actor)
+    }
+
+    fn update_provider(
+        &self,
+        provider: &Provider,
+        expected: &[i64],
+        actor: &str,
+        action: &str,
+    ) -> Result<ProviderRecord> {
+        writes::update_provider(&mut self.conn(), provider, expected, actor, action)
+    }
+
+    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], actor: &str) -> Result<ProviderRecord> {
+        writes::set_deleted(&mut self.conn(), id, deleted, expected, actor)
+    }
+
+    fn provider_version(&self, id: &str, version: i64) -> Result<Provider> {
+        writes::provider_version(&self.conn(), id, version)
+    }
+
+    fn provider_history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
+        writes::provider_history(&self.conn(), id)
+    }
+
+    fn audit_log(&self, query: &AuditQuery) -> Result<Vec<HistoryEntry>> {
+        writes::audit_log(&self.conn(), query)
+    }
+
+    fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User> {
+        users::add_user(&mut self.conn(), name, role, token_hash)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        users::users(&self.conn())
+    }
+
+    fn revoke_user(&self, name: &str) -> Result<bool> {
+        users::revoke_user(&self.conn(), name)
+    }
+
+    fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>> {
+        users::user_by_token_hash(&self.conn(), token_hash)
     }
 }
 

@@ -2,8 +2,11 @@
 //! temporary database seeded from data/, and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod errors;
 mod helpers;
+mod history;
 mod meta;
 mod ogc;
 mod providers;
+mod staff;

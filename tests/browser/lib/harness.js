@@ -46,7 +46,7 @@ export async function copyDataWith(edit) {
  * Starts `caremap serve` on a free port with a fresh database.
  * @param {{dataDir?: string}} options dataDir defaults to the repository's data/
  * @returns {Promise<{baseUrl: string, stop: () => Promise<void>, getJson: (path: string) => Promise<any>,
- *   postJson: (path: string, body: object) => Promise<any>}>}
+ *   postJson: (path: string, body: object) => Promise<any>, dbPath: string}>}
  */
 export async function startServer({ dataDir = 'data' } = {}) {
   try {
@@ -123,7 +123,7 @@ export async function startServer({ dataDir = 'data' } = {}) {
     }
     await rm(dbDir, { recursive: true, force: true });
   };
-  return { baseUrl, stop, getJson, postJson };
+  return { baseUrl, stop, getJson, postJson, dbPath: join(dbDir, 't.db') };
 }
 
 /** Launches Debian's Chromium, headless. */
@@ -138,8 +138,9 @@ export function launchBrowser() {
  * @param {import('playwright-core').Browser} browser
  * @param {string} baseUrl
  * @param {object} contextOptions extra options for browser.newContext (viewport, geolocation …)
+ * @param {string} path the page to open (the map page unless given)
  */
-export async function openPage(browser, baseUrl, contextOptions = {}) {
+export async function openPage(browser, baseUrl, contextOptions = {}, path = '/') {
   const context = await browser.newContext({
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
@@ -163,7 +164,7 @@ export async function openPage(browser, baseUrl, contextOptions = {}) {
     if (!externalLoad) problems.push(`console error: ${msg.text()} (${where})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${baseUrl}/`);
+  await page.goto(`${baseUrl}${path}`);
   return { context, page, problems, external };
 }
 
