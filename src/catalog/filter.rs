@@ -77,6 +77,18 @@ impl<'f> Matcher<'f> {
         Self { filter, text }
     }
 
+    /// Whether every provider matches, so callers can skip looking at entries at all.
+    pub(super) fn accepts_all(&self) -> bool {
+        let f = self.filter;
+        f.kinds.is_none()
+            && f.services.is_empty()
+            && f.district.is_none()
+            && f.accepting.is_none()
+            && f.home_care.is_none()
+            && f.available_24h.is_none()
+            && self.text.is_none()
+    }
+
     pub(super) fn matches(&self, e: &Entry) -> bool {
         let f = self.filter;
         let p = &e.provider;

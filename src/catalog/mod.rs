@@ -89,8 +89,11 @@ impl Snapshot {
         if self.hidden.contains(&slot) { None } else { self.base.entry(slot).map(|e| &e.provider) }
     }
 
+    /// The filter over base slots. Without conditions and hidden slots it accepts without
+    /// touching the entries, which saves a cache miss per candidate on large catalogs.
     fn base_accept<'s>(&'s self, m: &'s Matcher<'_>) -> impl Fn(u32) -> bool + 's {
-        move |slot| !self.hidden.contains(&slot) && self.base.entry(slot).is_some_and(|e| m.matches(e))
+        let everything = m.accepts_all() && self.hidden.is_empty();
+        move |slot| everything || (!self.hidden.contains(&slot) && self.base.entry(slot).is_some_and(|e| m.matches(e)))
     }
 
     fn delta_accept<'s>(&'s self, m: &'s Matcher<'_>) -> impl Fn(u32) -> bool + 's {
