@@ -82,6 +82,13 @@ impl<'a> FeatureOut<'a> {
             },
         }
     }
+
+    /// The same Feature with its point at `coordinates` (another CRS's x, y for exports).
+    #[must_use]
+    pub fn at(mut self, coordinates: [f64; 2]) -> Self {
+        self.geometry.coordinates = coordinates;
+        self
+    }
 }
 
 /// Provider properties as accepted from a Feature (sample file, staff edits, GeoJSON import).

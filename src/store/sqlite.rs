@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Row, params};
 
 use super::migrations::MIGRATIONS;
-use super::{AuditQuery, HistoryEntry, ProviderRecord, Result, Store, StoreError, User, users, writes};
+use super::{
+    AuditQuery, HistoryEntry, ImportWrite, ProviderRecord, Result, Store, StoreError, User, import, users, writes,
+};
 use crate::auth::{Role, TokenHash};
 use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geojson};
 
@@ -157,6 +159,19 @@ pub(super) fn write_history(tx: &rusqlite::Transaction<'_>, p: &Provider, action
     Ok(())
 }
 
+/// Replaces every district inside the caller's transaction.
+pub(super) fn write_districts(tx: &rusqlite::Transaction<'_>, districts: &[District]) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM districts", [])?;
+    for (i, d) in districts.iter().enumerate() {
+        let geometry = geojson::Geometry::from(&d.area).to_string();
+        tx.execute(
+            "INSERT INTO districts (id, position, name, description, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![d.id, i as i64, d.name, d.description, geometry],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn load_providers(&self) -> Result<Vec<Provider>> {
         let conn = self.conn();
@@ -213,14 +228,7 @@ impl Store for SqliteStore {
     fn replace_districts(&self, districts: &[District]) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM districts", [])?;
-        for (i, d) in districts.iter().enumerate() {
-            let geometry = geojson::Geometry::from(&d.area).to_string();
-            tx.execute(
-                "INSERT INTO districts (id, position, name, description, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![d.id, i as i64, d.name, d.description, geometry],
-            )?;
-        }
+        write_districts(&tx, districts)?;
         tx.commit()?;
         Ok(())
     }
@@ -291,6 +299,14 @@ impl Store for SqliteStore {
 
     fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>> {
         users::user_by_token_hash(&self.conn(), token_hash)
+    }
+
+    fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
+        import::load_provider_records(&self.conn())
+    }
+
+    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()> {
+        import::apply_import(&mut self.conn(), write, seed_districts)
     }
 }
 
