@@ -40,9 +40,9 @@ run: build web-deps
 test: deps test-rust test-browser
 
 test-rust:
-	cargo test --locked --all-targets
+	cargo test --locked --lib --bins --tests
 
-test-browser:
+test-browser: web-deps
 	@if [ -f tests/browser/package.json ]; then \
 	  cargo build --locked && cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test; \
 	fi

@@ -1,9 +1,10 @@
-//! The command line: `caremap serve | import | export | gen | sample`.
+//! The command line: `caremap serve | import | export | user | gen | sample`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::Role;
 use crate::config::ServeConfig;
 use crate::crs::Crs;
 use crate::export::ExportFormat;
@@ -28,6 +29,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every provider as GeoJSON or CSV (UTF-8 with BOM for Excel).
     Export(ExportArgs),
+    /// Manage staff users and their API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Write N synthetic providers spread over Japan into a database, for benchmarks.
     Gen(GenArgs),
     /// Regenerate the bundled sample (providers.geojson, districts.geojson).
@@ -111,4 +115,38 @@ pub struct ExportArgs {
     /// File to write (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// `caremap user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print a new API token (shown once, on the last line; only its hash is stored).
+    Add {
+        /// SQLite database file (created if missing).
+        #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
+        db: PathBuf,
+        /// What the user may do: editor (edit providers) or admin (also manage users).
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The user name, recorded with every change the user makes.
+        name: String,
+    },
+    /// List users with role and state (never tokens or hashes).
+    List {
+        /// SQLite database file.
+        #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
+        db: PathBuf,
+    },
+    /// Revoke a user's token at once (the user stays listed; `add` issues a new token).
+    Revoke {
+        /// SQLite database file.
+        #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
+        db: PathBuf,
+        /// The user name.
+        name: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role: use editor or admin"))
 }

@@ -31,6 +31,12 @@ struct PropertiesOut<'a> {
     updated_at: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_m: Option<f64>,
+    /// Staff responses only: who made the last change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_by: Option<&'a str>,
+    /// Staff responses only: when it was soft-deleted (`null` while live).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<Option<&'a str>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +85,8 @@ impl<'a> FeatureOut<'a> {
                 version: p.version,
                 updated_at: &p.updated_at,
                 distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
+                updated_by: None,
+                deleted_at: None,
             },
         }
     }
@@ -88,6 +96,15 @@ impl<'a> FeatureOut<'a> {
     pub fn at(mut self, coordinates: [f64; 2]) -> Self {
         self.geometry.coordinates = coordinates;
         self
+    }
+
+    /// The Feature the staff API answers with: the public properties plus `updated_by` and
+    /// `deleted_at` (`null` while the provider is live).
+    pub fn staff(p: &'a Provider, deleted_at: Option<&'a str>) -> Self {
+        let mut f = Self::new(p, None);
+        f.properties.updated_by = Some(&p.updated_by);
+        f.properties.deleted_at = Some(deleted_at);
+        f
     }
 }
 
@@ -138,6 +155,34 @@ pub struct PropertiesIn {
     pub updated_at: Option<serde_json::Value>,
     /// Ignored (query output only).
     pub distance_m: Option<serde_json::Value>,
+    /// Ignored (the store records who made a change).
+    pub updated_by: Option<serde_json::Value>,
+    /// Ignored (soft delete and restore have their own requests).
+    pub deleted_at: Option<serde_json::Value>,
+}
+
+/// Reads the properties, naming each one that is unknown or of the wrong type. Returns the
+/// properties that could be read (the bad ones left out) and the names of the bad ones.
+fn read_properties(map: serde_json::Map<String, serde_json::Value>, errors: &mut Vec<FieldError>) -> PropertiesIn {
+    let whole = serde_json::Value::Object(map);
+    if let Ok(props) = serde_json::from_value::<PropertiesIn>(whole.clone()) {
+        return props;
+    }
+    let serde_json::Value::Object(map) = whole else { return PropertiesIn::default() };
+    let mut good = serde_json::Map::new();
+    for (name, value) in map {
+        let single = serde_json::Value::Object(serde_json::Map::from_iter([(name.clone(), value.clone())]));
+        match serde_json::from_value::<PropertiesIn>(single) {
+            Ok(_) => {
+                good.insert(name, value);
+            }
+            Err(e) if e.to_string().starts_with("unknown field") => {
+                errors.push(FieldError::new(name, "is not a provider property"));
+            }
+            Err(e) => errors.push(FieldError::new(name, e.to_string())),
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(good)).unwrap_or_default()
 }
 
 /// Reads a provider from a GeoJSON Feature with a Point geometry. The result has version 1,
@@ -170,18 +215,11 @@ pub fn provider_from_feature(
             None
         }
     };
-    let props: PropertiesIn =
-        match serde_json::from_value(serde_json::Value::Object(f.properties.clone().unwrap_or_default())) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(FieldError::new("properties", e.to_string()));
-                PropertiesIn::default()
-            }
-        };
-    if props.kind.is_none() {
+    let props = read_properties(f.properties.clone().unwrap_or_default(), &mut errors);
+    if props.kind.is_none() && !errors.iter().any(|e| e.name == "kind") {
         errors.push(FieldError::new("kind", "is required: care, clinic, hospital or pharmacy"));
     }
-    let (Some(location), Some(kind), true) = (location, props.kind, errors.is_empty()) else {
+    let (Some(location), Some(kind)) = (location, props.kind) else {
         return Err(errors);
     };
     let provider = Provider {
@@ -209,7 +247,9 @@ pub fn provider_from_feature(
         updated_at: updated_at.to_owned(),
         updated_by: updated_by.to_owned(),
     };
-    let errors = provider.validate();
+    // A field already reported (e.g. a missing id) is not reported again by validate().
+    let reported: Vec<String> = errors.iter().map(|e| e.name.clone()).collect();
+    errors.extend(provider.validate().into_iter().filter(|e| !reported.contains(&e.name)));
     if errors.is_empty() { Ok(provider) } else { Err(errors) }
 }
 
@@ -243,6 +283,33 @@ mod tests {
             .parse()
             .unwrap();
         let errors = provider_from_feature(&f, "", "").unwrap_err();
-        assert!(errors[0].reason.contains("colour"), "{errors:?}");
+        assert_eq!(errors, [FieldError::new("colour", "is not a provider property")]);
+    }
+
+    #[test]
+    fn each_property_of_the_wrong_type_is_named_along_with_invalid_values() {
+        let f: geojson::Feature = r#"{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[139.9,35.8]},
+            "properties":{"kind":"care","name":"x","capacity":-1,"accepting":"yes","phone":"call us"}}"#
+            .parse()
+            .unwrap();
+        let mut names: Vec<_> = provider_from_feature(&f, "", "").unwrap_err().into_iter().map(|e| e.name).collect();
+        names.sort();
+        assert_eq!(names, ["accepting", "capacity", "phone"]);
+    }
+
+    #[test]
+    fn a_staff_feature_adds_who_changed_it_and_the_deleted_state() {
+        let f: geojson::Feature = r#"{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[139.9,35.8]},
+            "properties":{"kind":"care","name":"x"}}"#
+            .parse()
+            .unwrap();
+        let p = provider_from_feature(&f, "2026-11-01T00:00:00Z", "yamada").unwrap();
+        let staff = serde_json::to_value(FeatureOut::staff(&p, None)).unwrap();
+        assert_eq!(staff["properties"]["updated_by"], "yamada");
+        assert!(staff["properties"]["deleted_at"].is_null() && staff["properties"].get("deleted_at").is_some());
+        let public = serde_json::to_value(FeatureOut::new(&p, None)).unwrap();
+        assert!(public["properties"].get("updated_by").is_none());
+        let back: geojson::Feature = serde_json::from_value(staff).unwrap();
+        assert_eq!(provider_from_feature(&back, "2026-11-01T00:00:00Z", "yamada").unwrap(), p);
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Dependencies point one way: `http` → `import`/`export` → `catalog`/`store` → `domain`/`index`.
 
+pub mod accounts; // the `caremap user` commands
 pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
@@ -10,6 +11,7 @@ pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod csv_out; // providers as CSV for Excel (BOM, Japanese headers)
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
 pub mod export; // the whole dataset as GeoJSON or CSV, in a chosen CRS
+pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
 pub mod features; // providers as GeoJSON Features, in and out
 pub mod http; // axum routes, problem+json errors, static files
 pub mod import; // MHLW, 医療情報ネット, 厚生局 and GeoJSON files into the store

@@ -16,6 +16,7 @@ async fn main() -> ExitCode {
         Command::Serve(config) => serve(config).await,
         Command::Import(args) => import_files(&args),
         Command::Export(args) => export(&args),
+        Command::User(command) => caremap::accounts::run(&command, &mut std::io::stdout().lock()),
         Command::Gen(args) => gen_providers(&args),
         Command::Sample(args) => caremap::sample::write(&args.out).map_err(Into::into),
     };

@@ -117,7 +117,7 @@ impl Application {
             "catalog loaded"
         );
         let site = Arc::new(SiteInfo { dataset, tiles: config.tile_layers() });
-        let router = router(AppState { catalog, store, site }, config.web.clone());
+        let router = router(AppState::new(catalog, store, site), config.web.clone());
         let listener = TcpListener::bind(&config.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
@@ -137,7 +137,10 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        // Connection info gives the staff sign-in limiter each client's address.
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 
     /// Serves until Ctrl-C or SIGTERM.

@@ -56,6 +56,12 @@ impl LonLat {
         Self::new(lon, lat)
     }
 
+    /// Whether the point lies in the rough extent of Japan (lon 122–154, lat 20–46), the
+    /// check that catches swapped or mistyped coordinates in staff edits.
+    pub fn is_in_japan_extent(self) -> bool {
+        (122.0..=154.0).contains(&self.lon) && (20.0..=46.0).contains(&self.lat)
+    }
+
     /// Longitude in degrees.
     pub fn lon(self) -> f64 {
         self.lon

@@ -206,6 +206,11 @@ impl Provider {
         {
             errors.push(FieldError::new("url", "must be an http or https address"));
         }
+        if let Some(date) = &self.accepting_updated_at
+            && !is_date(date)
+        {
+            errors.push(FieldError::new("accepting_updated_at", "must be a date such as 2026-11-01"));
+        }
         if self.home_care.is_some() && self.kind == Kind::Care {
             errors.push(FieldError::new("home_care", "only clinics and hospitals offer home medical care"));
         }
@@ -215,6 +220,11 @@ impl Provider {
 
 fn is_digits(s: &str, lengths: &[usize]) -> bool {
     s.bytes().all(|b| b.is_ascii_digit()) && lengths.contains(&s.len())
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+fn is_date(s: &str) -> bool {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
 }
 
 /// A Japanese phone number: 10 or 11 digits starting with 0, optionally split by hyphens
@@ -274,6 +284,14 @@ mod tests {
         };
         let names: Vec<_> = p.validate().into_iter().map(|e| e.name).collect();
         assert_eq!(names, ["name", "services", "official_code", "phone", "url"]);
+    }
+
+    #[test]
+    fn the_date_accepting_was_confirmed_must_be_a_real_date() {
+        let p = Provider { accepting_updated_at: Some("2026-02-30".into()), ..provider() };
+        assert_eq!(p.validate(), vec![FieldError::new("accepting_updated_at", "must be a date such as 2026-11-01")]);
+        let p = Provider { accepting_updated_at: Some("2026-02-28".into()), ..provider() };
+        assert_eq!(p.validate(), vec![]);
     }
 
     #[test]

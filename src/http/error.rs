@@ -35,6 +35,40 @@ pub enum ApiError {
     /// A method the path does not allow (405).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A request header that is malformed (400), e.g. an `If-Match` without quotes.
+    #[error("invalid header")]
+    InvalidHeader(FieldError),
+    /// No bearer token, or one that is wrong or revoked (401, with `WWW-Authenticate`).
+    #[error("unauthorized")]
+    Unauthorized {
+        /// A token was given but is not valid (RFC 6750 `error="invalid_token"`).
+        invalid_token: bool,
+    },
+    /// A valid user whose role may not do this (403).
+    #[error("forbidden")]
+    Forbidden(String),
+    /// Too many failed sign-ins from this client (429, with `Retry-After`).
+    #[error("too many failed attempts")]
+    TooManyFailures {
+        /// Seconds until the client may try again.
+        retry_after_s: u64,
+    },
+    /// The request conflicts with the resource's state (409): an id that exists, a change
+    /// to a deleted provider, a restore of a live one.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// `If-Match` names another version than the current one (412). The body carries the
+    /// current version and representation so the client can show who changed it meanwhile.
+    #[error("precondition failed")]
+    PreconditionFailed {
+        /// The current version.
+        version: i64,
+        /// The current representation (a GeoJSON Feature).
+        current: Box<serde_json::Value>,
+    },
+    /// A change without `If-Match` (428): it would overwrite blindly.
+    #[error("precondition required")]
+    PreconditionRequired(String),
     /// A failure of caremap itself (500). The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -52,6 +86,10 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     invalid_params: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -68,6 +106,13 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +152,42 @@ impl IntoResponse for ApiError {
                 "this path does not allow that method".into(),
                 none,
             ),
+            Self::InvalidHeader(e) => (
+                "/problems/invalid-header",
+                "Invalid request header",
+                describe(std::slice::from_ref(e)),
+                std::slice::from_ref(e),
+            ),
+            Self::Unauthorized { invalid_token } => (
+                "/problems/unauthorized",
+                "Unauthorized",
+                if *invalid_token {
+                    "the bearer token is not valid (wrong or revoked)".into()
+                } else {
+                    "this path needs a staff token: Authorization: Bearer <token>".into()
+                },
+                none,
+            ),
+            Self::Forbidden(what) => ("/problems/forbidden", "Forbidden", what.clone(), none),
+            Self::TooManyFailures { retry_after_s } => (
+                "/problems/too-many-failures",
+                "Too many failed attempts",
+                format!("too many wrong tokens from this client; try again in {retry_after_s} s"),
+                none,
+            ),
+            Self::Conflict(what) => ("/problems/conflict", "Conflict", what.clone(), none),
+            Self::PreconditionFailed { version, current } => (
+                "/problems/version-mismatch",
+                "Precondition failed",
+                format!(
+                    "the provider was changed meanwhile: it is at version {version}{}; reload it and apply your change again",
+                    current["properties"]["updated_by"].as_str().map(|who| format!(" (by {who})")).unwrap_or_default()
+                ),
+                none,
+            ),
+            Self::PreconditionRequired(what) => {
+                ("/problems/precondition-required", "Precondition required", what.clone(), none)
+            }
             Self::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 (
@@ -117,9 +198,35 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let body = Problem { kind, title, status: status.as_u16(), detail, invalid_params: fields };
+        let (current_version, current) = match &self {
+            Self::PreconditionFailed { version, current } => (Some(*version), Some(current.as_ref())),
+            _ => (None, None),
+        };
+        let body =
+            Problem { kind, title, status: status.as_u16(), detail, invalid_params: fields, current_version, current };
         let mut response = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        match &self {
+            Self::Unauthorized { invalid_token: false } => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"caremap\""));
+            }
+            Self::Unauthorized { invalid_token: true } => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"caremap\", error=\"invalid_token\""),
+                );
+            }
+            Self::TooManyFailures { retry_after_s } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            Self::PreconditionFailed { version, .. } => {
+                if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+                    headers.insert(header::ETAG, etag);
+                }
+            }
+            _ => {}
+        }
         response
     }
 }

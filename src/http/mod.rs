@@ -1,13 +1,17 @@
 //! The HTTP layer (axum): one state struct, one router merged from each resource's routes,
 //! static files from `web/`, and problem+json for every error. Only this module knows axum.
 
+pub mod auth;
 mod body;
 mod districts;
 pub mod error;
+mod history;
 mod meta;
 pub mod output;
 pub mod params;
+mod preconditions;
 mod providers;
+mod staff;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
+use crate::edits::Edits;
 use crate::store::Store;
 
 pub use body::MAX_BODY_BYTES;
@@ -47,6 +52,18 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Deployment facts for the page.
     pub site: Arc<SiteInfo>,
+    /// The staff write path (store commit, then catalog publish).
+    pub edits: Arc<Edits>,
+    /// Failed staff sign-ins per client.
+    pub auth_failures: Arc<auth::FailureLimiter>,
+}
+
+impl AppState {
+    /// The state of a server over `catalog` and `store`, with the staff write path over both.
+    pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>) -> Self {
+        let edits = Arc::new(Edits::new(store.clone(), catalog.clone()));
+        Self { catalog, store, site, edits, auth_failures: Arc::new(auth::FailureLimiter::default()) }
+    }
 }
 
 /// The Content-Security-Policy of every response: no inline script or style, images only
@@ -78,6 +95,14 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
         .merge(providers::router())
         .merge(districts::router())
         .merge(meta::router())
+        .merge(
+            Router::new()
+                .merge(staff::router())
+                .merge(history::router())
+                .merge(auth::router())
+                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
+        )
+        .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })

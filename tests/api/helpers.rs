@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use caremap::auth::Role;
 use caremap::config::ServeConfig;
 use caremap::startup::Application;
+use caremap::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -13,6 +15,7 @@ use tempfile::TempDir;
 /// A running server with its own temporary database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub db: PathBuf,
     pub client: reqwest::Client,
     pub _dir: TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -54,6 +57,11 @@ impl Reply {
         body
     }
 
+    /// The `ETag` header.
+    pub fn etag(&self) -> String {
+        self.headers.get("etag").unwrap_or_else(|| panic!("no ETag: {self}")).to_str().unwrap().to_owned()
+    }
+
     /// The features of a FeatureCollection reply.
     pub fn features(&self) -> Vec<Value> {
         let body = self.json();
@@ -89,7 +97,7 @@ pub async fn spawn_app_with_data(data: &Path) -> TestApp {
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    TestApp { addr, client: reqwest::Client::new(), _dir: dir, _shutdown: tx }
+    TestApp { addr, db: dir.path().join("test.db"), client: reqwest::Client::new(), _dir: dir, _shutdown: tx }
 }
 
 impl TestApp {
@@ -117,6 +125,32 @@ impl TestApp {
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
         self.post(path, "application/json", body.to_string()).await
+    }
+
+    /// Any request: `headers` as (name, value) pairs, a JSON body if given.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/geo+json").body(body.to_string());
+        }
+        Self::read(request.send().await.expect("request sent")).await
+    }
+
+    /// Creates a staff user in the server's database (as `caremap user add` does) and
+    /// returns its token.
+    pub fn add_user(&self, name: &str, role: Role) -> String {
+        let (token, hash) = caremap::auth::generate_token().unwrap();
+        SqliteStore::open(&self.db).unwrap().add_user(name, role, &hash).unwrap();
+        token
+    }
+
+    /// Revokes a user's token in the server's database.
+    pub fn revoke_user(&self, name: &str) {
+        assert!(SqliteStore::open(&self.db).unwrap().revoke_user(name).unwrap());
     }
 
     /// Every provider of the catalog, through the public API.

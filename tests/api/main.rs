@@ -2,7 +2,10 @@
 //! temporary database seeded from data/, and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod errors;
 mod helpers;
+mod history;
 mod meta;
 mod providers;
+mod staff;

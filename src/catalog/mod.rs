@@ -1,97 +1,28 @@
 //! The catalog: every live provider by id plus the spatial index, published as immutable
 //! snapshots. Readers take the current snapshot (one atomic load) and never wait for a
 //! writer; a writer builds the next snapshot beside it and swaps it in.
+//!
+//! A snapshot is a large base segment, bulk-loaded and shared by every snapshot until the next
+//! compaction, plus a small delta segment holding recent writes and the set of base slots they
+//! hide. A write copies only the delta (bounded by [`Snapshot::delta_limit`]), so its cost does
+//! not grow with the catalog; when the delta is full, the writer rebuilds the base in one bulk
+//! load. Queries ask both segments and merge the answers.
 
-use std::collections::HashMap;
+mod filter;
+mod segment;
+
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 use geo::MultiPolygon;
-use unicode_normalization::UnicodeNormalization;
 
-use crate::domain::{Bbox, District, Kind, LonLat, Provider, ServiceSet, district_of};
-use crate::index::{Hit, SpatialIndex};
+use crate::domain::{Bbox, District, LonLat, Provider, district_of};
+use crate::index::Hit;
 
-/// Which providers a query wants. Every condition must hold; `None` means "any".
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Any of these kinds.
-    pub kinds: Option<Vec<Kind>>,
-    /// Offers at least one of these services (empty: any).
-    pub services: ServiceSet,
-    /// In this district (id).
-    pub district: Option<String>,
-    /// Takes new clients (`Some(true)`), or explicitly does not (`Some(false)`).
-    pub accepting: Option<bool>,
-    /// Does home medical care (在宅医療: a 在宅療養支援 class, 往診 or 訪問診療).
-    pub home_care: Option<bool>,
-    /// Offers 24-hour home medical care.
-    pub available_24h: Option<bool>,
-    /// Text that must appear in the name, kana or address (normalised, kana-insensitive).
-    pub text: Option<String>,
-}
-
-/// A provider with what caremap derives from it for fast filtering.
-#[derive(Debug)]
-pub struct Entry {
-    /// The provider as stored.
-    pub provider: Provider,
-    services: ServiceSet,
-    search_key: String,
-}
-
-impl Entry {
-    fn new(provider: Provider) -> Self {
-        let services = provider.service_set();
-        let search_key = search_key(
-            [Some(&provider.name), provider.name_kana.as_ref(), provider.address.as_ref()].into_iter().flatten(),
-        );
-        Self { provider, services, search_key }
-    }
-}
-
-/// Folds text for search: NFKC (full-width to half-width), lower case, hiragana to katakana,
-/// and no spaces, so 「さくら」 finds 「サクラ」 and 「１丁目」 finds 「1丁目」.
-pub fn normalize_text(s: &str) -> String {
-    s.nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
-
-fn search_key<'a>(parts: impl Iterator<Item = &'a String>) -> String {
-    parts.map(|s| normalize_text(s)).collect::<Vec<_>>().join("\u{1f}")
-}
-
-/// A compiled [`Filter`] for the index walk.
-struct Matcher<'f> {
-    filter: &'f Filter,
-    text: Option<String>,
-}
-
-impl<'f> Matcher<'f> {
-    fn new(filter: &'f Filter) -> Self {
-        let text = filter.text.as_deref().map(normalize_text).filter(|t| !t.is_empty());
-        Self { filter, text }
-    }
-
-    fn matches(&self, e: &Entry) -> bool {
-        let f = self.filter;
-        let p = &e.provider;
-        let home = p.home_care.unwrap_or_default();
-        f.kinds.as_ref().is_none_or(|ks| ks.contains(&p.kind))
-            && (f.services.is_empty() || e.services.intersects(f.services))
-            && f.district.as_ref().is_none_or(|d| p.district.as_ref() == Some(d))
-            && f.accepting.is_none_or(|a| p.accepting == Some(a))
-            && f.home_care.is_none_or(|h| home.any() == h)
-            && f.available_24h.is_none_or(|h| home.available_24h == h)
-            && self.text.as_ref().is_none_or(|t| e.search_key.contains(t.as_str()))
-    }
-}
+use filter::Matcher;
+pub use filter::{Entry, Filter, normalize_text};
+use segment::{Segment, slot_u32};
 
 /// A provider found by a query, with its geodesic distance where the query had a point.
 #[derive(Debug, Clone, Copy)]
@@ -105,35 +36,33 @@ pub struct Found<'a> {
 /// One immutable state of the catalog.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    slots: Vec<Option<Arc<Entry>>>,
-    by_id: HashMap<String, u32>,
-    index: SpatialIndex,
+    base: Arc<Segment>,
+    delta: Segment,
+    /// Base slots replaced or removed by the delta.
+    hidden: HashSet<u32>,
     districts: Arc<Vec<District>>,
 }
 
 impl Snapshot {
     /// Builds a snapshot from scratch (one bulk load of the index).
     pub fn build(providers: Vec<Provider>, districts: Arc<Vec<District>>) -> Self {
-        let slots: Vec<Option<Arc<Entry>>> = providers.into_iter().map(|p| Some(Arc::new(Entry::new(p)))).collect();
-        let by_id = slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.as_ref().map(|e| (e.provider.id.clone(), slot_u32(i))))
-            .collect();
-        let index = SpatialIndex::bulk_load(
-            slots.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (slot_u32(i), e.provider.location))),
-        );
-        Self { slots, by_id, index, districts }
+        Self { base: Arc::new(Segment::build(providers)), delta: Segment::default(), hidden: HashSet::new(), districts }
+    }
+
+    /// How many changed providers the delta may hold before the base is rebuilt: small enough
+    /// that copying the delta on each write stays cheap, large enough that rebuilds are rare.
+    pub fn delta_limit(&self) -> usize {
+        (self.base.len() / 8).clamp(64, 4096)
     }
 
     /// Number of live providers.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.base.len() - self.hidden.len() + self.delta.len()
     }
 
     /// Whether there are no providers.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.len() == 0
     }
 
     /// The districts, in the order they were defined.
@@ -153,27 +82,42 @@ impl Snapshot {
 
     /// A provider by id.
     pub fn get(&self, id: &str) -> Option<&Provider> {
-        self.by_id.get(id).and_then(|&s| self.entry(s)).map(|e| &e.provider)
+        if let Some(&slot) = self.delta.by_id.get(id) {
+            return self.delta.entry(slot).map(|e| &e.provider);
+        }
+        let slot = *self.base.by_id.get(id)?;
+        if self.hidden.contains(&slot) { None } else { self.base.entry(slot).map(|e| &e.provider) }
     }
 
-    fn entry(&self, slot: u32) -> Option<&Entry> {
-        self.slots.get(slot as usize).and_then(|e| e.as_deref())
+    fn base_accept<'s>(&'s self, m: &'s Matcher<'_>) -> impl Fn(u32) -> bool + 's {
+        move |slot| !self.hidden.contains(&slot) && self.base.entry(slot).is_some_and(|e| m.matches(e))
     }
 
-    fn accept<'s>(&'s self, m: &'s Matcher<'_>) -> impl Fn(u32) -> bool + 's {
-        move |slot| self.entry(slot).is_some_and(|e| m.matches(e))
+    fn delta_accept<'s>(&'s self, m: &'s Matcher<'_>) -> impl Fn(u32) -> bool + 's {
+        move |slot| self.delta.entry(slot).is_some_and(|e| m.matches(e))
     }
 
-    fn found_hits(&self, hits: Vec<Hit>) -> Vec<Found<'_>> {
-        hits.into_iter()
-            .filter_map(|h| self.entry(h.slot).map(|e| Found { provider: &e.provider, distance_m: Some(h.distance_m) }))
-            .collect()
+    /// Both segments' hits as providers, nearest first (ties by id), at most `k`.
+    fn merge_hits(&self, base: Vec<Hit>, delta: Vec<Hit>, k: usize) -> Vec<Found<'_>> {
+        fn found(seg: &Segment, h: Hit) -> Option<(&Provider, f64)> {
+            seg.entry(h.slot).map(|e| (&e.provider, h.distance_m))
+        }
+        let mut all: Vec<(&Provider, f64)> = base.into_iter().filter_map(|h| found(&self.base, h)).collect();
+        if !delta.is_empty() {
+            all.extend(delta.into_iter().filter_map(|h| found(&self.delta, h)));
+            all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        }
+        all.truncate(k);
+        all.into_iter().map(|(provider, d)| Found { provider, distance_m: Some(d) }).collect()
     }
 
-    fn found_slots(&self, slots: Vec<u32>) -> Vec<Found<'_>> {
-        let mut found: Vec<Found<'_>> = slots
+    /// Both segments' slots as providers, ordered by id.
+    fn merge_slots(&self, base: Vec<u32>, delta: Vec<u32>) -> Vec<Found<'_>> {
+        let mut found: Vec<Found<'_>> = base
             .into_iter()
-            .filter_map(|s| self.entry(s).map(|e| Found { provider: &e.provider, distance_m: None }))
+            .filter_map(|s| self.base.entry(s))
+            .chain(delta.into_iter().filter_map(|s| self.delta.entry(s)))
+            .map(|e| Found { provider: &e.provider, distance_m: None })
             .collect();
         found.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
         found
@@ -182,65 +126,72 @@ impl Snapshot {
     /// The `k` nearest matching providers by geodesic distance, nearest first.
     pub fn nearest(&self, from: LonLat, k: usize, max_distance_m: Option<f64>, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        self.found_hits(self.index.nearest(from, k, max_distance_m, self.accept(&m)))
+        let base = self.base.index.nearest(from, k, max_distance_m, self.base_accept(&m));
+        let delta = self.delta.index.nearest(from, k, max_distance_m, self.delta_accept(&m));
+        self.merge_hits(base, delta, k)
     }
 
     /// Matching providers within `radius_m` (geodesic) of `center`, nearest first.
     pub fn within_radius(&self, center: LonLat, radius_m: f64, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        self.found_hits(self.index.within_radius(center, radius_m, self.accept(&m)))
+        let base = self.base.index.within_radius(center, radius_m, self.base_accept(&m));
+        let delta = self.delta.index.within_radius(center, radius_m, self.delta_accept(&m));
+        self.merge_hits(base, delta, usize::MAX)
     }
 
     /// Matching providers inside the box, by id.
     pub fn in_bbox(&self, bbox: &Bbox, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        self.found_slots(self.index.in_bbox(bbox, self.accept(&m)))
+        let base = self.base.index.in_bbox(bbox, self.base_accept(&m));
+        let delta = self.delta.index.in_bbox(bbox, self.delta_accept(&m));
+        self.merge_slots(base, delta)
     }
 
     /// Matching providers inside the area (boundary included), by id.
     pub fn in_area(&self, area: &MultiPolygon<f64>, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        self.found_slots(self.index.in_polygon(area, self.accept(&m)))
+        let base = self.base.index.in_polygon(area, self.base_accept(&m));
+        let delta = self.delta.index.in_polygon(area, self.delta_accept(&m));
+        self.merge_slots(base, delta)
     }
 
     /// Every matching provider, by id.
     pub fn all(&self, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        let slots = self.slots.iter().enumerate().filter(|(_, e)| e.as_ref().is_some_and(|e| m.matches(e)));
-        self.found_slots(slots.map(|(i, _)| slot_u32(i)).collect())
+        let (base_ok, delta_ok) = (self.base_accept(&m), self.delta_accept(&m));
+        let base = (0..self.base.slots.len()).map(slot_u32).filter(|s| base_ok(*s)).collect();
+        let delta = (0..self.delta.slots.len()).map(slot_u32).filter(|s| delta_ok(*s)).collect();
+        self.merge_slots(base, delta)
     }
 
     /// Every live provider, in no particular order.
     pub fn providers(&self) -> impl Iterator<Item = &Provider> {
-        self.slots.iter().flatten().map(|e| &e.provider)
+        let base = self.base.slots.iter().enumerate().filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)));
+        base.filter_map(|(_, e)| e.as_deref())
+            .chain(self.delta.slots.iter().flatten().map(|e| &**e))
+            .map(|e| &e.provider)
     }
 
     fn upsert(&mut self, provider: Provider) {
-        if let Some(slot) = self.by_id.get(&provider.id).copied() {
-            if let Some(old) = self.slots[slot as usize].take() {
-                self.index.remove(slot, old.provider.location);
-            }
-            self.index.insert(slot, provider.location);
-            self.slots[slot as usize] = Some(Arc::new(Entry::new(provider)));
-        } else {
-            let slot = slot_u32(self.slots.len());
-            self.index.insert(slot, provider.location);
-            self.by_id.insert(provider.id.clone(), slot);
-            self.slots.push(Some(Arc::new(Entry::new(provider))));
+        if let Some(&slot) = self.base.by_id.get(&provider.id) {
+            self.hidden.insert(slot);
         }
+        self.delta.upsert(provider);
     }
 
     fn remove(&mut self, id: &str) {
-        if let Some(slot) = self.by_id.remove(id)
-            && let Some(old) = self.slots[slot as usize].take()
-        {
-            self.index.remove(slot, old.provider.location);
+        if let Some(&slot) = self.base.by_id.get(id) {
+            self.hidden.insert(slot);
         }
+        self.delta.remove(id);
     }
-}
 
-fn slot_u32(i: usize) -> u32 {
-    u32::try_from(i).expect("more than u32::MAX providers")
+    /// The same providers with everything in one freshly bulk-loaded base.
+    fn compacted(&self) -> Self {
+        let mut providers: Vec<Provider> = self.providers().cloned().collect();
+        providers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        Self::build(providers, self.districts.clone())
+    }
 }
 
 /// A change to apply to the catalog after it was committed to the store.
@@ -271,32 +222,22 @@ impl Catalog {
     }
 
     /// Applies committed changes and publishes the result. Readers keep the snapshot they
-    /// hold; new readers see all of `changes` or none of them. Large batches rebuild the
-    /// index in one bulk load instead of inserting one by one.
+    /// hold; new readers see all of `changes` or none of them. A batch larger than the delta
+    /// limit, or one that fills the delta, leads to a rebuild of the base in one bulk load.
     pub fn apply(&self, changes: Vec<Change>) {
         let _guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
-        let next = if changes.len() > 1_000 && changes.len() > current.len() / 4 {
-            let mut by_id: HashMap<String, Provider> = current.providers().map(|p| (p.id.clone(), p.clone())).collect();
-            for change in changes {
-                match change {
-                    Change::Upsert(p) => by_id.insert(p.id.clone(), *p),
-                    Change::Remove(id) => by_id.remove(&id),
-                };
+        let limit = current.delta_limit();
+        let mut next = if changes.len() > limit { current.compacted() } else { (*current).clone() };
+        for change in changes {
+            match change {
+                Change::Upsert(p) => next.upsert(*p),
+                Change::Remove(id) => next.remove(&id),
             }
-            let mut providers: Vec<Provider> = by_id.into_values().collect();
-            providers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-            Snapshot::build(providers, current.districts.clone())
-        } else {
-            let mut next = (*current).clone();
-            for change in changes {
-                match change {
-                    Change::Upsert(p) => next.upsert(*p),
-                    Change::Remove(id) => next.remove(&id),
-                }
-            }
-            next
-        };
+        }
+        if next.delta.slots.len() + next.hidden.len() > limit {
+            next = next.compacted();
+        }
         self.current.store(Arc::new(next));
     }
 
@@ -312,7 +253,8 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::HomeCare;
+    use crate::domain::{HomeCare, Kind, ServiceSet};
+    use proptest::prelude::*;
 
     fn provider(id: &str, kind: Kind, lon: f64, lat: f64, services: &[&str]) -> Provider {
         Provider {
@@ -411,5 +353,56 @@ mod tests {
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
         assert_eq!(near[0].provider.id, "a");
         assert!(near[0].distance_m.unwrap() < 0.01);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Upsert(u8, f64, f64),
+        Remove(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u8..120, 139.80..140.0f64, 35.80..35.95f64).prop_map(|(i, lon, lat)| Op::Upsert(i, lon, lat)),
+            1 => (0u8..120).prop_map(Op::Remove),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Through many single writes — across delta compactions — the catalog answers like a
+        /// plain map of id → provider.
+        #[test]
+        fn single_writes_keep_the_catalog_equal_to_a_plain_model(ops in prop::collection::vec(op(), 1..400)) {
+            let seed: Vec<Provider> = (0..20).map(|i| provider(&format!("p{i}"), Kind::Care, 139.9, 35.85 + f64::from(i) * 1e-3, &[])).collect();
+            let mut model: std::collections::BTreeMap<String, Provider> = seed.iter().map(|p| (p.id.clone(), p.clone())).collect();
+            let catalog = Catalog::new(seed, vec![]);
+            for op in ops {
+                match op {
+                    Op::Upsert(i, lon, lat) => {
+                        let p = provider(&format!("p{i}"), Kind::Care, lon, lat, &[]);
+                        model.insert(p.id.clone(), p.clone());
+                        catalog.apply(vec![Change::Upsert(Box::new(p))]);
+                    }
+                    Op::Remove(i) => {
+                        model.remove(&format!("p{i}"));
+                        catalog.apply(vec![Change::Remove(format!("p{i}"))]);
+                    }
+                }
+                let snap = catalog.snapshot();
+                prop_assert_eq!(snap.len(), model.len());
+                let all: Vec<&str> = snap.all(&Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+                prop_assert_eq!(all, model.keys().map(String::as_str).collect::<Vec<_>>());
+                let from = LonLat::new(139.9, 35.87).unwrap();
+                let mut brute: Vec<(f64, &str)> = model.values().map(|p| (from.geodesic_distance_m(p.location), p.id.as_str())).collect();
+                brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+                let near: Vec<&str> = snap.nearest(from, 5, None, &Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+                prop_assert_eq!(near, brute.iter().take(5).map(|b| b.1).collect::<Vec<_>>());
+                for (id, p) in &model {
+                    prop_assert_eq!(snap.get(id), Some(p));
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,139 @@
+//! Criterion benchmarks for the spatial index and catalog at 10 k, 100 k and 1 M providers.
+//! Run with `make bench` (or `cargo bench --bench index`); results go in BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use caremap::catalog::{Catalog, Change, Filter};
+use caremap::domain::{Bbox, LonLat, Provider};
+use caremap::index::SpatialIndex;
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo::{LineString, MultiPolygon, Polygon};
+
+const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// Query points drawn from the same distribution as the data (people search where providers are).
+fn query_points(n: usize) -> Vec<LonLat> {
+    caremap::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
+}
+
+fn viewport(c: LonLat) -> Bbox {
+    // A phone viewport at zoom 15: about 1.1 km × 2.3 km.
+    Bbox::parse(&format!("{},{},{},{}", c.lon() - 0.006, c.lat() - 0.010, c.lon() + 0.006, c.lat() + 0.010)).unwrap()
+}
+
+fn district_polygon(c: LonLat) -> MultiPolygon<f64> {
+    // An irregular district of roughly 4 km × 4 km.
+    let ring: Vec<(f64, f64)> =
+        [(-0.02, -0.02), (0.025, -0.018), (0.02, 0.0), (0.022, 0.02), (-0.018, 0.022), (-0.02, -0.02)]
+            .iter()
+            .map(|(dx, dy)| (c.lon() + dx, c.lat() + dy))
+            .collect();
+    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+}
+
+fn bench_index(c: &mut Criterion) {
+    let queries = query_points(1024);
+    for &n in &SIZES {
+        let providers = caremap::synthetic::providers(n, 1);
+        let entries: Vec<(u32, LonLat)> = providers.iter().enumerate().map(|(i, p)| (i as u32, p.location)).collect();
+        let mut group = c.benchmark_group(format!("index/{n}"));
+        if n >= 1_000_000 {
+            group.sample_size(10);
+        }
+        group.bench_function("bulk_load", |b| b.iter(|| SpatialIndex::bulk_load(black_box(entries.iter().copied()))));
+        let index = SpatialIndex::bulk_load(entries.iter().copied());
+        group.sample_size(100);
+        let mut i = 0;
+        group.bench_function("nearest_10", |b| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.nearest(queries[i], 10, None, |_| true))
+            })
+        });
+        group.bench_function("nearest_10_filter_1pct", |b| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.nearest(queries[i], 10, None, |s| s % 100 == 0))
+            })
+        });
+        group.bench_function("radius_2km", |b| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.within_radius(queries[i], 2_000.0, |_| true))
+            })
+        });
+        group.bench_function("bbox_phone_viewport", |b| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.in_bbox(&viewport(queries[i]), |_| true))
+            })
+        });
+        let districts: Vec<MultiPolygon<f64>> = queries.iter().take(64).map(|q| district_polygon(*q)).collect();
+        group.bench_function("district_polygon", |b| {
+            b.iter(|| {
+                i = (i + 1) % districts.len();
+                black_box(index.in_polygon(&districts[i], |_| true))
+            })
+        });
+        group.finish();
+        bench_catalog(c, n, providers, &queries);
+    }
+}
+
+fn bench_catalog(c: &mut Criterion, n: usize, providers: Vec<Provider>, queries: &[LonLat]) {
+    let template = providers[0].clone();
+    let catalog = Arc::new(Catalog::new(providers, Vec::new()));
+    let mut group = c.benchmark_group(format!("catalog/{n}"));
+    let snapshot = catalog.snapshot();
+    let mut i = 0;
+    group.bench_function("nearest_10", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            black_box(snapshot.nearest(queries[i], 10, None, &Filter::default()).len())
+        })
+    });
+    drop(snapshot);
+    // One write while two reader threads query continuously.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|t| {
+            let (catalog, stop, queries) = (catalog.clone(), stop.clone(), queries.to_vec());
+            std::thread::spawn(move || {
+                let mut j = t;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    j = (j + 1) % queries.len();
+                    black_box(catalog.snapshot().nearest(queries[j], 10, None, &Filter::default()).len());
+                }
+            })
+        })
+        .collect();
+    if n >= 1_000_000 {
+        group.sample_size(10);
+    }
+    let mut version = 1;
+    group.bench_function("upsert_one_while_reading", |b| {
+        b.iter(|| {
+            version += 1;
+            let mut p = template.clone();
+            p.version = version;
+            p.location = queries[version as usize % queries.len()];
+            catalog.apply(vec![Change::Upsert(Box::new(p))]);
+        })
+    });
+    group.bench_function("remove_and_reinsert_while_reading", |b| {
+        b.iter(|| {
+            catalog.apply(vec![Change::Remove(template.id.clone())]);
+            catalog.apply(vec![Change::Upsert(Box::new(template.clone()))]);
+        })
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_index);
+criterion_main!(benches);

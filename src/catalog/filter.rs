@@ -1,0 +1,86 @@
+//! Query filters and the text folding used by `q=`.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::domain::{Kind, Provider, ServiceSet};
+
+/// Which providers a query wants. Every condition must hold; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Any of these kinds.
+    pub kinds: Option<Vec<Kind>>,
+    /// Offers at least one of these services (empty: any).
+    pub services: ServiceSet,
+    /// In this district (id).
+    pub district: Option<String>,
+    /// Takes new clients (`Some(true)`), or explicitly does not (`Some(false)`).
+    pub accepting: Option<bool>,
+    /// Does home medical care (在宅医療: a 在宅療養支援 class, 往診 or 訪問診療).
+    pub home_care: Option<bool>,
+    /// Offers 24-hour home medical care.
+    pub available_24h: Option<bool>,
+    /// Text that must appear in the name, kana or address (normalised, kana-insensitive).
+    pub text: Option<String>,
+}
+
+/// A provider with what caremap derives from it for fast filtering.
+#[derive(Debug)]
+pub struct Entry {
+    /// The provider as stored.
+    pub provider: Provider,
+    services: ServiceSet,
+    search_key: String,
+}
+
+impl Entry {
+    pub(super) fn new(provider: Provider) -> Self {
+        let services = provider.service_set();
+        let search_key = search_key(
+            [Some(&provider.name), provider.name_kana.as_ref(), provider.address.as_ref()].into_iter().flatten(),
+        );
+        Self { provider, services, search_key }
+    }
+}
+
+/// Folds text for search: NFKC (full-width to half-width), lower case, hiragana to katakana,
+/// and no spaces, so 「さくら」 finds 「サクラ」 and 「１丁目」 finds 「1丁目」.
+pub fn normalize_text(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+fn search_key<'a>(parts: impl Iterator<Item = &'a String>) -> String {
+    parts.map(|s| normalize_text(s)).collect::<Vec<_>>().join("\u{1f}")
+}
+
+/// A compiled [`Filter`] for the index walk.
+pub(super) struct Matcher<'f> {
+    filter: &'f Filter,
+    text: Option<String>,
+}
+
+impl<'f> Matcher<'f> {
+    pub(super) fn new(filter: &'f Filter) -> Self {
+        let text = filter.text.as_deref().map(normalize_text).filter(|t| !t.is_empty());
+        Self { filter, text }
+    }
+
+    pub(super) fn matches(&self, e: &Entry) -> bool {
+        let f = self.filter;
+        let p = &e.provider;
+        let home = p.home_care.unwrap_or_default();
+        f.kinds.as_ref().is_none_or(|ks| ks.contains(&p.kind))
+            && (f.services.is_empty() || e.services.intersects(f.services))
+            && f.district.as_ref().is_none_or(|d| p.district.as_ref() == Some(d))
+            && f.accepting.is_none_or(|a| p.accepting == Some(a))
+            && f.home_care.is_none_or(|h| home.any() == h)
+            && f.available_24h.is_none_or(|h| home.available_24h == h)
+            && self.text.as_ref().is_none_or(|t| e.search_key.contains(t.as_str()))
+    }
+}

@@ -1,0 +1,235 @@
+//! Staff authentication: the [`StaffUser`] extractor (bearer token → user, 401/403 as
+//! problem+json), the per-client limiter of failed attempts (429 with `Retry-After`), and
+//! the small endpoints about users (`/api/admin/me`, `/api/admin/users`).
+//!
+//! Tokens are never logged: only the client address and the outcome are.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::auth::{Role, hash_token, is_well_formed};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+
+/// Failed attempts a client may make within [`FAILURE_WINDOW`] before it is refused.
+pub const MAX_FAILURES: u32 = 5;
+/// The window in which failed attempts are counted, from the first failure.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// Clients tracked at most; beyond it, expired entries are dropped (bounded memory).
+const MAX_TRACKED_CLIENTS: usize = 10_000;
+
+/// Routes about the signed-in user and the user list.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/admin/me", get(me_get)).route("/api/admin/users", get(users_list))
+}
+
+/// A signed-in staff user, taken from `Authorization: Bearer <token>`.
+///
+/// Rejections: 429 while the client is limited, 401 (with `WWW-Authenticate: Bearer`) for a
+/// missing, malformed, wrong or revoked token. Every endpoint needs at least [`Role::Editor`];
+/// call [`StaffUser::require`] for more.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    /// The user name, recorded as `changed_by`.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+}
+
+impl StaffUser {
+    /// Refuses (403) a user whose role does not include `needed`.
+    ///
+    /// # Errors
+    /// [`ApiError::Forbidden`].
+    pub fn require(&self, needed: Role) -> ApiResult<()> {
+        if self.role.includes(needed) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs the {} role; '{}' is {}",
+                needed.as_str(),
+                self.name,
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+/// The bearer token of the request, if the header is present (`None` when absent).
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?;
+    let text = value.to_str().unwrap_or("");
+    let (scheme, token) = text.trim().split_once(' ').unwrap_or((text, ""));
+    Some(if scheme.eq_ignore_ascii_case("bearer") { token.trim() } else { "" })
+}
+
+/// The key a client's failures are counted under: its IPv4 address, or the /64 network of
+/// an IPv6 address (one host usually owns a whole /64, so counting single addresses would
+/// let it rotate).
+fn client_key(parts: &Parts) -> IpAddr {
+    match parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
+        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        Some(v4) => v4,
+        // Without connection info (a router called in-process) every caller shares one key.
+        None => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let client = client_key(parts);
+        if let Some(wait) = state.auth_failures.retry_after(client, Instant::now()) {
+            return Err(ApiError::TooManyFailures {
+                retry_after_s: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            });
+        }
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError::Unauthorized { invalid_token: false });
+        };
+        let user = if is_well_formed(token) {
+            let hash = hash_token(token);
+            let store = state.store.clone();
+            tokio::task::spawn_blocking(move || store.user_by_token_hash(&hash))
+                .await
+                .map_err(|e| ApiError::Internal(format!("token lookup task: {e}")))?
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+        } else {
+            None
+        };
+        match user {
+            Some(user) if user.revoked_at.is_none() => Ok(StaffUser { name: user.name, role: user.role }),
+            found => {
+                let revoked = found.is_some();
+                state.auth_failures.record_failure(client, Instant::now());
+                tracing::warn!(client = %client, revoked, "refused a staff token");
+                Err(ApiError::Unauthorized { invalid_token: true })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    first: Instant,
+    count: u32,
+}
+
+/// Counts failed sign-ins per client in a fixed window from the first failure; after
+/// `max` failures the client is refused until the window ends.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    max: u32,
+    window: Duration,
+    clients: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+impl Default for FailureLimiter {
+    fn default() -> Self {
+        Self::new(MAX_FAILURES, FAILURE_WINDOW)
+    }
+}
+
+impl FailureLimiter {
+    /// A limiter allowing `max` failures per `window`.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self { max, window, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// How long `client` must wait, if it is refused at `now`.
+    pub fn retry_after(&self, client: IpAddr, now: Instant) -> Option<Duration> {
+        let clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let f = clients.get(&client)?;
+        let ends = f.first + self.window;
+        (f.count >= self.max && now < ends).then(|| ends - now)
+    }
+
+    /// Records a failed attempt by `client` at `now`.
+    pub fn record_failure(&self, client: IpAddr, now: Instant) {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if clients.len() >= MAX_TRACKED_CLIENTS {
+            clients.retain(|_, f| now.saturating_duration_since(f.first) < self.window);
+        }
+        let f = clients.entry(client).or_insert(Failures { first: now, count: 0 });
+        if now.saturating_duration_since(f.first) >= self.window {
+            *f = Failures { first: now, count: 0 };
+        }
+        f.count = f.count.saturating_add(1);
+    }
+}
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    role: Role,
+}
+
+/// `GET /api/admin/me`: who the token belongs to (the staff page checks a token with it).
+async fn me_get(user: StaffUser) -> Json<Me> {
+    Json(Me { name: user.name, role: user.role })
+}
+
+#[derive(Serialize)]
+struct UserOut {
+    name: String,
+    role: Role,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UsersOut {
+    users: Vec<UserOut>,
+}
+
+/// `GET /api/admin/users` (admin only): every user with role and state, never a hash.
+async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult<Json<UsersOut>> {
+    user.require(Role::Admin)?;
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.users())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let users = users
+        .into_iter()
+        .map(|u| UserOut { name: u.name, role: u.role, created_at: u.created_at, revoked_at: u.revoked_at })
+        .collect();
+    Ok(Json(UsersOut { users }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_refused_after_the_allowed_failures_until_the_window_ends() {
+        let limiter = FailureLimiter::new(3, Duration::from_secs(60));
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert_eq!(limiter.retry_after(client, t0), None, "before failure {i}");
+            limiter.record_failure(client, t0 + Duration::from_secs(i));
+        }
+        assert_eq!(limiter.retry_after(client, t0 + Duration::from_secs(10)), Some(Duration::from_secs(50)));
+        assert_eq!(limiter.retry_after(other, t0 + Duration::from_secs(10)), None);
+        assert_eq!(limiter.retry_after(client, t0 + Duration::from_secs(60)), None);
+        limiter.record_failure(client, t0 + Duration::from_secs(61));
+        assert_eq!(limiter.retry_after(client, t0 + Duration::from_secs(62)), None, "a new window starts");
+    }
+}

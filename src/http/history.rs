@@ -1,0 +1,152 @@
+//! What changed, when, by whom: a provider's history and the global audit log. Each entry
+//! lists its changes field by field (`changes: [{field, from, to}]`).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::domain::{FieldChange, entry_changes};
+use crate::store::{AuditQuery, HistoryEntry};
+
+use super::AppState;
+use super::auth::StaffUser;
+use super::error::{ApiError, ApiResult};
+use super::params::Params;
+use super::staff::blocking;
+
+/// Most audit entries per page.
+pub const MAX_AUDIT_LIMIT: u64 = 1_000;
+/// Audit entries per page unless `limit` says otherwise.
+pub const DEFAULT_AUDIT_LIMIT: u64 = 100;
+
+/// Routes for history and audit.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/providers/{id}/history", get(provider_history))
+        .route("/api/admin/audit", get(audit_list))
+}
+
+/// One version of a provider as the history shows it.
+#[derive(Debug, Serialize)]
+struct VersionOut {
+    version: i64,
+    action: String,
+    changed_at: String,
+    changed_by: String,
+    changes: Vec<FieldChange>,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryOut {
+    id: String,
+    versions: Vec<VersionOut>,
+}
+
+fn version_out(e: HistoryEntry) -> VersionOut {
+    let changes = entry_changes(&e.action, e.before.as_ref(), &e.after);
+    VersionOut { version: e.version, action: e.action, changed_at: e.changed_at, changed_by: e.changed_by, changes }
+}
+
+/// `GET /api/admin/providers/{id}/history`: every version, newest first.
+async fn provider_history(
+    _user: StaffUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<HistoryOut>> {
+    Params::parse(query.as_deref())?.finish()?;
+    let store = state.store.clone();
+    let lookup = id.clone();
+    let entries = blocking(move || store.provider_history(&lookup)).await?;
+    if entries.is_empty() {
+        return Err(ApiError::NotFound(format!("provider '{id}'")));
+    }
+    Ok(Json(HistoryOut { id, versions: entries.into_iter().map(version_out).collect() }))
+}
+
+/// One entry of the global change log.
+#[derive(Debug, Serialize)]
+struct AuditEntryOut {
+    seq: i64,
+    provider_id: String,
+    #[serde(flatten)]
+    version: VersionOut,
+}
+
+#[derive(Debug, Serialize)]
+struct AuditOut {
+    entries: Vec<AuditEntryOut>,
+    /// The next page, or `null` on the last one.
+    next: Option<String>,
+}
+
+/// Parses an RFC 3339 time into the stored form (UTC, whole seconds). A time between whole
+/// seconds rounds up, since stored times are whole seconds.
+fn stored_time(raw: &str) -> Result<String, String> {
+    let t = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).map_err(|_| {
+        format!("must be an RFC 3339 time such as 2026-11-01T09:00:00Z or 2026-11-01T18:00:00%2B09:00, not '{raw}'")
+    })?;
+    let mut utc = t.to_offset(time::UtcOffset::UTC);
+    if utc.nanosecond() > 0 {
+        utc = utc.replace_nanosecond(0).map_err(|e| e.to_string())? + time::Duration::SECOND;
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    utc.format(&format).map_err(|e| e.to_string())
+}
+
+/// `GET /api/admin/audit[?since=RFC3339][&after=SEQ][&limit=N]`: changes in commit order;
+/// `next` links the following page.
+async fn audit_list(
+    _user: StaffUser,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<AuditOut>> {
+    let mut params = Params::parse(query.as_deref())?;
+    let since_raw = params.raw("since");
+    let since = since_raw.as_deref().and_then(|raw| match stored_time(raw) {
+        Ok(t) => Some(t),
+        Err(reason) => {
+            params.error("since", reason);
+            None
+        }
+    });
+    let after = params.has("after").then(|| params.integer("after", 0, 0..=i64::MAX as u64));
+    let limit = params.integer("limit", DEFAULT_AUDIT_LIMIT, 1..=MAX_AUDIT_LIMIT);
+    params.finish()?;
+    let q = AuditQuery {
+        since: since.clone(),
+        after_seq: after.map(|a| i64::try_from(a).unwrap_or(i64::MAX)),
+        limit: usize::try_from(limit).unwrap_or(100),
+    };
+    let store = state.store.clone();
+    let entries = blocking(move || store.audit_log(&q)).await?;
+    let next = match entries.last() {
+        Some(last) if entries.len() as u64 == limit => {
+            let mut url = form_urlencoded::Serializer::new(String::from("/api/admin/audit?"));
+            if let Some(since) = &since {
+                url.append_pair("since", since);
+            }
+            url.append_pair("after", &last.seq.to_string()).append_pair("limit", &limit.to_string());
+            Some(url.finish())
+        }
+        _ => None,
+    };
+    let entries = entries
+        .into_iter()
+        .map(|e| AuditEntryOut { seq: e.seq, provider_id: e.provider_id.clone(), version: version_out(e) })
+        .collect();
+    Ok(Json(AuditOut { entries, next }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_stored_in_utc_whole_seconds_rounding_up() {
+        assert_eq!(stored_time("2026-11-01T09:00:00+09:00").unwrap(), "2026-11-01T00:00:00Z");
+        assert_eq!(stored_time("2026-11-01T00:00:00.25Z").unwrap(), "2026-11-01T00:00:01Z");
+        assert!(stored_time("2026-11-01").unwrap_err().contains("RFC 3339"));
+    }
+}

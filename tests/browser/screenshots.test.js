@@ -1,0 +1,81 @@
+// Screenshots of the real page on the bundled sample for the README, at a phone and a desktop
+// width, each after a search so the list is populated. Tiles are offline in tests, so the
+// map background is blank; markers, outlines and the list are what the pictures show.
+
+import assert from 'node:assert/strict';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+
+import { launchBrowser, listedIds, openPage, repoRoot, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
+
+const OUT = join(repoRoot, 'docs', 'screenshots');
+const HERE = { longitude: 139.9, latitude: 35.87, accuracy: 10 };
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  await mkdir(OUT, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function settle(page) {
+  // Let Leaflet finish its zoom/pan animation before the picture is taken.
+  await page.waitForFunction(() => !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim'));
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
+it('takes the phone screenshot after 「現在地から探す」', async () => {
+  const { page, problems, context } = await openPage(browser, server.baseUrl, {
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    geolocation: HERE,
+    permissions: ['geolocation'],
+  });
+  try {
+    await waitForMarkers(page);
+    await page.getByRole('button', { name: '現在地から探す' }).click();
+    await waitForResults(page, '現在地から近い順');
+    assert.ok((await listedIds(page)).length > 0);
+    await settle(page);
+    const path = join(OUT, 'map-phone.png');
+    await page.screenshot({ path });
+    assert.ok((await stat(path)).size > 10_000);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+it('takes the desktop screenshot of a district with a service filter', async () => {
+  const { page, problems, context } = await openPage(browser, server.baseUrl, {
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+  });
+  try {
+    await waitForMarkers(page);
+    await page.selectOption('#district', 'central');
+    await waitForResults(page, '圏域の事業所');
+    await page.waitForSelector('path.district-outline--selected');
+    await page.locator('.chip[data-group="visit"]').click();
+    await page.waitForFunction(() => document.getElementById('results-summary').textContent.includes('条件：'));
+    await waitForResults(page, '圏域の事業所');
+    assert.ok((await listedIds(page)).length > 0);
+    await settle(page);
+    const path = join(OUT, 'map-desktop.png');
+    await page.screenshot({ path });
+    assert.ok((await stat(path)).size > 10_000);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

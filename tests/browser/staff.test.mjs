@@ -1,0 +1,333 @@
+// Browser tests of the staff page (web/staff.html): sign in with a token kept in
+// sessionStorage only, edit a provider found by name, see the error next to a bad phone
+// number, set 受入可否 in one tap, move the pin, recover from a 412, revert from the history.
+// Users are made with the real `caremap user add` on the server's database.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { copyDataWith, launchBrowser, openPage, repoRoot, startServer } from './lib/harness.js';
+
+const BINARY = join(repoRoot, 'target', 'debug', 'caremap');
+const PAYLOAD = '<img src=x onerror=window.__xss=1>';
+
+let dataDir;
+let server;
+let browser;
+let token;
+let otherToken;
+let payloadId;
+
+/** `caremap user add`; the token is the last line of its output. */
+function addUser(name) {
+  const out = execFileSync(BINARY, ['user', 'add', '--db', server.dbPath, '--role', 'editor', name], { encoding: 'utf8' });
+  return out.trim().split('\n').pop();
+}
+
+async function api(method, path, { auth = token, etag = null, body = null } = {}) {
+  const headers = { Authorization: `Bearer ${auth}` };
+  if (etag) headers['If-Match'] = etag;
+  if (body) headers['Content-Type'] = 'application/geo+json';
+  const response = await fetch(server.baseUrl + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  return { status: response.status, etag: response.headers.get('ETag'), body: await response.json() };
+}
+
+/** A provider from the public API, not yet touched by another test. */
+const used = new Set();
+async function freshProvider() {
+  const all = await server.getJson('/api/providers?limit=10000');
+  const f = all.features.find((x) => !used.has(x.id) && x.id !== payloadId && x.properties.kind === 'care');
+  used.add(f.id);
+  return f;
+}
+
+async function signedInPage(t = token) {
+  const opened = await openPage(browser, server.baseUrl, {}, '/staff.html');
+  const { page } = opened;
+  await page.fill('#token-input', t);
+  await page.press('#token-input', 'Enter');
+  await page.waitForSelector('#app', { state: 'visible' });
+  return opened;
+}
+
+/** Finds a provider by name in the page and opens it in the editor. */
+async function openByName(page, feature) {
+  await page.fill('#search-q', feature.properties.name);
+  await page.press('#search-q', 'Enter');
+  await page.click(`#search-results button[data-id="${feature.id}"]`);
+  await page.waitForFunction((name) => document.getElementById('editor-title').textContent === name, feature.properties.name);
+  await page.waitForSelector('#history li.version');
+}
+
+/** Waits until the status line matches `pattern`, and returns it. */
+async function waitForStatus(page, pattern) {
+  await page.waitForFunction(
+    ([source, flags]) => {
+      const el = document.getElementById('status');
+      return !el.hidden && new RegExp(source, flags).test(el.textContent);
+    },
+    [pattern.source, pattern.flags],
+  );
+  return page.textContent('#status');
+}
+
+before(async () => {
+  dataDir = await copyDataWith((collection) => {
+    const feature = collection.features.find((f) => f.properties.kind === 'care');
+    feature.properties.name = PAYLOAD;
+    payloadId = String(feature.id);
+  });
+  server = await startServer({ dataDir });
+  token = addUser('tester');
+  otherToken = addUser('suzuki');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('staff page', () => {
+  it('refuses a wrong token and keeps a right one in sessionStorage only', async () => {
+    const { page, context, problems } = await openPage(browser, server.baseUrl, {}, '/staff.html');
+    try {
+      await page.fill('#token-input', `cmk_${'0'.repeat(64)}`);
+      await page.press('#token-input', 'Enter');
+      await page.waitForSelector('#signin-error:not([hidden])');
+      assert.match(await page.textContent('#signin-error'), /トークン/);
+      assert.equal(await page.isVisible('#app'), false);
+
+      await page.fill('#token-input', token);
+      await page.click('#signin-form button[type="submit"]');
+      await page.waitForSelector('#app', { state: 'visible' });
+      assert.equal(await page.textContent('#who-name'), 'tester');
+      const stored = await page.evaluate(() => ({
+        session: sessionStorage.getItem('caremap.staffToken'),
+        local: localStorage.length,
+        cookie: document.cookie,
+        url: location.href,
+        input: document.getElementById('token-input').value,
+      }));
+      assert.equal(stored.session, token);
+      assert.equal(stored.local, 0);
+      assert.equal(stored.cookie, '');
+      assert.ok(!stored.url.includes(token));
+      assert.equal(stored.input, '', 'the token does not stay in the form');
+      const cookies = await context.cookies();
+      assert.deepEqual(cookies, []);
+
+      // A reload of the tab keeps the session; signing out forgets the token.
+      await page.reload();
+      await page.waitForSelector('#app', { state: 'visible' });
+      await page.click('#signout-button');
+      await page.waitForSelector('#signin', { state: 'visible' });
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('caremap.staffToken')), null);
+      // The browser reports the refused sign-in (401) itself; nothing else went wrong.
+      assert.deepEqual(
+        problems.filter((p) => !/status of 401 .*\/api\/admin\/me/.test(p)),
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('edits a provider found by name, and the public API serves the change at once', async () => {
+    const target = await freshProvider();
+    const { page, context, problems } = await signedInPage();
+    try {
+      await openByName(page, target);
+      assert.equal(await page.inputValue('#f-phone'), target.properties.phone ?? '');
+      await page.fill('#f-phone', '04-7100-0001');
+      await page.fill('#f-notes', '職員が電話番号を更新');
+      assert.equal(await page.isVisible('#dirty-notice'), true);
+      await page.click('#save-button');
+      await waitForStatus(page, /保存しました（版 2）/);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.phone, '04-7100-0001');
+      assert.equal(served.properties.notes, '職員が電話番号を更新');
+      assert.equal(served.properties.version, 2);
+      assert.match(await page.textContent('#history li.version[data-version="2"]'), /tester/);
+      assert.match(await page.textContent('#history li.version[data-version="2"]'), /04-7100-0001/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('opens a provider clicked on the map', async () => {
+    const { page, context, problems } = await signedInPage();
+    try {
+      const dot = page.locator('path.dot').first();
+      await dot.waitFor();
+      await dot.click({ force: true });
+      await page.waitForSelector('#history li.version');
+      const title = await page.textContent('#editor-title');
+      const id = (await page.textContent('#editor-meta')).match(/ID (\S+)・/)[1];
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(id)}`);
+      assert.equal(title, served.properties.name);
+      assert.equal(await page.isVisible('.leaflet-marker-icon.pin'), true);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the error next to the phone field for a bad number and saves nothing', async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      await page.fill('#f-phone', '電話してください');
+      await page.click('#save-button');
+      await page.waitForSelector('#err-phone:not([hidden])');
+      assert.match(await page.textContent('#err-phone'), /電話番号の形式が正しくありません/);
+      assert.equal(await page.getAttribute('#f-phone', 'aria-invalid'), 'true');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'f-phone');
+      // Other fields carry no error.
+      assert.equal(await page.isVisible('#err-name'), false);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.version, 1);
+      assert.equal(served.properties.phone, target.properties.phone);
+
+      // Fixing it clears the error on the next save.
+      await page.fill('#f-phone', '04-7100-0002');
+      await page.click('#save-button');
+      await waitForStatus(page, /保存しました（版 2）/);
+      assert.equal(await page.isVisible('#err-phone'), false);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('reverts to an earlier version from the history', async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      await page.fill('#f-name', `${target.properties.name}（誤り）`);
+      await page.click('#save-button');
+      await waitForStatus(page, /版 2/);
+      await page.click('#history button[data-revert="1"]');
+      await waitForStatus(page, /版 1 の内容に戻しました（版 3）/);
+      assert.equal(await page.textContent('#editor-title'), target.properties.name);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.name, target.properties.name);
+      assert.equal(served.properties.version, 3);
+      const newest = await page.textContent('#history li.version[data-version="3"]');
+      assert.match(newest, /以前の版に戻す/);
+      assert.equal(await page.getAttribute('#history li.version:first-child', 'data-version'), '3');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("sets 受入可否 with today's date in one tap", async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
+      await page.click('#accept-no');
+      await waitForStatus(page, /受入不可（本日確認）として保存しました/);
+      let served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.accepting, false);
+      assert.equal(served.properties.accepting_updated_at, today);
+      assert.match(await page.textContent('#accept-current'), new RegExp(`受入不可（${today} 確認）`));
+      await page.click('#accept-yes');
+      await waitForStatus(page, /受入可（本日確認）として保存しました（版 3）/);
+      served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.accepting, true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('moves a provider by dragging its pin', async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      const before = [await page.inputValue('#f-lon'), await page.inputValue('#f-lat')];
+      const pin = await page.locator('.leaflet-marker-icon.pin').boundingBox();
+      const x = pin.x + pin.width / 2;
+      const y = pin.y + pin.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + 30, y + 20, { steps: 8 });
+      await page.mouse.move(x + 60, y + 40, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForFunction((lon) => document.getElementById('f-lon').value !== lon, before[0]);
+      const moved = [Number(await page.inputValue('#f-lon')), Number(await page.inputValue('#f-lat'))];
+      assert.ok(moved[0] > Number(before[0]), 'dragged east');
+      assert.ok(moved[1] < Number(before[1]), 'dragged south');
+      await page.click('#save-button');
+      await waitForStatus(page, /保存しました（版 2）/);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.deepEqual(served.geometry.coordinates, moved);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows who changed the provider meanwhile and re-applies my change to the latest version', async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      // Another member of staff saves first.
+      const current = await api('GET', `/api/admin/providers/${encodeURIComponent(target.id)}`);
+      const theirs = structuredClone(current.body);
+      theirs.properties.name = `${target.properties.name}（本店）`;
+      const put = await api('PUT', `/api/admin/providers/${encodeURIComponent(target.id)}`, {
+        auth: otherToken,
+        etag: current.etag,
+        body: theirs,
+      });
+      assert.equal(put.status, 200);
+
+      await page.fill('#f-phone', '04-7100-0003');
+      await page.click('#save-button');
+      await page.waitForSelector('#conflict:not([hidden])');
+      assert.match(await page.textContent('#conflict-text'), /suzukiさん/);
+      assert.match(await page.textContent('#conflict-text'), /版 2/);
+
+      await page.click('#conflict-reapply');
+      assert.equal(await page.inputValue('#f-name'), `${target.properties.name}（本店）`);
+      assert.equal(await page.inputValue('#f-phone'), '04-7100-0003');
+      assert.match(await page.textContent('#status'), /電話番号/);
+      await page.click('#save-button');
+      await waitForStatus(page, /保存しました（版 3）/);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.equal(served.properties.name, `${target.properties.name}（本店）`);
+      assert.equal(served.properties.phone, '04-7100-0003');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a provider named like an HTML tag as text and runs nothing', async () => {
+    const { page, context, problems } = await signedInPage();
+    try {
+      await openByName(page, { id: payloadId, properties: { name: PAYLOAD } });
+      assert.equal(await page.textContent(`#search-results button[data-id="${payloadId}"] .result__name`), PAYLOAD);
+      assert.equal(await page.inputValue('#f-name'), PAYLOAD);
+      // The map's tooltip for it, too.
+      // Its dot lies under the pin of the opened provider, so the pointer cannot reach it.
+      await page.dispatchEvent(`path.dot[data-id="${payloadId}"]`, 'mouseover');
+      await page.waitForSelector('.leaflet-tooltip');
+      assert.equal(await page.textContent('.leaflet-tooltip'), PAYLOAD);
+      assert.match(await page.textContent('#history'), /<img src=x/);
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+      assert.equal(await page.locator('img[src="x"]').count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

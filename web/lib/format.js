@@ -1,0 +1,139 @@
+// Pure formatting helpers for the map page: distances, walking times, phone links, labels.
+// No DOM and no Leaflet here, so the browser tests can also run these under Node.
+
+/** Walking speed used by Japanese property and facility listings: 80 m per minute. */
+export const WALK_M_PER_MIN = 80;
+
+/**
+ * A distance in metres as short Japanese-listing text: 「350 m」 below 1 km (rounded to 10 m),
+ * 「1.2 km」 below 10 km, 「12 km」 above.
+ * @param {number} distanceM
+ * @returns {string}
+ */
+export function formatDistance(distanceM) {
+  if (!Number.isFinite(distanceM) || distanceM < 0) return '';
+  const rounded = Math.round(distanceM / 10) * 10;
+  if (rounded < 1000) return `${Math.max(rounded, 10)} m`;
+  const km = distanceM / 1000;
+  if (km < 9.95) return `${km.toFixed(1)} km`;
+  return `${Math.round(km)} km`;
+}
+
+/**
+ * Walking minutes at 80 m a minute, rounded up (as 「徒歩N分」 listings do), at least 1.
+ * @param {number} distanceM
+ * @returns {number}
+ */
+export function walkingMinutes(distanceM) {
+  if (!Number.isFinite(distanceM) || distanceM < 0) return NaN;
+  return Math.max(1, Math.ceil(distanceM / WALK_M_PER_MIN));
+}
+
+/**
+ * 「徒歩N分」, or '' when the distance is unknown.
+ * @param {number} distanceM
+ * @returns {string}
+ */
+export function formatWalking(distanceM) {
+  const minutes = walkingMinutes(distanceM);
+  return Number.isFinite(minutes) ? `徒歩${minutes}分` : '';
+}
+
+/**
+ * A `tel:` URL for a Japanese phone number as written in the data (「04-0554-9430」,
+ * full-width digits, 「(04)…」), or null when it has no digits to dial.
+ * @param {string|null|undefined} phone
+ * @returns {string|null}
+ */
+export function telHref(phone) {
+  if (typeof phone !== 'string') return null;
+  const normalized = phone.normalize('NFKC');
+  const plus = normalized.trim().startsWith('+') ? '+' : '';
+  const digits = normalized.replace(/[^0-9]/g, '');
+  if (digits.length < 5) return null;
+  return `tel:${plus}${digits}`;
+}
+
+/**
+ * Japanese labels of service codes, in the order given; unknown codes are shown as the code.
+ * @param {string[]|null|undefined} codes
+ * @param {Map<string,string>} labels code → label, from /api/services
+ * @returns {string[]}
+ */
+export function serviceLabels(codes, labels) {
+  if (!Array.isArray(codes)) return [];
+  return codes.map((code) => labels.get(code) ?? `サービス種別 ${code}`);
+}
+
+/** 在宅療養支援 class labels; the class ids are the API's. */
+const HOME_CARE_CLASS = {
+  enhanced_solo: '機能強化型（単独型）',
+  enhanced_network: '機能強化型（連携型）',
+  standard: '従来型',
+};
+
+/**
+ * Badges for a provider: acceptance of new clients, 24-hour care, 在宅療養支援 status.
+ * Each badge is `{ text, tone, note? }`: tone is one of ok, no, unknown, info, strong; note is
+ * extra detail for screen readers (the date acceptance was confirmed).
+ * @param {object} p feature properties
+ * @returns {{text: string, tone: string, note?: string}[]}
+ */
+export function badgesFor(p) {
+  const badges = [];
+  if (p.accepting === true) {
+    badges.push({ text: '受入可', tone: 'ok', note: acceptingNote(p) });
+  } else if (p.accepting === false) {
+    badges.push({ text: '受入不可', tone: 'no', note: acceptingNote(p) });
+  } else {
+    badges.push({ text: '受入状況不明', tone: 'unknown' });
+  }
+  const home = p.home_care;
+  if (home && home.available_24h) badges.push({ text: '24時間対応', tone: 'strong' });
+  if (home && home.class) {
+    const institution = p.kind === 'hospital' ? '在宅療養支援病院' : '在宅療養支援診療所';
+    badges.push({ text: institution, tone: 'info' });
+  }
+  return badges;
+}
+
+function acceptingNote(p) {
+  return p.accepting_updated_at ? `${formatDate(p.accepting_updated_at)}時点` : '';
+}
+
+/**
+ * What a home-medical provider does, as short Japanese phrases (往診, 訪問診療, 看取り).
+ * @param {object} p feature properties
+ * @returns {string[]}
+ */
+export function homeCareActivities(p) {
+  const home = p.home_care;
+  if (!home) return [];
+  const out = [];
+  if (home.class) out.push(HOME_CARE_CLASS[home.class] ?? '');
+  if (home.home_visits) out.push('訪問診療');
+  if (home.house_calls) out.push('往診');
+  if (home.end_of_life) out.push('看取り');
+  return out.filter(Boolean);
+}
+
+/**
+ * 「2026年10月23日」 from an ISO date or timestamp; the input unchanged when it is not one.
+ * @param {string} iso
+ * @returns {string}
+ */
+export function formatDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso ?? '');
+  if (!m) return iso ?? '';
+  return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
+}
+
+/**
+ * The kind's one-character mark drawn inside its map marker (介, 診, 病, 薬 …): the first
+ * character of the label the server gives the kind.
+ * @param {string} label
+ * @returns {string}
+ */
+export function kindMark(label) {
+  return Array.from(label ?? '')[0] ?? '・';
+}

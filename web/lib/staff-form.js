@@ -1,0 +1,248 @@
+// The staff edit form as plain data: a provider Feature ⇄ form values, what the user changed,
+// re-applying those changes on top of a newer version (after a 412), and the Japanese labels
+// of fields, values and history actions. No DOM here, so Node can test it.
+
+/** Text fields in form order: property name, Japanese label, input type, extra attributes. */
+export const TEXT_FIELDS = [
+  { name: 'name', label: '名称', type: 'text', required: true, autocomplete: 'off' },
+  { name: 'name_kana', label: 'フリガナ', type: 'text' },
+  { name: 'phone', label: '電話番号', type: 'tel', hint: '例：04-7150-1234' },
+  { name: 'fax', label: 'FAX番号', type: 'tel' },
+  { name: 'address', label: '住所', type: 'text' },
+  { name: 'official_code', label: '事業所番号・医療機関コード', type: 'text', inputmode: 'numeric', hint: '10桁または13桁の数字' },
+  { name: 'url', label: 'ホームページ', type: 'url', hint: 'http:// または https:// で始まるアドレス' },
+  { name: 'corporation', label: '法人名', type: 'text' },
+  { name: 'corporate_number', label: '法人番号', type: 'text', inputmode: 'numeric', hint: '13桁の数字' },
+  { name: 'capacity', label: '定員', type: 'text', inputmode: 'numeric', hint: '人数（訪問系などで定員がない場合は空欄）' },
+  { name: 'open_days', label: '営業日', type: 'text', hint: '例：平日,土曜日' },
+  { name: 'notes', label: '備考', type: 'textarea' },
+];
+
+export const KINDS = [
+  { id: 'care', label: '介護事業所' },
+  { id: 'clinic', label: '診療所' },
+  { id: 'hospital', label: '病院' },
+  { id: 'pharmacy', label: '薬局' },
+];
+
+export const HOME_CARE_CLASSES = [
+  { id: '', label: '届出なし' },
+  { id: 'enhanced_solo', label: '在宅療養支援（機能強化型・単独型）' },
+  { id: 'enhanced_network', label: '在宅療養支援（機能強化型・連携型）' },
+  { id: 'standard', label: '在宅療養支援（従来型）' },
+];
+
+export const HOME_CARE_FLAGS = [
+  { id: 'house_calls', label: '往診' },
+  { id: 'home_visits', label: '訪問診療' },
+  { id: 'available_24h', label: '24時間対応' },
+  { id: 'end_of_life', label: '看取り' },
+];
+
+/** Japanese names of every property the API may name in an error or a history change. */
+export const FIELD_LABELS = {
+  ...Object.fromEntries(TEXT_FIELDS.map((f) => [f.name, f.label])),
+  kind: '種別',
+  services: 'サービス種別',
+  home_care: '在宅医療',
+  accepting: '受入可否',
+  accepting_updated_at: '受入可否の確認日',
+  district: '日常生活圏域',
+  geometry: '位置',
+  deleted: '削除',
+  id: 'ID',
+};
+
+const ACTION_LABELS = {
+  create: '新規登録',
+  update: '更新',
+  delete: '削除',
+  restore: '復元',
+  revert: '以前の版に戻す',
+  'load-data': '初期データの読み込み',
+  sample: '初期データの読み込み',
+  gen: '初期データの読み込み',
+};
+
+/** The Japanese label of a history action. */
+export function actionLabel(action) {
+  return ACTION_LABELS[action] ?? action;
+}
+
+const isClinical = (kind) => kind === 'clinic' || kind === 'hospital';
+
+/**
+ * Form values (strings, booleans, arrays) of a provider Feature.
+ * @param {object} feature a GeoJSON Feature as the staff API answers it
+ */
+export function valuesFromFeature(feature) {
+  const p = feature.properties ?? {};
+  const values = {};
+  for (const f of TEXT_FIELDS) values[f.name] = p[f.name] === null || p[f.name] === undefined ? '' : String(p[f.name]);
+  values.kind = p.kind ?? 'care';
+  values.services = [...(p.services ?? [])].sort();
+  values.accepting = p.accepting === true ? 'true' : p.accepting === false ? 'false' : '';
+  values.accepting_updated_at = p.accepting_updated_at ?? '';
+  const [lon, lat] = feature.geometry?.coordinates ?? [];
+  values.lon = lon === undefined || lon === null ? '' : String(lon);
+  values.lat = lat === undefined || lat === null ? '' : String(lat);
+  const hc = p.home_care ?? {};
+  values.hc_class = hc.class ?? '';
+  for (const flag of HOME_CARE_FLAGS) values[`hc_${flag.id}`] = Boolean(hc[flag.id]);
+  return values;
+}
+
+function textOrNull(s) {
+  const t = String(s ?? '').trim();
+  return t === '' ? null : t;
+}
+
+function coordinate(s) {
+  const t = String(s ?? '').trim();
+  const n = Number(t);
+  return t !== '' && Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The Feature to send for form values. Values the server must judge (a capacity that is not
+ * a number, say) are sent as typed, so the server names the field.
+ * @param {string} id
+ * @param {object} values
+ */
+export function featureFromValues(id, values) {
+  const properties = { kind: values.kind };
+  for (const f of TEXT_FIELDS) properties[f.name] = textOrNull(values[f.name]);
+  properties.name = String(values.name ?? '').trim();
+  const capacity = textOrNull(values.capacity);
+  properties.capacity = capacity === null ? null : /^\d+$/.test(capacity) ? Number(capacity) : capacity;
+  properties.services = [...values.services];
+  properties.accepting = values.accepting === 'true' ? true : values.accepting === 'false' ? false : null;
+  properties.accepting_updated_at = textOrNull(values.accepting_updated_at);
+  const flags = Object.fromEntries(HOME_CARE_FLAGS.map((f) => [f.id, Boolean(values[`hc_${f.id}`])]));
+  const anyHomeCare = values.hc_class !== '' || Object.values(flags).some(Boolean);
+  properties.home_care = isClinical(values.kind) && anyHomeCare ? { class: values.hc_class || null, ...flags } : null;
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Point', coordinates: [coordinate(values.lon), coordinate(values.lat)] },
+    properties,
+  };
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The form keys whose values differ between two sets of values.
+ * @returns {string[]}
+ */
+export function changedKeys(before, after) {
+  return Object.keys(after).filter((k) => !same(before[k], after[k]));
+}
+
+/**
+ * After a 412: the latest values with the user's own changes (mine vs the version they
+ * started from) applied on top. Returns the values and the keys re-applied.
+ */
+export function reapply(latest, base, mine) {
+  const keys = changedKeys(base, mine);
+  const values = { ...latest };
+  for (const k of keys) values[k] = mine[k];
+  return { values, keys };
+}
+
+/** The Japanese label of a form key (lon/lat are the position, hc_* the home care). */
+export function keyLabel(key) {
+  if (key === 'lon' || key === 'lat') return FIELD_LABELS.geometry;
+  if (key.startsWith('hc_')) return FIELD_LABELS.home_care;
+  return FIELD_LABELS[key] ?? key;
+}
+
+/** Today's date in Japan as YYYY-MM-DD (the date 受入可否 was confirmed). */
+export function todayInJapan(now = new Date()) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(now);
+  const get = (type) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** An RFC 3339 time as Japanese local text, e.g. 「2026/11/01 18:30」. */
+export function formatTime(rfc3339) {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return String(rfc3339 ?? '');
+  return new Intl.DateTimeFormat('ja-JP', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(d);
+}
+
+/**
+ * A value of a history change as short Japanese text.
+ * @param {string} field the API property name
+ * @param {unknown} value
+ * @param {Map<string,string>} serviceLabels code → label
+ */
+export function describeValue(field, value, serviceLabels = new Map()) {
+  if (value === null || value === undefined || value === '') return '（なし）';
+  if (field === 'accepting') return value ? '受入可' : '受入不可';
+  if (field === 'deleted') return value ? '削除済み' : '公開中';
+  if (field === 'kind') return KINDS.find((k) => k.id === value)?.label ?? String(value);
+  if (field === 'services' && Array.isArray(value)) {
+    return value.length ? value.map((c) => serviceLabels.get(c) ?? c).join('、') : '（なし）';
+  }
+  if (field === 'geometry' && Array.isArray(value)) return `経度 ${value[0]}、緯度 ${value[1]}`;
+  if (field === 'home_care' && typeof value === 'object') {
+    const cls = HOME_CARE_CLASSES.find((c) => c.id === (value.class ?? ''))?.label ?? '';
+    const flags = HOME_CARE_FLAGS.filter((f) => value[f.id]).map((f) => f.label);
+    return [cls, ...flags].filter(Boolean).join('、');
+  }
+  if (typeof value === 'boolean') return value ? 'はい' : 'いいえ';
+  return String(value);
+}
+
+/**
+ * The Japanese message for a field the server refused (its reasons are English, for API
+ * clients). `reason` refines a few messages (which service code, outside Japan).
+ * @param {string} name the API property name
+ * @param {string} reason
+ */
+export function fieldMessage(name, reason = '') {
+  switch (name) {
+    case 'name':
+      return '名称を入力してください。';
+    case 'services': {
+      const code = /'([^']*)'/.exec(reason)?.[1];
+      return code ? `不明なサービス種別コード「${code}」があります。` : 'サービス種別を確認してください。';
+    }
+    case 'official_code':
+      return '事業所番号・医療機関コードは10桁または13桁の数字で入力してください。';
+    case 'corporate_number':
+      return '法人番号は13桁の数字で入力してください。';
+    case 'phone':
+    case 'fax':
+      return `${FIELD_LABELS[name]}の形式が正しくありません。市外局番から入力してください（例：04-7150-1234）。`;
+    case 'url':
+      return 'http:// または https:// で始まるアドレスを入力してください。';
+    case 'capacity':
+      return '定員は0以上の整数で入力してください（定員がない場合は空欄）。';
+    case 'accepting_updated_at':
+      return '確認日は日付で入力してください（例：2026-11-01）。';
+    case 'geometry':
+      return /outside Japan/.test(reason)
+        ? '位置が日本の範囲外です。経度（122〜154）と緯度（20〜46）を確認してください。'
+        : '位置（経度・緯度）を数値で入力してください。';
+    case 'home_care':
+      return '在宅医療は診療所・病院にのみ設定できます。';
+    case 'kind':
+      return '種別を選んでください。';
+    default:
+      return `${FIELD_LABELS[name] ?? name}の値が正しくありません。`;
+  }
+}
