@@ -10,8 +10,8 @@ pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod csv_out; // providers as CSV for Excel (BOM, Japanese headers)
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
-pub mod export; // the whole dataset as GeoJSON or CSV, in a chosen CRS
 pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
+pub mod export; // the whole dataset as GeoJSON or CSV, in a chosen CRS
 pub mod features; // providers as GeoJSON Features, in and out
 pub mod http; // axum routes, problem+json errors, static files
 pub mod import; // MHLW, 医療情報ネット, 厚生局 and GeoJSON files into the store

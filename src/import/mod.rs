@@ -153,9 +153,14 @@ impl InputFile {
 /// Why an import stopped before writing anything.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The options do not make sense (unknown service code, bad city code …).
-    #[error("{0}")]
-    Options(String),
+    /// An option does not make sense (unknown service code, an option the source ignores …).
+    #[error("{reason}")]
+    Options {
+        /// The option, as named in the HTTP API (`service`, `crs`, `city`, `file`).
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file could not be read.
     #[error("{file}: cannot read the file: {reason}")]
     Unreadable {
@@ -248,6 +253,10 @@ impl Collected {
     }
 }
 
+fn option_error(name: &'static str, reason: impl Into<String>) -> ImportError {
+    ImportError::Options { name, reason: reason.into() }
+}
+
 /// Checks the options against the source.
 ///
 /// # Errors
@@ -256,20 +265,23 @@ impl Collected {
 pub fn check_options(options: &ImportOptions) -> Result<(), ImportError> {
     if let Some(code) = &options.service {
         if options.source != Source::MhlwCare {
-            return Err(ImportError::Options("--service applies to --source mhlw-care only".into()));
+            return Err(option_error("service", "--service applies to --source mhlw-care only"));
         }
         if service_type(code).is_none() {
-            return Err(ImportError::Options(format!("unknown service code '{code}' given with --service")));
+            return Err(option_error("service", format!("unknown service code '{code}' given with --service")));
         }
     }
     if options.crs.is_some() && options.source != Source::GeoJson {
-        return Err(ImportError::Options("--crs applies to --source geojson only".into()));
+        return Err(option_error("crs", "--crs applies to --source geojson only"));
     }
     if options.city.is_some() && matches!(options.source, Source::Kouseikyoku | Source::GeoJson) {
-        return Err(ImportError::Options(format!(
-            "--city applies to mhlw-care and iryo-net only (the {} files have no city code)",
-            options.source.as_str()
-        )));
+        return Err(option_error(
+            "city",
+            format!(
+                "--city applies to mhlw-care and iryo-net only (the {} files have no city code)",
+                options.source.as_str()
+            ),
+        ));
     }
     Ok(())
 }
@@ -282,7 +294,7 @@ pub fn check_options(options: &ImportOptions) -> Result<(), ImportError> {
 pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, ImportError> {
     check_options(options)?;
     if files.is_empty() {
-        return Err(ImportError::Options("no files to import".into()));
+        return Err(option_error("file", "no files to import"));
     }
     let mut parsed = Parsed {
         report: Report { source: options.source.as_str(), dry_run: options.dry_run, ..Report::default() },

@@ -9,10 +9,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::ImportError;
 
-/// A column name as compared: NFKC (full-width brackets and digits to half-width), no
-/// whitespace.
+/// A column name as compared: NFKC (full-width brackets and digits to half-width), ASCII
+/// lower case (`NO` reads as `No`), no whitespace.
 pub fn header_key(name: &str) -> String {
-    name.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{feff}').collect()
+    name.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{feff}').map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// A cell value with full-width digits, letters and punctuation folded (NFKC) and trimmed.
