@@ -367,11 +367,16 @@ fn city_keeps_only_rows_of_that_city() {
         Office::new("1270000001", "流山"),
         Office::new("1270000002", "柏").in_city("122173").at("35.8676", "139.9757"),
         Office::new("1270000003", "流山5桁").in_city("12220"),
+        Office::new("1270000004", "県コード").in_city("120006"),
     ];
     let file = dir.write("jigyosho_110.csv", &mhlw_csv(&offices, Enc::Utf8Bom, true));
     let report = import_ok(&dir.db(), "mhlw-care", &["--city", "12220"], &[&file]);
-    assert_eq!(counts(&report), [2, 0, 0, 0, 3]);
-    assert_eq!(report["outside_city"], 1);
+    assert_eq!(counts(&report), [2, 0, 0, 0, 4]);
+    assert_eq!(report["outside_city"], 2);
+    assert!(
+        report["warnings"].to_string().contains("1 row(s) of the prefecture carry its prefecture code"),
+        "{report}"
+    );
     assert_eq!(providers(&dir.db()).iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["流山", "流山5桁"]);
 }
 
@@ -596,4 +601,81 @@ fn bad_options_are_refused_before_anything_is_read() {
         assert!(stderr(&out).contains(says), "{all:?}: {}", stderr(&out));
     }
     assert!(!dir.path("caremap.db").exists(), "no database was created");
+}
+
+#[test]
+fn kouseikyoku_remove_missing_clears_the_class_of_clinics_no_longer_listed() {
+    let dir = Dir::new();
+    let fc = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","id":"med-1210112345","geometry":{"type":"Point","coordinates":[139.91,35.87]},
+         "properties":{"kind":"clinic","name":"もみじ","official_code":"1210112345",
+                       "home_care":{"class":"enhanced_solo","house_calls":true}}},
+        {"type":"Feature","id":"med-1210154321","geometry":{"type":"Point","coordinates":[139.92,35.86]},
+         "properties":{"kind":"clinic","name":"かえで","official_code":"1210154321",
+                       "home_care":{"class":"standard"}}}]}"#;
+    let file = dir.write("clinics.geojson", fc.as_bytes());
+    import_ok(&dir.db(), "geojson", &[], &[&file]);
+    let xlsx = kouseikyoku_xlsx(&[Notice {
+        number: "0112345", name: "もみじ", address: "流山市", code: "支援診１"
+    }]);
+    let file = dir.write("12_kantoshinetsu.xlsx", &xlsx);
+    let report = import_ok(&dir.db(), "kouseikyoku", &["--remove-missing"], &[&file]);
+    assert_eq!(counts(&report), [0, 1, 1, 0, 1]);
+    let stored = providers(&dir.db());
+    let home = |id: &str| stored.iter().find(|p| p.id == id).unwrap().home_care.unwrap();
+    assert_eq!(home("med-1210112345").class, Some(HomeCareClass::EnhancedSolo));
+    assert!(home("med-1210112345").house_calls, "other home-care facts are kept");
+    assert_eq!(home("med-1210154321").class, None, "no longer listed: the class is cleared, the clinic stays");
+}
+
+#[test]
+fn iryo_net_remove_missing_removes_only_the_kind_of_the_files() {
+    let dir = Dir::new();
+    let clinic = dir.write(
+        "02-1_clinic_facility_info_20260601.csv",
+        &iryo_net_csv(&[Clinic::new("1212345000011", "内科医院", "流山市")]),
+    );
+    let hospital = dir.write(
+        "01-1_hospital_facility_info_20260601.csv",
+        &iryo_net_csv(&[Clinic::new("1212345000099", "流山病院", "流山市")]),
+    );
+    import_ok(&dir.db(), "iryo-net", &[], &[&clinic, &hospital]);
+    let empty = dir.write("01-1_hospital_facility_info_20261201.csv", &iryo_net_csv(&[]));
+    let report = import_ok(&dir.db(), "iryo-net", &["--remove-missing"], &[&empty]);
+    assert_eq!(counts(&report), [0, 0, 0, 1, 0]);
+    let left: Vec<(String, Kind)> = providers(&dir.db()).into_iter().map(|p| (p.id, p.kind)).collect();
+    assert_eq!(left, [("med-1212345000011".to_owned(), Kind::Clinic)]);
+}
+
+#[test]
+fn geojson_features_that_are_not_providers_are_skipped_by_number() {
+    let dir = Dir::new();
+    let fc = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","id":"care-1","geometry":{"type":"Point","coordinates":[139.9,35.85]},"properties":{"kind":"care","name":"良い"}},
+        {"type":"Feature","id":"care-2","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"care","name":"零"}},
+        {"type":"Feature","id":"care-3","geometry":{"type":"Point","coordinates":[139.9,35.85]},"properties":{"kind":"care","name":"色","colour":"red"}},
+        {"type":"Feature","id":"care-1","geometry":{"type":"Point","coordinates":[139.9,35.86]},"properties":{"kind":"care","name":"重複"}}]}"#;
+    let file = dir.write("p.geojson", fc.as_bytes());
+    let report = import_ok(&dir.db(), "geojson", &[], &[&file]);
+    assert_eq!(counts(&report), [1, 0, 0, 0, 4]);
+    let reasons: Vec<(u64, String)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["feature"].as_u64().unwrap(), s["reason"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(reasons.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3, 4]);
+    assert!(reasons[0].1.starts_with("no usable coordinates") && reasons[1].1.contains("colour"), "{reasons:?}");
+    assert!(reasons[2].1.contains("appears again"), "{reasons:?}");
+}
+
+#[test]
+fn a_file_that_is_not_a_feature_collection_changes_nothing() {
+    let dir = Dir::new();
+    let before = seeded(&dir);
+    let file = dir.write("x.geojson", br#"{"type":"Feature","geometry":null,"properties":{}}"#);
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "geojson", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("FeatureCollection"), "{}", stderr(&out));
+    assert_eq!(snapshot(&dir.db()), before);
 }

@@ -161,6 +161,7 @@ pub(super) fn read_file(
         kind: None,
         crs: None,
     };
+    let mut prefecture_coded = 0u64;
     while let Some(row) = table.next_row()? {
         file_report.rows += 1;
         parsed.report.rows_read += 1;
@@ -168,6 +169,10 @@ pub(super) fn read_file(
             && !city.matches(row.get(cols.city))
         {
             parsed.report.outside_city += 1;
+            let code = folded(row.get(cols.city));
+            if code.len() >= 5 && code.starts_with(city.prefecture()) && code.get(2..5) == Some("000") {
+                prefecture_coded += 1;
+            }
             continue;
         }
         match provider_of(&row, &cols, file_code.as_deref(), name, parsed) {
@@ -179,6 +184,12 @@ pub(super) fn read_file(
             }
             Err(reason) => parsed.report.skip_line(name, row.line, reason),
         }
+    }
+    if prefecture_coded > 0 {
+        parsed.report.warn(format!(
+            "{name}: {prefecture_coded} row(s) of the prefecture carry its prefecture code instead of a city code \
+             and were left out by --city"
+        ));
     }
     parsed.report.files.push(file_report);
     Ok(())

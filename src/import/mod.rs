@@ -37,11 +37,11 @@ use crate::domain::{District, HomeCareClass, Kind, Provider, service_type};
 use crate::store::{Store, StoreError};
 
 /// History action of a provider added or changed by an import.
-pub const ACTION_IMPORT: &str = "import";
+pub const ACTION_IMPORT: &str = crate::domain::action::IMPORT;
 /// History action of a provider soft-deleted by `--remove-missing`.
-pub const ACTION_IMPORT_DELETE: &str = "import-delete";
+pub const ACTION_IMPORT_DELETE: &str = crate::domain::action::IMPORT_DELETE;
 /// History action of a soft-deleted provider that an import brought back.
-pub const ACTION_IMPORT_RESTORE: &str = "import-restore";
+pub const ACTION_IMPORT_RESTORE: &str = crate::domain::action::IMPORT_RESTORE;
 
 /// Id prefix of care offices imported from MHLW files.
 pub const CARE_ID_PREFIX: &str = "care-";
@@ -300,6 +300,7 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
         report: Report { source: options.source.as_str(), dry_run: options.dry_run, ..Report::default() },
         ..Parsed::default()
     };
+    let started = std::time::Instant::now();
     let mut collected = Collected::default();
     for file in files {
         match options.source {
@@ -310,6 +311,13 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
         }
     }
     parsed.providers = collected.providers;
+    tracing::info!(
+        source = options.source.as_str(),
+        rows = parsed.report.rows_read,
+        providers = parsed.providers.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import files read"
+    );
     let no_coordinates = parsed.report.skipped.iter().filter(|s| s.reason.starts_with(fields::NO_COORDINATES)).count();
     if no_coordinates > 0 {
         parsed.report.warn(format!(
@@ -349,13 +357,20 @@ pub fn apply(
     seed_districts: Option<&[District]>,
     catalog: Option<&Catalog>,
 ) -> Result<Report, ImportError> {
+    let started = std::time::Instant::now();
     let existing = store.load_provider_records()?;
+    let loaded_ms = started.elapsed().as_millis() as u64;
     let now = now_utc();
     let (write, mut report) = plan::plan(options, parsed, existing, districts, &now);
+    let planned_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(loaded_ms, planned_ms, writes = write.upserts.len() + write.removals.len(), "import planned");
     if options.dry_run {
         return Ok(report);
     }
-    store.apply_import(&write, seed_districts)?;
+    if !write.upserts.is_empty() || !write.removals.is_empty() || seed_districts.is_some() {
+        store.apply_import(&write, seed_districts)?;
+    }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "import committed");
     if let Some(catalog) = catalog {
         let mut changes: Vec<Change> =
             write.upserts.into_iter().map(|u| Change::Upsert(Box::new(u.provider))).collect();

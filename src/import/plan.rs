@@ -2,7 +2,7 @@
 //! removed, and the exact rows to write. Pure: no I/O. Unchanged providers are not written at
 //! all (no new version, no history entry).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -180,7 +180,11 @@ pub fn plan(
     match options.source {
         Source::Kouseikyoku => plan_classes(&mut planner, &parsed.notifications, &existing, options.remove_missing),
         source => {
-            let read_ids: BTreeSet<String> = parsed.providers.iter().map(|p| p.id.clone()).collect();
+            let read_ids: HashSet<String> = if options.remove_missing {
+                parsed.providers.iter().map(|p| p.id.clone()).collect()
+            } else {
+                HashSet::new()
+            };
             for read in parsed.providers {
                 let record = stored.get(read.id.as_str()).copied();
                 let live = record.filter(|r| r.deleted_at.is_none()).map(|r| &r.provider);

@@ -114,9 +114,19 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 
 /// Writes one provider row (insert or full replace) inside the caller's transaction.
 pub(super) fn write_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
+    execute_provider(tx, "INSERT OR REPLACE", p)
+}
+
+/// Inserts a provider whose id must be new (a constraint error otherwise) inside the caller's
+/// transaction.
+pub(super) fn insert_new_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
+    execute_provider(tx, "INSERT", p)
+}
+
+fn execute_provider(tx: &rusqlite::Transaction<'_>, verb: &str, p: &Provider) -> rusqlite::Result<()> {
     let home_care = p.home_care.as_ref().map(|h| serde_json::to_string(h).unwrap_or_default());
     let mut stmt = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO providers ({PROVIDER_COLUMNS}) VALUES \
+        "{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
     ))?;
     stmt.execute(params![
