@@ -93,7 +93,7 @@ pub fn export<W: Write>(providers: &[Provider], format: ExportFormat, crs: Crs, 
                 if i > 0 {
                     out.write_all(b",\n")?;
                 }
-                serde_json::to_writer(&mut out, &FeatureOut::new(p, None).at([xy.0, xy.1]))?;
+                serde_json::to_writer(&mut out, &FeatureOut::new(p, None).with_coordinates([xy.0, xy.1]))?;
             }
             out.write_all(b"]}\n")?;
             Ok(out)

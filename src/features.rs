@@ -91,9 +91,10 @@ impl<'a> FeatureOut<'a> {
         }
     }
 
-    /// The same Feature with its point at `coordinates` (another CRS's x, y for exports).
+    /// The same Feature with its Point's coordinates replaced, for output in another CRS
+    /// (OGC API – Features Part 2). `coordinates` are already in the target CRS's axis order.
     #[must_use]
-    pub fn at(mut self, coordinates: [f64; 2]) -> Self {
+    pub fn with_coordinates(mut self, coordinates: [f64; 2]) -> Self {
         self.geometry.coordinates = coordinates;
         self
     }
@@ -219,12 +220,13 @@ pub fn provider_from_feature(
     if props.kind.is_none() && !errors.iter().any(|e| e.name == "kind") {
         errors.push(FieldError::new("kind", "is required: care, clinic, hospital or pharmacy"));
     }
-    let (Some(location), Some(kind)) = (location, props.kind) else {
-        return Err(errors);
-    };
+    // Without a usable location or kind the other fields are still checked, so one answer
+    // names every bad field; the stand-ins (a valid point, a kind that allows every field)
+    // raise no error of their own, and the provider is not returned.
+    let complete = location.is_some() && props.kind.is_some();
     let provider = Provider {
         id,
-        kind,
+        kind: props.kind.unwrap_or(Kind::Hospital),
         official_code: props.official_code,
         name: props.name.unwrap_or_default(),
         name_kana: props.name_kana,
@@ -241,7 +243,7 @@ pub fn provider_from_feature(
         notes: props.notes,
         accepting: props.accepting,
         accepting_updated_at: props.accepting_updated_at,
-        location,
+        location: location.unwrap_or(STAND_IN_LOCATION),
         district: None,
         version: 1,
         updated_at: updated_at.to_owned(),
@@ -250,8 +252,11 @@ pub fn provider_from_feature(
     // A field already reported (e.g. a missing id) is not reported again by validate().
     let reported: Vec<String> = errors.iter().map(|e| e.name.clone()).collect();
     errors.extend(provider.validate().into_iter().filter(|e| !reported.contains(&e.name)));
-    if errors.is_empty() { Ok(provider) } else { Err(errors) }
+    if errors.is_empty() && complete { Ok(provider) } else { Err(errors) }
 }
+
+/// Where a provider without a usable location is placed while its other fields are checked.
+const STAND_IN_LOCATION: LonLat = LonLat::TOKYO_STATION;
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +279,16 @@ mod tests {
             r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"name":"x"}}"#.parse().unwrap();
         let names: Vec<_> = provider_from_feature(&f, "", "").unwrap_err().into_iter().map(|e| e.name).collect();
         assert_eq!(names, ["id", "geometry", "kind"]);
+    }
+
+    #[test]
+    fn a_bad_location_does_not_hide_the_other_bad_fields() {
+        let f: geojson::Feature = r#"{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[35.8,139.9]},
+            "properties":{"name":"","phone":"call us","services":["999"]}}"#
+            .parse()
+            .unwrap();
+        let names: Vec<_> = provider_from_feature(&f, "", "").unwrap_err().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["geometry", "kind", "name", "services", "phone"]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod domain; // validated domain types: positions, areas, providers, services
 pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
 pub mod export; // the whole dataset as GeoJSON or CSV, in a chosen CRS
 pub mod features; // providers as GeoJSON Features, in and out
+pub mod geodesy; // ECEF positions and fast geodesic distances for the index
 pub mod http; // axum routes, problem+json errors, static files
 pub mod import; // MHLW, 医療情報ネット, 厚生局 and GeoJSON files into the store
 pub mod index; // rstar R-trees: geodesic nearest/radius, bbox/polygon

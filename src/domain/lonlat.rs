@@ -28,6 +28,9 @@ pub struct LonLat {
 }
 
 impl LonLat {
+    /// Tokyo Station (139.767125, 35.681236): a known valid point for examples and stand-ins.
+    pub const TOKYO_STATION: LonLat = LonLat { lon: 139.767125, lat: 35.681236 };
+
     /// Validates `lon` in [-180, 180] and `lat` in [-90, 90], both finite.
     ///
     /// # Errors
@@ -75,13 +78,6 @@ impl LonLat {
     /// The point as a `geo` point (x = lon, y = lat).
     pub fn to_point(self) -> geo::Point<f64> {
         geo::Point::new(self.lon, self.lat)
-    }
-
-    /// The point as a 3-D unit vector (x towards lon 0 on the equator, z towards the north pole).
-    /// Straight-line distance between two such vectors is monotonic in great-circle distance.
-    pub fn to_unit_vector(self) -> [f64; 3] {
-        let (lon, lat) = (self.lon.to_radians(), self.lat.to_radians());
-        [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
     }
 
     /// Geodesic distance on the WGS84 ellipsoid, in metres.
@@ -135,12 +131,5 @@ mod tests {
         let tokyo = LonLat::new(139.767125, 35.681236).unwrap();
         let d = city_hall.geodesic_distance_m(tokyo);
         assert!((22_000.0..23_500.0).contains(&d), "{d}");
-    }
-
-    #[test]
-    fn unit_vectors_have_length_one() {
-        let v = LonLat::new(139.9, 35.85).unwrap().to_unit_vector();
-        let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-        assert!((len - 1.0).abs() < 1e-12);
     }
 }

@@ -19,7 +19,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/districts", get(districts_list)).route("/api/districts/{id}", get(district_get))
 }
 
-fn feature(snapshot: &Snapshot, d: &District) -> Value {
+/// A district as a GeoJSON Feature with its provider count (also used by the OGC API).
+pub(super) fn feature(snapshot: &Snapshot, d: &District) -> Value {
     let mut f = d.to_feature();
     let count = snapshot.all(&Filter { district: Some(d.id.clone()), ..Filter::default() }).len();
     f["properties"]["provider_count"] = json!(count);

@@ -8,6 +8,7 @@ pub mod error;
 mod history;
 mod imports;
 mod meta;
+mod ogc;
 pub mod output;
 pub mod params;
 mod preconditions;
@@ -88,7 +89,8 @@ fn origin(url: &str) -> Option<&str> {
     Some(&url[..host_end])
 }
 
-/// Builds the application router: the API, health checks, and the page from `web_dir`.
+/// Builds the application router: the API, the OGC API, health checks, and the page from
+/// `web_dir`.
 pub fn router(state: AppState, web_dir: PathBuf) -> Router {
     let csp = HeaderValue::from_str(&content_security_policy(&state.site.tiles))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
@@ -97,6 +99,7 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
         .merge(providers::router())
         .merge(districts::router())
         .merge(meta::router())
+        .merge(ogc::router())
         .merge(
             Router::new()
                 .merge(staff::router())

@@ -10,5 +10,6 @@ mod history;
 mod import_fixtures;
 mod imports;
 mod meta;
+mod ogc;
 mod providers;
 mod staff;

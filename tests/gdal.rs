@@ -1,0 +1,138 @@
+//! GDAL as a real OGC API – Features client (Debian's gdal-bin, installed by `make test`): the
+//! OAPIF driver lists the collections, pages through every provider and applies a spatial
+//! filter, against the server started in-process on port 0. GDAL runs as a child process
+//! (`tokio::process`), so the server keeps serving while it waits.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use helpers::{TestApp, ids, spawn_app};
+
+/// Runs a GDAL command-line tool against the test server; returns its stdout, failing the test
+/// (with stderr) when it exits non-zero.
+async fn gdal(tool: &str, args: &[&str]) -> String {
+    gdal_logged(tool, args, false).await.0
+}
+
+/// Like [`gdal`], with GDAL's debug log (which names every URL fetched) on stderr when `debug`.
+async fn gdal_logged(tool: &str, args: &[&str], debug: bool) -> (String, String) {
+    let out = tokio::process::Command::new(tool)
+        .args(args)
+        .env("CPL_DEBUG", if debug { "ON" } else { "OFF" })
+        .env("GDAL_HTTP_TIMEOUT", "60")
+        .env("GDAL_HTTP_MAX_RETRY", "0")
+        // The server is local: never send its requests through a proxy from the environment.
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{tool} runs (apt-get install gdal-bin; `make test` does it): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{tool} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    (stdout, stderr)
+}
+
+fn connection(app: &TestApp) -> String {
+    format!("OAPIF:{}", app.url("/ogc"))
+}
+
+/// The provider ids in a GeoJSON file written by ogr2ogr (GDAL keeps string ids as a field).
+fn ids_in_file(path: &Path) -> Vec<String> {
+    let fc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut ids: Vec<String> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().or(f["id"].as_str()).unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Ids and `numberMatched` of a public API query.
+async fn public(app: &TestApp, query: &str) -> (Vec<String>, u64) {
+    let reply = app.get(&format!("/api/providers?limit=10000{query}")).await.expect(200);
+    let matched = reply.json()["numberMatched"].as_u64().unwrap();
+    let mut ids = ids(&reply.features());
+    ids.sort();
+    (ids, matched)
+}
+
+#[tokio::test]
+async fn ogrinfo_lists_the_four_collections() {
+    let app = spawn_app().await;
+    let out = gdal("ogrinfo", &["-ro", "-so", &connection(&app)]).await;
+    let layers: BTreeSet<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or("")))
+        .collect();
+    for id in ["providers", "care", "clinics", "districts"] {
+        assert!(layers.contains(id), "{id} missing from:\n{out}");
+    }
+    let summary = gdal("ogrinfo", &["-ro", "-so", &connection(&app), "providers"]).await;
+    assert!(summary.contains("Feature Count: 368"), "GDAL reads numberMatched:\n{summary}");
+}
+
+#[tokio::test]
+async fn ogr2ogr_with_a_small_page_size_gets_every_provider() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("providers.geojson");
+    let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "providers", "-oo", "PAGE_SIZE=25"];
+    gdal("ogr2ogr", &args).await;
+    let (expected, matched) = public(&app, "").await;
+    assert_eq!(matched, 368, "the bundled sample");
+    let got = ids_in_file(&file);
+    assert_eq!(got.len() as u64, matched, "15 pages of 25 hold every provider once");
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn ogr2ogr_with_a_spatial_filter_gets_exactly_the_providers_in_the_box() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("box.geojson");
+    let (w, s, e, n) = ("139.88", "35.83", "139.92", "35.87");
+    let args = [
+        "-f",
+        "GeoJSON",
+        file.to_str().unwrap(),
+        &connection(&app),
+        "providers",
+        "-oo",
+        "PAGE_SIZE=25",
+        "-spat",
+        w,
+        s,
+        e,
+        n,
+    ];
+    gdal("ogr2ogr", &args).await;
+    let (expected, matched) = public(&app, &format!("&bbox={w},{s},{e},{n}")).await;
+    assert!(matched > 25 && matched < 368, "the box spans several pages but not everything: {matched}");
+    assert_eq!(ids_in_file(&file), expected);
+}
+
+#[tokio::test]
+async fn gdal_finds_the_queryables_in_the_api_definition_and_sends_them_to_the_server() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hospitals.geojson");
+    let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "clinics", "-where", "kind = 'hospital'"];
+    let (_, log) = gdal_logged("ogr2ogr", &args, true).await;
+    assert!(
+        log.contains("/ogc/collections/clinics/items?") && log.contains("kind=hospital"),
+        "server-side filter:\n{log}"
+    );
+    let (expected, _) = public(&app, "&kind=hospital").await;
+    assert!(!expected.is_empty());
+    assert_eq!(ids_in_file(&file), expected);
+}
