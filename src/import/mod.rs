@@ -383,21 +383,6 @@ pub fn apply(
     Ok(report)
 }
 
-/// [`read`] then [`apply`].
-///
-/// # Errors
-/// As [`read`] and [`apply`].
-pub fn run(
-    options: &ImportOptions,
-    files: &[InputFile],
-    store: &dyn Store,
-    districts: &[District],
-    catalog: Option<&Catalog>,
-) -> Result<Report, ImportError> {
-    let parsed = read(options, files)?;
-    apply(options, parsed, store, districts, None, catalog)
-}
-
 /// Now as RFC 3339 UTC with whole seconds.
 fn now_utc() -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
