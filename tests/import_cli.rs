@@ -273,12 +273,21 @@ fn a_truncated_file_changes_nothing_and_names_the_line() {
     let cut_in_quote = &whole[..whole.rfind("平日,").unwrap() + "平日,".len()];
     // Cut after a field: the last row has fewer fields than the header.
     let cut_in_row = &whole[..whole.rfind("テストビル2階").unwrap()];
-    for (name, text) in [("jigyosho_110.csv", cut_in_quote), ("jigyosho_120.csv", cut_in_row)] {
+    // Cut inside the last field: the row still has every field, only the open quote tells.
+    let mut last = Office::new("1270000004", "c").cells();
+    last[23] = "備考,続き".into();
+    let one = csv_text(&MHLW_HEADER, &[last], true);
+    let cut_in_last_field = &one[..one.rfind("続き").unwrap()];
+    for (name, text, line) in [
+        ("jigyosho_110.csv", cut_in_quote, 3),
+        ("jigyosho_120.csv", cut_in_row, 3),
+        ("jigyosho_130.csv", cut_in_last_field, 2),
+    ] {
         let file = dir.write(name, &encode(text, Enc::Utf8Bom));
         let out = caremap(&["import", "--db", &dir.db(), "--source", "mhlw-care", &file]);
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stdout(&out));
         let message = stderr(&out);
-        assert!(message.contains(&format!("{file}: line 3:")) && message.contains("truncated"), "{message}");
+        assert!(message.contains(&format!("{file}: line {line}:")) && message.contains("truncated"), "{message}");
         assert_eq!(snapshot(&dir.db()), before, "{name}");
     }
 }
