@@ -177,8 +177,8 @@ pub enum ImportError {
     },
     /// A file's header lacks columns of the official layout.
     #[error(
-        "{file}: wrong header: missing column(s) {missing}; expected the official header\n  {expected}\nbut found\n  {found}",
-        missing = missing.join(", ")
+        "{file}: wrong header: {summary}; expected the official header\n  {expected}\nbut found\n  {found}",
+        summary = missing_summary(missing)
     )]
     Header {
         /// The file.
@@ -250,6 +250,16 @@ impl Collected {
 
     fn contains(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
+    }
+}
+
+/// The missing columns, or a short note when there are so many that the file is plainly
+/// another layout.
+fn missing_summary(missing: &[String]) -> String {
+    if missing.len() > 6 {
+        format!("{} of the official columns are missing (this is another layout)", missing.len())
+    } else {
+        format!("missing column(s) {}", missing.join(", "))
     }
 }
 

@@ -155,7 +155,7 @@ impl fmt::Display for Report {
         let mode = if self.dry_run { "dry run: nothing was written" } else { "committed" };
         writeln!(f, "import from {} ({mode})", self.source)?;
         for file in &self.files {
-            write!(f, "  file {}: {} rows", file.name, file.rows)?;
+            write!(f, "  file {}: {} row{}", file.name, file.rows, if file.rows == 1 { "" } else { "s" })?;
             if let Some(e) = file.encoding {
                 write!(f, ", {e}")?;
             }
