@@ -4,9 +4,13 @@
 
 mod auth;
 mod errors;
+mod headers;
 mod helpers;
 mod history;
+mod hostile;
+mod limits;
 mod meta;
+mod observe;
 mod ogc;
 mod providers;
 mod staff;
