@@ -3,6 +3,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::{Kind, Provider, ServiceSet};
+use crate::index::IndexEntry;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// What the spatial index needs of this entry at `slot`.
+    pub(super) fn index_entry(&self, slot: u32) -> IndexEntry {
+        IndexEntry { slot, location: self.provider.location, services: self.services }
+    }
+
     pub(super) fn new(provider: Provider) -> Self {
         let services = provider.service_set();
         let search_key = search_key(

@@ -126,16 +126,16 @@ impl Snapshot {
     /// The `k` nearest matching providers by geodesic distance, nearest first.
     pub fn nearest(&self, from: LonLat, k: usize, max_distance_m: Option<f64>, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        let base = self.base.index.nearest(from, k, max_distance_m, self.base_accept(&m));
-        let delta = self.delta.index.nearest(from, k, max_distance_m, self.delta_accept(&m));
+        let base = self.base.index.nearest(from, k, max_distance_m, filter.services, self.base_accept(&m));
+        let delta = self.delta.index.nearest(from, k, max_distance_m, filter.services, self.delta_accept(&m));
         self.merge_hits(base, delta, k)
     }
 
     /// Matching providers within `radius_m` (geodesic) of `center`, nearest first.
     pub fn within_radius(&self, center: LonLat, radius_m: f64, filter: &Filter) -> Vec<Found<'_>> {
         let m = Matcher::new(filter);
-        let base = self.base.index.within_radius(center, radius_m, self.base_accept(&m));
-        let delta = self.delta.index.within_radius(center, radius_m, self.delta_accept(&m));
+        let base = self.base.index.within_radius(center, radius_m, filter.services, self.base_accept(&m));
+        let delta = self.delta.index.within_radius(center, radius_m, filter.services, self.delta_accept(&m));
         self.merge_hits(base, delta, usize::MAX)
     }
 
