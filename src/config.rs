@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::http::TileLayer;
+use crate::http::{CorsOrigins, TileLayer};
 
 /// Default base map: 地理院タイル 標準地図 (GSI standard map).
 pub const GSI_TILE_URL: &str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png";
@@ -38,7 +38,43 @@ pub struct ServeConfig {
     /// Attribution (HTML) for the default tiles.
     #[arg(long, env = "CAREMAP_TILE_ATTRIBUTION", default_value = GSI_ATTRIBUTION)]
     pub tile_attribution: String,
+    /// Most requests handled at once; beyond it a request is answered 503 with `Retry-After`
+    /// at once (load shedding, no queue). /healthz, /readyz and /metrics are not counted.
+    #[arg(long, env = "CAREMAP_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrent_requests: u32,
+    /// Seconds a request may take (reading its body included) before it is answered 503.
+    #[arg(long, env = "CAREMAP_REQUEST_TIMEOUT_S", default_value_t = DEFAULT_REQUEST_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_s: u64,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between
+    /// requests, before it is closed.
+    #[arg(long, env = "CAREMAP_IDLE_TIMEOUT_S", default_value_t = DEFAULT_IDLE_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_s: u64,
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C; connections still
+    /// open then are closed and the process exits 0.
+    #[arg(long, env = "CAREMAP_SHUTDOWN_TIMEOUT_S", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_s: u64,
+    /// Origins allowed to call the public read API from a browser (CORS): `*` for any, a
+    /// comma-separated list of origins (`https://a.example,https://b.example`), or `none`.
+    /// The staff API (/api/admin) never answers cross-origin requests.
+    #[arg(long, env = "CAREMAP_CORS_ORIGINS", default_value = "*", value_parser = CorsOrigins::parse)]
+    pub cors_origins: CorsOrigins,
+    /// Send `Strict-Transport-Security` (HSTS, one year). Only behind HTTPS.
+    #[arg(long, env = "CAREMAP_HSTS")]
+    pub hsts: bool,
 }
+
+/// Default of `--max-concurrent-requests`.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 512;
+/// Default of `--request-timeout-s`.
+pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 30;
+/// Default of `--idle-timeout-s`.
+pub const DEFAULT_IDLE_TIMEOUT_S: u64 = 30;
+/// Default of `--shutdown-timeout-s`: drained or closed within it, the process exits within 10 s.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_S: u64 = 8;
 
 impl ServeConfig {
     /// Settings for a test or an embedding program: the given database and folders, port 0.
@@ -50,6 +86,12 @@ impl ServeConfig {
             web,
             tile_url: GSI_TILE_URL.into(),
             tile_attribution: GSI_ATTRIBUTION.into(),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            request_timeout_s: DEFAULT_REQUEST_TIMEOUT_S,
+            idle_timeout_s: DEFAULT_IDLE_TIMEOUT_S,
+            shutdown_timeout_s: DEFAULT_SHUTDOWN_TIMEOUT_S,
+            cors_origins: CorsOrigins::Any,
+            hsts: false,
         }
     }
 

@@ -1,25 +1,34 @@
 //! The `caremap` binary: parse the command line, run the command.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use caremap::cli::{Cli, Command};
-use caremap::store::{SqliteStore, Store};
+use caremap::store::{DbLock, SqliteStore, Store};
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CAREMAP_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    let result: Result<(), Box<dyn std::error::Error>> = match Cli::parse().command {
-        Command::Serve(config) => serve(config).await,
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("caremap: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        Command::Serve(config) => runtime.block_on(serve(config)),
         Command::Import(args) => import_files(&args),
         Command::Export(args) => export(&args),
         Command::User(command) => caremap::accounts::run(&command, &mut std::io::stdout().lock()),
         Command::Gen(args) => gen_providers(&args),
         Command::Sample(args) => caremap::sample::write(&args.out).map_err(Into::into),
     };
+    // Connections still open after the drain deadline, and blocking store calls, are not
+    // waited for beyond this: the process exits. SQLite's journal makes any interrupted
+    // transaction roll back on the next open.
+    runtime.shutdown_timeout(Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -29,14 +38,56 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr, filtered by `CAREMAP_LOG` (default `info`), as text or, with
+/// `CAREMAP_LOG_FORMAT=json`, one JSON object per line. A log line that cannot be written
+/// (stderr redirected to a file on a full disk) is dropped: the default would report it with
+/// `eprintln!`, which panics when stderr fails, and take the request down with it.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAREMAP_LOG").unwrap_or_else(|_| "info".into());
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
+    if std::env::var("CAREMAP_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        builder.init();
+    }
+}
+
 async fn serve(config: caremap::config::ServeConfig) -> Result<(), Box<dyn std::error::Error>> {
+    prepare_process();
     let app = caremap::startup::Application::build(&config).await?;
-    println!("caremap listening on http://{}", app.local_addr());
-    app.run_until_stopped().await?;
+    let addr = app.local_addr();
+    let running = app.run_until_stopped();
+    println!("caremap listening on http://{addr}");
+    let stopped = running.await;
+    tracing::info!(?stopped, "stopped");
     Ok(())
 }
 
+/// Process settings a server needs: as many file descriptors as the hard limit allows (one
+/// per connection), and a write beyond a file-size limit reported to SQLite as an error
+/// instead of killing the process (SIGXFSZ's default action).
+fn prepare_process() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(open_files = n, "file descriptor limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the file descriptor limit"),
+    }
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ)) {
+        // Keeping the stream registered keeps the handler installed; the signal is only logged.
+        Ok(mut signals) => {
+            tokio::spawn(async move {
+                while signals.recv().await.is_some() {
+                    tracing::warn!("a write exceeded the file-size limit (SIGXFSZ)");
+                }
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot handle SIGXFSZ"),
+    }
+}
+
 fn gen_providers(args: &caremap::cli::GenArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let _lock = DbLock::acquire(&args.db)?;
     let store = SqliteStore::open(&args.db)?;
     if store.count_providers()? > 0 {
         return Err(format!("{} already holds providers; gen writes into an empty database", args.db.display()).into());

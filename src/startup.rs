@@ -1,10 +1,11 @@
-//! Builds the application from its settings: open the store, load the bundled data into an
-//! empty database, load the catalog, bind the listener, serve until a shutdown signal.
-//! Tests use this exact path on port 0.
+//! Builds the application from its settings: lock the database, bind the listener, open and
+//! check the store, load the bundled data into an empty database, load the catalog, serve
+//! until a shutdown signal, drain. Tests use this exact path on port 0.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -13,8 +14,9 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::domain::{District, Provider, district_of, parse_districts};
 use crate::features::provider_from_feature;
-use crate::http::{AppState, SiteInfo, router};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::http::server::{ServerOptions, Stopped, serve};
+use crate::http::{AppState, HttpConfig, SiteInfo, router};
+use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,10 +42,12 @@ pub enum StartupError {
     },
 }
 
-/// A server bound to its port, ready to run.
+/// A server bound to its port, holding its database's lock, ready to run.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    options: ServerOptions,
+    _lock: DbLock,
 }
 
 fn data_error(path: &Path, reason: impl ToString) -> StartupError {
@@ -100,12 +104,23 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
 }
 
 impl Application {
-    /// Opens the store, seeds it when empty, loads the catalog and binds the address.
+    /// Takes the database's lock, binds the address (both fail fast, before the slow part),
+    /// opens and checks the store, seeds it when empty, loads the catalog.
     ///
     /// # Errors
-    /// [`StartupError`] with the path or address involved.
+    /// [`StartupError`] with the path or address involved: a missing database folder, a
+    /// database another caremap holds, an address in use, a damaged database, a malformed
+    /// data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db)?);
+        let lock = DbLock::acquire(&config.db)?;
+        let listener = TcpListener::bind(&config.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
+        let started = std::time::Instant::now();
+        let sqlite = SqliteStore::open(&config.db)?;
+        sqlite.quick_check()?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, db = %config.db.display(), "database checked");
+        let store: Arc<dyn Store> = Arc::new(sqlite);
         let dataset = seed_store(store.as_ref(), &config.data)?;
         let started = std::time::Instant::now();
         let providers = store.load_providers()?;
@@ -116,12 +131,25 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "catalog loaded"
         );
+        let last_import = store.meta(LAST_IMPORT_META)?;
         let site = Arc::new(SiteInfo { dataset, tiles: config.tile_layers() });
-        let router = router(AppState::new(catalog, store, site), config.web.clone());
-        let listener = TcpListener::bind(&config.addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
-        Ok(Self { listener, router })
+        let http = HttpConfig {
+            web_dir: config.web.clone(),
+            max_concurrent_requests: usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(config.request_timeout_s),
+            cors: config.cors_origins.clone(),
+            hsts: config.hsts,
+        };
+        let state = AppState::new(catalog, store, site, &http);
+        if let Some(at) = last_import.as_deref().and_then(parse_rfc3339) {
+            state.metrics.set_last_import(at);
+        }
+        let router = router(state, &http);
+        let options = ServerOptions {
+            idle_timeout: Duration::from_secs(config.idle_timeout_s),
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
+        };
+        Ok(Self { listener, router, options, _lock: lock })
     }
 
     /// The address actually bound (useful with port 0).
@@ -132,41 +160,60 @@ impl Application {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests.
-    ///
-    /// # Errors
-    /// When the server fails while running.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        // Connection info gives the staff sign-in limiter each client's address.
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    /// Serves until `shutdown` completes, then drains in-flight requests for at most the
+    /// shutdown timeout. The database lock is released when this returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
+        let Self { listener, router, options, _lock } = self;
+        serve(listener, router, options, shutdown).await
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
-    ///
-    /// # Errors
-    /// When the server fails while running.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()).await
+    /// Serves until Ctrl-C or SIGTERM, then drains. The signal handlers are installed by
+    /// this call, before the returned future runs.
+    pub fn run_until_stopped(self) -> impl Future<Output = Stopped> + Send {
+        self.run_until(shutdown_signal())
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+fn parse_rfc3339(s: &str) -> Option<std::time::SystemTime> {
+    let at = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(std::time::SystemTime::from(at))
+}
+
+/// A future that completes on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that arrives as soon as
+/// the server is listening is not lost (or, worse, left to its default action: exit). Must be
+/// called inside a Tokio runtime.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    let install = |kind: SignalKind, name: &str| match signal(kind) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(signal = name, error = %e, "cannot handle the signal; it will stop the process at once");
+            None
         }
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-    tracing::info!("shutdown signal received; draining requests");
+    async fn next(signal: Option<Signal>) {
+        match signal {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    let (terminate, interrupt) =
+        (install(SignalKind::terminate(), "SIGTERM"), install(SignalKind::interrupt(), "SIGINT"));
+    async move {
+        let name = tokio::select! { () = next(terminate) => "SIGTERM", () = next(interrupt) => "SIGINT" };
+        tracing::info!(signal = name, "shutdown signal received; draining requests");
+    }
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; draining requests");
+    }
 }

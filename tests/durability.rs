@@ -140,6 +140,7 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
         acked.extend(c.await.unwrap());
     }
     assert!(acks.load(Ordering::SeqCst) >= ACKS_BEFORE_KILL);
+    assert_intact(&db);
 
     let server = Server::start(&db);
     let http = reqwest::Client::new();
@@ -200,6 +201,14 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
         acks.load(Ordering::SeqCst)
     );
     server.kill();
+}
+
+/// The database opens after the kill (SQLite replays or discards the WAL) and passes SQLite's
+/// full integrity check.
+fn assert_intact(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok", "{}", db.display());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -108,7 +108,7 @@ impl FromRequestParts<AppState> for StaffUser {
             tokio::task::spawn_blocking(move || store.user_by_token_hash(&hash))
                 .await
                 .map_err(|e| ApiError::Internal(format!("token lookup task: {e}")))?
-                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(super::staff::store_error)?
         } else {
             None
         };
@@ -204,7 +204,7 @@ async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult
     let users = tokio::task::spawn_blocking(move || store.users())
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(super::staff::store_error)?;
     let users = users
         .into_iter()
         .map(|u| UserOut { name: u.name, role: u.role, created_at: u.created_at, revoked_at: u.revoked_at })

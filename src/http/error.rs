@@ -69,10 +69,33 @@ pub enum ApiError {
     /// A change without `If-Match` (428): it would overwrite blindly.
     #[error("precondition required")]
     PreconditionRequired(String),
+    /// Too many requests are being handled; this one was refused at once (503, with
+    /// `Retry-After`).
+    #[error("overloaded")]
+    Overloaded {
+        /// Seconds the client should wait.
+        retry_after_s: u64,
+    },
+    /// The request took longer than the configured deadline (503, with `Retry-After`).
+    #[error("timed out after {after_s} s")]
+    Timeout {
+        /// The deadline, seconds.
+        after_s: u64,
+    },
+    /// The database refuses writes for now: disk full, file-size limit, read-only file,
+    /// locked (503, with `Retry-After`). Nothing was written. The cause is logged.
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(String),
+    /// The server is not ready to answer (503), e.g. while shutting down.
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// A failure of caremap itself (500). The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// Seconds a client is asked to wait after a timeout or a storage failure (`Retry-After`).
+pub const STORAGE_RETRY_AFTER_S: u64 = 5;
 
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -113,6 +136,9 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::Overloaded { .. } | Self::Timeout { .. } | Self::StorageUnavailable(_) | Self::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -188,6 +214,33 @@ impl IntoResponse for ApiError {
             Self::PreconditionRequired(what) => {
                 ("/problems/precondition-required", "Precondition required", what.clone(), none)
             }
+            Self::Overloaded { retry_after_s } => (
+                "/problems/overloaded",
+                "Service overloaded",
+                format!("caremap is handling as many requests as it may; try again in {retry_after_s} s"),
+                none,
+            ),
+            Self::Timeout { after_s } => (
+                "/problems/timeout",
+                "Request timed out",
+                format!(
+                    "caremap did not finish this request within {after_s} s; try again later (a write may still \
+                     have been saved: read the resource and its version before repeating it)"
+                ),
+                none,
+            ),
+            Self::StorageUnavailable(cause) => {
+                tracing::error!(error = %cause, "storage unavailable");
+                (
+                    "/problems/storage-unavailable",
+                    "Storage unavailable",
+                    "the database cannot take writes now (for example the disk is full); nothing was saved; \
+                     reading still works; try again later"
+                        .into(),
+                    none,
+                )
+            }
+            Self::NotReady(what) => ("/problems/not-ready", "Not ready", what.clone(), none),
             Self::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 (
@@ -217,8 +270,11 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer realm=\"caremap\", error=\"invalid_token\""),
                 );
             }
-            Self::TooManyFailures { retry_after_s } => {
+            Self::TooManyFailures { retry_after_s } | Self::Overloaded { retry_after_s } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            Self::Timeout { .. } | Self::StorageUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(STORAGE_RETRY_AFTER_S));
             }
             Self::PreconditionFailed { version, .. } => {
                 if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {

@@ -5,18 +5,24 @@ pub mod auth;
 mod body;
 mod districts;
 pub mod error;
+pub mod headers;
 mod history;
 mod imports;
+pub mod limits;
 mod meta;
+pub mod metrics;
+pub mod observe;
 mod ogc;
 pub mod output;
 pub mod params;
 mod preconditions;
 mod providers;
+pub mod server;
 mod staff;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -25,7 +31,6 @@ use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::catalog::Catalog;
 use crate::edits::Edits;
@@ -33,6 +38,7 @@ use crate::store::Store;
 
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
+pub use headers::CorsOrigins;
 pub use imports::MAX_IMPORT_BYTES;
 pub use meta::TileLayer;
 pub use providers::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT, MAX_RADIUS_M};
@@ -44,6 +50,35 @@ pub struct SiteInfo {
     pub dataset: Option<String>,
     /// Base-map layers, the first being the default.
     pub tiles: Vec<TileLayer>,
+}
+
+/// How the HTTP layer protects itself and talks to browsers.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Folder with the web page.
+    pub web_dir: PathBuf,
+    /// Most requests handled at once before load shedding.
+    pub max_concurrent_requests: usize,
+    /// Longest time a request may take.
+    pub request_timeout: Duration,
+    /// Origins allowed to read the public API cross-origin.
+    pub cors: CorsOrigins,
+    /// Whether to send `Strict-Transport-Security`.
+    pub hsts: bool,
+}
+
+impl HttpConfig {
+    /// Defaults (512 requests at once, 30 s per request, CORS for any origin, no HSTS) over
+    /// the page in `web_dir`.
+    pub fn new(web_dir: PathBuf) -> Self {
+        Self {
+            web_dir,
+            max_concurrent_requests: 512,
+            request_timeout: Duration::from_secs(30),
+            cors: CorsOrigins::Any,
+            hsts: false,
+        }
+    }
 }
 
 /// Shared state of every handler.
@@ -59,47 +94,50 @@ pub struct AppState {
     pub edits: Arc<Edits>,
     /// Failed staff sign-ins per client.
     pub auth_failures: Arc<auth::FailureLimiter>,
+    /// Request counts, latencies and gauges for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The concurrency cap and request deadline.
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
-    /// The state of a server over `catalog` and `store`, with the staff write path over both.
-    pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>) -> Self {
+    /// The state of a server over `catalog` and `store`, with the staff write path over both,
+    /// fresh metrics, and the load limits of `config`.
+    pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
         let edits = Arc::new(Edits::new(store.clone(), catalog.clone()));
-        Self { catalog, store, site, edits, auth_failures: Arc::new(auth::FailureLimiter::default()) }
+        let metrics = Arc::new(metrics::Metrics::new());
+        let limits =
+            Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
+        Self { catalog, store, site, edits, auth_failures: Arc::new(auth::FailureLimiter::default()), metrics, limits }
     }
 }
 
-/// The Content-Security-Policy of every response: no inline script or style, images only
-/// from here and the configured tile hosts.
-fn content_security_policy(tiles: &[TileLayer]) -> String {
-    let mut img = vec!["'self'".to_owned(), "data:".to_owned()];
-    img.extend(tiles.iter().filter_map(|t| origin(&t.url)).map(str::to_owned));
-    img.dedup();
-    format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src {}; connect-src 'self'; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        img.join(" ")
-    )
-}
-
-/// `https://host:port` of a URL, if it has one.
-fn origin(url: &str) -> Option<&str> {
-    let scheme_end = url.find("://")? + 3;
-    let host_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
-    Some(&url[..host_end])
-}
-
-/// Builds the application router: the API, the OGC API, health checks, and the page from
-/// `web_dir`.
-pub fn router(state: AppState, web_dir: PathBuf) -> Router {
-    let csp = HeaderValue::from_str(&content_security_policy(&state.site.tiles))
+/// Builds the application router: the API, the OGC API, health checks, metrics, and the page
+/// from `config.web_dir`, wrapped (outermost first) in request observation, security headers,
+/// load limits, panic recovery and the default body limit.
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    let csp = HeaderValue::from_str(&headers::content_security_policy(&state.site.tiles))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let api_not_found = || async { ApiError::NotFound("this API path".into()).into_response() };
-    Router::new()
+    let not_allowed = || async { ApiError::MethodNotAllowed.into_response() };
+    let cors = config.cors.layer();
+    // Public reads may be called from other sites' pages; the staff routes are merged
+    // without the CORS layer, so a preflight to /api/admin gets no Access-Control headers.
+    let public = Router::new()
         .merge(providers::router())
         .merge(districts::router())
         .merge(meta::router())
         .merge(ogc::router())
+        .route("/metrics", axum::routing::get(metrics::metrics_get))
+        // Set before the CORS layer so that layer also answers preflights (OPTIONS) to paths
+        // that have no OPTIONS route; the later call below leaves these fallbacks alone.
+        .method_not_allowed_fallback(not_allowed);
+    let public = match cors {
+        Some(cors) => public.layer(cors),
+        None => public,
+    };
+    let router = Router::new()
+        .merge(public)
         .merge(
             Router::new()
                 .merge(staff::router())
@@ -111,10 +149,12 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
         .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
-        .with_state(state)
-        .fallback_service(ServeDir::new(web_dir))
+        .method_not_allowed_fallback(not_allowed)
+        .with_state(state.clone())
+        .fallback_service(ServeDir::new(&config.web_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("a handler panicked".into()).into_response()))
+        .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::limit))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -122,25 +162,20 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
-        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("a handler panicked".into()).into_response()))
-        .layer(TraceLayer::new_for_http())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_policy_allows_images_from_the_tile_hosts_only() {
-        let tiles = vec![TileLayer {
-            id: "gsi".into(),
-            name: "x".into(),
-            url: "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png".into(),
-            attribution: String::new(),
-            max_zoom: 18,
-        }];
-        let csp = content_security_policy(&tiles);
-        assert!(csp.contains("img-src 'self' data: https://cyberjapandata.gsi.go.jp;"), "{csp}");
-        assert!(!csp.contains("unsafe-inline"));
-    }
+        .layer(SetResponseHeaderLayer::overriding(
+            headers::PERMISSIONS_POLICY_HEADER.clone(),
+            HeaderValue::from_static(headers::PERMISSIONS_POLICY),
+        ));
+    let router = if config.hsts {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(headers::HSTS),
+        ))
+    } else {
+        router
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), observe::observe))
+        // A second net outside the observation layer: a panic there must not drop the connection.
+        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("a middleware panicked".into()).into_response()))
 }

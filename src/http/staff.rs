@@ -56,6 +56,7 @@ pub fn store_error(e: StoreError) -> ApiError {
         }
         e @ StoreError::UnknownVersion { .. } => unprocessable(vec![FieldError::new("version", e.to_string())]),
         StoreError::UnknownUser { name } => ApiError::NotFound(format!("user '{name}'")),
+        e if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
         e => ApiError::Internal(e.to_string()),
     }
 }

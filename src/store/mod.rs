@@ -3,13 +3,18 @@
 //! the HTTP layer or the catalog.
 
 mod import;
+mod lock;
 mod migrations;
 mod sqlite;
 mod users;
 mod writes;
 
 pub use import::{ImportRemoval, ImportUpsert, ImportWrite};
+pub use lock::{DbLock, lock_path};
 pub use sqlite::SqliteStore;
+
+/// The `meta` key holding the RFC 3339 UTC time of the last committed import.
+pub const LAST_IMPORT_META: &str = "last_import_at";
 
 use crate::auth::{Role, TokenHash};
 use crate::domain::{District, Provider};
@@ -80,6 +85,42 @@ pub enum StoreError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// The folder of the database file does not exist (SQLite would only say "unable to open").
+    #[error("cannot open database {path}: the folder {folder} does not exist")]
+    NoFolder {
+        /// The database path given.
+        path: String,
+        /// Its folder.
+        folder: String,
+    },
+    /// Another process (a running `caremap serve`) holds the database's lock.
+    #[error(
+        "database {path} is in use by another caremap process{}; stop it first (two servers on one \
+         database would not see each other's changes)",
+        holder.as_ref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
+    )]
+    Locked {
+        /// The database path.
+        path: String,
+        /// The process id written in the lock file, if readable.
+        holder: Option<String>,
+    },
+    /// The lock file could not be created or locked.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// SQLite's integrity check found damage in the file.
+    #[error("database {path} is damaged (PRAGMA quick_check: {detail}); restore it from a backup")]
+    Damaged {
+        /// The database path.
+        path: String,
+        /// The first problems SQLite reported.
+        detail: String,
+    },
     /// The database was written by a newer caremap.
     #[error("database schema version {found} is newer than this caremap supports ({supported})")]
     SchemaTooNew {
@@ -149,6 +190,26 @@ pub enum StoreError {
     /// Any other SQLite failure.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// Whether the database refused the operation for a reason outside caremap that can pass:
+    /// a full disk or file-size limit (`SQLITE_FULL`, or the `SQLITE_IOERR` a refused write
+    /// gives), a read-only file, a lock held too long. Nothing was written then (SQLite rolls
+    /// the transaction back), and reads from the catalog still work.
+    pub fn is_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode;
+        let StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) = self else { return false };
+        matches!(
+            e.code,
+            ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::ReadOnly
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+        )
+    }
 }
 
 /// Result alias for the store.

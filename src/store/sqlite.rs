@@ -17,6 +17,7 @@ use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geo
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    path: String,
 }
 
 pub(super) const PROVIDER_COLUMNS: &str = "id, kind, official_code, name, name_kana, services, home_care, address, phone, \
@@ -38,9 +39,27 @@ impl SqliteStore {
         // statement that touches the file, so "not a database" surfaces here.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(open_err)?;
-        let store = Self { conn: Mutex::new(conn) };
+        let store = Self { conn: Mutex::new(conn), path: path.display().to_string() };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Runs SQLite's `PRAGMA quick_check` over the whole file (every page and record, without
+    /// the index-to-table cross check of `integrity_check`), so damage is refused at start-up
+    /// instead of failing a write later.
+    ///
+    /// # Errors
+    /// [`StoreError::Damaged`] with SQLite's first findings; SQLite errors (a file too damaged
+    /// to be read at all).
+    pub fn quick_check(&self) -> Result<()> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
+        let findings: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if findings.len() == 1 && findings[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged { path: self.path.clone(), detail: findings.join("; ").replace('\n', "; ") })
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

@@ -89,8 +89,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server on the data folder `data`.
 pub async fn spawn_app_with_data(data: &Path) -> TestApp {
+    spawn_app_configured(data, |_| {}).await
+}
+
+/// Starts the server on the bundled sample with settings changed by `configure` (which may
+/// also prepare the database at `config.db` before the server opens it).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    spawn_app_configured(&repo_path("data"), configure).await
+}
+
+async fn spawn_app_configured(data: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServeConfig::for_paths(dir.path().join("test.db"), data.to_owned(), repo_path("web"));
+    let mut config = ServeConfig::for_paths(dir.path().join("test.db"), data.to_owned(), repo_path("web"));
+    configure(&mut config);
     let app = Application::build(&config).await.expect("the app starts");
     let addr = app.local_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -184,6 +195,56 @@ impl TestApp {
     pub async fn all_providers(&self) -> Vec<Value> {
         self.get("/api/providers?limit=10000").await.expect(200).features()
     }
+}
+
+/// A response read off a raw connection.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    /// The status line and headers, as sent (header names lowercased for lookups).
+    pub head: String,
+    pub body: String,
+}
+
+impl RawReply {
+    /// The value of header `name` (lowercase), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// Reads one HTTP/1.1 response with a `Content-Length` body off `stream`; `None` when the
+/// server closes the connection before a complete response head.
+pub async fn read_response(stream: &mut tokio::net::TcpStream) -> Option<RawReply> {
+    use tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let mut reply = RawReply { status, head, body: String::new() };
+    let length: usize = reply.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    while bytes.len() < head_end + length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    reply.body = String::from_utf8_lossy(&bytes[head_end..]).into_owned();
+    Some(reply)
 }
 
 /// `[lon, lat]` of a feature.

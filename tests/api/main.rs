@@ -4,12 +4,16 @@
 
 mod auth;
 mod errors;
+mod headers;
 mod helpers;
 mod history;
+mod hostile;
 #[path = "../import_fixtures/mod.rs"]
 mod import_fixtures;
 mod imports;
+mod limits;
 mod meta;
+mod observe;
 mod ogc;
 mod providers;
 mod staff;

@@ -62,6 +62,22 @@ async fn static_files_never_leave_the_web_folder() {
         "/..%2fCargo.toml",
         "/web/../../Cargo.toml",
         "/%2e%2e%2f%2e%2e%2fetc/passwd",
+        // Double encoding, backslashes, overlong UTF-8, NUL, absolute paths, from a subfolder.
+        "/%252e%252e/Cargo.toml",
+        "/%252e%252e%252fCargo.toml",
+        "/..%5cCargo.toml",
+        "/%5c..%5cCargo.toml",
+        "/..\\Cargo.toml",
+        "/%c0%ae%c0%ae/Cargo.toml",
+        "/%c0%ae%c0%ae%c0%afCargo.toml",
+        "/%00/../Cargo.toml",
+        "/index.html%00/../../Cargo.toml",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/lib/../../Cargo.toml",
+        "/lib/%2e%2e/%2e%2e/Cargo.toml",
+        "/lib/..%2f..%2fCargo.toml",
+        "/./.././Cargo.toml",
     ] {
         // A raw request, so no client normalises the path first.
         let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();

@@ -1,0 +1,63 @@
+//! Request ids and `/metrics`.
+
+use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_request_id_is_echoed_or_made() {
+    let app = spawn_app().await;
+    let given = app.send("GET", "/api/services", &[("x-request-id", "trace-42.a:b")], None).await.expect(200);
+    assert_eq!(given.headers["x-request-id"], "trace-42.a:b");
+    let made = app.get("/api/services").await.expect(200);
+    let other = app.get("/api/nothing").await.expect(404);
+    let (a, b) = (made.headers["x-request-id"].to_str().unwrap(), other.headers["x-request-id"].to_str().unwrap());
+    assert!(a.len() == 16 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+    assert_ne!(a, b);
+    let forged = app.send("GET", "/api/services", &[("x-request-id", "x\" injected=\"1")], None).await.expect(200);
+    assert_eq!(forged.headers["x-request-id"].len(), 16, "an id that could forge log fields is replaced");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_report_the_catalog() {
+    let app = spawn_app().await;
+    let id = app.get("/api/providers?limit=1").await.expect(200).features()[0]["id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/providers/{id}")).await.expect(200);
+    app.get("/api/providers/no-such-id").await.expect(404);
+    let reply = app.get("/metrics").await.expect(200);
+    assert!(reply.content_type.starts_with("application/openmetrics-text"), "{}", reply.content_type);
+    let text = reply.text();
+    assert!(
+        text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="404"} 1"#));
+    assert!(!text.contains(&id), "ids never become label values");
+    assert!(
+        text.contains(
+            r#"caremap_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/api/providers"}"#
+        ) || text.contains(
+            r#"caremap_http_request_duration_seconds_bucket{method="GET",route="/api/providers",le="0.001"}"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("caremap_providers_loaded 368"), "{text}");
+    assert!(text.contains("caremap_last_import_timestamp_seconds 0"), "no import yet: {text}");
+    let started: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("process_start_time_seconds "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(started > 1.7e9, "{started}");
+    assert!(text.ends_with("# EOF\n"));
+}
+
+#[tokio::test]
+async fn metrics_report_the_last_import_time_kept_in_the_database() {
+    let app = spawn_app_with(|c| {
+        SqliteStore::open(&c.db).unwrap().set_meta(LAST_IMPORT_META, "2026-11-01T09:00:00Z").unwrap();
+    })
+    .await;
+    let text = app.get("/metrics").await.expect(200).text();
+    assert!(text.contains("caremap_last_import_timestamp_seconds 1793523600"), "{text}");
+}

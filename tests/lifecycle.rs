@@ -1,0 +1,228 @@
+//! The life of the real binary: SIGTERM and Ctrl-C (SIGINT) drain in-flight requests and exit
+//! 0 within 10 s, a drain that cannot finish is cut at the deadline, start-up refuses bad
+//! settings at once with a message naming the problem, and the logs are structured and never
+//! hold a token.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{Server, add_user, caremap, metric, repo, run_to_exit, serve_command};
+
+/// The polygon search body: a square around the middle of the sample city.
+const SEARCH: &str = r#"{"type":"Polygon","coordinates":[[[139.88,35.84],[139.94,35.84],[139.94,35.90],[139.88,35.90],[139.88,35.84]]]}"#;
+
+/// Sends a search request with only the first half of its body; the handler is then in flight.
+fn half_sent_search(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    let head = format!(
+        "POST /api/providers/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        SEARCH.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&SEARCH.as_bytes()[..SEARCH.len() / 2]).unwrap();
+    stream
+}
+
+fn get(server: &Server, path: &str) -> String {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
+}
+
+fn wait_for_in_flight(server: &Server, n: f64) {
+    for _ in 0..2000 {
+        if metric(&get(server, "/metrics"), "caremap_http_requests_in_flight") == Some(n) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("never {n} requests in flight");
+}
+
+/// After the signal the listener closes; polls until a new connection is refused.
+fn wait_until_refused(server: &Server) {
+    for _ in 0..2000 {
+        if TcpStream::connect(server.addr).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the server still accepts connections after the signal");
+}
+
+fn drains_and_exits_0_on(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(serve_command(&dir.path().join("c.db"), &[]));
+    let mut in_flight = half_sent_search(&server);
+    wait_for_in_flight(&server, 1.0);
+
+    server.signal(signal);
+    wait_until_refused(&server);
+    in_flight.write_all(&SEARCH.as_bytes()[SEARCH.len() / 2..]).unwrap();
+    let mut response = String::new();
+    in_flight.read_to_string(&mut response).unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"FeatureCollection\""), "{response}");
+    let status = server.wait_for_exit(Duration::from_secs(10)).expect("exits within 10 s of the signal");
+    assert!(status.success(), "{status:?}\n{}", server.stderr());
+}
+
+#[test]
+fn sigterm_lets_the_in_flight_request_finish_and_exits_0() {
+    drains_and_exits_0_on("TERM");
+}
+
+#[test]
+fn ctrl_c_lets_the_in_flight_request_finish_and_exits_0() {
+    drains_and_exits_0_on("INT");
+}
+
+#[test]
+fn a_drain_that_cannot_finish_is_cut_at_the_deadline_and_the_process_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(serve_command(&dir.path().join("c.db"), &["--shutdown-timeout-s", "1"]));
+    let mut stuck = half_sent_search(&server);
+    wait_for_in_flight(&server, 1.0);
+
+    server.signal("TERM");
+    let status = server.wait_for_exit(Duration::from_secs(10)).expect("exits within 10 s of the signal");
+
+    assert!(status.success(), "{status:?}\n{}", server.stderr());
+    let mut rest = Vec::new();
+    let _ = stuck.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "the stuck request got no answer, its connection was closed");
+}
+
+fn assert_refused(command: std::process::Command, expected: &[&str]) -> String {
+    let (status, stderr) = run_to_exit(command);
+    assert!(!status.success(), "start-up should fail: {stderr}");
+    for text in expected {
+        assert!(stderr.contains(text), "'{text}' not in the message:\n{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn start_up_names_a_database_folder_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("no-such-folder/c.db");
+    assert_refused(serve_command(&db, &[]), &["no-such-folder", "does not exist"]);
+}
+
+#[test]
+fn start_up_refuses_a_database_another_caremap_is_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let first = Server::start(serve_command(&db, &[]));
+    let message = assert_refused(serve_command(&db, &[]), &["c.db", "in use by another caremap process"]);
+    assert!(message.contains(&format!("pid {}", first.pid())), "{message}");
+    let generated = assert_refused(
+        {
+            let mut c = caremap();
+            c.args(["gen", "--count", "10", "--db"]).arg(&db);
+            c
+        },
+        &["in use"],
+    );
+    assert!(!generated.is_empty());
+    get(&first, "/healthz");
+}
+
+#[test]
+fn start_up_names_an_address_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut command = caremap();
+    command.args(["serve", "--addr", &addr, "--db"]).arg(dir.path().join("c.db")).arg("--data").arg(repo("data"));
+    assert_refused(command, &[&addr, "cannot listen"]);
+}
+
+#[test]
+fn start_up_names_a_malformed_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(repo("data/districts.geojson"), data.join("districts.geojson")).unwrap();
+    std::fs::write(data.join("providers.geojson"), r#"{"type":"FeatureCollection","features":[{"type":"Feat"#).unwrap();
+    let mut command = caremap();
+    command.args(["serve", "--addr", "127.0.0.1:0", "--db"]).arg(dir.path().join("c.db")).arg("--data").arg(&data);
+    assert_refused(command, &["providers.geojson"]);
+}
+
+#[test]
+fn start_up_refuses_a_file_that_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    std::fs::write(&db, vec![b'x'; 8192]).unwrap();
+    assert_refused(serve_command(&db, &[]), &["c.db", "not a database"]);
+}
+
+#[test]
+fn start_up_refuses_a_damaged_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let out = caremap().args(["gen", "--count", "3000", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Overwrite pages in the middle of the file (tables and indexes; the header stays intact).
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 64 * 4096, "{}", bytes.len());
+    for b in &mut bytes[20 * 4096..40 * 4096] {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let message = assert_refused(serve_command(&db, &[]), &["c.db"]);
+    assert!(message.contains("damaged") || message.contains("malformed"), "{message}");
+}
+
+#[test]
+fn request_logs_are_structured_and_never_contain_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let token = add_user(&db, "logcheck", "admin");
+    let mut command = serve_command(&db, &[]);
+    command.env("CAREMAP_LOG", "trace").env("CAREMAP_LOG_FORMAT", "json");
+    let mut server = Server::start(command);
+    let (wrong, _) = caremap::auth::generate_token().unwrap();
+    let exchange = |path: &str, headers: &str| {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n").unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(exchange("/api/admin/me", &format!("Authorization: Bearer {token}\r\n")).starts_with("HTTP/1.1 200"));
+    assert!(exchange("/api/admin/me", &format!("Authorization: Bearer {wrong}\r\n")).starts_with("HTTP/1.1 401"));
+    exchange(&format!("/api/admin/me?access_token={token}"), "");
+    exchange("/api/admin/users", &format!("Authorization: Bearer {token}\r\nX-Request-Id: {token}\r\n"));
+    exchange("/api/providers?limit=1", "X-Request-Id: log-test-1\r\n");
+
+    server.signal("TERM");
+    assert!(server.wait_for_exit(Duration::from_secs(10)).expect("exits").success());
+    let logs = server.stderr();
+
+    for secret in [token.as_str(), &token["cmk_".len()..], wrong.as_str(), &wrong["cmk_".len()..]] {
+        assert!(!logs.contains(secret), "a token is in the logs:\n{logs}");
+    }
+    let requests: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "request")
+        .collect();
+    assert_eq!(requests.len(), 5, "one event per request:\n{logs}");
+    let public = requests.iter().find(|r| r["span"]["id"] == "log-test-1").unwrap_or_else(|| panic!("{logs}"));
+    assert_eq!(public["fields"]["method"], "GET");
+    assert_eq!(public["fields"]["path"], "/api/providers");
+    assert_eq!(public["fields"]["route"], "/api/providers");
+    assert_eq!(public["fields"]["status"], 200);
+    assert!(public["fields"]["latency_ms"].as_f64().is_some(), "{public}");
+    assert!(requests.iter().all(|r| r["span"]["id"].as_str().is_some_and(|id| !id.is_empty())), "{logs}");
+}
