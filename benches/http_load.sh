@@ -144,20 +144,39 @@ log "ready after ${STARTUP_S} s (catalog load ${CATALOG_MS:-?} ms), RSS ${RSS_LO
 read -r plon plat <"$TMP/points.txt"
 NEAREST_SAMPLE=$(curl -fs "$BASE/api/providers/nearest?lon=$plon&lat=$plat&k=10")
 case $NEAREST_SAMPLE in *'"numberReturned":10,'*) ;; *) die "nearest did not return 10 features" ;; esac
-BBOX_SAMPLE=$(curl -fs "$BASE/api/providers?bbox=$(awk -v x="$plon" -v y="$plat" \
-  'BEGIN { printf "%.6f,%.6f,%.6f,%.6f", x - 0.006, y - 0.010, x + 0.006, y + 0.010 }')")
-BBOX_RETURNED=$(grep -o '"numberReturned":[0-9]*' <<<"$BBOX_SAMPLE" | cut -d: -f2)
+# How much a viewport holds at these points: the mean numberMatched and numberReturned
+# (a page is at most 100 features) over the first 200 query points.
+BBOX_STATS=$(head -200 "$TMP/points.txt" | while read -r x y; do
+  curl -fs "$BASE/api/providers?bbox=$(awk -v x="$x" -v y="$y" \
+    'BEGIN { printf "%.6f,%.6f,%.6f,%.6f", x - 0.006, y - 0.010, x + 0.006, y + 0.010 }')" |
+    grep -o '"number[A-Za-z]*":[0-9]*' | cut -d: -f2 | paste -sd' '
+done | awk '{ m += $1; r += $2; n++ } END { printf "mean numberMatched %.0f, mean numberReturned %.0f", m / n, r / n }')
 
-# run_wrk LABEL SECONDS MODE [ARG]: prints the RESULT line of wrk's done().
+# CPU time the server has used, in clock ticks (user + system). Divided by the requests of a
+# run it gives the server's CPU cost per request, which other load on a shared machine
+# disturbs far less than requests/s does.
+TICKS_PER_S=$(getconf CLK_TCK)
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+
+# run_wrk LABEL SECONDS MODE [ARG]: prints the RESULT line of wrk's done() plus cpu_us=, the
+# server's CPU microseconds per request.
 run_wrk() {
   local label=$1 seconds=$2
   shift 2
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$LUA" "$BASE" -- "$TMP/points.txt" "$@" \
-    >"$TMP/wrk-$label.txt" 2>&1 || { cat "$TMP/wrk-$label.txt" >&2; die "wrk $label"; }
+  local before after
+  before=$(server_ticks)
+  local TIMEFORMAT='%U %S' # user and system seconds of wrk itself
+  { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$LUA" "$BASE" -- "$TMP/points.txt" "$@" \
+    >"$TMP/wrk-$label.txt" 2>&1; } 2>"$TMP/time-$label.txt" || { cat "$TMP/wrk-$label.txt" >&2; die "wrk $label"; }
+  after=$(server_ticks)
   local result
   result=$(grep '^RESULT' "$TMP/wrk-$label.txt") || { cat "$TMP/wrk-$label.txt" >&2; die "wrk $label: no result"; }
   case $result in *" non2xx=0 "*) ;; *) die "wrk $label: responses other than 2xx: $result" ;; esac
-  echo "$result"
+  local requests
+  requests=$(grep -o 'requests=[0-9]*' <<<"$result" | cut -d= -f2)
+  echo "$result cpu_us=$(awk -v t=$((after - before)) -v hz="$TICKS_PER_S" -v n="$requests" \
+    'BEGIN { printf "%.1f", t / hz * 1e6 / n }') client_us=$(awk -v n="$requests" \
+    '{ printf "%.1f", ($1 + $2) * 1e6 / n }' "$TMP/time-$label.txt")"
 }
 field() { grep -o "$2=[0-9.]*" <<<"$1" | cut -d= -f2; }
 
@@ -270,25 +289,43 @@ GEOM_INDEXED=$(uses_index geometry providers_geom)
 GEOG_INDEXED=$(uses_index geography providers_geog)
 log "plans: geometry KNN uses its index: $GEOM_INDEXED; geography KNN uses its index: $GEOG_INDEXED"
 
+# CPU time of the backends, in clock ticks: a backend's time is added to the postmaster's
+# cutime/cstime when it exits, which pgbench's connections do at the end of a run.
+PG_POSTMASTER=$(head -1 "$PG_DATA/postmaster.pid")
+pg_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PG_POSTMASTER/stat"; }
+pg_backends() { pgrep -c -P "$PG_POSTMASTER" || true; }
+
 # run_pgbench VARIANT: warm-up, measured run with a per-transaction log; prints
-# "tps=… p50_ms=… p99_ms=… avg_ms=…".
+# "tps=… p50_ms=… p99_ms=… avg_ms=… cpu_us=…" (cpu_us: backend CPU per transaction).
 run_pgbench() {
   local variant=$1 out=$TMP/pg/pgbench_$1.txt
   local common=(-n -M prepared -c "$CONNECTIONS" -j "$THREADS" -f "$TMP/pg/knn_$variant.sql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres)
   log "pgbench $variant: ${WARMUP} s warm-up, ${DURATION} s measured, $CONNECTIONS clients, $THREADS threads"
   "${AS_PG[@]}" "$PG_BIN/pgbench" "${common[@]}" -T "$WARMUP" bench >/dev/null 2>&1 || die "pgbench $variant warm-up"
-  (cd "$TMP/pg/logs" && "${AS_PG[@]}" "$PG_BIN/pgbench" "${common[@]}" -T "$DURATION" -l --log-prefix="$variant" bench) \
-    >"$out" 2>&1 || { cat "$out" >&2; die "pgbench $variant"; }
+  local idle before after
+  idle=$(pg_backends)
+  before=$(pg_ticks)
+  local TIMEFORMAT='%U %S' # user and system seconds of pgbench itself
+  { time { (cd "$TMP/pg/logs" && "${AS_PG[@]}" "$PG_BIN/pgbench" "${common[@]}" -T "$DURATION" -l \
+    --log-prefix="$variant" bench) >"$out" 2>&1; }; } 2>"$TMP/pg/time-$variant.txt" || { cat "$out" >&2; die "pgbench $variant"; }
+  for _ in $(seq 1 100); do # until the run's backends have exited and been counted
+    [ "$(pg_backends)" -le "$idle" ] && break
+    sleep 0.05
+  done
+  after=$(pg_ticks)
   local failed
   failed=$(awk '/number of failed transactions/ { print $5 }' "$out")
   [ "${failed:-0}" = 0 ] || die "pgbench $variant: $failed failed transactions"
-  local tps avg
+  local tps avg count
   tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$out")
   avg=$(awk '/^latency average = / { print $4 }' "$out")
+  count=$(awk '/number of transactions actually processed/ { print $NF }' "$out")
   # Log lines: client transaction latency_us script epoch_s epoch_us.
   cat "$TMP/pg/logs/$variant".* | awk '{ print $3 }' | sort -n |
-    awk -v tps="$tps" -v avg="$avg" '{ v[NR] = $1 } END {
-      printf "tps=%s p50_ms=%.3f p99_ms=%.3f avg_ms=%s\n", tps, v[int(NR * 0.50 + 0.5)] / 1000, v[int(NR * 0.99 + 0.5)] / 1000, avg }'
+    awk -v tps="$tps" -v avg="$avg" -v t=$((after - before)) -v hz="$TICKS_PER_S" -v n="$count" \
+      -v client="$(awk '{ print $1 + $2 }' "$TMP/pg/time-$variant.txt")" '{ v[NR] = $1 } END {
+      printf "tps=%s p50_ms=%.3f p99_ms=%.3f avg_ms=%s cpu_us=%.1f client_us=%.1f\n", tps, v[int(NR * 0.50 + 0.5)] / 1000,
+        v[int(NR * 0.99 + 0.5)] / 1000, avg, t / hz * 1e6 / n, client * 1e6 / n }'
 }
 PG_GEOM=$(run_pgbench geometry)
 log "PostGIS geometry KNN: $PG_GEOM"
@@ -313,20 +350,23 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "parameters: COUNT=$COUNT DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS POINTS=$NPOINTS"
   echo "tools: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), pgbench $("$PG_BIN/pgbench" --version | awk '{ print $3 }'), PostGIS $POSTGIS_VERSION"
   echo
-  printf '%-48s %12s %10s %10s\n' "what" "req/s" "p50 ms" "p99 ms"
-  printf '%-48s %12s %10s %10s\n' "caremap nearest k=10 (wrk, TCP)" "$N_RPS" "$(field "$NEAREST" p50_ms)" "$(field "$NEAREST" p99_ms)"
-  printf '%-48s %12s %10s %10s\n' "caremap bbox viewport, <=100 features (wrk, TCP)" "$(field "$BBOX" rps)" "$(field "$BBOX" p50_ms)" "$(field "$BBOX" p99_ms)"
+  printf '%-48s %12s %10s %10s %14s %14s\n' "what" "req/s" "p50 ms" "p99 ms" "CPU us/req" "client us/req"
+  printf '%-48s %12s %10s %10s %14s %14s\n' "caremap nearest k=10 (wrk, TCP)" "$N_RPS" "$(field "$NEAREST" p50_ms)" "$(field "$NEAREST" p99_ms)" "$(field "$NEAREST" cpu_us)" "$(field "$NEAREST" client_us)"
+  printf '%-48s %12s %10s %10s %14s %14s\n' "caremap bbox viewport, <=100 features (wrk, TCP)" "$(field "$BBOX" rps)" "$(field "$BBOX" p50_ms)" "$(field "$BBOX" p99_ms)" "$(field "$BBOX" cpu_us)" "$(field "$BBOX" client_us)"
   if [ -n "$NEAREST1" ]; then
-    printf '%-48s %12s %10s %10s\n' "caremap nearest k=1 (reference, ${EXTRA_DURATION} s)" "$(field "$NEAREST1" rps)" "$(field "$NEAREST1" p50_ms)" "$(field "$NEAREST1" p99_ms)"
-    printf '%-48s %12s %10s %10s\n' "caremap /healthz (reference, ${EXTRA_DURATION} s)" "$(field "$HEALTHZ" rps)" "$(field "$HEALTHZ" p50_ms)" "$(field "$HEALTHZ" p99_ms)"
+    printf '%-48s %12s %10s %10s %14s %14s\n' "caremap nearest k=1 (reference, ${EXTRA_DURATION} s)" "$(field "$NEAREST1" rps)" "$(field "$NEAREST1" p50_ms)" "$(field "$NEAREST1" p99_ms)" "$(field "$NEAREST1" cpu_us)" "$(field "$NEAREST1" client_us)"
+    printf '%-48s %12s %10s %10s %14s %14s\n' "caremap /healthz (reference, ${EXTRA_DURATION} s)" "$(field "$HEALTHZ" rps)" "$(field "$HEALTHZ" p50_ms)" "$(field "$HEALTHZ" p99_ms)" "$(field "$HEALTHZ" cpu_us)" "$(field "$HEALTHZ" client_us)"
   fi
-  printf '%-48s %12s %10s %10s\n' "PostGIS KNN geometry <-> (pgbench, socket)" "$G_TPS" "$(field "$PG_GEOM" p50_ms)" "$(field "$PG_GEOM" p99_ms)"
-  printf '%-48s %12s %10s %10s\n' "PostGIS KNN geography <-> (pgbench, socket)" "$Y_TPS" "$(field "$PG_GEOG" p50_ms)" "$(field "$PG_GEOG" p99_ms)"
+  printf '%-48s %12s %10s %10s %14s %14s\n' "PostGIS KNN geometry <-> (pgbench, socket)" "$G_TPS" "$(field "$PG_GEOM" p50_ms)" "$(field "$PG_GEOM" p99_ms)" "$(field "$PG_GEOM" cpu_us)" "$(field "$PG_GEOM" client_us)"
+  printf '%-48s %12s %10s %10s %14s %14s\n' "PostGIS KNN geography <-> (pgbench, socket)" "$Y_TPS" "$(field "$PG_GEOG" p50_ms)" "$(field "$PG_GEOG" p99_ms)" "$(field "$PG_GEOG" cpu_us)" "$(field "$PG_GEOG" client_us)"
   echo
   echo "ratio caremap nearest / PostGIS geometry KNN:  $(ratio "$N_RPS" "$G_TPS")"
   echo "ratio caremap nearest / PostGIS geography KNN: $(ratio "$N_RPS" "$Y_TPS")"
+  echo "ratio of CPU per query, PostGIS geometry KNN / caremap nearest: $(ratio "$(field "$PG_GEOM" cpu_us)" "$(field "$NEAREST" cpu_us)")"
+  echo "(CPU us/req: user + system time of the caremap process, or of the PostgreSQL backends, per request;"
+  echo " client us/req: the same for the load generator, wrk or pgbench, on the same cores)"
   echo "PostGIS plans use the GiST index: geometry $GEOM_INDEXED, geography $GEOG_INDEXED"
-  echo "bbox sample answer: $BBOX_RETURNED features"
+  echo "bbox viewports at the first 200 query points: $BBOX_STATS"
   echo "caremap gen: $GEN_S s ($DB_MB MB SQLite)"
   echo "caremap start-up (process start → 200 from /readyz): $STARTUP_S s (catalog load ${CATALOG_MS:-?} ms)"
   echo "caremap RSS: ${RSS_LOADED} MB after start-up, ${RSS_AFTER} MB after the load runs, peak ${HWM} MB"
