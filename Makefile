@@ -43,9 +43,11 @@ test: deps test-rust test-browser
 test-rust:
 	cargo test --locked --lib --bins --tests
 
+# The browser tests run target/debug/caremap; building it with the same command as test-rust
+# reuses that build (a plain `cargo build` unifies features differently and rebuilds PROJ).
 test-browser: web-deps
 	@if [ -f tests/browser/package.json ]; then \
-	  cargo build --locked && cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test; \
+	  cargo test --locked --lib --bins --tests --no-run && cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test; \
 	fi
 
 sample:

@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use caremap::catalog::{Catalog, Change, Filter};
-use caremap::domain::{Bbox, LonLat, Provider};
-use caremap::index::SpatialIndex;
+use caremap::domain::{Bbox, LonLat, Provider, ServiceSet};
+use caremap::index::{IndexEntry, SpatialIndex};
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{LineString, MultiPolygon, Polygon};
 
@@ -16,6 +16,18 @@ const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 /// Query points drawn from the same distribution as the data (people search where providers are).
 fn query_points(n: usize) -> Vec<LonLat> {
     caremap::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
+}
+
+/// The service whose share of providers is closest to 1 %.
+fn rare_service(providers: &[Provider]) -> ServiceSet {
+    let share = |code: &str| {
+        providers.iter().filter(|p| p.services.iter().any(|s| s == code)).count() as f64 / providers.len() as f64
+    };
+    let best = caremap::domain::SERVICE_TYPES
+        .iter()
+        .min_by(|a, b| (share(a.code) - 0.01).abs().total_cmp(&(share(b.code) - 0.01).abs()))
+        .unwrap();
+    ServiceSet::parse([best.code]).unwrap()
 }
 
 fn viewport(c: LonLat) -> Bbox {
@@ -37,7 +49,11 @@ fn bench_index(c: &mut Criterion) {
     let queries = query_points(1024);
     for &n in &SIZES {
         let providers = caremap::synthetic::providers(n, 1);
-        let entries: Vec<(u32, LonLat)> = providers.iter().enumerate().map(|(i, p)| (i as u32, p.location)).collect();
+        let entries: Vec<IndexEntry> = providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| IndexEntry { slot: i as u32, location: p.location, services: p.service_set() })
+            .collect();
         let mut group = c.benchmark_group(format!("index/{n}"));
         if n >= 1_000_000 {
             group.sample_size(10);
@@ -49,19 +65,27 @@ fn bench_index(c: &mut Criterion) {
         group.bench_function("nearest_10", |b| {
             b.iter(|| {
                 i = (i + 1) % queries.len();
-                black_box(index.nearest(queries[i], 10, None, |_| true))
+                black_box(index.nearest(queries[i], 10, None, ServiceSet::EMPTY, |_| true))
             })
         });
         group.bench_function("nearest_10_filter_1pct", |b| {
             b.iter(|| {
                 i = (i + 1) % queries.len();
-                black_box(index.nearest(queries[i], 10, None, |s| s % 100 == 0))
+                black_box(index.nearest(queries[i], 10, None, ServiceSet::EMPTY, |s| s.is_multiple_of(100)))
+            })
+        });
+        // A service offered by about 1 % of providers: the per-service tree answers it.
+        let rare = rare_service(&providers);
+        group.bench_function("nearest_10_service_1pct", |b| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.nearest(queries[i], 10, None, rare, |_| true))
             })
         });
         group.bench_function("radius_2km", |b| {
             b.iter(|| {
                 i = (i + 1) % queries.len();
-                black_box(index.within_radius(queries[i], 2_000.0, |_| true))
+                black_box(index.within_radius(queries[i], 2_000.0, ServiceSet::EMPTY, |_| true))
             })
         });
         group.bench_function("bbox_phone_viewport", |b| {

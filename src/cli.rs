@@ -1,4 +1,4 @@
-//! The command line: `caremap serve | user | gen | sample`.
+//! The command line: `caremap serve | import | export | user | gen | sample`.
 
 use std::path::PathBuf;
 
@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::config::ServeConfig;
+use crate::crs::Crs;
+use crate::export::ExportFormat;
+use crate::import::{CityCode, Source};
 
 /// caremap: care providers and home-medical clinics near a place or in a district.
 #[derive(Debug, Parser)]
@@ -21,6 +24,11 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the map page (loads data/ into an empty database first).
     Serve(ServeConfig),
+    /// Import official open-data files (MHLW care CSVs, 医療情報ネット CSVs, the 厚生局 Excel
+    /// list, GeoJSON) in one transaction, and print a report.
+    Import(ImportArgs),
+    /// Write every provider as GeoJSON or CSV (UTF-8 with BOM for Excel).
+    Export(ExportArgs),
     /// Manage staff users and their API tokens.
     #[command(subcommand)]
     User(UserCommand),
@@ -50,6 +58,63 @@ pub struct SampleArgs {
     /// Folder to write into.
     #[arg(long, default_value = "data")]
     pub out: PathBuf,
+}
+
+fn parse_crs(s: &str) -> Result<Crs, String> {
+    Crs::parse(s).map_err(|e| e.to_string())
+}
+
+/// Arguments of `caremap import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Database file (created if missing).
+    #[arg(long, env = "CAREMAP_DB")]
+    pub db: PathBuf,
+    /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson.
+    #[arg(long, value_parser = Source::parse)]
+    pub source: Source,
+    /// Print the report, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep only rows of this city (全国地方公共団体コード, 5 digits or 6 with the check
+    /// digit), e.g. 12220 for Nagareyama. mhlw-care and iryo-net only.
+    #[arg(long, env = "CAREMAP_CITY", value_parser = CityCode::parse)]
+    pub city: Option<CityCode>,
+    /// CRS of GeoJSON coordinates when the file does not say (EPSG:4326, 6668, 6677, 4612, 4301).
+    #[arg(long, value_parser = parse_crs)]
+    pub crs: Option<Crs>,
+    /// MHLW service code of every row (when the file name is not jigyosho_<code>…).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Soft-delete providers of this source that are not in the files.
+    #[arg(long)]
+    pub remove_missing: bool,
+    /// Folder whose districts.geojson is stored first when the database has no districts.
+    #[arg(long, env = "CAREMAP_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// Print the report as JSON (the same document as the HTTP API answers).
+    #[arg(long)]
+    pub json: bool,
+    /// The files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `caremap export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Database file to read.
+    #[arg(long, env = "CAREMAP_DB")]
+    pub db: PathBuf,
+    /// geojson or csv.
+    #[arg(long, value_parser = ExportFormat::parse)]
+    pub format: ExportFormat,
+    /// CRS of the coordinates (default WGS84 longitude/latitude).
+    #[arg(long, value_parser = parse_crs)]
+    pub crs: Option<Crs>,
+    /// File to write (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `caremap user …`.

@@ -36,6 +36,14 @@ impl Edits {
         f()
     }
 
+    /// Runs `f` with the store and the catalog while no other write runs. Imports use it so
+    /// that their diff, commit and publish are one step, in order with staff edits (a staff
+    /// edit waits for the import instead of making its diff stale).
+    pub fn exclusive<T>(&self, f: impl FnOnce(&dyn Store, &Catalog) -> T) -> T {
+        let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        f(self.store.as_ref(), &self.catalog)
+    }
+
     fn with_district(&self, mut p: Provider) -> Provider {
         p.district = self.catalog.snapshot().district_of(p.location).map(|d| d.id.clone());
         p

@@ -1,21 +1,27 @@
-//! The spatial index: two rstar R-trees over provider positions, addressed by slot number.
+//! The spatial index: R-trees over provider positions, addressed by slot number.
 //!
-//! - Nearest and radius queries walk a tree of Earth-centred Cartesian points on the WGS84
+//! - Nearest and radius queries walk trees of Earth-centred Cartesian points on the WGS84
 //!   ellipsoid ([`crate::geodesy::Ecef`]). The straight-line distance between two such points
 //!   is a strict lower bound of the geodesic distance between them, and within c³/(24ρ²) of it
-//!   (13 cm at 50 km, 1 µm at 1 km). The walk visits candidates by that lower bound and stops
-//!   only when the next bound exceeds the k-th geodesic distance found, so the result is exact
-//!   anywhere on Earth — no zones, nothing special at the antimeridian or the poles.
-//!   Distances are WGS84 geodesic metres (see [`crate::geodesy`]).
+//!   (13 cm at 50 km, 1 µm at 1 km). The k-NN search visits tree nodes by that lower bound and
+//!   stops only when no node or point left can beat the k-th geodesic distance found, so the
+//!   result is exact anywhere on Earth — no zones, nothing special at the antimeridian or the
+//!   poles. Distances are WGS84 geodesic metres (see [`crate::geodesy`]).
+//! - Besides the tree of all positions there is one tree per service code, so "nearest 10 that
+//!   offer 訪問入浴" searches only the offices that offer it instead of skipping past thousands
+//!   that do not.
 //! - Bbox and polygon queries use a tree of lon/lat points, then an exact `geo` predicate.
 //!
-//! No HTTP, no SQL: callers pass a filter closure over slots.
+//! No HTTP, no SQL: callers pass the service codes they want and a filter closure over slots.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 
 use geo::{BoundingRect, Intersects, MultiPolygon, Point};
 use rstar::primitives::GeomWithData;
-use rstar::{AABB, PointDistance, RTree, RTreeObject};
+use rstar::{AABB, ParentNode, PointDistance, RStarInsertionStrategy, RTree, RTreeNode, RTreeObject, RTreeParams};
 
-use crate::domain::{Bbox, LonLat};
+use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::geodesy::Ecef;
 
 /// A query hit: a slot and its geodesic distance in metres.
@@ -35,6 +41,12 @@ struct CartesianPoint {
     slot: u32,
 }
 
+impl CartesianPoint {
+    fn new(slot: u32, p: LonLat) -> Self {
+        Self { xyz: Ecef::new(p).xyz, lonlat: p, slot }
+    }
+}
+
 impl RTreeObject for CartesianPoint {
     type Envelope = AABB<[f64; 3]>;
     fn envelope(&self) -> Self::Envelope {
@@ -49,31 +61,146 @@ impl PointDistance for CartesianPoint {
     }
 }
 
+/// Node sizes of the 3-D trees. Wider nodes than rstar's default (6) mean fewer levels and
+/// fewer heap operations per query; measured in benches/index.rs.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeParams;
+
+impl RTreeParams for NodeParams {
+    const MIN_SIZE: usize = 5;
+    const MAX_SIZE: usize = 16;
+    const REINSERTION_COUNT: usize = 4;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
+type PointTree = RTree<CartesianPoint, NodeParams>;
 type PlanarPoint = GeomWithData<[f64; 2], u32>;
 
-/// The R-trees over all indexed positions. Cheap to clone relative to a rebuild, immutable
-/// once published in a catalog snapshot.
-#[derive(Debug, Clone, Default)]
+/// What the index needs to know about one provider.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexEntry {
+    /// The provider's slot.
+    pub slot: u32,
+    /// Where it is.
+    pub location: LonLat,
+    /// The services it offers (one tree per service).
+    pub services: ServiceSet,
+}
+
+/// The R-trees over all indexed positions. Immutable once published in a catalog snapshot.
+#[derive(Debug, Clone)]
 pub struct SpatialIndex {
-    ecef: RTree<CartesianPoint>,
+    all: PointTree,
+    /// `by_service[i]` holds the providers offering `SERVICE_TYPES[i]`.
+    by_service: Vec<PointTree>,
     planar: RTree<PlanarPoint>,
 }
 
+impl Default for SpatialIndex {
+    fn default() -> Self {
+        Self::bulk_load(std::iter::empty())
+    }
+}
+
+/// The k best hits so far, nearest first; k is small (≤ 100), so a sorted Vec beats a heap.
+struct TopK {
+    k: usize,
+    max_m: f64,
+    hits: Vec<Hit>,
+}
+
+impl TopK {
+    /// Distance a candidate must not exceed to matter.
+    fn bound(&self) -> f64 {
+        if self.hits.len() == self.k { self.hits[self.k - 1].distance_m } else { self.max_m }
+    }
+
+    fn offer(&mut self, hit: Hit) {
+        if hit.distance_m > self.max_m || self.hits.iter().any(|h| h.slot == hit.slot) {
+            return;
+        }
+        let at = self.hits.partition_point(|h| (h.distance_m, h.slot) < (hit.distance_m, hit.slot));
+        if at < self.k {
+            self.hits.insert(at, hit);
+            self.hits.truncate(self.k);
+        }
+    }
+}
+
+/// A tree node waiting in the search queue, ordered by its squared lower-bound distance.
+struct Pending<'t>(f64, &'t ParentNode<CartesianPoint>);
+
+impl PartialEq for Pending<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0) == Ordering::Equal
+    }
+}
+impl Eq for Pending<'_> {}
+impl PartialOrd for Pending<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Best-first k-NN over one tree, sharing `best` (and so its pruning bound) across trees.
+fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut(u32) -> bool, best: &mut TopK) {
+    let mut queue: BinaryHeap<Reverse<Pending<'_>>> = BinaryHeap::new();
+    queue.push(Reverse(Pending(0.0, tree.root())));
+    while let Some(Reverse(Pending(lower2, node))) = queue.pop() {
+        let bound = best.bound();
+        if lower2 > bound * bound {
+            break;
+        }
+        for child in node.children() {
+            match child {
+                RTreeNode::Leaf(p) => {
+                    let bound = best.bound();
+                    if origin.chord2(&p.xyz) > bound * bound || !accept(p.slot) {
+                        continue;
+                    }
+                    best.offer(Hit { slot: p.slot, distance_m: origin.distance_m(from, &p.xyz, p.lonlat) });
+                }
+                RTreeNode::Parent(parent) => {
+                    let lower2 = parent.envelope().distance_2(&origin.xyz);
+                    let bound = best.bound();
+                    if lower2 <= bound * bound {
+                        queue.push(Reverse(Pending(lower2, parent)));
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl SpatialIndex {
-    /// Builds the index in one pass (rstar bulk load) from `(slot, position)` pairs.
-    pub fn bulk_load(entries: impl IntoIterator<Item = (u32, LonLat)>) -> Self {
-        let (ecef, planar): (Vec<_>, Vec<_>) = entries
-            .into_iter()
-            .map(|(slot, p)| {
-                (CartesianPoint { xyz: Ecef::new(p).xyz, lonlat: p, slot }, PlanarPoint::new([p.lon(), p.lat()], slot))
-            })
-            .unzip();
-        Self { ecef: RTree::bulk_load(ecef), planar: RTree::bulk_load(planar) }
+    /// Builds the index in one pass (rstar bulk load).
+    pub fn bulk_load(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
+        let mut all = Vec::new();
+        let mut by_service: Vec<Vec<CartesianPoint>> = vec![Vec::new(); SERVICE_TYPES.len()];
+        let mut planar = Vec::new();
+        for e in entries {
+            let point = CartesianPoint::new(e.slot, e.location);
+            for i in e.services.indices() {
+                by_service[i].push(point);
+            }
+            all.push(point);
+            planar.push(PlanarPoint::new([e.location.lon(), e.location.lat()], e.slot));
+        }
+        Self {
+            all: RTree::bulk_load_with_params(all),
+            by_service: by_service.into_iter().map(RTree::bulk_load_with_params).collect(),
+            planar: RTree::bulk_load(planar),
+        }
     }
 
     /// Number of indexed positions.
     pub fn len(&self) -> usize {
-        self.ecef.size()
+        self.all.size()
     }
 
     /// Whether nothing is indexed.
@@ -81,72 +208,78 @@ impl SpatialIndex {
         self.len() == 0
     }
 
-    /// Adds a position for `slot`.
-    pub fn insert(&mut self, slot: u32, p: LonLat) {
-        self.ecef.insert(CartesianPoint { xyz: Ecef::new(p).xyz, lonlat: p, slot });
-        self.planar.insert(PlanarPoint::new([p.lon(), p.lat()], slot));
+    /// Adds an entry.
+    pub fn insert(&mut self, e: IndexEntry) {
+        let point = CartesianPoint::new(e.slot, e.location);
+        for i in e.services.indices() {
+            self.by_service[i].insert(point);
+        }
+        self.all.insert(point);
+        self.planar.insert(PlanarPoint::new([e.location.lon(), e.location.lat()], e.slot));
     }
 
-    /// Removes the position of `slot` (which must be the one it was inserted with).
-    /// Returns whether it was there.
-    pub fn remove(&mut self, slot: u32, p: LonLat) -> bool {
-        let a = self.ecef.remove(&CartesianPoint { xyz: Ecef::new(p).xyz, lonlat: p, slot }).is_some();
-        let b = self.planar.remove(&PlanarPoint::new([p.lon(), p.lat()], slot)).is_some();
+    /// Removes an entry (which must be the one inserted). Returns whether it was there.
+    pub fn remove(&mut self, e: IndexEntry) -> bool {
+        let point = CartesianPoint::new(e.slot, e.location);
+        for i in e.services.indices() {
+            self.by_service[i].remove(&point);
+        }
+        let a = self.all.remove(&point).is_some();
+        let b = self.planar.remove(&PlanarPoint::new([e.location.lon(), e.location.lat()], e.slot)).is_some();
         a && b
     }
 
+    /// The trees to search for providers offering any of `services` (all when empty).
+    fn trees(&self, services: ServiceSet) -> Vec<&PointTree> {
+        if services.is_empty() { vec![&self.all] } else { services.indices().map(|i| &self.by_service[i]).collect() }
+    }
+
     /// The `k` nearest accepted slots to `from` by WGS84 geodesic distance, nearest first,
-    /// only those within `max_distance_m` when given. Exact (see the module doc).
+    /// only those within `max_distance_m` when given, and only those offering one of
+    /// `services` when it is not empty. Exact (see the module doc).
     pub fn nearest(
         &self,
         from: LonLat,
         k: usize,
         max_distance_m: Option<f64>,
+        services: ServiceSet,
         mut accept: impl FnMut(u32) -> bool,
     ) -> Vec<Hit> {
         if k == 0 {
             return Vec::new();
         }
         let origin = Ecef::new(from);
-        let max_m = max_distance_m.unwrap_or(f64::INFINITY);
-        // Kept sorted by distance; k is small (≤ 100), so insertion into a Vec beats a heap.
-        let mut best: Vec<Hit> = Vec::with_capacity(k + 1);
-        for (candidate, chord2) in self.ecef.nearest_neighbor_iter_with_distance_2(origin.xyz) {
-            let lower_bound_m = chord2.sqrt();
-            if lower_bound_m > max_m || (best.len() == k && lower_bound_m > best[k - 1].distance_m) {
-                break;
-            }
-            if !accept(candidate.slot) {
-                continue;
-            }
-            let distance_m = origin.distance_m(from, &candidate.xyz, candidate.lonlat);
-            if distance_m > max_m {
-                continue;
-            }
-            let hit = Hit { slot: candidate.slot, distance_m };
-            let at = best.partition_point(|h| (h.distance_m, h.slot) < (distance_m, hit.slot));
-            if at < k {
-                best.insert(at, hit);
-                best.truncate(k);
-            }
+        let mut best = TopK { k, max_m: max_distance_m.unwrap_or(f64::INFINITY), hits: Vec::with_capacity(k + 1) };
+        for tree in self.trees(services) {
+            search(tree, from, &origin, &mut accept, &mut best);
         }
-        best
+        best.hits
     }
 
-    /// Every accepted slot within `radius_m` metres (geodesic) of `center`, nearest first.
-    pub fn within_radius(&self, center: LonLat, radius_m: f64, mut accept: impl FnMut(u32) -> bool) -> Vec<Hit> {
+    /// Every accepted slot within `radius_m` metres (geodesic) of `center` offering one of
+    /// `services` (any when empty), nearest first.
+    pub fn within_radius(
+        &self,
+        center: LonLat,
+        radius_m: f64,
+        services: ServiceSet,
+        mut accept: impl FnMut(u32) -> bool,
+    ) -> Vec<Hit> {
         let origin = Ecef::new(center);
         let mut hits: Vec<Hit> = Vec::new();
-        // Every point within radius_m along the surface is within radius_m in a straight line.
-        for p in self.ecef.locate_within_distance(origin.xyz, radius_m * radius_m) {
-            if accept(p.slot) {
-                let distance_m = origin.distance_m(center, &p.xyz, p.lonlat);
-                if distance_m <= radius_m {
-                    hits.push(Hit { slot: p.slot, distance_m });
+        for tree in self.trees(services) {
+            // Every point within radius_m along the surface is within radius_m in a straight line.
+            for p in tree.locate_within_distance(origin.xyz, radius_m * radius_m) {
+                if accept(p.slot) {
+                    let distance_m = origin.distance_m(center, &p.xyz, p.lonlat);
+                    if distance_m <= radius_m {
+                        hits.push(Hit { slot: p.slot, distance_m });
+                    }
                 }
             }
         }
         hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.slot.cmp(&b.slot)));
+        hits.dedup_by_key(|h| h.slot);
         hits
     }
 
@@ -189,18 +322,22 @@ mod tests {
         LonLat::new(lon, lat).unwrap()
     }
 
+    fn entry(slot: u32, location: LonLat) -> IndexEntry {
+        IndexEntry { slot, location, services: ServiceSet::EMPTY }
+    }
+
+    fn load(points: impl IntoIterator<Item = (u32, LonLat)>) -> SpatialIndex {
+        SpatialIndex::bulk_load(points.into_iter().map(|(s, p)| entry(s, p)))
+    }
+
     fn nagareyama() -> SpatialIndex {
         // Three places: city hall, Minami-Nagareyama station, Otakanomori station.
-        SpatialIndex::bulk_load([
-            (0, ll(139.902861, 35.856306)),
-            (1, ll(139.9064, 35.8379)),
-            (2, ll(139.9507, 35.8718)),
-        ])
+        load([(0, ll(139.902861, 35.856306)), (1, ll(139.9064, 35.8379)), (2, ll(139.9507, 35.8718))])
     }
 
     #[test]
     fn nearest_returns_the_closest_first_with_geodesic_metres() {
-        let hits = nagareyama().nearest(ll(139.905, 35.84), 2, None, |_| true);
+        let hits = nagareyama().nearest(ll(139.905, 35.84), 2, None, ServiceSet::EMPTY, |_| true);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1, 0]);
         let expected = ll(139.905, 35.84).geodesic_distance_m(ll(139.9064, 35.8379));
         assert!((hits[0].distance_m - expected).abs() < 1e-6);
@@ -208,36 +345,52 @@ mod tests {
 
     #[test]
     fn nearest_skips_rejected_slots_and_still_returns_k() {
-        let hits = nagareyama().nearest(ll(139.905, 35.84), 2, None, |s| s != 1);
+        let hits = nagareyama().nearest(ll(139.905, 35.84), 2, None, ServiceSet::EMPTY, |s| s != 1);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [0, 2]);
     }
 
     #[test]
     fn nearest_respects_max_distance() {
-        let hits = nagareyama().nearest(ll(139.905, 35.84), 3, Some(1_000.0), |_| true);
+        let hits = nagareyama().nearest(ll(139.905, 35.84), 3, Some(1_000.0), ServiceSet::EMPTY, |_| true);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1]);
     }
 
     #[test]
     fn nearest_works_across_the_antimeridian() {
-        let index = SpatialIndex::bulk_load([(0, ll(179.99, 0.0)), (1, ll(-179.0, 0.0)), (2, ll(170.0, 0.0))]);
-        let hits = index.nearest(ll(-179.99, 0.0), 3, None, |_| true);
+        let index = load([(0, ll(179.99, 0.0)), (1, ll(-179.0, 0.0)), (2, ll(170.0, 0.0))]);
+        let hits = index.nearest(ll(-179.99, 0.0), 3, None, ServiceSet::EMPTY, |_| true);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [0, 1, 2]);
     }
 
     #[test]
     fn radius_covers_the_whole_earth_when_larger_than_half_the_circumference() {
-        let index = SpatialIndex::bulk_load([(0, ll(0.0, 0.0)), (1, ll(180.0, 0.0))]);
-        assert_eq!(index.within_radius(ll(0.0, 0.0), 30_000_000.0, |_| true).len(), 2);
+        let index = load([(0, ll(0.0, 0.0)), (1, ll(180.0, 0.0))]);
+        assert_eq!(index.within_radius(ll(0.0, 0.0), 30_000_000.0, ServiceSet::EMPTY, |_| true).len(), 2);
     }
 
     #[test]
     fn insert_and_remove_keep_both_trees_in_step() {
         let mut index = nagareyama();
-        index.insert(9, ll(139.91, 35.86));
-        assert_eq!(index.nearest(ll(139.91, 35.86), 1, None, |_| true)[0].slot, 9);
-        assert!(index.remove(9, ll(139.91, 35.86)));
+        index.insert(entry(9, ll(139.91, 35.86)));
+        assert_eq!(index.nearest(ll(139.91, 35.86), 1, None, ServiceSet::EMPTY, |_| true)[0].slot, 9);
+        assert!(index.remove(entry(9, ll(139.91, 35.86))));
         assert_eq!(index.len(), 3);
         assert!(index.in_bbox(&Bbox::parse("139.90,35.85,139.92,35.87").unwrap(), |_| true) == vec![0]);
+    }
+
+    #[test]
+    fn a_service_search_looks_only_at_offices_offering_it() {
+        let nursing = ServiceSet::parse(["130"]).unwrap();
+        let index = SpatialIndex::bulk_load([
+            entry(0, ll(139.90, 35.85)),
+            IndexEntry { slot: 1, location: ll(139.95, 35.90), services: nursing },
+            IndexEntry { slot: 2, location: ll(139.99, 35.95), services: ServiceSet::parse(["130", "430"]).unwrap() },
+        ]);
+        let hits = index.nearest(ll(139.90, 35.85), 5, None, nursing, |_| true);
+        assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1, 2]);
+        let either = ServiceSet::parse(["130", "430"]).unwrap();
+        let hits = index.nearest(ll(139.90, 35.85), 5, None, either, |_| true);
+        assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1, 2], "no duplicates across trees");
+        assert_eq!(index.within_radius(ll(139.95, 35.90), 10_000.0, either, |_| true).len(), 2);
     }
 }

@@ -3,8 +3,8 @@
 //! poles and far outside Japan.
 #![allow(clippy::unwrap_used)]
 
-use caremap::domain::{Bbox, LonLat};
-use caremap::index::SpatialIndex;
+use caremap::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
+use caremap::index::{IndexEntry, SpatialIndex};
 use geo::{Distance, Geodesic, Intersects, LineString, MultiPolygon, Point, Polygon};
 use proptest::prelude::*;
 
@@ -24,7 +24,21 @@ fn position() -> impl Strategy<Value = LonLat> {
 }
 
 fn index_of(points: &[LonLat]) -> SpatialIndex {
-    SpatialIndex::bulk_load(points.iter().enumerate().map(|(i, p)| (i as u32, *p)))
+    SpatialIndex::bulk_load(points.iter().enumerate().map(|(i, p)| IndexEntry {
+        slot: i as u32,
+        location: *p,
+        services: services_of(i as u32),
+    }))
+}
+
+/// A deterministic service set per slot: one or two of the first five codes.
+fn services_of(slot: u32) -> ServiceSet {
+    let code = |i: u32| SERVICE_TYPES[(i % 5) as usize].code;
+    if slot.is_multiple_of(3) {
+        ServiceSet::parse([code(slot), code(slot / 3)]).unwrap()
+    } else {
+        ServiceSet::parse([code(slot)]).unwrap()
+    }
 }
 
 /// The brute-force answer: (distance, slot) of every accepted point, nearest first.
@@ -44,7 +58,7 @@ proptest! {
 
     #[test]
     fn nearest_k_equals_brute_force(points in prop::collection::vec(position(), 1..150), from in position(), k in 1usize..30) {
-        let hits = index_of(&points).nearest(from, k, None, |_| true);
+        let hits = index_of(&points).nearest(from, k, None, ServiceSet::EMPTY, |_| true);
         let expected = brute(&points, from, |_| true);
         prop_assert_eq!(hits.len(), k.min(points.len()));
         for (hit, (d, _)) in hits.iter().zip(&expected) {
@@ -57,7 +71,7 @@ proptest! {
     #[test]
     fn filtered_nearest_k_equals_brute_force(points in prop::collection::vec(position(), 1..150), from in position(), k in 1usize..20, modulus in 2u32..7) {
         let accept = |s: u32| s.is_multiple_of(modulus);
-        let hits = index_of(&points).nearest(from, k, None, accept);
+        let hits = index_of(&points).nearest(from, k, None, ServiceSet::EMPTY, accept);
         let expected = brute(&points, from, accept);
         prop_assert_eq!(hits.len(), k.min(expected.len()));
         prop_assert!(hits.iter().all(|h| accept(h.slot)));
@@ -67,8 +81,25 @@ proptest! {
     }
 
     #[test]
+    fn nearest_k_by_service_equals_brute_force(points in prop::collection::vec(position(), 1..150), from in position(), k in 1usize..20, a in 0usize..5, b in 0usize..5) {
+        let wanted = ServiceSet::parse([SERVICE_TYPES[a].code, SERVICE_TYPES[b].code]).unwrap();
+        let offers = |s: u32| services_of(s).intersects(wanted);
+        let hits = index_of(&points).nearest(from, k, None, wanted, |_| true);
+        let expected = brute(&points, from, offers);
+        prop_assert_eq!(hits.len(), k.min(expected.len()));
+        let mut slots: Vec<u32> = hits.iter().map(|h| h.slot).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        prop_assert_eq!(slots.len(), hits.len(), "a provider in two requested services appears once");
+        for (hit, (d, _)) in hits.iter().zip(&expected) {
+            prop_assert!(offers(hit.slot));
+            prop_assert!((hit.distance_m - d).abs() <= 0.5);
+        }
+    }
+
+    #[test]
     fn radius_equals_brute_force(points in prop::collection::vec(position(), 1..150), from in position(), radius_m in 1.0f64..5_000_000.0) {
-        let mut got: Vec<u32> = index_of(&points).within_radius(from, radius_m, |_| true).iter().map(|h| h.slot).collect();
+        let mut got: Vec<u32> = index_of(&points).within_radius(from, radius_m, ServiceSet::EMPTY, |_| true).iter().map(|h| h.slot).collect();
         let mut expected: Vec<u32> = brute(&points, from, |_| true).into_iter().filter(|(d, _)| *d <= radius_m).map(|(_, s)| s).collect();
         got.sort_unstable();
         expected.sort_unstable();

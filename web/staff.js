@@ -1,12 +1,14 @@
 // The staff page: sign in with a token (kept in sessionStorage only), find a provider by
 // name or on the map, edit it with errors shown next to each field, drag its pin to fix the
 // location, set 受入可否 with today's date in one tap, see the history and revert, and
-// recover from a 412 by re-applying one's changes to the latest version.
+// recover from a 412 by re-applying one's changes to the latest version, and import the
+// official open-data files (check the changes first, then commit).
 // Every data value reaches the page as text (dom.js `h` and textContent), never as HTML.
 
 import { h, replaceChildren } from './lib/dom.js';
 import { createMap } from './lib/map.js';
 import { StaffError, staffRequest, tokenStore } from './lib/staff-api.js';
+import { setUpImports } from './lib/staff-import.js';
 import { buildFields, clearFieldErrors, readForm, showFieldErrors, updateChosenServices, writeForm } from './lib/staff-fields.js';
 import {
   FIELD_LABELS,
@@ -506,6 +508,7 @@ function wire() {
 
 async function start() {
   wire();
+  setUpImports({ token: () => state.token, onCommitted: loadMarkers });
   await loadServices();
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();

@@ -3,6 +3,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::{Kind, Provider, ServiceSet};
+use crate::index::IndexEntry;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// What the spatial index needs of this entry at `slot`.
+    pub(super) fn index_entry(&self, slot: u32) -> IndexEntry {
+        IndexEntry { slot, location: self.provider.location, services: self.services }
+    }
+
     pub(super) fn new(provider: Provider) -> Self {
         let services = provider.service_set();
         let search_key = search_key(
@@ -69,6 +75,18 @@ impl<'f> Matcher<'f> {
     pub(super) fn new(filter: &'f Filter) -> Self {
         let text = filter.text.as_deref().map(normalize_text).filter(|t| !t.is_empty());
         Self { filter, text }
+    }
+
+    /// Whether every provider matches, so callers can skip looking at entries at all.
+    pub(super) fn accepts_all(&self) -> bool {
+        let f = self.filter;
+        f.kinds.is_none()
+            && f.services.is_empty()
+            && f.district.is_none()
+            && f.accepting.is_none()
+            && f.home_care.is_none()
+            && f.available_24h.is_none()
+            && self.text.is_none()
     }
 
     pub(super) fn matches(&self, e: &Entry) -> bool {

@@ -30,7 +30,7 @@ impl Segment {
             .filter_map(|(i, e)| e.as_ref().map(|e| (e.provider.id.clone(), slot_u32(i))))
             .collect();
         let index = SpatialIndex::bulk_load(
-            slots.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (slot_u32(i), e.provider.location))),
+            slots.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| e.index_entry(slot_u32(i)))),
         );
         Self { slots, by_id, index }
     }
@@ -47,15 +47,17 @@ impl Segment {
     pub(super) fn upsert(&mut self, provider: Provider) {
         if let Some(slot) = self.by_id.get(&provider.id).copied() {
             if let Some(old) = self.slots[slot as usize].take() {
-                self.index.remove(slot, old.provider.location);
+                self.index.remove(old.index_entry(slot));
             }
-            self.index.insert(slot, provider.location);
-            self.slots[slot as usize] = Some(Arc::new(Entry::new(provider)));
+            let entry = Entry::new(provider);
+            self.index.insert(entry.index_entry(slot));
+            self.slots[slot as usize] = Some(Arc::new(entry));
         } else {
             let slot = slot_u32(self.slots.len());
-            self.index.insert(slot, provider.location);
-            self.by_id.insert(provider.id.clone(), slot);
-            self.slots.push(Some(Arc::new(Entry::new(provider))));
+            let entry = Entry::new(provider);
+            self.index.insert(entry.index_entry(slot));
+            self.by_id.insert(entry.provider.id.clone(), slot);
+            self.slots.push(Some(Arc::new(entry)));
         }
     }
 
@@ -63,7 +65,7 @@ impl Segment {
     pub(super) fn remove(&mut self, id: &str) -> bool {
         let Some(slot) = self.by_id.remove(id) else { return false };
         if let Some(old) = self.slots[slot as usize].take() {
-            self.index.remove(slot, old.provider.location);
+            self.index.remove(old.index_entry(slot));
         }
         true
     }

@@ -19,6 +19,12 @@ pub mod action {
     pub const RESTORE: &str = "restore";
     /// The fields of an earlier version copied as a new version.
     pub const REVERT: &str = "revert";
+    /// Added or changed by an import of official files.
+    pub const IMPORT: &str = "import";
+    /// Soft-deleted by an import with `--remove-missing` (no longer in the official files).
+    pub const IMPORT_DELETE: &str = "import-delete";
+    /// Brought back by an import (listed again in the official files after a soft delete).
+    pub const IMPORT_RESTORE: &str = "import-restore";
 }
 
 /// One field that differs between two versions. `from` is `null` for a first version.
@@ -83,8 +89,12 @@ pub fn field_changes(before: Option<&Provider>, after: &Provider) -> Vec<FieldCh
 pub fn entry_changes(action_done: &str, before: Option<&Provider>, after: &Provider) -> Vec<FieldChange> {
     let mut changes = field_changes(before, after);
     match action_done {
-        action::DELETE => changes.push(FieldChange { field: "deleted", from: false.into(), to: true.into() }),
-        action::RESTORE => changes.push(FieldChange { field: "deleted", from: true.into(), to: false.into() }),
+        action::DELETE | action::IMPORT_DELETE => {
+            changes.push(FieldChange { field: "deleted", from: false.into(), to: true.into() });
+        }
+        action::RESTORE | action::IMPORT_RESTORE => {
+            changes.push(FieldChange { field: "deleted", from: true.into(), to: false.into() });
+        }
         _ => {}
     }
     changes

@@ -159,6 +159,11 @@ impl ServiceSet {
         self.0 == 0
     }
 
+    /// Positions in [`SERVICE_TYPES`] of the codes in the set, ascending.
+    pub fn indices(self) -> impl Iterator<Item = usize> {
+        (0..SERVICE_TYPES.len()).filter(move |i| self.0 & (1 << i) != 0)
+    }
+
     /// The codes in the set, in [`SERVICE_TYPES`] order.
     pub fn codes(self) -> impl Iterator<Item = &'static str> {
         SERVICE_TYPES.iter().enumerate().filter(move |(i, _)| self.0 & (1 << i) != 0).map(|(_, s)| s.code)

@@ -6,6 +6,7 @@ mod body;
 mod districts;
 pub mod error;
 mod history;
+mod imports;
 mod meta;
 mod ogc;
 pub mod output;
@@ -32,6 +33,7 @@ use crate::store::Store;
 
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
+pub use imports::MAX_IMPORT_BYTES;
 pub use meta::TileLayer;
 pub use providers::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT, MAX_RADIUS_M};
 
@@ -103,6 +105,7 @@ pub fn router(state: AppState, web_dir: PathBuf) -> Router {
                 .merge(staff::router())
                 .merge(history::router())
                 .merge(auth::router())
+                .merge(imports::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )
         .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))

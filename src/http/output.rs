@@ -1,11 +1,11 @@
 //! Response encodings for provider lists: a GeoJSON FeatureCollection, or CSV for Excel
-//! (UTF-8 with a BOM, Japanese headers, formula-like cells neutralised).
+//! (written by [`crate::csv_out`]: UTF-8 with a BOM, Japanese headers).
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::catalog::Found;
-use crate::domain::{Provider, service_type};
+pub use crate::csv_out::{CSV_HEADER, csv_bytes};
 use crate::features::FeatureOut;
 
 use super::error::ApiError;
@@ -74,85 +74,6 @@ fn geojson_response(page: &[Found<'_>], matched: usize) -> Response {
     }
 }
 
-/// The CSV header row, in Japanese for the care managers who open it in Excel.
-pub const CSV_HEADER: [&str; 22] = [
-    "ID",
-    "種別",
-    "事業所番号",
-    "名称",
-    "名称（カナ）",
-    "サービス",
-    "在宅療養支援",
-    "24時間対応",
-    "住所",
-    "電話番号",
-    "FAX番号",
-    "URL",
-    "法人名",
-    "定員",
-    "利用可能曜日",
-    "受入可否",
-    "受入確認日",
-    "圏域",
-    "経度",
-    "緯度",
-    "距離(m)",
-    "更新日時",
-];
-
-/// Prefixes cells that a spreadsheet would run as a formula (CSV injection).
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
-}
-
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(cell).unwrap_or_default()
-}
-
-fn csv_row(p: &Provider, distance_m: Option<f64>) -> Vec<String> {
-    let home = p.home_care.unwrap_or_default();
-    let services: Vec<&str> = p.services.iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
-    vec![
-        cell(&p.id),
-        p.kind.label_ja().to_owned(),
-        opt(&p.official_code),
-        cell(&p.name),
-        opt(&p.name_kana),
-        services.join("、"),
-        home.class.map(|c| c.label_ja().to_owned()).unwrap_or_default(),
-        if home.available_24h { "○" } else { "" }.to_owned(),
-        opt(&p.address),
-        opt(&p.phone),
-        opt(&p.fax),
-        opt(&p.url),
-        opt(&p.corporation),
-        p.capacity.map(|c| c.to_string()).unwrap_or_default(),
-        opt(&p.open_days),
-        match p.accepting {
-            Some(true) => "受入可",
-            Some(false) => "受入不可",
-            None => "",
-        }
-        .to_owned(),
-        opt(&p.accepting_updated_at),
-        opt(&p.district),
-        p.location.lon().to_string(),
-        p.location.lat().to_string(),
-        distance_m.map(|d| format!("{d:.0}")).unwrap_or_default(),
-        cell(&p.updated_at),
-    ]
-}
-
-/// The rows as CSV bytes: UTF-8 with a BOM and CRLF line ends, so Excel opens Japanese text.
-pub fn csv_bytes<'a>(rows: impl Iterator<Item = (&'a Provider, Option<f64>)>) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(CSV_HEADER)?;
-    for (p, d) in rows {
-        writer.write_record(csv_row(p, d))?;
-    }
-    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
 fn csv_response(page: &[Found<'_>]) -> Response {
     match csv_bytes(page.iter().map(|f| (f.provider, f.distance_m))) {
         Ok(bytes) => (
@@ -170,12 +91,6 @@ fn csv_response(page: &[Found<'_>]) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_like_cells_are_neutralised() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("04-0000-0000"), "04-0000-0000");
-    }
 
     /// The encoding before the hand-written writer: serde over the Feature structs.
     #[derive(serde::Serialize)]
@@ -210,12 +125,5 @@ mod tests {
                 String::from_utf8(serde).unwrap()
             );
         }
-    }
-
-    #[test]
-    fn csv_starts_with_a_bom_and_the_japanese_header() {
-        let bytes = csv_bytes(std::iter::empty()).unwrap();
-        assert!(bytes.starts_with(b"\xEF\xBB\xBFID,"));
-        assert!(String::from_utf8(bytes).unwrap().contains("電話番号"));
     }
 }

@@ -2,11 +2,13 @@
 //! backend (PostgreSQL/PostGIS for multi-replica deployments) can be added without touching
 //! the HTTP layer or the catalog.
 
+mod import;
 mod migrations;
 mod sqlite;
 mod users;
 mod writes;
 
+pub use import::{ImportRemoval, ImportUpsert, ImportWrite};
 pub use sqlite::SqliteStore;
 
 use crate::auth::{Role, TokenHash};
@@ -277,4 +279,19 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure.
     fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>>;
+
+    /// Every provider, live or soft-deleted, ordered by id (what an import diffs against).
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_provider_records(&self) -> Result<Vec<ProviderRecord>>;
+
+    /// Writes a planned import in one transaction: each upsert if its id is still at the
+    /// planned base version (absent for new ids), each removal (soft delete) likewise, each
+    /// with its history entry; and the districts, when given (a database that had none).
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] or [`StoreError::VersionMismatch`] when a provider changed
+    /// since the plan was made; database failures. Nothing is written on an error.
+    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()>;
 }

@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Row, params};
 
 use super::migrations::MIGRATIONS;
-use super::{AuditQuery, HistoryEntry, ProviderRecord, Result, Store, StoreError, User, users, writes};
+use super::{
+    AuditQuery, HistoryEntry, ImportWrite, ProviderRecord, Result, Store, StoreError, User, import, users, writes,
+};
 use crate::auth::{Role, TokenHash};
 use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geojson};
 
@@ -112,9 +114,19 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 
 /// Writes one provider row (insert or full replace) inside the caller's transaction.
 pub(super) fn write_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
+    execute_provider(tx, "INSERT OR REPLACE", p)
+}
+
+/// Inserts a provider whose id must be new (a constraint error otherwise) inside the caller's
+/// transaction.
+pub(super) fn insert_new_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
+    execute_provider(tx, "INSERT", p)
+}
+
+fn execute_provider(tx: &rusqlite::Transaction<'_>, verb: &str, p: &Provider) -> rusqlite::Result<()> {
     let home_care = p.home_care.as_ref().map(|h| serde_json::to_string(h).unwrap_or_default());
     let mut stmt = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO providers ({PROVIDER_COLUMNS}) VALUES \
+        "{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
     ))?;
     stmt.execute(params![
@@ -154,6 +166,19 @@ pub(super) fn write_history(tx: &rusqlite::Transaction<'_>, p: &Provider, action
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![p.id, p.version, action, data, p.updated_at, p.updated_by])?;
+    Ok(())
+}
+
+/// Replaces every district inside the caller's transaction.
+pub(super) fn write_districts(tx: &rusqlite::Transaction<'_>, districts: &[District]) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM districts", [])?;
+    for (i, d) in districts.iter().enumerate() {
+        let geometry = geojson::Geometry::from(&d.area).to_string();
+        tx.execute(
+            "INSERT INTO districts (id, position, name, description, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![d.id, i as i64, d.name, d.description, geometry],
+        )?;
+    }
     Ok(())
 }
 
@@ -213,14 +238,7 @@ impl Store for SqliteStore {
     fn replace_districts(&self, districts: &[District]) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM districts", [])?;
-        for (i, d) in districts.iter().enumerate() {
-            let geometry = geojson::Geometry::from(&d.area).to_string();
-            tx.execute(
-                "INSERT INTO districts (id, position, name, description, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![d.id, i as i64, d.name, d.description, geometry],
-            )?;
-        }
+        write_districts(&tx, districts)?;
         tx.commit()?;
         Ok(())
     }
@@ -291,6 +309,14 @@ impl Store for SqliteStore {
 
     fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>> {
         users::user_by_token_hash(&self.conn(), token_hash)
+    }
+
+    fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
+        import::load_provider_records(&self.conn())
+    }
+
+    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()> {
+        import::apply_import(&mut self.conn(), write, seed_districts)
     }
 }
 

@@ -140,6 +140,33 @@ impl TestApp {
         Self::read(request.send().await.expect("request sent")).await
     }
 
+    /// A POST with a raw body and extra headers.
+    pub async fn post_bytes(&self, path: &str, headers: &[(&str, &str)], content_type: &str, body: Vec<u8>) -> Reply {
+        let mut request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send().await.expect("request sent")).await
+    }
+
+    /// A `multipart/form-data` POST with one file part per (file name, bytes).
+    pub async fn post_files(&self, path: &str, headers: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Reply {
+        let boundary = "caremap-test-boundary-7f3a9c";
+        let mut body = Vec::new();
+        for (name, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n").as_bytes(),
+            );
+            body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.post_bytes(path, headers, &content_type, body).await
+    }
+
     /// Creates a staff user in the server's database (as `caremap user add` does) and
     /// returns its token.
     pub fn add_user(&self, name: &str, role: Role) -> String {

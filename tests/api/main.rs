@@ -6,6 +6,9 @@ mod auth;
 mod errors;
 mod helpers;
 mod history;
+#[path = "../import_fixtures/mod.rs"]
+mod import_fixtures;
+mod imports;
 mod meta;
 mod ogc;
 mod providers;

@@ -39,6 +39,8 @@ export function staffMessage(status, retryAfter = null) {
       return '現在の状態ではこの操作はできません（削除済みの事業所は、先に復元してください）。';
     case 412:
       return 'あなたが編集している間に、ほかの人がこの事業所を変更しました。';
+    case 413:
+      return 'ファイルが大きすぎます。';
     case 422:
       return '入力内容に誤りがあります。赤く表示された項目を確認してください。';
     case 428:
@@ -76,6 +78,11 @@ export async function staffRequest(method, path, { token, etag = null, body = nu
   } catch (cause) {
     throw new StaffError(staffMessage(0), { cause });
   }
+  return finish(response);
+}
+
+/** The JSON body of a response, or a StaffError for a failed one. */
+async function finish(response) {
   let data = null;
   try {
     data = await response.json();
@@ -89,4 +96,29 @@ export async function staffRequest(method, path, { token, etag = null, body = nu
     });
   }
   return { data, etag: response.headers.get('ETag') };
+}
+
+/**
+ * Uploads files as multipart/form-data (one `file` part per file).
+ * @param {string} path
+ * @param {{token: string, files: File[]}} options
+ * @returns {Promise<{data: any, etag: string|null}>}
+ * @throws {StaffError}
+ */
+export async function staffUpload(path, { token, files }) {
+  const form = new FormData();
+  for (const file of files) form.append('file', file, file.name);
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      body: form,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (cause) {
+    throw new StaffError(staffMessage(0), { cause });
+  }
+  return finish(response);
 }

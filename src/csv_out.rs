@@ -1,0 +1,145 @@
+//! Providers as CSV for spreadsheets: UTF-8 with a BOM and CRLF line ends (so Excel opens
+//! Japanese text correctly), Japanese column headers, formula-like cells neutralised. Used by
+//! the API (`f=csv`) and by `caremap export --format csv`.
+
+use std::io::Write;
+
+use crate::domain::{Provider, service_type};
+
+/// The CSV header row, in Japanese for the care managers who open it in Excel.
+pub const CSV_HEADER: [&str; 22] = [
+    "ID",
+    "種別",
+    "事業所番号",
+    "名称",
+    "名称（カナ）",
+    "サービス",
+    "在宅療養支援",
+    "24時間対応",
+    "住所",
+    "電話番号",
+    "FAX番号",
+    "URL",
+    "法人名",
+    "定員",
+    "利用可能曜日",
+    "受入可否",
+    "受入確認日",
+    "圏域",
+    "経度",
+    "緯度",
+    "距離(m)",
+    "更新日時",
+];
+
+/// Position of the two coordinate columns in [`CSV_HEADER`].
+const COORDINATE_COLUMNS: [usize; 2] = [18, 19];
+
+/// Headers of the coordinate columns for a projected CRS (平面直角座標系: Y is the easting,
+/// X the northing, both in metres), in the order of the 経度, 緯度 columns they replace.
+pub const PLANE_COORDINATE_HEADER: [&str; 2] = ["Y座標(m)", "X座標(m)"];
+
+/// Prefixes cells that a spreadsheet would run as a formula (CSV injection).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(cell).unwrap_or_default()
+}
+
+fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64)) -> Vec<String> {
+    let home = p.home_care.unwrap_or_default();
+    let services: Vec<&str> = p.services.iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
+    vec![
+        cell(&p.id),
+        p.kind.label_ja().to_owned(),
+        opt(&p.official_code),
+        cell(&p.name),
+        opt(&p.name_kana),
+        services.join("、"),
+        home.class.map(|c| c.label_ja().to_owned()).unwrap_or_default(),
+        if home.available_24h { "○" } else { "" }.to_owned(),
+        opt(&p.address),
+        opt(&p.phone),
+        opt(&p.fax),
+        opt(&p.url),
+        opt(&p.corporation),
+        p.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        opt(&p.open_days),
+        match p.accepting {
+            Some(true) => "受入可",
+            Some(false) => "受入不可",
+            None => "",
+        }
+        .to_owned(),
+        opt(&p.accepting_updated_at),
+        opt(&p.district),
+        xy.0.to_string(),
+        xy.1.to_string(),
+        distance_m.map(|d| format!("{d:.0}")).unwrap_or_default(),
+        cell(&p.updated_at),
+    ]
+}
+
+/// One row to write: the provider, its distance (metres) where a query had a point, and its
+/// coordinates in the output CRS (x = longitude or easting, y = latitude or northing).
+pub type CsvItem<'a> = (&'a Provider, Option<f64>, (f64, f64));
+
+/// Writes the BOM, the header and the rows to `out`. `coordinate_header` names the two
+/// coordinate columns (`None`: 経度, 緯度).
+///
+/// # Errors
+/// When writing fails.
+pub fn write_csv<'a, W: Write>(
+    out: W,
+    rows: impl Iterator<Item = CsvItem<'a>>,
+    coordinate_header: Option<[&str; 2]>,
+) -> Result<W, csv::Error> {
+    let mut out = out;
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut header = CSV_HEADER;
+    if let Some(names) = coordinate_header {
+        header[COORDINATE_COLUMNS[0]] = names[0];
+        header[COORDINATE_COLUMNS[1]] = names[1];
+    }
+    writer.write_record(header)?;
+    for (p, d, xy) in rows {
+        writer.write_record(csv_row(p, d, xy))?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// The rows as CSV bytes with WGS84 longitude and latitude.
+///
+/// # Errors
+/// Never in practice (writing to memory); kept for the `csv` API.
+pub fn csv_bytes<'a>(rows: impl Iterator<Item = (&'a Provider, Option<f64>)>) -> Result<Vec<u8>, csv::Error> {
+    write_csv(Vec::new(), rows.map(|(p, d)| (p, d, (p.location.lon(), p.location.lat()))), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("04-0000-0000"), "04-0000-0000");
+    }
+
+    #[test]
+    fn csv_starts_with_a_bom_and_the_japanese_header() {
+        let bytes = csv_bytes(std::iter::empty()).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBFID,"));
+        assert!(String::from_utf8(bytes).unwrap().contains("電話番号"));
+    }
+
+    #[test]
+    fn plane_coordinates_get_their_own_headers() {
+        let bytes = write_csv(Vec::new(), std::iter::empty(), Some(PLANE_COORDINATE_HEADER)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("Y座標(m),X座標(m)") && !text.contains("経度"), "{text}");
+    }
+}

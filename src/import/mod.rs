@@ -1,0 +1,439 @@
+//! Importing the national open data: MHLW 介護サービス情報公表 CSVs, 医療情報ネット facility
+//! CSVs, the 厚生局 施設基準 list (Excel), and GeoJSON in Japanese CRSs.
+//!
+//! An import runs in two steps shared by the CLI and the HTTP API:
+//! 1. [`read`] parses every file (no database access). Any file that cannot be read as its
+//!    format — wrong header, unknown encoding, truncated — stops the import here with an
+//!    [`ImportError`] naming the file and what was expected. Row-level problems (no usable
+//!    coordinates, unknown service) become skipped rows in the [`Report`].
+//! 2. [`apply`] diffs what was read against the stored rows (added / changed / unchanged /
+//!    removed) and, unless it is a dry run, writes everything in one transaction; then
+//!    updates the in-memory catalog when there is one.
+//!
+//! Ids derive from the official codes, so a re-import updates instead of duplicating:
+//! `care-<事業所番号>` for care offices, `med-<医療情報ネット ID>` for clinics and hospitals.
+
+mod encoding;
+mod fields;
+mod geojson;
+mod iryo_net;
+mod kouseikyoku;
+mod mhlw_care;
+mod plan;
+mod report;
+mod table;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+pub use encoding::Encoding;
+pub use fields::{CityCode, JAPAN_LAT, JAPAN_LON};
+pub use kouseikyoku::Notification;
+pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Report, Skipped};
+
+use crate::catalog::{Catalog, Change};
+use crate::crs::Crs;
+use crate::domain::{District, HomeCareClass, Kind, Provider, service_type};
+use crate::store::{Store, StoreError};
+
+/// History action of a provider added or changed by an import.
+pub const ACTION_IMPORT: &str = crate::domain::action::IMPORT;
+/// History action of a provider soft-deleted by `--remove-missing`.
+pub const ACTION_IMPORT_DELETE: &str = crate::domain::action::IMPORT_DELETE;
+/// History action of a soft-deleted provider that an import brought back.
+pub const ACTION_IMPORT_RESTORE: &str = crate::domain::action::IMPORT_RESTORE;
+
+/// Id prefix of care offices imported from MHLW files.
+pub const CARE_ID_PREFIX: &str = "care-";
+/// Id prefix of clinics and hospitals imported from 医療情報ネット files.
+pub const MEDICAL_ID_PREFIX: &str = "med-";
+
+/// The formats caremap imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// MHLW 介護サービス情報公表システム open-data CSVs (`jigyosho_<code>.csv`).
+    MhlwCare,
+    /// 医療情報ネット 施設票 CSVs (hospitals `01-1_…`, clinics `02-1_…`).
+    IryoNet,
+    /// The 厚生局 施設基準 list (Excel): 在宅療養支援 classes of existing clinics.
+    Kouseikyoku,
+    /// A GeoJSON FeatureCollection of providers (caremap's own Feature properties).
+    GeoJson,
+}
+
+impl Source {
+    /// Every source, in CLI order.
+    pub const ALL: [Source; 4] = [Source::MhlwCare, Source::IryoNet, Source::Kouseikyoku, Source::GeoJson];
+
+    /// The CLI and API spelling, e.g. `mhlw-care`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::MhlwCare => "mhlw-care",
+            Source::IryoNet => "iryo-net",
+            Source::Kouseikyoku => "kouseikyoku",
+            Source::GeoJson => "geojson",
+        }
+    }
+
+    /// Parses the CLI and API spelling.
+    ///
+    /// # Errors
+    /// A message listing the sources.
+    pub fn parse(s: &str) -> Result<Source, String> {
+        Source::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown source '{s}'; use one of {}", Source::ALL.map(Source::as_str).join(", ")))
+    }
+}
+
+/// How to run an import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The format of every file.
+    pub source: Source,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+    /// Keep only rows of this city (MHLW and 医療情報ネット).
+    pub city: Option<CityCode>,
+    /// CRS of GeoJSON coordinates (overrides the file's `crs` member).
+    pub crs: Option<Crs>,
+    /// Service code of every MHLW row (overrides the file name).
+    pub service: Option<String>,
+    /// Soft-delete providers of this source that are not in the files (see [`apply`]).
+    pub remove_missing: bool,
+    /// Who imports, recorded as `updated_by` and in the history.
+    pub actor: String,
+}
+
+impl ImportOptions {
+    /// Options for `source` with everything else off, made by `actor`.
+    pub fn new(source: Source, actor: impl Into<String>) -> Self {
+        Self {
+            source,
+            dry_run: false,
+            city: None,
+            crs: None,
+            service: None,
+            remove_missing: false,
+            actor: actor.into(),
+        }
+    }
+}
+
+/// One file to import: its name (shown in messages; the MHLW service code and the
+/// 医療情報ネット kind are read from it) and its bytes.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The name as given (a path on the CLI, the upload's file name over HTTP).
+    pub name: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+impl InputFile {
+    /// Reads a file from disk.
+    ///
+    /// # Errors
+    /// [`ImportError::Unreadable`] naming the path.
+    pub fn read(path: &Path) -> Result<Self, ImportError> {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Self { name, bytes }),
+            Err(e) => Err(ImportError::Unreadable { file: name, reason: e.to_string() }),
+        }
+    }
+
+    /// The last component of the name (`jigyosho_110.csv` of `/tmp/jigyosho_110.csv`).
+    pub fn base_name(&self) -> &str {
+        self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name)
+    }
+}
+
+/// Why an import stopped before writing anything.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// An option does not make sense (unknown service code, an option the source ignores …).
+    #[error("{reason}")]
+    Options {
+        /// The option, as named in the HTTP API (`service`, `crs`, `city`, `file`).
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("{file}: cannot read the file: {reason}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// A file is neither UTF-8 nor Shift_JIS.
+    #[error("{file}: the text is neither UTF-8 (with or without BOM) nor Shift_JIS (cp932)")]
+    Encoding {
+        /// The file.
+        file: String,
+    },
+    /// A file's header lacks columns of the official layout.
+    #[error(
+        "{file}: wrong header: {summary}; expected the official header\n  {expected}\nbut found\n  {found}",
+        summary = missing_summary(missing)
+    )]
+    Header {
+        /// The file.
+        file: String,
+        /// The columns not found.
+        missing: Vec<String>,
+        /// The header expected.
+        expected: String,
+        /// The header found.
+        found: String,
+    },
+    /// A file is cut short or malformed at a line (the import stops: it cannot be trusted).
+    #[error("{file}: line {line}: {reason}")]
+    Malformed {
+        /// The file.
+        file: String,
+        /// The line (CSV) or row (Excel).
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file that is not what the source expects (not a FeatureCollection, a dental list …).
+    #[error("{file}: {reason}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// What is wrong and what was expected.
+        reason: String,
+    },
+    /// The store failed or a provider changed under the import; nothing was written.
+    #[error("nothing was imported: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What [`read`] found, ready for [`apply`].
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Providers as read (MHLW, 医療情報ネット, GeoJSON), one per id, in first-seen order.
+    pub providers: Vec<Provider>,
+    /// 在宅療養支援 notifications (厚生局 list).
+    pub notifications: Vec<Notification>,
+    /// MHLW service codes the files cover (an office missing from a covered service's file
+    /// no longer offers it).
+    pub covered_services: BTreeSet<String>,
+    /// Kinds the 医療情報ネット files cover.
+    pub covered_kinds: BTreeSet<&'static str>,
+    /// The report so far (files, rows read, skipped rows, warnings).
+    pub report: Report,
+}
+
+/// Providers read so far, merged by id.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    by_id: HashMap<String, usize>,
+    providers: Vec<Provider>,
+}
+
+impl Collected {
+    /// Adds a provider, or merges it into the one with the same id with `merge(existing, new)`.
+    fn add(&mut self, p: Provider, merge: impl FnOnce(&mut Provider, Provider)) {
+        match self.by_id.get(&p.id) {
+            Some(&i) => merge(&mut self.providers[i], p),
+            None => {
+                self.by_id.insert(p.id.clone(), self.providers.len());
+                self.providers.push(p);
+            }
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+}
+
+/// The missing columns, or a short note when there are so many that the file is plainly
+/// another layout.
+fn missing_summary(missing: &[String]) -> String {
+    if missing.len() > 6 {
+        format!("{} of the official columns are missing (this is another layout)", missing.len())
+    } else {
+        format!("missing column(s) {}", missing.join(", "))
+    }
+}
+
+fn option_error(name: &'static str, reason: impl Into<String>) -> ImportError {
+    ImportError::Options { name, reason: reason.into() }
+}
+
+/// Checks the options against the source.
+///
+/// # Errors
+/// [`ImportError::Options`] for an unknown `--service` code, or an option the source does not
+/// use.
+pub fn check_options(options: &ImportOptions) -> Result<(), ImportError> {
+    if let Some(code) = &options.service {
+        if options.source != Source::MhlwCare {
+            return Err(option_error("service", "--service applies to --source mhlw-care only"));
+        }
+        if service_type(code).is_none() {
+            return Err(option_error("service", format!("unknown service code '{code}' given with --service")));
+        }
+    }
+    if options.crs.is_some() && options.source != Source::GeoJson {
+        return Err(option_error("crs", "--crs applies to --source geojson only"));
+    }
+    if options.city.is_some() && matches!(options.source, Source::Kouseikyoku | Source::GeoJson) {
+        return Err(option_error(
+            "city",
+            format!(
+                "--city applies to mhlw-care and iryo-net only (the {} files have no city code)",
+                options.source.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses every file. Touches no database.
+///
+/// # Errors
+/// [`ImportError`] for the first file that cannot be read as the source's format; nothing
+/// is imported then.
+pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, ImportError> {
+    check_options(options)?;
+    if files.is_empty() {
+        return Err(option_error("file", "no files to import"));
+    }
+    let mut parsed = Parsed {
+        report: Report { source: options.source.as_str(), dry_run: options.dry_run, ..Report::default() },
+        ..Parsed::default()
+    };
+    let started = std::time::Instant::now();
+    let mut collected = Collected::default();
+    for file in files {
+        match options.source {
+            Source::MhlwCare => mhlw_care::read_file(file, options, &mut collected, &mut parsed)?,
+            Source::IryoNet => iryo_net::read_file(file, options, &mut collected, &mut parsed)?,
+            Source::Kouseikyoku => kouseikyoku::read_file(file, &mut parsed)?,
+            Source::GeoJson => geojson::read_file(file, options, &mut collected, &mut parsed)?,
+        }
+    }
+    parsed.providers = collected.providers;
+    tracing::info!(
+        source = options.source.as_str(),
+        rows = parsed.report.rows_read,
+        providers = parsed.providers.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import files read"
+    );
+    let no_coordinates = parsed.report.skipped.iter().filter(|s| s.reason.starts_with(fields::NO_COORDINATES)).count();
+    if no_coordinates > 0 {
+        parsed.report.warn(format!(
+            "{no_coordinates} row(s) had no usable coordinates and were skipped: caremap ships no geocoding \
+             table, so they cannot be placed from the address (add them on the staff page)"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Diffs what was read against the store and, unless `options.dry_run`, writes it in one
+/// transaction, then publishes the changes to `catalog` when given. `districts` derive each
+/// provider's district; `seed_districts` are written in the same transaction (used when the
+/// database has none yet).
+///
+/// What `--remove-missing` removes, by source:
+/// - `mhlw-care`: live providers whose id starts with `care-` and that are in no file. Each
+///   loses the services the files cover; one left with no service is soft-deleted, one that
+///   still has other services keeps them (a change).
+/// - `iryo-net`: live providers whose id starts with `med-`, of a kind the files cover
+///   (clinic or hospital), that are in no file: soft-deleted.
+/// - `kouseikyoku`: live clinics and hospitals with a 在宅療養支援 class that no row of the
+///   list matched: the class is cleared (a change; nothing is deleted).
+/// - `geojson`: every live provider not in the file: soft-deleted (the file is the whole
+///   dataset, e.g. an edited export).
+///
+/// Providers created on the staff page under other ids are never removed by an import.
+///
+/// # Errors
+/// [`ImportError::Store`] on a database failure or when a provider changed between the diff
+/// and the write; nothing is written then.
+pub fn apply(
+    options: &ImportOptions,
+    parsed: Parsed,
+    store: &dyn Store,
+    districts: &[District],
+    seed_districts: Option<&[District]>,
+    catalog: Option<&Catalog>,
+) -> Result<Report, ImportError> {
+    let started = std::time::Instant::now();
+    let existing = store.load_provider_records()?;
+    let loaded_ms = started.elapsed().as_millis() as u64;
+    let now = now_utc();
+    let (write, mut report) = plan::plan(options, parsed, existing, districts, &now);
+    let planned_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(loaded_ms, planned_ms, writes = write.upserts.len() + write.removals.len(), "import planned");
+    if options.dry_run {
+        return Ok(report);
+    }
+    if !write.upserts.is_empty() || !write.removals.is_empty() || seed_districts.is_some() {
+        store.apply_import(&write, seed_districts)?;
+    }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "import committed");
+    if let Some(catalog) = catalog {
+        let mut changes: Vec<Change> =
+            write.upserts.into_iter().map(|u| Change::Upsert(Box::new(u.provider))).collect();
+        changes.extend(write.removals.into_iter().map(|r| Change::Remove(r.provider.id)));
+        if !changes.is_empty() {
+            catalog.apply(changes);
+        }
+    }
+    report.dry_run = false;
+    Ok(report)
+}
+
+/// Now as RFC 3339 UTC with whole seconds.
+fn now_utc() -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::now_utc().format(&format).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// The stronger of two 在宅療養支援 classes (単独型 > 連携型 > 従来型).
+fn stronger(a: HomeCareClass, b: HomeCareClass) -> HomeCareClass {
+    let rank = |c| match c {
+        HomeCareClass::EnhancedSolo => 3,
+        HomeCareClass::EnhancedNetwork => 2,
+        HomeCareClass::Standard => 1,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// A provider with only the fields every source fills; the rest empty, version 1.
+fn blank_provider(id: String, kind: Kind, name: String, location: crate::domain::LonLat) -> Provider {
+    Provider {
+        id,
+        kind,
+        official_code: None,
+        name,
+        name_kana: None,
+        services: Vec::new(),
+        home_care: None,
+        address: None,
+        phone: None,
+        fax: None,
+        url: None,
+        corporation: None,
+        corporate_number: None,
+        capacity: None,
+        open_days: None,
+        notes: None,
+        accepting: None,
+        accepting_updated_at: None,
+        location,
+        district: None,
+        version: 1,
+        updated_at: String::new(),
+        updated_by: String::new(),
+    }
+}

@@ -1,0 +1,368 @@
+//! The diff of an import against the stored rows: what is added, changed, unchanged and
+//! removed, and the exact rows to write. Pure: no I/O. Unchanged providers are not written at
+//! all (no new version, no history entry).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::catalog::normalize_text;
+use crate::domain::{District, HomeCare, HomeCareClass, Kind, Provider, district_of};
+use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
+
+use super::report::{Diff, DiffEntry};
+use super::{
+    ACTION_IMPORT, ACTION_IMPORT_DELETE, ACTION_IMPORT_RESTORE, CARE_ID_PREFIX, ImportOptions, MEDICAL_ID_PREFIX,
+    Notification, Parsed, Report, Source, stronger,
+};
+
+/// The fields that differ between two versions of a provider (bookkeeping fields excluded),
+/// named as in the public API.
+pub fn changed_fields(old: &Provider, new: &Provider) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    macro_rules! compare {
+        ($($field:ident),*) => {
+            $( if old.$field != new.$field { fields.push(stringify!($field)); } )*
+        };
+    }
+    compare!(
+        kind,
+        official_code,
+        name,
+        name_kana,
+        services,
+        home_care,
+        address,
+        phone,
+        fax,
+        url,
+        corporation,
+        corporate_number,
+        capacity,
+        open_days,
+        notes,
+        accepting,
+        accepting_updated_at,
+        district
+    );
+    if old.location != new.location {
+        fields.push("geometry");
+    }
+    fields
+}
+
+/// What the import makes of a provider it read, given the stored one (live).
+fn merged(source: Source, read: Provider, stored: Option<&Provider>, covered: &BTreeSet<String>) -> Provider {
+    let Some(stored) = stored else { return read };
+    match source {
+        // Every field is in the file.
+        Source::GeoJson | Source::Kouseikyoku => read,
+        // The file has everything but 空き状況; services of files not imported stay.
+        Source::MhlwCare => {
+            let mut services: Vec<String> =
+                stored.services.iter().filter(|s| !covered.contains(*s)).cloned().chain(read.services).collect();
+            services.sort();
+            services.dedup();
+            Provider {
+                services,
+                accepting: stored.accepting,
+                accepting_updated_at: stored.accepting_updated_at.clone(),
+                ..read
+            }
+        }
+        // The file has name, kana, address, web site and location; the rest is kept.
+        Source::IryoNet => Provider {
+            kind: read.kind,
+            official_code: read.official_code,
+            name: read.name,
+            name_kana: read.name_kana,
+            address: read.address,
+            url: read.url,
+            location: read.location,
+            ..stored.clone()
+        },
+    }
+}
+
+/// The plan being built.
+struct Planner<'a> {
+    districts: &'a [District],
+    now: &'a str,
+    actor: &'a str,
+    write: ImportWrite,
+    report: Report,
+    diff: Diff,
+}
+
+impl Planner<'_> {
+    fn stamp(&self, mut p: Provider, version: i64) -> Provider {
+        p.version = version;
+        self.now.clone_into(&mut p.updated_at);
+        self.actor.clone_into(&mut p.updated_by);
+        p
+    }
+
+    /// Records the final state of a provider the files name.
+    fn upsert(&mut self, mut next: Provider, stored: Option<&ProviderRecord>) {
+        next.district = district_of(self.districts, next.location).map(|d| d.id.clone());
+        match stored {
+            Some(record) if record.deleted_at.is_none() => {
+                let old = &record.provider;
+                let fields = changed_fields(old, &next);
+                if fields.is_empty() {
+                    self.report.unchanged += 1;
+                    return;
+                }
+                self.report.changed += 1;
+                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields };
+                Diff::push(&mut self.diff.changed, &mut self.diff.truncated, entry);
+                let provider = self.stamp(next, old.version + 1);
+                self.write.upserts.push(ImportUpsert {
+                    provider,
+                    base_version: Some(old.version),
+                    action: ACTION_IMPORT,
+                });
+            }
+            Some(record) => {
+                self.report.added += 1;
+                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields: vec!["deleted"] };
+                Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
+                let provider = self.stamp(next, record.provider.version + 1);
+                self.write.upserts.push(ImportUpsert {
+                    provider,
+                    base_version: Some(record.provider.version),
+                    action: ACTION_IMPORT_RESTORE,
+                });
+            }
+            None => {
+                self.report.added += 1;
+                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields: Vec::new() };
+                Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
+                let provider = self.stamp(next, 1);
+                self.write.upserts.push(ImportUpsert { provider, base_version: None, action: ACTION_IMPORT });
+            }
+        }
+    }
+
+    fn remove(&mut self, stored: &Provider) {
+        self.report.removed += 1;
+        let entry = DiffEntry { id: stored.id.clone(), name: stored.name.clone(), fields: Vec::new() };
+        Diff::push(&mut self.diff.removed, &mut self.diff.truncated, entry);
+        let provider = self.stamp(stored.clone(), stored.version + 1);
+        self.write.removals.push(ImportRemoval {
+            provider,
+            base_version: stored.version,
+            action: ACTION_IMPORT_DELETE,
+        });
+    }
+}
+
+/// Diffs `parsed` against `existing` (every stored provider, live or soft-deleted). Returns the
+/// rows to write and the finished report (as a dry run; the caller clears `dry_run` after
+/// committing).
+pub fn plan(
+    options: &ImportOptions,
+    parsed: Parsed,
+    existing: Vec<ProviderRecord>,
+    districts: &[District],
+    now: &str,
+) -> (ImportWrite, Report) {
+    let mut planner = Planner {
+        districts,
+        now,
+        actor: &options.actor,
+        write: ImportWrite::default(),
+        report: parsed.report,
+        diff: Diff::default(),
+    };
+    planner.report.dry_run = true;
+    let stored: HashMap<&str, &ProviderRecord> = existing.iter().map(|r| (r.provider.id.as_str(), r)).collect();
+    match options.source {
+        Source::Kouseikyoku => plan_classes(&mut planner, &parsed.notifications, &existing, options.remove_missing),
+        source => {
+            let read_ids: HashSet<String> = if options.remove_missing {
+                parsed.providers.iter().map(|p| p.id.clone()).collect()
+            } else {
+                HashSet::new()
+            };
+            for read in parsed.providers {
+                let record = stored.get(read.id.as_str()).copied();
+                let live = record.filter(|r| r.deleted_at.is_none()).map(|r| &r.provider);
+                let next = merged(source, read, live, &parsed.covered_services);
+                planner.upsert(next, record);
+            }
+            if options.remove_missing {
+                for record in existing.iter().filter(|r| r.deleted_at.is_none() && !read_ids.contains(&r.provider.id)) {
+                    let p = &record.provider;
+                    match source {
+                        Source::MhlwCare if p.id.starts_with(CARE_ID_PREFIX) => {
+                            let left: Vec<String> =
+                                p.services.iter().filter(|s| !parsed.covered_services.contains(*s)).cloned().collect();
+                            if left.is_empty() {
+                                planner.remove(p);
+                            } else if left.len() != p.services.len() {
+                                planner.upsert(Provider { services: left, ..p.clone() }, Some(record));
+                            }
+                        }
+                        Source::IryoNet
+                            if p.id.starts_with(MEDICAL_ID_PREFIX)
+                                && parsed.covered_kinds.contains(p.kind.as_str()) =>
+                        {
+                            planner.remove(p);
+                        }
+                        Source::GeoJson => planner.remove(p),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let mut report = planner.report;
+    report.diff = planner.diff;
+    (planner.write, report)
+}
+
+/// Address text as compared: NFKC, no spaces, no prefecture, and 丁目/番地/番/号 and dash
+/// variants written as `-`, kanji numerals before 丁目 as digits.
+pub fn address_key(address: &str) -> String {
+    let text: String = address.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let chars: Vec<char> = text.chars().collect();
+    let prefecture_len = if text.starts_with("京都府") || text.starts_with("北海道") {
+        3
+    } else {
+        chars
+            .iter()
+            .take(4)
+            .enumerate()
+            .skip(2)
+            .find(|(_, c)| matches!(c, '都' | '府' | '県'))
+            .map_or(0, |(i, _)| i + 1)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = prefecture_len;
+    while i < chars.len() {
+        if chars[i..].starts_with(&['丁', '目']) || chars[i..].starts_with(&['番', '地']) {
+            out.push('-');
+            i += 2;
+            continue;
+        }
+        if kanji_run_before_chome(&chars, i) {
+            let (value, len) = kanji_number(&chars[i..]);
+            out.push_str(&value.to_string());
+            i += len;
+            continue;
+        }
+        match chars[i] {
+            '番' | '号' | '‐' | '‑' | '–' | '—' | '−' | 'ー' | '─' => out.push('-'),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+fn is_kanji_digit(c: char) -> bool {
+    "一二三四五六七八九十".contains(c)
+}
+
+fn kanji_run_before_chome(chars: &[char], i: usize) -> bool {
+    let run = chars[i..].iter().take_while(|c| is_kanji_digit(**c)).count();
+    run > 0 && chars.get(i + run..i + run + 2).is_some_and(|s| s == ['丁', '目'])
+}
+
+/// The value of a kanji numeral up to 99 at the start of `chars`, and its length.
+fn kanji_number(chars: &[char]) -> (u32, usize) {
+    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|d| d as u32);
+    let run: Vec<char> = chars.iter().take_while(|c| is_kanji_digit(**c)).copied().collect();
+    let value = match run.iter().position(|&c| c == '十') {
+        Some(at) => {
+            let tens = if at == 0 { 1 } else { run[..at].iter().filter_map(|&c| digit(c)).sum() };
+            let ones: u32 = run[at + 1..].iter().filter_map(|&c| digit(c)).sum();
+            tens * 10 + ones
+        }
+        None => run.iter().filter_map(|&c| digit(c)).fold(0, |acc, d| acc * 10 + d),
+    };
+    (value, run.len())
+}
+
+/// Sets the 在宅療養支援 class of the clinics and hospitals the notifications name: by the
+/// 10-digit 医療機関コード in `official_code`, else by the same name and address.
+fn plan_classes(planner: &mut Planner<'_>, notifications: &[Notification], existing: &[ProviderRecord], clear: bool) {
+    let medical =
+        |r: &&ProviderRecord| r.deleted_at.is_none() && matches!(r.provider.kind, Kind::Clinic | Kind::Hospital);
+    let mut by_code: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_name_address: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, r) in existing.iter().enumerate().filter(|(_, r)| medical(r)) {
+        if let Some(code) = &r.provider.official_code {
+            by_code.entry(code.as_str()).or_default().push(i);
+        }
+        if let Some(address) = &r.provider.address {
+            by_name_address.entry((normalize_text(&r.provider.name), address_key(address))).or_default().push(i);
+        }
+    }
+    let mut classes: HashMap<usize, HomeCareClass> = HashMap::new();
+    for n in notifications {
+        let by_code_hits = n.code.as_deref().and_then(|c| by_code.get(c));
+        let by_name_hits =
+            n.address.as_deref().and_then(|a| by_name_address.get(&(normalize_text(&n.name), address_key(a))));
+        match by_code_hits.or(by_name_hits).map(Vec::as_slice) {
+            Some([i]) => {
+                let class = classes.get(i).map_or(n.class, |&c| stronger(c, n.class));
+                classes.insert(*i, class);
+            }
+            Some(many) if many.len() > 1 => {
+                let ids: Vec<&str> = many.iter().map(|&i| existing[i].provider.id.as_str()).collect();
+                planner.report.skip_line(
+                    &n.file,
+                    n.line,
+                    format!("{} matches several providers: {}", n.name, ids.join(", ")),
+                );
+            }
+            _ => planner.report.skip_line(
+                &n.file,
+                n.line,
+                format!(
+                    "no clinic or hospital in the database has 医療機関コード {} or the name and address of {}",
+                    n.code.as_deref().unwrap_or("(unknown prefecture)"),
+                    n.name
+                ),
+            ),
+        }
+    }
+    let mut order: Vec<usize> = classes.keys().copied().collect();
+    if clear {
+        order.extend(
+            existing
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| {
+                    medical(r) && !classes.contains_key(i) && r.provider.home_care.is_some_and(|h| h.class.is_some())
+                })
+                .map(|(i, _)| i),
+        );
+    }
+    order.sort_unstable();
+    for i in order {
+        let record = &existing[i];
+        let class = classes.get(&i).copied();
+        let home_care = HomeCare { class, ..record.provider.home_care.unwrap_or_default() };
+        let next = Provider { home_care: Some(home_care), ..record.provider.clone() };
+        planner.upsert(next, Some(record));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_compare_across_notations() {
+        assert_eq!(address_key("千葉県流山市平和台１丁目１番１号"), address_key("流山市平和台1-1-1"));
+        assert_eq!(address_key("千葉県流山市平和台一丁目1番1号"), "流山市平和台1-1-1");
+        assert_eq!(address_key("流山市おおたかの森北二十三丁目4-5"), "流山市おおたかの森北23-4-5");
+        assert_ne!(address_key("流山市平和台1-1-1"), address_key("流山市平和台1-1-2"));
+    }
+}
