@@ -11,12 +11,13 @@ DB ?= caremap.db
 APT_PACKAGES := cmake pkg-config sqlite3 chromium fonts-noto-cjk gdal-bin proj-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test test-rust test-browser deps system-deps web-deps build sample bench fmt lint
+.PHONY: help run test test-rust test-browser deps system-deps web-deps build sample bench bench-http fmt lint
 
 help:
 	@echo "make run    start caremap on the bundled sample at http://$(ADDR)"
 	@echo "make test   install test dependencies and run every test"
 	@echo "make bench  run the index benchmarks (criterion)"
+	@echo "make bench-http  HTTP load test on 1 M providers beside PostGIS (COUNT=, DURATION=, CONNECTIONS=)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -54,6 +55,11 @@ sample:
 
 bench:
 	cargo bench --bench index
+
+# HTTP load (wrk) and PostGIS KNN (pgbench) on COUNT generated providers; see benches/http_load.sh.
+# Quick smoke run: make bench-http COUNT=100000 DURATION=5
+bench-http:
+	COUNT=$(COUNT) DURATION=$(DURATION) CONNECTIONS=$(CONNECTIONS) bash benches/http_load.sh
 
 fmt:
 	cargo fmt

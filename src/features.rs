@@ -107,6 +107,113 @@ impl<'a> FeatureOut<'a> {
         f.properties.deleted_at = Some(deleted_at);
         f
     }
+
+    /// Appends the Feature's compact JSON to `out`: the same bytes as `serde_json::to_vec(self)`,
+    /// written without serde's per-field machinery (the keys are constants, and strings that
+    /// need no escaping are copied as they are). This is the hot path of every list response.
+    ///
+    /// # Errors
+    /// Never in practice: writing to a `Vec` cannot fail, and every value is serialisable.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let p = &self.properties;
+        out.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
+        push_str(out, self.id)?;
+        out.extend_from_slice(b",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+        push_f64(out, self.geometry.coordinates[0])?;
+        out.push(b',');
+        push_f64(out, self.geometry.coordinates[1])?;
+        out.extend_from_slice(b"]},\"properties\":{\"kind\":\"");
+        out.extend_from_slice(p.kind.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"official_code\":");
+        push_opt_str(out, p.official_code.as_deref())?;
+        out.extend_from_slice(b",\"name\":");
+        push_str(out, p.name)?;
+        out.extend_from_slice(b",\"name_kana\":");
+        push_opt_str(out, p.name_kana.as_deref())?;
+        out.extend_from_slice(b",\"services\":[");
+        for (i, code) in p.services.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_str(out, code)?;
+        }
+        out.extend_from_slice(b"],\"home_care\":");
+        serde_json::to_writer(&mut *out, p.home_care)?;
+        let optional: [(&[u8], &Option<String>); 6] = [
+            (b",\"address\":", p.address),
+            (b",\"phone\":", p.phone),
+            (b",\"fax\":", p.fax),
+            (b",\"url\":", p.url),
+            (b",\"corporation\":", p.corporation),
+            (b",\"corporate_number\":", p.corporate_number),
+        ];
+        for (key, value) in optional {
+            out.extend_from_slice(key);
+            push_opt_str(out, value.as_deref())?;
+        }
+        out.extend_from_slice(b",\"capacity\":");
+        serde_json::to_writer(&mut *out, p.capacity)?;
+        out.extend_from_slice(b",\"open_days\":");
+        push_opt_str(out, p.open_days.as_deref())?;
+        out.extend_from_slice(b",\"notes\":");
+        push_opt_str(out, p.notes.as_deref())?;
+        out.extend_from_slice(b",\"accepting\":");
+        out.extend_from_slice(match p.accepting {
+            Some(true) => b"true",
+            Some(false) => b"false",
+            None => b"null",
+        });
+        out.extend_from_slice(b",\"accepting_updated_at\":");
+        push_opt_str(out, p.accepting_updated_at.as_deref())?;
+        out.extend_from_slice(b",\"district\":");
+        push_opt_str(out, p.district.as_deref())?;
+        out.extend_from_slice(b",\"version\":");
+        serde_json::to_writer(&mut *out, &p.version)?;
+        out.extend_from_slice(b",\"updated_at\":");
+        push_str(out, p.updated_at)?;
+        if let Some(d) = p.distance_m {
+            out.extend_from_slice(b",\"distance_m\":");
+            push_f64(out, d)?;
+        }
+        if let Some(by) = p.updated_by {
+            out.extend_from_slice(b",\"updated_by\":");
+            push_str(out, by)?;
+        }
+        if let Some(deleted_at) = p.deleted_at {
+            out.extend_from_slice(b",\"deleted_at\":");
+            push_opt_str(out, deleted_at)?;
+        }
+        out.extend_from_slice(b"}}");
+        Ok(())
+    }
+}
+
+/// Appends `s` as a JSON string exactly as serde_json writes it: copied between quotes when no
+/// byte needs escaping (the usual case), through serde_json otherwise.
+fn push_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return serde_json::to_writer(&mut *out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+fn push_opt_str(out: &mut Vec<u8>, s: Option<&str>) -> serde_json::Result<()> {
+    match s {
+        Some(s) => push_str(out, s),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
+}
+
+/// Appends a number as serde_json writes it (shortest round-trip form; `null` if not finite).
+fn push_f64(out: &mut Vec<u8>, x: f64) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, &x)
 }
 
 /// Provider properties as accepted from a Feature (sample file, staff edits, GeoJSON import).
@@ -260,7 +367,103 @@ const STAND_IN_LOCATION: LonLat = LonLat::TOKYO_STATION;
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::domain::HomeCareClass;
+
+    /// Any text, often with the characters JSON must escape.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[\"\\\\\\x00-\\x1f\\x7f a-z/あ漢]{0,12}"]
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(text())
+    }
+
+    fn home_care() -> impl Strategy<Value = Option<HomeCare>> {
+        let class = proptest::option::of(prop_oneof![
+            Just(HomeCareClass::EnhancedSolo),
+            Just(HomeCareClass::EnhancedNetwork),
+            Just(HomeCareClass::Standard)
+        ]);
+        proptest::option::of((class, any::<[bool; 4]>()).prop_map(|(class, b)| HomeCare {
+            class,
+            house_calls: b[0],
+            home_visits: b[1],
+            available_24h: b[2],
+            end_of_life: b[3],
+        }))
+    }
+
+    fn provider() -> impl Strategy<Value = Provider> {
+        let kind = prop_oneof![Just(Kind::Care), Just(Kind::Clinic), Just(Kind::Hospital), Just(Kind::Pharmacy)];
+        let names = (text(), kind, opt_text(), text(), opt_text(), proptest::collection::vec(text(), 0..4));
+        let contact = (home_care(), opt_text(), opt_text(), opt_text(), opt_text(), opt_text(), opt_text());
+        let rest = (
+            proptest::option::of(any::<u32>()),
+            opt_text(),
+            opt_text(),
+            proptest::option::of(any::<bool>()),
+            opt_text(),
+            (-180.0..=180.0f64, -90.0..=90.0f64),
+            opt_text(),
+            any::<i64>(),
+            (text(), text()),
+        );
+        (names, contact, rest).prop_map(|(n, c, r)| Provider {
+            id: n.0,
+            kind: n.1,
+            official_code: n.2,
+            name: n.3,
+            name_kana: n.4,
+            services: n.5,
+            home_care: c.0,
+            address: c.1,
+            phone: c.2,
+            fax: c.3,
+            url: c.4,
+            corporation: c.5,
+            corporate_number: c.6,
+            capacity: r.0,
+            open_days: r.1,
+            notes: r.2,
+            accepting: r.3,
+            accepting_updated_at: r.4,
+            location: LonLat::new(r.5.0, r.5.1).unwrap(),
+            district: r.6,
+            version: r.7,
+            updated_at: r.8.0,
+            updated_by: r.8.1,
+        })
+    }
+
+    fn written(f: &FeatureOut<'_>) -> String {
+        let mut out = Vec::new();
+        f.write_json(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn the_hand_written_feature_is_byte_for_byte_what_serde_writes(
+            p in provider(),
+            distance_m in proptest::option::of(prop_oneof![0.0..2.1e7f64, any::<f64>()]),
+            deleted_at in proptest::option::of(opt_text()),
+            coordinates in proptest::option::of(any::<[f64; 2]>()),
+        ) {
+            let public = FeatureOut::new(&p, distance_m);
+            prop_assert_eq!(written(&public), serde_json::to_string(&public).unwrap());
+            let mut staff = FeatureOut::staff(&p, deleted_at.as_ref().and_then(|d| d.as_deref()));
+            if deleted_at.is_none() {
+                staff.properties.deleted_at = None;
+            }
+            if let Some(c) = coordinates {
+                staff = staff.with_coordinates(c);
+            }
+            prop_assert_eq!(written(&staff), serde_json::to_string(&staff).unwrap());
+        }
+    }
 
     #[test]
     fn a_provider_survives_a_round_trip_through_a_feature() {
