@@ -116,7 +116,8 @@ fn bench_handler(c: &mut Criterion) {
     });
     // The answers of 1024 queries, encoded in turn: the providers are scattered over the
     // heap of a 1 M catalog, as in the server, not hot in cache as in `encode/`.
-    let answers: Vec<Vec<Found<'_>>> = queries.iter().map(|q| snapshot.nearest(*q, 10, None, &Filter::default())).collect();
+    let answers: Vec<Vec<Found<'_>>> =
+        queries.iter().map(|q| snapshot.nearest(*q, 10, None, &Filter::default())).collect();
     group.bench_function("encode_only_nearest_10/serde", |b| {
         b.iter(|| {
             i = (i + 1) % answers.len();
