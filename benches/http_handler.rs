@@ -16,7 +16,7 @@ use caremap::config::ServeConfig;
 use caremap::domain::{LonLat, Provider};
 use caremap::features::FeatureOut;
 use caremap::http::output::{Format, feature_collection_bytes, respond};
-use caremap::http::{AppState, SiteInfo, router};
+use caremap::http::{AppState, HttpConfig, SiteInfo, router};
 use caremap::store::{SqliteStore, Store};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt;
@@ -90,7 +90,8 @@ fn bench_handler(c: &mut Criterion) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
     let config = ServeConfig::for_paths(dir.path().join("bench.db"), dir.path().into(), dir.path().into());
     let site = Arc::new(SiteInfo { dataset: Some("synthetic".into()), tiles: config.tile_layers() });
-    let app = router(AppState::new(catalog.clone(), store, site), dir.path().into());
+    let http = HttpConfig::new(dir.path().into());
+    let app = router(AppState::new(catalog.clone(), store, site, &http), &http);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let get = |uri: String| {
         let response = rt.block_on(app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap())).unwrap();
