@@ -76,6 +76,17 @@ impl RTreeParams for NodeParams {
 type PointTree = RTree<CartesianPoint, NodeParams>;
 type PlanarPoint = GeomWithData<[f64; 2], u32>;
 
+/// How many cores a bulk load may use: all of them when nothing else waits (the catalog load
+/// at start-up), one while the server answers requests (a rebuild after a large import), so
+/// readers keep the other cores and their latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cores {
+    /// Every core.
+    All,
+    /// The calling thread only.
+    One,
+}
+
 /// What the index needs to know about one provider.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexEntry {
@@ -178,8 +189,13 @@ fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut
 }
 
 impl SpatialIndex {
-    /// Builds the index in one pass (rstar bulk load).
+    /// Builds the index in one pass (rstar bulk load), on all cores.
     pub fn bulk_load(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
+        Self::bulk_load_with(entries, Cores::All)
+    }
+
+    /// Builds the index in one pass (rstar bulk load) on `cores`.
+    pub fn bulk_load_with(entries: impl IntoIterator<Item = IndexEntry>, cores: Cores) -> Self {
         let mut all = Vec::new();
         let mut by_service: Vec<Vec<CartesianPoint>> = vec![Vec::new(); SERVICE_TYPES.len()];
         let mut planar = Vec::new();
@@ -191,11 +207,21 @@ impl SpatialIndex {
             all.push(point);
             planar.push(PlanarPoint::new([e.location.lon(), e.location.lat()], e.slot));
         }
-        Self {
-            all: RTree::bulk_load_with_params(all),
-            by_service: by_service.into_iter().map(RTree::bulk_load_with_params).collect(),
-            planar: RTree::bulk_load(planar),
+        if cores == Cores::One {
+            return Self {
+                all: RTree::bulk_load_with_params(all),
+                by_service: by_service.into_iter().map(RTree::bulk_load_with_params).collect(),
+                planar: RTree::bulk_load(planar),
+            };
         }
+        // The three kinds of tree are independent: build them on separate threads.
+        std::thread::scope(|scope| {
+            let services = scope.spawn(|| by_service.into_iter().map(RTree::bulk_load_with_params).collect());
+            let planar = scope.spawn(|| RTree::bulk_load(planar));
+            let all = RTree::bulk_load_with_params(all);
+            let by_service = services.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Self { all, by_service, planar: planar.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) }
+        })
     }
 
     /// Number of indexed positions.

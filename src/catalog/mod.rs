@@ -11,18 +11,18 @@
 mod filter;
 mod segment;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 use geo::MultiPolygon;
 
 use crate::domain::{Bbox, District, LonLat, Provider, district_of};
-use crate::index::Hit;
+use crate::index::{Cores, Hit};
 
 use filter::Matcher;
 pub use filter::{Entry, Filter, normalize_text};
-use segment::{Segment, slot_u32};
+use segment::{Segment, new_entries, slot_u32};
 
 /// A provider found by a query, with its geodesic distance where the query had a point.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +46,8 @@ pub struct Snapshot {
 impl Snapshot {
     /// Builds a snapshot from scratch (one bulk load of the index).
     pub fn build(providers: Vec<Provider>, districts: Arc<Vec<District>>) -> Self {
-        Self { base: Arc::new(Segment::build(providers)), delta: Segment::default(), hidden: HashSet::new(), districts }
+        let base = Arc::new(Segment::build(providers, Cores::All));
+        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts }
     }
 
     /// How many changed providers the delta may hold before the base is rebuilt: small enough
@@ -189,12 +190,45 @@ impl Snapshot {
         self.delta.remove(id);
     }
 
-    /// The same providers with everything in one freshly bulk-loaded base.
-    fn compacted(&self) -> Self {
-        let mut providers: Vec<Provider> = self.providers().cloned().collect();
-        providers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        Self::build(providers, self.districts.clone())
+    /// The same providers with everything in one freshly bulk-loaded base, after `changes`
+    /// (applied in order). Unchanged providers keep their entries: nothing is copied but
+    /// pointers, so a rebuild of a large catalog costs the bulk load, not a deep copy.
+    fn rebuilt(&self, changes: Vec<Change>) -> Self {
+        let mut changed: HashMap<String, Option<Provider>> = HashMap::with_capacity(changes.len());
+        for change in changes {
+            match change {
+                Change::Upsert(p) => changed.insert(p.id.clone(), Some(*p)),
+                Change::Remove(id) => changed.insert(id, None),
+            };
+        }
+        let by_id = |a: &Arc<Entry>, b: &Arc<Entry>| a.provider.id.cmp(&b.provider.id);
+        // Base slots are in id order already; only the (smaller) rest needs sorting.
+        let base: Vec<Arc<Entry>> = (self.base.slots.iter().enumerate())
+            .filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)))
+            .filter_map(|(_, e)| e.clone())
+            .filter(|e| !changed.contains_key(&e.provider.id))
+            .collect();
+        let mut rest: Vec<Arc<Entry>> =
+            self.delta.slots.iter().flatten().filter(|e| !changed.contains_key(&e.provider.id)).cloned().collect();
+        rest.extend(new_entries(changed.into_values().flatten().collect(), Cores::One));
+        rest.sort_unstable_by(by_id);
+        let entries = merge_sorted(base, rest, by_id);
+        let base = Arc::new(Segment::from_entries(entries, Cores::One));
+        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts: self.districts.clone() }
     }
+}
+
+/// Merges two sorted lists into one sorted list.
+fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if cmp(x, y).is_le() { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
 }
 
 /// A change to apply to the catalog after it was committed to the store.
@@ -231,16 +265,18 @@ impl Catalog {
         let _guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
         let limit = current.delta_limit();
-        let mut next = if changes.len() > limit { current.compacted() } else { (*current).clone() };
-        for change in changes {
-            match change {
-                Change::Upsert(p) => next.upsert(*p),
-                Change::Remove(id) => next.remove(&id),
+        let next = if current.delta.slots.len() + current.hidden.len() + changes.len() > limit {
+            current.rebuilt(changes)
+        } else {
+            let mut next = (*current).clone();
+            for change in changes {
+                match change {
+                    Change::Upsert(p) => next.upsert(*p),
+                    Change::Remove(id) => next.remove(&id),
+                }
             }
-        }
-        if next.delta.slots.len() + next.hidden.len() > limit {
-            next = next.compacted();
-        }
+            next
+        };
         self.current.store(Arc::new(next));
     }
 
@@ -393,19 +429,59 @@ mod tests {
                         catalog.apply(vec![Change::Remove(format!("p{i}"))]);
                     }
                 }
-                let snap = catalog.snapshot();
-                prop_assert_eq!(snap.len(), model.len());
-                let all: Vec<&str> = snap.all(&Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
-                prop_assert_eq!(all, model.keys().map(String::as_str).collect::<Vec<_>>());
-                let from = LonLat::new(139.9, 35.87).unwrap();
-                let mut brute: Vec<(f64, &str)> = model.values().map(|p| (from.geodesic_distance_m(p.location), p.id.as_str())).collect();
-                brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
-                let near: Vec<&str> = snap.nearest(from, 5, None, &Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
-                prop_assert_eq!(near, brute.iter().take(5).map(|b| b.1).collect::<Vec<_>>());
-                for (id, p) in &model {
-                    prop_assert_eq!(snap.get(id), Some(p));
-                }
+                answers_like(&catalog.snapshot(), &model)?;
             }
         }
+
+        /// Batches of writes, many larger than the delta limit (64 here) and naming one id more
+        /// than once, rebuild the base in one go and still leave the catalog equal to the model
+        /// with each batch's writes applied in order.
+        #[test]
+        fn batched_writes_keep_the_catalog_equal_to_a_plain_model(
+            batches in prop::collection::vec(prop::collection::vec(op(), 1..200), 1..6)
+        ) {
+            let seed: Vec<Provider> = (0..20).map(|i| provider(&format!("p{i}"), Kind::Care, 139.9, 35.85 + f64::from(i) * 1e-3, &[])).collect();
+            let mut model: std::collections::BTreeMap<String, Provider> = seed.iter().map(|p| (p.id.clone(), p.clone())).collect();
+            let catalog = Catalog::new(seed, vec![]);
+            for batch in batches {
+                let mut changes = Vec::new();
+                for op in batch {
+                    match op {
+                        Op::Upsert(i, lon, lat) => {
+                            let p = provider(&format!("p{i}"), Kind::Care, lon, lat, &[]);
+                            model.insert(p.id.clone(), p.clone());
+                            changes.push(Change::Upsert(Box::new(p)));
+                        }
+                        Op::Remove(i) => {
+                            model.remove(&format!("p{i}"));
+                            changes.push(Change::Remove(format!("p{i}")));
+                        }
+                    }
+                }
+                catalog.apply(changes);
+                answers_like(&catalog.snapshot(), &model)?;
+            }
+        }
+    }
+
+    /// The snapshot holds exactly the model's providers: count, listing, nearest, lookups.
+    fn answers_like(
+        snap: &Snapshot,
+        model: &std::collections::BTreeMap<String, Provider>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        prop_assert_eq!(snap.len(), model.len());
+        let all: Vec<&str> = snap.all(&Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+        prop_assert_eq!(all, model.keys().map(String::as_str).collect::<Vec<_>>());
+        let from = LonLat::new(139.9, 35.87).unwrap();
+        let mut brute: Vec<(f64, &str)> =
+            model.values().map(|p| (from.geodesic_distance_m(p.location), p.id.as_str())).collect();
+        brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+        let near: Vec<&str> =
+            snap.nearest(from, 5, None, &Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+        prop_assert_eq!(near, brute.iter().take(5).map(|b| b.1).collect::<Vec<_>>());
+        for (id, p) in model {
+            prop_assert_eq!(snap.get(id), Some(p));
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::filter::Entry;
 use crate::domain::Provider;
-use crate::index::SpatialIndex;
+use crate::index::{Cores, SpatialIndex};
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct Segment {
@@ -16,23 +16,62 @@ pub(super) struct Segment {
     pub(super) index: SpatialIndex,
 }
 
+/// Wraps providers in entries (text folding for `q=` is the costly part), on all cores for
+/// large batches when `cores` allows.
+pub(super) fn new_entries(providers: Vec<Provider>, cores: Cores) -> Vec<Arc<Entry>> {
+    const CHUNK: usize = 16_384;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if providers.len() < 2 * CHUNK || threads < 2 || cores == Cores::One {
+        return providers.into_iter().map(|p| Arc::new(Entry::new(p))).collect();
+    }
+    let per_thread = providers.len().div_ceil(threads);
+    let mut providers = providers.into_iter();
+    let batches: Vec<Vec<Provider>> = (0..threads)
+        .map(|_| providers.by_ref().take(per_thread).collect())
+        .filter(|b: &Vec<_>| !b.is_empty())
+        .collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = batches
+            .into_iter()
+            .map(|batch| scope.spawn(move || batch.into_iter().map(|p| Arc::new(Entry::new(p))).collect::<Vec<_>>()))
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
 pub(super) fn slot_u32(i: usize) -> u32 {
     u32::try_from(i).expect("more than u32::MAX providers")
 }
 
 impl Segment {
     /// Builds a segment in one bulk load.
-    pub(super) fn build(providers: Vec<Provider>) -> Self {
-        let slots: Vec<Option<Arc<Entry>>> = providers.into_iter().map(|p| Some(Arc::new(Entry::new(p)))).collect();
-        let by_id = slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.as_ref().map(|e| (e.provider.id.clone(), slot_u32(i))))
-            .collect();
-        let index = SpatialIndex::bulk_load(
-            slots.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| e.index_entry(slot_u32(i)))),
-        );
-        Self { slots, by_id, index }
+    /// Slots follow id order (the store reads in id order; others are sorted here), which
+    /// breaks distance ties by id and lets a rebuild merge instead of sort.
+    pub(super) fn build(mut providers: Vec<Provider>, cores: Cores) -> Self {
+        if !providers.is_sorted_by(|a, b| a.id <= b.id) {
+            providers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        }
+        Self::from_entries(new_entries(providers, cores), cores)
+    }
+
+    /// Builds a segment in one bulk load from entries that may be shared with other segments
+    /// (a compaction reuses the entries of unchanged providers instead of copying them). The
+    /// id map and the index are built on two threads.
+    pub(super) fn from_entries(entries: Vec<Arc<Entry>>, cores: Cores) -> Self {
+        let index_entries = || entries.iter().enumerate().map(|(i, e)| e.index_entry(slot_u32(i)));
+        if cores == Cores::One {
+            let by_id = entries.iter().enumerate().map(|(i, e)| (e.provider.id.clone(), slot_u32(i))).collect();
+            let index = SpatialIndex::bulk_load_with(index_entries(), cores);
+            return Self { slots: entries.into_iter().map(Some).collect(), by_id, index };
+        }
+        let (by_id, index) = std::thread::scope(|scope| {
+            let by_id = scope.spawn(|| {
+                entries.iter().enumerate().map(|(i, e)| (e.provider.id.clone(), slot_u32(i))).collect::<HashMap<_, _>>()
+            });
+            let index = SpatialIndex::bulk_load_with(index_entries(), cores);
+            (by_id.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), index)
+        });
+        Self { slots: entries.into_iter().map(Some).collect(), by_id, index }
     }
 
     pub(super) fn entry(&self, slot: u32) -> Option<&Entry> {
