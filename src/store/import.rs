@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::sqlite::{
-    PROVIDER_COLUMNS, insert_new_provider, provider_from_row, write_districts, write_history, write_provider,
+    PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, write_districts, write_history, write_provider,
 };
 use super::writes::read_record;
 use super::{ProviderRecord, Result, StoreError};
@@ -45,7 +45,7 @@ pub struct ImportWrite {
 
 pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRecord>> {
     let mut stmt = conn.prepare(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers ORDER BY id"))?;
-    let rows = stmt.query_map([], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>("deleted_at")?)))?;
+    let rows = stmt.query_map([], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (provider, deleted_at) = row?;

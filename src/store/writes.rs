@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::sqlite::{PROVIDER_COLUMNS, provider_from_row, write_history, write_provider};
+use super::sqlite::{PROVIDER_COLUMNS, col, provider_from_row, write_history, write_provider};
 use super::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError};
 use crate::domain::{Provider, action};
 
@@ -21,7 +21,7 @@ pub(super) fn read_record(conn: &Connection, id: &str) -> Result<Option<Provider
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers WHERE id = ?1"))?;
     let row = stmt
-        .query_row([id], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>("deleted_at")?)))
+        .query_row([id], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))
         .optional()?;
     match row {
         None => Ok(None),
