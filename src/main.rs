@@ -7,8 +7,14 @@ use caremap::cli::{Cli, Command};
 use caremap::store::{DbLock, SqliteStore, Store};
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: every request allocates its response, and on glibc
+/// the per-thread arenas keep freed memory (a catalog rebuild frees a whole base segment) as
+/// resident; see BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
-    init_logging();
+    let _log_writer = init_logging();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -39,18 +45,26 @@ fn main() -> ExitCode {
 }
 
 /// Logs to stderr, filtered by `CAREMAP_LOG` (default `info`), as text or, with
-/// `CAREMAP_LOG_FORMAT=json`, one JSON object per line. A log line that cannot be written
-/// (stderr redirected to a file on a full disk) is dropped: the default would report it with
-/// `eprintln!`, which panics when stderr fails, and take the request down with it.
-fn init_logging() {
+/// `CAREMAP_LOG_FORMAT=json`, one JSON object per line. Lines are formatted on the thread that
+/// logs and written by a background thread through a buffer flushed whenever it runs dry, so a
+/// request never waits for a write to stderr (one syscall per request line cost about a tenth
+/// of a small request's CPU time). If the writer falls behind by more than its queue, lines are
+/// dropped rather than requests slowed. A line that cannot be written (stderr redirected to a
+/// file on a full disk) is dropped too. The returned guard flushes what is queued when dropped.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAREMAP_LOG").unwrap_or_else(|_| "info".into());
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .log_internal_errors(false);
     if std::env::var("CAREMAP_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().with_current_span(true).with_span_list(false).init();
     } else {
         builder.init();
     }
+    guard
 }
 
 async fn serve(config: caremap::config::ServeConfig) -> Result<(), Box<dyn std::error::Error>> {

@@ -81,9 +81,20 @@ impl HttpConfig {
     }
 }
 
-/// Shared state of every handler.
+/// Shared state of every handler. Axum clones the state for every request, so it is one
+/// pointer: one reference count to touch instead of one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct SharedState {
     /// The in-memory catalog every read is answered from.
     pub catalog: Arc<Catalog>,
     /// The store of record every write goes to first.
@@ -108,7 +119,8 @@ impl AppState {
         let metrics = Arc::new(metrics::Metrics::new());
         let limits =
             Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
-        Self { catalog, store, site, edits, auth_failures: Arc::new(auth::FailureLimiter::default()), metrics, limits }
+        let auth_failures = Arc::new(auth::FailureLimiter::default());
+        Self(Arc::new(SharedState { catalog, store, site, edits, auth_failures, metrics, limits }))
     }
 }
 
