@@ -20,6 +20,8 @@
 #   THREADS=2           wrk / pgbench threads
 #   POINTS=10000        query points
 #   EXTRA_DURATION=10   seconds of the reference runs (nearest k=1, /healthz); 0 skips them
+#   IMPORT_ROWS=100000  rows of the MHLW CSV imported over HTTP, back to back, while wrk reads; 0 skips
+#   CLI_IMPORT_ROWS=$COUNT  rows of the MHLW CSV timed through `caremap import` into a new database; 0 skips
 #   PG_PORT=54329       port number of the private cluster (unix socket only, no TCP)
 #   RESULTS=target/bench-http/latest.txt   where the summary is kept
 #   KEEP_TMP=1          keep the temporary folder (logs, databases) for inspection
@@ -33,12 +35,15 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 POINTS=${POINTS:-10000}
 EXTRA_DURATION=${EXTRA_DURATION:-10}
+IMPORT_ROWS=${IMPORT_ROWS:-100000}
+CLI_IMPORT_ROWS=${CLI_IMPORT_ROWS:-$COUNT}
 PG_PORT=${PG_PORT:-54329}
 SEED=${SEED:-1}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RESULTS=${RESULTS:-$ROOT/target/bench-http/latest.txt}
 LUA=$ROOT/benches/http_load.lua
+MHLW_AWK=$ROOT/benches/mhlw_csv.awk
 BIN=$ROOT/target/release/caremap
 PG_BIN=/usr/lib/postgresql/15/bin
 APT_PACKAGES=(cmake pkg-config sqlite3 curl wrk postgresql-15 postgresql-15-postgis-3)
@@ -107,6 +112,8 @@ t=$(now)
 "$BIN" gen --count "$COUNT" --seed "$SEED" --db "$DB" >/dev/null
 GEN_S=$(since "$t")
 DB_MB=$(du -m "$DB" | cut -f1)
+# The generated rows; the import phase adds more, which PostGIS must not get.
+GEN_MAX_ROWID=$(sqlite3 "$DB" "SELECT max(rowid) FROM providers")
 log "gen: ${GEN_S} s, database ${DB_MB} MB"
 
 # Query points: POINTS provider locations taken at a fixed stride (the generator already
@@ -119,6 +126,7 @@ sqlite3 "$DB" "SELECT lon, lat FROM providers WHERE rowid % $stride = 0 ORDER BY
 
 # ---------------------------------------------------------------------------------------
 # 3. caremap: start-up, memory, load.
+TOKEN=$("$BIN" user add --db "$DB" --role editor bench | tail -n 1)
 mkdir -p "$TMP/no-data" # no bundled data: the benchmark database holds only synthetic providers
 log "starting caremap serve"
 t=$(now)
@@ -136,9 +144,10 @@ curl -fs -o /dev/null "$BASE/readyz" || die "caremap did not become ready"
 STARTUP_S=$(since "$t")
 LOADED=$(curl -fs "$BASE/readyz")
 case $LOADED in *"\"providers\":$COUNT"*) ;; *) die "readyz says $LOADED, expected $COUNT providers" ;; esac
-CATALOG_MS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/serve.err" | grep -o 'elapsed_ms=[0-9]*' | head -1 | cut -d= -f2 || true)
+# "catalog built read_ms=… index_ms=…": reading the rows from SQLite, then entries and trees.
+CATALOG_MS=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/serve.err" | grep 'catalog built' | grep -o '[a-z]*_ms=[0-9]*' | paste -sd' ' || true)
 RSS_LOADED=$(rss_mb "$SERVER_PID")
-log "ready after ${STARTUP_S} s (catalog load ${CATALOG_MS:-?} ms), RSS ${RSS_LOADED} MB"
+log "ready after ${STARTUP_S} s (${CATALOG_MS:-?}), RSS ${RSS_LOADED} MB"
 
 # The answers are what we claim to measure: ten features for nearest, a 200 for the viewport.
 read -r plon plat <"$TMP/points.txt"
@@ -201,12 +210,84 @@ if [ "$EXTRA_DURATION" != 0 ]; then
   log "nearest k=1: $NEAREST1"
   log "healthz: $HEALTHZ"
 fi
+
+# ---------------------------------------------------------------------------------------
+# 3b. Reads while imports commit: two MHLW CSVs of IMPORT_ROWS new offices (B differs from A in
+# every telephone number) are posted to /api/admin/imports with dry_run=false, A once to add
+# them, then B, A, B … back to back while wrk drives nearest-10: every import of the window
+# parses, diffs and commits IMPORT_ROWS changed rows and publishes a new catalog snapshot.
+IMPORTS="" IMPORT_ADD_S="" IMPORT_TIMES=""
+if [ "$IMPORT_ROWS" != 0 ]; then
+  # Office locations: provider locations at a fixed stride, moved by up to ±0.01°.
+  istride=$(( COUNT > IMPORT_ROWS ? COUNT / IMPORT_ROWS : 1 ))
+  sqlite3 "$DB" "SELECT lon, lat FROM providers WHERE rowid % $istride = 1 ORDER BY rowid LIMIT $IMPORT_ROWS" |
+    awk -F'|' 'BEGIN { srand(2) } { printf "%.6f %.6f\n", $1 + (rand() - 0.5) * 0.02, $2 + (rand() - 0.5) * 0.02 }' \
+    >"$TMP/import-points.txt"
+  mkdir -p "$TMP/import-a" "$TMP/import-b"
+  awk -v first=9000000000 -v variant=0 -f "$MHLW_AWK" "$TMP/import-points.txt" >"$TMP/import-a/jigyosho_110.csv"
+  awk -v first=9000000000 -v variant=1 -f "$MHLW_AWK" "$TMP/import-points.txt" >"$TMP/import-b/jigyosho_110.csv"
+  IMPORT_FILE_MB=$(du -m "$TMP/import-a/jigyosho_110.csv" | cut -f1)
+  # post_import DIR: one committed import of DIR/jigyosho_110.csv; prints its wall seconds.
+  post_import() {
+    local t
+    t=$(now)
+    curl -fsS -o "$TMP/import-report.json" -H "Authorization: Bearer $TOKEN" \
+      -F "file=@$1/jigyosho_110.csv;filename=jigyosho_110.csv" \
+      "$BASE/api/admin/imports?source=mhlw-care&dry_run=false" || die "import of $1 failed"
+    since "$t"
+  }
+  log "import: adding $IMPORT_ROWS offices over HTTP (${IMPORT_FILE_MB} MB CSV) with no other load"
+  IMPORT_ADD_S=$(post_import "$TMP/import-a")
+  grep -q "\"added\":$IMPORT_ROWS," "$TMP/import-report.json" || die "import did not add $IMPORT_ROWS: $(head -c 300 "$TMP/import-report.json")"
+  log "import added $IMPORT_ROWS in ${IMPORT_ADD_S} s"
+  rm -f "$TMP/imports-stop"
+  (
+    n=0
+    while [ ! -e "$TMP/imports-stop" ]; do
+      if [ $((n % 2)) = 0 ]; then dir=$TMP/import-b; else dir=$TMP/import-a; fi
+      s=$(post_import "$dir")
+      grep -q "\"changed\":$IMPORT_ROWS," "$TMP/import-report.json" || die "import did not change $IMPORT_ROWS: $(head -c 300 "$TMP/import-report.json")"
+      echo "$s"
+      n=$((n + 1))
+    done
+  ) >"$TMP/import-times.txt" &
+  IMPORTER_PID=$!
+  sleep 1 # the first import is under way before wrk starts
+  log "wrk nearest during imports: ${DURATION} s"
+  IMPORTS=$(run_wrk nearest-importing "$DURATION" nearest 10)
+  touch "$TMP/imports-stop"
+  wait "$IMPORTER_PID" || die "the import loop failed"
+  IMPORT_TIMES=$(awk '{ s += $1; if ($1 > m) m = $1; n++ } END { printf "%d imports committed, mean %.1f s, longest %.1f s", n, s / n, m }' "$TMP/import-times.txt")
+  log "nearest during imports: $IMPORTS ($IMPORT_TIMES)"
+fi
 RSS_AFTER=$(rss_mb "$SERVER_PID")
 HWM=$(hwm_mb "$SERVER_PID")
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 log "caremap stopped; RSS after load ${RSS_AFTER} MB, peak ${HWM} MB"
+
+# ---------------------------------------------------------------------------------------
+# 3c. `caremap import` of a CLI_IMPORT_ROWS-row MHLW CSV into a new database (issue 7's
+# "import of a 1 M-row MHLW CSV"): wall-clock and CPU seconds of the whole command.
+CLI_IMPORT=""
+if [ "$CLI_IMPORT_ROWS" != 0 ]; then
+  cstride=$(( COUNT > CLI_IMPORT_ROWS ? COUNT / CLI_IMPORT_ROWS : 1 ))
+  mkdir -p "$TMP/cli-import"
+  sqlite3 "$DB" "SELECT lon, lat FROM providers WHERE rowid % $cstride = 0 ORDER BY rowid LIMIT $CLI_IMPORT_ROWS" |
+    awk -F'|' '{ print $1, $2 }' | awk -v first=8000000000 -v variant=0 -f "$MHLW_AWK" >"$TMP/cli-import/jigyosho_110.csv"
+  CLI_FILE_MB=$(du -m "$TMP/cli-import/jigyosho_110.csv" | cut -f1)
+  log "caremap import of $CLI_IMPORT_ROWS rows (${CLI_FILE_MB} MB CSV) into a new database"
+  TIMEFORMAT='%R %U %S'
+  { time "$BIN" import --db "$TMP/cli-import.db" --source mhlw-care "$TMP/cli-import/jigyosho_110.csv" \
+    >"$TMP/cli-import.json" 2>"$TMP/cli-import.err"; } 2>"$TMP/cli-import.time" || { cat "$TMP/cli-import.err" >&2; die "caremap import"; }
+  unset TIMEFORMAT
+  CLI_ADDED=$(sqlite3 "$TMP/cli-import.db" "SELECT count(*) FROM providers")
+  [ "$CLI_ADDED" = "$CLI_IMPORT_ROWS" ] || die "caremap import stored $CLI_ADDED providers, expected $CLI_IMPORT_ROWS"
+  CLI_IMPORT=$(awk -v rows="$CLI_IMPORT_ROWS" -v mb="$CLI_FILE_MB" '{ printf "%d rows (%d MB): %.1f s wall, %.1f s CPU", rows, mb, $1, $2 + $3 }' "$TMP/cli-import.time")
+  log "caremap import: $CLI_IMPORT"
+  rm -rf "$TMP/cli-import" "$TMP/cli-import.db"*
+fi
 
 # ---------------------------------------------------------------------------------------
 # 4. PostgreSQL + PostGIS on a private cluster, unix socket only.
@@ -240,7 +321,7 @@ SQL
 POSTGIS_VERSION=$("${PSQL[@]}" -d bench -tAc "SELECT postgis_lib_version()")
 log "loading $COUNT points into PostGIS $POSTGIS_VERSION"
 t=$(now)
-sqlite3 -csv "$DB" "SELECT id, printf('SRID=4326;POINT(%.9f %.9f)', lon, lat) FROM providers WHERE deleted_at IS NULL" |
+sqlite3 -csv "$DB" "SELECT id, printf('SRID=4326;POINT(%.9f %.9f)', lon, lat) FROM providers WHERE deleted_at IS NULL AND rowid <= $GEN_MAX_ROWID" |
   "${PSQL[@]}" -d bench -c "\\copy providers (id, geom) FROM pstdin WITH (FORMAT csv)"
 PG_COPY_S=$(since "$t")
 awk '{ printf "%d,SRID=4326;POINT(%s %s)\n", NR, $1, $2 }' "$TMP/points.txt" |
@@ -368,10 +449,16 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "PostGIS plans use the GiST index: geometry $GEOM_INDEXED, geography $GEOG_INDEXED"
   echo "bbox viewports at the first 200 query points: $BBOX_STATS"
   echo "caremap gen: $GEN_S s ($DB_MB MB SQLite)"
-  echo "caremap start-up (process start → 200 from /readyz): $STARTUP_S s (catalog load ${CATALOG_MS:-?} ms)"
+  echo "caremap start-up (process start → 200 from /readyz): $STARTUP_S s (${CATALOG_MS:-?})"
   echo "caremap RSS: ${RSS_LOADED} MB after start-up, ${RSS_AFTER} MB after the load runs, peak ${HWM} MB"
   echo "PostGIS load: copy $PG_COPY_S s, GiST $PG_INDEX_S s, geography GiST $PG_GEOG_INDEX_S s"
-  echo "read p99 while a 100 k-row import commits: not measured (no import path yet)"
+  if [ -n "$IMPORTS" ]; then
+    echo "imports over HTTP ($IMPORT_ROWS rows, ${IMPORT_FILE_MB} MB): adding them took $IMPORT_ADD_S s with no other load;"
+    echo "  while wrk read: $IMPORT_TIMES (each updates every row)"
+    printf '%-48s %12s %10s %10s %14s %14s\n' "caremap nearest k=10 while imports commit" "$(field "$IMPORTS" rps)" "$(field "$IMPORTS" p50_ms)" "$(field "$IMPORTS" p99_ms)" "$(field "$IMPORTS" cpu_us)" "$(field "$IMPORTS" client_us)"
+  fi
+  [ -z "$IMPORTS" ] || echo "  longest read while imports commit: $(field "$IMPORTS" max_ms) ms; idle run: $(field "$NEAREST" max_ms) ms"
+  [ -z "$CLI_IMPORT" ] || echo "caremap import (CLI, new database): $CLI_IMPORT"
   echo
   echo "wrk errors (connect/read/write/timeout): nearest $(field "$NEAREST" errors), bbox $(field "$BBOX" errors)"
 } | tee "$RESULTS"
