@@ -1,0 +1,125 @@
+// Search mode: runs the current search (cancelling the one before and any viewport load),
+// shows exactly its results on the map and in the list, fits the map to them, 「さらに表示」,
+// and leaving search mode for browsing again.
+
+import { MESSAGES, getJson, isAbort, postJson } from './api.js';
+import { clearError, setStatus, showError, showMapNotice } from './messages.js';
+import { NEAREST_K, NEAREST_K_MAX, layers, map, markers, removeLayer, state, ui } from './page-state.js';
+import { mergeFeatures } from './query.js';
+import { announceResults, moveFocusToList, renderBrowse, renderResults } from './results.js';
+import { searchRequests } from './search-requests.js';
+import { abortViewportLoad, forgetViewport, loadViewport } from './viewport.js';
+
+const L = window.L;
+
+/** The request of the running search, cancelled when a newer one starts. */
+let searchController = null;
+
+/**
+ * Runs the current search and shows its results on the map and in the list.
+ * @param {{focusList?: boolean, fit?: boolean}} options
+ */
+export async function runSearch({ focusList = false, fit = false } = {}) {
+  const search = state.search;
+  if (!search) return;
+  searchController?.abort();
+  abortViewportLoad();
+  const controller = new AbortController();
+  searchController = controller;
+  ui.resultsSection.setAttribute('aria-busy', 'true');
+  setStatus('検索しています…');
+  try {
+    const pages = await Promise.all(
+      searchRequests().map((r) =>
+        r.body ? postJson(r.url, r.body, { signal: controller.signal }) : getJson(r.url, { signal: controller.signal }),
+      ),
+    );
+    if (controller.signal.aborted || state.search !== search) return;
+    const near = search.type === 'near';
+    const features = mergeFeatures(
+      pages.map((p) => p.features ?? []),
+      near ? { byDistance: true, limit: search.k } : {},
+    );
+    state.results = features;
+    state.matched = pages.length === 1 ? pages[0].numberMatched ?? features.length : features.length;
+    const truncated = pages.some((p) => p.numberMatched > p.numberReturned) && !near;
+
+    if (!near) markers.clearDistances();
+    markers.upsert(features);
+    markers.setRanks(near ? new Map(features.map((f, i) => [String(f.id), i + 1])) : null);
+    markers.show(
+      features.map((f) => String(f.id)),
+      { clustered: !near },
+    );
+    showMapNotice(null, 'viewport');
+    clearError();
+
+    renderResults({ truncated });
+    if (fit) fitToResults();
+    if (focusList) moveFocusToList();
+    announceResults();
+  } catch (error) {
+    if (isAbort(error)) return;
+    console.error(error);
+    setStatus('');
+    showError(error.userMessage ?? MESSAGES.network);
+  } finally {
+    if (searchController === controller) {
+      searchController = null;
+      ui.resultsSection.removeAttribute('aria-busy');
+    }
+  }
+}
+
+function fitToResults() {
+  const s = state.search;
+  let bounds = markers.boundsOf(state.results.map((f) => String(f.id)));
+  if (s.type === 'near') {
+    const origin = L.latLng(s.lat, s.lon);
+    bounds = bounds ? bounds.extend(origin) : L.latLngBounds([origin, origin]);
+  } else if (s.type === 'polygon' && layers.area) {
+    bounds = layers.area.getBounds();
+  }
+  if (!bounds) return;
+  if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(bounds.getCenter(), Math.max(map.getZoom(), 15));
+  else map.fitBounds(bounds, { padding: [40, 40], maxZoom: 17 });
+}
+
+/** 「さらに表示」: the next nearest providers, then focus on the first new one. */
+export function showMore() {
+  if (state.search?.type !== 'near') return;
+  const before = state.results.length;
+  state.search.k = Math.min(NEAREST_K_MAX, state.search.k + NEAREST_K);
+  runSearch({ focusList: false, fit: false }).then(() => {
+    const next = ui.list.children[before]?.querySelector('[data-action="show"]');
+    next?.focus();
+  });
+}
+
+/** Leaves search mode and returns to browsing the viewport. */
+export function clearSearch() {
+  searchController?.abort();
+  state.search = null;
+  state.results = [];
+  state.matched = null;
+  state.q = '';
+  ui.q.value = '';
+  ui.district.value = '';
+  clearArea();
+  removeLayer('district');
+  removeLayer('origin');
+  markers.setRanks(null);
+  markers.clearDistances();
+  forgetViewport();
+  clearError();
+  renderBrowse();
+  setStatus('検索をやめました。地図の範囲の事業所を表示しています。');
+  loadViewport();
+}
+
+/** Removes the current search's area from the map: drawn area, origin, chosen district. */
+export function clearArea() {
+  removeLayer('area');
+  removeLayer('origin');
+  if (state.search?.type === 'district') removeLayer('district');
+}

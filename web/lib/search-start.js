@@ -1,0 +1,150 @@
+// The ways to start a search: the current position, a place tapped on the map or the map's
+// centre (nearest first), the providers in view as a list, a name or address, and a district.
+
+import { MESSAGES, getJson } from './api.js';
+import { h } from './dom.js';
+import { stopDrawing } from './draw-controls.js';
+import { districtLayer, originMarker } from './map.js';
+import { clearError, setStatus, showError } from './messages.js';
+import { NEAREST_K, drawer, layers, map, removeLayer, state, ui } from './page-state.js';
+import { clampBbox, roundBboxOutward } from './query.js';
+import { clearArea, clearSearch, runSearch } from './search-run.js';
+import { boundsToBbox } from './viewport.js';
+
+const L = window.L;
+
+// The button stays enabled (and focused) while the position is found; repeats are ignored.
+let locating = false;
+
+export function searchFromGeolocation() {
+  if (locating) return;
+  clearError();
+  if (!('geolocation' in navigator)) {
+    showError(MESSAGES.geolocationUnsupported);
+    return;
+  }
+  stopDrawing();
+  setStatus('現在地を取得しています…');
+  locating = true;
+  ui.locate.setAttribute('aria-busy', 'true');
+  ui.locateLabel.textContent = '現在地を取得中…';
+  const done = () => {
+    locating = false;
+    ui.locate.removeAttribute('aria-busy');
+    ui.locateLabel.textContent = '現在地から探す';
+  };
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      done();
+      const { longitude: lon, latitude: lat } = position.coords;
+      startNearSearch(lon, lat, '現在地');
+    },
+    (error) => {
+      done();
+      setStatus('');
+      console.warn('geolocation failed', error);
+      showError(error.code === 1 ? MESSAGES.geolocationDenied : MESSAGES.geolocation);
+    },
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+  );
+}
+
+export function searchHere() {
+  stopDrawing();
+  const chosen = layers.chosen?.getLatLng();
+  const point = chosen ?? map.getCenter();
+  startNearSearch(point.lng, point.lat, chosen ? '選んだ場所' : '地図の中心');
+}
+
+function startNearSearch(lon, lat, origin) {
+  clearArea();
+  ui.district.value = '';
+  removeLayer('chosen');
+  ui.here.classList.remove('is-ready');
+  state.search = { type: 'near', lon: round6(lon), lat: round6(lat), origin, k: NEAREST_K };
+  layers.origin = originMarker(L.latLng(lat, lon), origin, origin === '現在地' ? 'position' : 'place').addTo(map);
+  runSearch({ focusList: true, fit: true });
+}
+
+export function searchViewport() {
+  stopDrawing();
+  clearArea();
+  removeLayer('chosen');
+  ui.district.value = '';
+  const bbox = roundBboxOutward(clampBbox(boundsToBbox(map.getBounds())));
+  state.search = { type: 'bbox', bbox };
+  runSearch({ focusList: true, fit: false });
+}
+
+export function searchByName() {
+  state.q = ui.q.value.trim();
+  if (!state.search && !state.q) return;
+  if (!state.search) state.search = { type: 'text' };
+  if (state.search.type === 'text' && !state.q) {
+    clearSearch();
+    return;
+  }
+  runSearch({ focusList: true, fit: true });
+}
+
+export async function onDistrictChange() {
+  const id = ui.district.value;
+  stopDrawing();
+  if (!id) {
+    if (state.search?.type === 'district') {
+      removeLayer('district');
+      if (state.q) {
+        state.search = { type: 'text' };
+        runSearch({ focusList: false, fit: true });
+      } else {
+        clearSearch();
+      }
+    }
+    return;
+  }
+  clearArea();
+  removeLayer('chosen');
+  state.search = { type: 'district', id };
+  const search = state.search;
+  // The outline and the providers load side by side; the outline only if still wanted.
+  getJson(`/api/districts/${encodeURIComponent(id)}`)
+    .then((feature) => {
+      if (state.search !== search) return;
+      removeLayer('district');
+      layers.district = districtLayer(feature, 'district-outline district-outline--selected').addTo(map);
+      map.fitBounds(layers.district.getBounds(), { padding: [16, 16] });
+    })
+    .catch((error) => {
+      console.error(error);
+      showError(error.userMessage ?? MESSAGES.network);
+    });
+  runSearch({ focusList: false, fit: false });
+}
+
+// A tap that only closes an open popup should not also choose a place.
+let lastPopupClose = 0;
+
+/** Notes that a popup closed (the map's `popupclose`), so the same tap chooses no place. */
+export function notePopupClose() {
+  lastPopupClose = Date.now();
+}
+
+/** A tap on the map chooses a place, with a popup offering the nearest search from it. */
+export function onMapClick(event) {
+  if (drawer.active || Date.now() - lastPopupClose < 100) return;
+  removeLayer('chosen');
+  const marker = originMarker(event.latlng, '選んだ場所', 'place');
+  const button = h('button', { type: 'button', class: 'button button--primary button--small' }, 'この場所で探す');
+  button.addEventListener('click', searchHere);
+  marker.bindPopup(h('div', { class: 'chosen-popup' }, h('p', {}, 'この場所から近い事業所を探します。'), button), {
+    closeButton: true,
+    autoClose: true,
+  });
+  layers.chosen = marker.addTo(map);
+  marker.openPopup();
+  ui.here.classList.add('is-ready');
+}
+
+function round6(v) {
+  return Math.round(v * 1e6) / 1e6;
+}
