@@ -83,10 +83,10 @@ impl Snapshot {
 
     /// A provider by id.
     pub fn get(&self, id: &str) -> Option<&Provider> {
-        if let Some(&slot) = self.delta.by_id.get(id) {
+        if let Some(slot) = self.delta.slot_of(id) {
             return self.delta.entry(slot).map(|e| &e.provider);
         }
-        let slot = *self.base.by_id.get(id)?;
+        let slot = self.base.slot_of(id)?;
         if self.hidden.contains(&slot) { None } else { self.base.entry(slot).map(|e| &e.provider) }
     }
 
@@ -177,14 +177,14 @@ impl Snapshot {
     }
 
     fn upsert(&mut self, provider: Provider) {
-        if let Some(&slot) = self.base.by_id.get(&provider.id) {
+        if let Some(slot) = self.base.slot_of(&provider.id) {
             self.hidden.insert(slot);
         }
         self.delta.upsert(provider);
     }
 
     fn remove(&mut self, id: &str) {
-        if let Some(&slot) = self.base.by_id.get(id) {
+        if let Some(slot) = self.base.slot_of(id) {
             self.hidden.insert(slot);
         }
         self.delta.remove(id);

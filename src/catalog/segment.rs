@@ -12,7 +12,12 @@ use crate::index::{Cores, SpatialIndex};
 #[derive(Debug, Default, Clone)]
 pub(super) struct Segment {
     pub(super) slots: Vec<Option<Arc<Entry>>>,
-    pub(super) by_id: HashMap<String, u32>,
+    /// Slot by id, for a segment written to one provider at a time (the delta). A bulk-built
+    /// segment (the base) leaves it empty and finds ids by binary search over its slots, which
+    /// are in id order: a map of a million ids costs about 70 MB and a copy of every id.
+    by_id: HashMap<String, u32>,
+    /// Whether slots are in id order with none empty (bulk-built, never written to).
+    sorted: bool,
     pub(super) index: SpatialIndex,
 }
 
@@ -58,20 +63,20 @@ impl Segment {
     /// (a compaction reuses the entries of unchanged providers instead of copying them). The
     /// id map and the index are built on two threads.
     pub(super) fn from_entries(entries: Vec<Arc<Entry>>, cores: Cores) -> Self {
-        let index_entries = || entries.iter().enumerate().map(|(i, e)| e.index_entry(slot_u32(i)));
-        if cores == Cores::One {
-            let by_id = entries.iter().enumerate().map(|(i, e)| (e.provider.id.clone(), slot_u32(i))).collect();
-            let index = SpatialIndex::bulk_load_with(index_entries(), cores);
-            return Self { slots: entries.into_iter().map(Some).collect(), by_id, index };
+        debug_assert!(entries.is_sorted_by(|a, b| a.provider.id < b.provider.id), "entries in id order, ids unique");
+        let index =
+            SpatialIndex::bulk_load_with(entries.iter().enumerate().map(|(i, e)| e.index_entry(slot_u32(i))), cores);
+        Self { slots: entries.into_iter().map(Some).collect(), by_id: HashMap::new(), sorted: true, index }
+    }
+
+    /// The slot of a provider by id.
+    pub(super) fn slot_of(&self, id: &str) -> Option<u32> {
+        if self.sorted {
+            let found = self.slots.binary_search_by(|e| e.as_ref().map_or("", |e| e.provider.id.as_str()).cmp(id));
+            found.ok().map(slot_u32)
+        } else {
+            self.by_id.get(id).copied()
         }
-        let (by_id, index) = std::thread::scope(|scope| {
-            let by_id = scope.spawn(|| {
-                entries.iter().enumerate().map(|(i, e)| (e.provider.id.clone(), slot_u32(i))).collect::<HashMap<_, _>>()
-            });
-            let index = SpatialIndex::bulk_load_with(index_entries(), cores);
-            (by_id.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), index)
-        });
-        Self { slots: entries.into_iter().map(Some).collect(), by_id, index }
     }
 
     pub(super) fn entry(&self, slot: u32) -> Option<&Entry> {
@@ -79,11 +84,12 @@ impl Segment {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.by_id.len()
+        if self.sorted { self.slots.len() } else { self.by_id.len() }
     }
 
-    /// Inserts or replaces (by id).
+    /// Inserts or replaces (by id). Only for a segment that is not bulk-built.
     pub(super) fn upsert(&mut self, provider: Provider) {
+        debug_assert!(!self.sorted, "a bulk-built segment is never written to");
         if let Some(slot) = self.by_id.get(&provider.id).copied() {
             if let Some(old) = self.slots[slot as usize].take() {
                 self.index.remove(old.index_entry(slot));
@@ -102,6 +108,7 @@ impl Segment {
 
     /// Removes by id; returns whether it was there.
     pub(super) fn remove(&mut self, id: &str) -> bool {
+        debug_assert!(!self.sorted, "a bulk-built segment is never written to");
         let Some(slot) = self.by_id.remove(id) else { return false };
         if let Some(old) = self.slots[slot as usize].take() {
             self.index.remove(old.index_entry(slot));
