@@ -128,6 +128,7 @@ async fn imports_create(
         .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
         .map_err(import_error)?;
     let (edits, store, catalog) = (state.edits.clone(), state.store.clone(), state.catalog.clone());
+    let metrics = state.metrics.clone();
     let report = tokio::task::spawn_blocking(move || {
         let dry_run = options.dry_run;
         let run = move |store: &dyn Store, catalog: &Catalog| {
@@ -135,7 +136,18 @@ async fn imports_create(
             import::apply(&options, parsed, store, snapshot.districts(), None, Some(catalog))
         };
         // A dry run writes nothing, so it does not wait for (or hold up) other writes.
-        if dry_run { run(store.as_ref(), &catalog) } else { edits.exclusive(run) }
+        if dry_run {
+            run(store.as_ref(), &catalog)
+        } else {
+            edits.exclusive(|store: &dyn Store, catalog: &Catalog| {
+                let report = run(store, catalog)?;
+                // Under the write lock, so two imports publish their times in commit order.
+                if let Some(at) = report.imported_at.as_deref().and_then(super::metrics::parse_rfc3339) {
+                    metrics.set_last_import(at);
+                }
+                Ok(report)
+            })
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
