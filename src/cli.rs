@@ -25,7 +25,8 @@ pub enum Command {
     /// Serve the API and the map page (loads data/ into an empty database first).
     Serve(ServeConfig),
     /// Import official open-data files (MHLW care CSVs, 医療情報ネット CSVs, the 厚生局 Excel
-    /// list, GeoJSON) in one transaction, and print a report.
+    /// list, GeoJSON) in one transaction, and print a report. Refused while a `caremap serve`
+    /// runs on the database (import on its staff page then); `--dry-run` is not.
     Import(ImportArgs),
     /// Write every provider as GeoJSON or CSV (UTF-8 with BOM for Excel).
     Export(ExportArgs),

@@ -114,10 +114,15 @@ fn gen_providers(args: &caremap::cli::GenArgs) -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
-/// `caremap import`: parse every file first (a bad file stops here, before the database is
-/// even opened), then diff and write in one transaction, then print the report.
+/// `caremap import`: take the database's lock (unless it is a dry run), parse every file (a
+/// bad file stops here, before the database is even opened), then diff and write in one
+/// transaction, then print the report.
 fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
     use caremap::import::{ImportOptions, InputFile};
+    // A running server answers from its in-memory catalog: an import written behind its back
+    // would not be served, and its next edits would be diffed against stale rows. A dry run
+    // only reads, so it may look at a served database.
+    let _lock = if args.dry_run { None } else { Some(import_lock(&args.db)?) };
     let options = ImportOptions {
         dry_run: args.dry_run,
         city: args.city.clone(),
@@ -144,6 +149,22 @@ fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::erro
         print!("{report}");
     }
     Ok(())
+}
+
+/// The database's lock for `caremap import`, or a message saying how to import into a
+/// database a server is running on.
+fn import_lock(db: &std::path::Path) -> Result<DbLock, Box<dyn std::error::Error>> {
+    match DbLock::acquire(db) {
+        Ok(lock) => Ok(lock),
+        Err(caremap::store::StoreError::Locked { path, holder }) => Err(format!(
+            "database {path} is in use by a running caremap server{}; an import written behind its back \
+             would not be served. Import on the server instead (the staff page 「公開データの取り込み」 or \
+             POST /api/admin/imports), or stop the server first (--dry-run works while it runs)",
+            holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default()
+        )
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `caremap export`: every live provider, ordered by id, to a file or standard output.

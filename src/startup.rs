@@ -166,7 +166,7 @@ impl Application {
             hsts: config.hsts,
         };
         let state = AppState::new(catalog, store, site, &http);
-        if let Some(at) = last_import.as_deref().and_then(parse_rfc3339) {
+        if let Some(at) = last_import.as_deref().and_then(crate::http::metrics::parse_rfc3339) {
             state.metrics.set_last_import(at);
         }
         let router = router(state, &http);
@@ -197,11 +197,6 @@ impl Application {
     pub fn run_until_stopped(self) -> impl Future<Output = Stopped> + Send {
         self.run_until(shutdown_signal())
     }
-}
-
-fn parse_rfc3339(s: &str) -> Option<std::time::SystemTime> {
-    let at = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(std::time::SystemTime::from(at))
 }
 
 /// A future that completes on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when

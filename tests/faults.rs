@@ -1,6 +1,6 @@
 //! Faults against the real binary: the disk refusing writes while the server runs (clear 503,
-//! nothing half-written, writes resume when space returns), and a thousand connections at
-//! once (all answered, health checks answer meanwhile).
+//! nothing half-written, writes resume when space returns) for staff writes and imports, and
+//! a thousand connections at once (all answered, health checks answer meanwhile).
 //!
 //! A full disk is made with the server's file-size limit (RLIMIT_FSIZE, set from outside with
 //! prlimit(2)): the kernel then refuses the server's writes to the database files as it would
@@ -9,6 +9,7 @@
 //! system, and "space returns" is raising the limit again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod import_fixtures;
 mod support;
 
 use std::time::Duration;
@@ -94,6 +95,51 @@ async fn a_full_disk_gives_503_keeps_the_database_intact_and_writes_resume_when_
         ],
         "exactly the acknowledged writes"
     );
+}
+
+async fn metrics_text(http: &reqwest::Client, server: &Server) -> String {
+    http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_import_on_a_full_disk_gives_503_changes_nothing_and_commits_when_space_returns() {
+    use import_fixtures::{Enc, Office, mhlw_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let auth = format!("Bearer {}", add_user(&db, "faults", "editor"));
+    let server = Server::start(serve_command(&db, &[]));
+    let http = reqwest::Client::new();
+    let file =
+        mhlw_csv(&[Office::new("1270000001", "さくら"), Office::new("1270000002", "もみじ")], Enc::Utf8Bom, true);
+    let import = || {
+        http.post(server.url("/api/admin/imports?source=mhlw-care&dry_run=false&name=jigyosho_110.csv"))
+            .header("authorization", &auth)
+            .header("content-type", "text/csv")
+            .body(file.clone())
+            .send()
+    };
+    let metrics = || metrics_text(&http, &server);
+    let loaded = metric(&metrics().await, "caremap_providers_loaded").unwrap();
+
+    set_file_size_limit(&server, 0);
+    let refused = import().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/storage-unavailable", "{problem}");
+    let text = metrics().await;
+    assert_eq!(metric(&text, "caremap_providers_loaded"), Some(loaded), "nothing was published");
+    assert_eq!(metric(&text, "caremap_last_import_timestamp_seconds"), Some(0.0), "nor recorded");
+
+    set_file_size_limit(&server, rlimit::INFINITY);
+    let done = import().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let text = metrics().await;
+    assert_eq!(metric(&text, "caremap_providers_loaded"), Some(loaded + 2.0), "{text}");
+    assert!(metric(&text, "caremap_last_import_timestamp_seconds").unwrap() > 0.0, "{text}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
 }
 
 const CONNECTIONS: usize = 1000;

@@ -1,9 +1,10 @@
 //! The life of the real binary: SIGTERM and Ctrl-C (SIGINT) drain in-flight requests and exit
 //! 0 within 10 s, a drain that cannot finish is cut at the deadline, start-up refuses bad
 //! settings at once with a message naming the problem, and the logs are structured and never
-//! hold a token.
+//! hold a token. `caremap import` refuses a database a server is running on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod import_fixtures;
 mod support;
 
 use std::io::{Read, Write};
@@ -134,6 +135,52 @@ fn start_up_refuses_a_database_another_caremap_is_serving() {
     );
     assert!(!generated.is_empty());
     get(&first, "/healthz");
+}
+
+fn import_command(db: &std::path::Path, file: &std::path::Path, extra: &[&str]) -> std::process::Command {
+    let mut command = caremap();
+    command.args(["import", "--source", "mhlw-care", "--data"]).arg(repo("data")).arg("--db").arg(db);
+    command.args(extra).arg(file);
+    command
+}
+
+fn last_import_at(db: &std::path::Path) -> Option<String> {
+    use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
+    SqliteStore::open(db).unwrap().meta(LAST_IMPORT_META).unwrap()
+}
+
+#[test]
+fn an_import_is_refused_while_a_server_runs_on_the_database_and_recorded_once_it_stopped() {
+    use import_fixtures::{Enc, Office, mhlw_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let file = dir.path().join("jigyosho_110.csv");
+    let offices = [Office::new("1270000001", "さくら"), Office::new("1270000002", "もみじ")];
+    std::fs::write(&file, mhlw_csv(&offices, Enc::Utf8Bom, true)).unwrap();
+    let mut server = Server::start(serve_command(&db, &[]));
+    let served = || metric(&get(&server, "/metrics"), "caremap_providers_loaded").unwrap();
+    let before = served();
+
+    let message = assert_refused(
+        import_command(&db, &file, &[]),
+        &["c.db", "in use by a running caremap server", "staff page", "POST /api/admin/imports", "stop the server"],
+    );
+    assert!(message.contains(&format!("pid {}", server.pid())), "{message}");
+    let (status, stderr) = run_to_exit(import_command(&db, &file, &["--dry-run"]));
+    assert!(status.success(), "a dry run only reads, so it may run beside the server: {stderr}");
+    assert_eq!(last_import_at(&db), None, "nothing was imported");
+    assert_eq!(served(), before);
+
+    server.signal("TERM");
+    assert!(server.wait_for_exit(Duration::from_secs(10)).expect("exits").success());
+    let (status, stderr) = run_to_exit(import_command(&db, &file, &[]));
+    assert!(status.success(), "{stderr}");
+    let at = last_import_at(&db).expect("the import recorded its time");
+    let server = Server::start(serve_command(&db, &[]));
+    let text = get(&server, "/metrics");
+    assert_eq!(metric(&text, "caremap_providers_loaded"), Some(before + 2.0), "{text}");
+    let at = time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!(metric(&text, "caremap_last_import_timestamp_seconds"), Some(at.unix_timestamp() as f64), "{text}");
 }
 
 #[test]

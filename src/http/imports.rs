@@ -94,7 +94,7 @@ async fn files(request: Request, state: &AppState, raw_name: Option<String>) -> 
 
 /// Maps an import failure to its HTTP answer: bad options 400, a file that cannot be read
 /// as its format 422 (the detail names the file and what was expected), a provider changed
-/// meanwhile 409.
+/// meanwhile 409, a database that cannot take writes now (full disk) 503.
 fn import_error(e: ImportError) -> ApiError {
     match e {
         ImportError::Options { name, reason } => ApiError::param(name, reason),
@@ -105,6 +105,7 @@ fn import_error(e: ImportError) -> ApiError {
         ImportError::Store(StoreError::Duplicate { id } | StoreError::NotFound { id }) => ApiError::Conflict(format!(
             "provider '{id}' changed while the import was prepared; nothing was written, run it again"
         )),
+        ImportError::Store(e) if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
         ImportError::Store(e) => ApiError::Internal(e.to_string()),
         file_error => ApiError::InvalidBody {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -128,6 +129,7 @@ async fn imports_create(
         .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
         .map_err(import_error)?;
     let (edits, store, catalog) = (state.edits.clone(), state.store.clone(), state.catalog.clone());
+    let metrics = state.metrics.clone();
     let report = tokio::task::spawn_blocking(move || {
         let dry_run = options.dry_run;
         let run = move |store: &dyn Store, catalog: &Catalog| {
@@ -135,7 +137,18 @@ async fn imports_create(
             import::apply(&options, parsed, store, snapshot.districts(), None, Some(catalog))
         };
         // A dry run writes nothing, so it does not wait for (or hold up) other writes.
-        if dry_run { run(store.as_ref(), &catalog) } else { edits.exclusive(run) }
+        if dry_run {
+            run(store.as_ref(), &catalog)
+        } else {
+            edits.exclusive(|store: &dyn Store, catalog: &Catalog| {
+                let report = run(store, catalog)?;
+                // Under the write lock, so two imports publish their times in commit order.
+                if let Some(at) = report.imported_at.as_deref().and_then(super::metrics::parse_rfc3339) {
+                    metrics.set_last_import(at);
+                }
+                Ok(report)
+            })
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(format!("import task: {e}")))?

@@ -152,6 +152,12 @@ impl Metrics {
     }
 }
 
+/// An RFC 3339 time (as the store keeps the last import time) as a [`SystemTime`].
+pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    let at = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(SystemTime::from(at))
+}
+
 fn unix_seconds(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }

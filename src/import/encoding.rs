@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::{ImportError, InputFile};
+
 /// How a file's bytes were decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Encoding {
@@ -30,27 +32,76 @@ impl std::fmt::Display for Encoding {
     }
 }
 
-/// The bytes are neither UTF-8 nor Shift_JIS.
+/// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the text is neither UTF-8 nor Shift_JIS (cp932)")]
-pub struct UnknownEncoding;
+pub enum DecodeError {
+    /// The bytes are neither UTF-8 nor Shift_JIS.
+    #[error("the text is neither UTF-8 nor Shift_JIS (cp932)")]
+    Unknown,
+    /// The text ends in the middle of a character: the file was cut short (an interrupted
+    /// download or upload).
+    #[error("line {line}: the file ends in the middle of a character (it is truncated)")]
+    Truncated {
+        /// The line the cut is on (1-based).
+        line: u64,
+    },
+}
 
 /// Decodes `bytes`: a UTF-8 BOM wins; otherwise valid UTF-8 is UTF-8 (borrowed, no copy);
 /// otherwise Shift_JIS, which must decode without a single malformed sequence.
 ///
 /// # Errors
-/// [`UnknownEncoding`] when the bytes are not valid UTF-8 and not valid Shift_JIS either.
-pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), UnknownEncoding> {
+/// [`DecodeError::Truncated`] for UTF-8 or Shift_JIS text that is valid up to a character
+/// cut off at the end; [`DecodeError::Unknown`] for bytes that are neither.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest).map(|s| (Cow::Borrowed(s), Encoding::Utf8Bom)).map_err(|_| UnknownEncoding);
+        return match std::str::from_utf8(rest) {
+            Ok(s) => Ok((Cow::Borrowed(s), Encoding::Utf8Bom)),
+            Err(e) if e.error_len().is_none() => Err(truncated(&rest[..e.valid_up_to()])),
+            Err(_) => Err(DecodeError::Unknown),
+        };
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(s), Encoding::Utf8));
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((Cow::Borrowed(s), Encoding::Utf8)),
+        Err(e) => e,
+    };
+    // Japanese UTF-8 text cut inside its last character. (Shift_JIS text is practically never
+    // valid UTF-8 up to its end once it has non-ASCII characters.)
+    let valid = &bytes[..utf8_error.valid_up_to()];
+    if utf8_error.error_len().is_none() && !valid.is_ascii() {
+        return Err(truncated(valid));
     }
-    match encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => Ok((text, Encoding::ShiftJis)),
-        None => Err(UnknownEncoding),
+    let sjis = encoding_rs::SHIFT_JIS;
+    if let Some(text) = sjis.decode_without_bom_handling_and_without_replacement(bytes) {
+        return Ok((text, Encoding::ShiftJis));
     }
+    // Shift_JIS cut after the lead byte of a double-byte character.
+    if let Some((&last, head)) = bytes.split_last()
+        && matches!(last, 0x81..=0x9F | 0xE0..=0xFC)
+        && sjis.decode_without_bom_handling_and_without_replacement(head).is_some()
+    {
+        return Err(truncated(head));
+    }
+    Err(DecodeError::Unknown)
+}
+
+fn truncated(valid: &[u8]) -> DecodeError {
+    DecodeError::Truncated { line: 1 + super::table::line_breaks(valid, 0..valid.len()) }
+}
+
+/// Decodes the bytes of `file`.
+///
+/// # Errors
+/// [`ImportError::Malformed`] naming the line of a truncated file; [`ImportError::Encoding`].
+pub(super) fn decode_file(file: &InputFile) -> Result<(Cow<'_, str>, Encoding), ImportError> {
+    decode(&file.bytes).map_err(|e| match e {
+        DecodeError::Truncated { line } => ImportError::Malformed {
+            file: file.name.clone(),
+            line,
+            reason: "the file ends in the middle of a character (it is truncated: download or upload it again)".into(),
+        },
+        DecodeError::Unknown => ImportError::Encoding { file: file.name.clone() },
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +130,17 @@ mod tests {
 
     #[test]
     fn bytes_that_are_neither_are_refused() {
-        assert_eq!(decode(b"\x82\xff\xff\x80\x80").unwrap_err(), UnknownEncoding);
-        assert_eq!(decode(b"\xEF\xBB\xBF\xff").unwrap_err(), UnknownEncoding);
+        assert_eq!(decode(b"\x82\xff\xff\x80\x80").unwrap_err(), DecodeError::Unknown);
+        assert_eq!(decode(b"\xEF\xBB\xBF\xff").unwrap_err(), DecodeError::Unknown);
+    }
+
+    #[test]
+    fn text_cut_inside_its_last_character_is_truncated_at_that_line() {
+        let utf8 = "名前\r\n流山\r\n平和台".as_bytes();
+        for bytes in [&utf8[..utf8.len() - 1], &[b"\xEF\xBB\xBF", &utf8[..utf8.len() - 2]].concat()[..]] {
+            assert_eq!(decode(bytes).unwrap_err(), DecodeError::Truncated { line: 3 });
+        }
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("名前\n流山");
+        assert_eq!(decode(&sjis[..sjis.len() - 1]).unwrap_err(), DecodeError::Truncated { line: 2 });
     }
 }

@@ -87,21 +87,25 @@ impl CityCode {
 
     /// Whether a 市区町村コード cell of 医療情報ネット names this city. The cell may hold 5
     /// digits, 6 with the check digit, or only the 3-digit city part (then `prefecture` gives
-    /// the rest); a leading zero lost to a spreadsheet is restored.
+    /// the rest); a leading zero lost to a spreadsheet is restored. A prefecture cell that is
+    /// not a code (a name, say) gives no prefecture.
     pub fn matches_split(&self, prefecture: &str, city: &str) -> bool {
         let pref = folded(prefecture);
         let city = folded(city);
         if !city.bytes().all(|b| b.is_ascii_digit()) || city.is_empty() {
             return false;
         }
-        let pref = format!("{pref:0>2}");
-        let full = match city.len() {
-            1..=3 => format!("{pref}{city:0>3}"),
-            4 => format!("0{city}"),
-            5 if !city.starts_with(&pref) && format!("0{city}").starts_with(&pref) => format!("0{city}"),
+        let pref = Some(pref)
+            .filter(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            .map(|p| format!("{p:0>2}"));
+        let full = match (city.len(), pref.as_deref()) {
+            (1..=3, Some(pref)) => format!("{pref}{city:0>3}"),
+            (1..=3, None) => return false,
+            (4, _) => format!("0{city}"),
+            (5, Some(pref)) if !city.starts_with(pref) && format!("0{city}").starts_with(pref) => format!("0{city}"),
             _ => city,
         };
-        full.len() >= 5 && full[..5] == self.0
+        full.get(..5) == Some(self.0.as_str())
     }
 }
 
@@ -166,6 +170,9 @@ mod tests {
         );
         assert!(!city.matches_split("13", "220"));
         assert!(CityCode::parse("1222").is_err() && CityCode::parse("abcde").is_err());
+        assert!(!city.matches_split("千葉県", "220") && !city.matches_split("ｶﾀｶﾅ", "2"), "a name is not a code");
+        assert!(city.matches_split("千葉県", "122203"), "the full code needs no prefecture");
+        assert!(CityCode::parse("01101").unwrap().matches_split("", "1101"), "nor a code missing its zero");
         let sapporo = CityCode::parse("01101").unwrap();
         assert!(sapporo.matches_split("1", "1101") && sapporo.matches_split("01", "11011"));
     }

@@ -74,8 +74,7 @@ pub(super) fn read_file(
     parsed: &mut Parsed,
 ) -> Result<(), ImportError> {
     let name = file.name.as_str();
-    let (decoded, encoding) =
-        super::encoding::decode(&file.bytes).map_err(|_| ImportError::Encoding { file: name.to_owned() })?;
+    let (decoded, encoding) = super::encoding::decode_file(file)?;
     let expected = HEADER.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(",") + ",…";
     let mut table = CsvTable::open(name, &decoded, &HEADER, &expected)?;
     let kind =

@@ -146,8 +146,7 @@ pub(super) fn read_file(
         }
         (None, None) => None,
     };
-    let (decoded, encoding) =
-        super::encoding::decode(&file.bytes).map_err(|_| ImportError::Encoding { file: name.to_owned() })?;
+    let (decoded, encoding) = super::encoding::decode_file(file)?;
     let mut table = CsvTable::open(name, &decoded, &HEADER, &HEADER.join(","))?;
     let cols = Columns::of(&table);
     if let Some(code) = &file_code {

@@ -339,7 +339,8 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
 }
 
 /// Diffs what was read against the store and, unless `options.dry_run`, writes it in one
-/// transaction, then publishes the changes to `catalog` when given. `districts` derive each
+/// transaction with the import's time (the store's last import time, also in the report's
+/// `imported_at`), then publishes the changes to `catalog` when given. `districts` derive each
 /// provider's district; `seed_districts` are written in the same transaction (used when the
 /// database has none yet).
 ///
@@ -377,9 +378,8 @@ pub fn apply(
     if options.dry_run {
         return Ok(report);
     }
-    if !write.upserts.is_empty() || !write.removals.is_empty() || seed_districts.is_some() {
-        store.apply_import(&write, seed_districts)?;
-    }
+    // Written even when no provider changes: the import's time is recorded with it.
+    store.apply_import(&write, seed_districts)?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "import committed");
     if let Some(catalog) = catalog {
         let mut changes: Vec<Change> =
@@ -390,6 +390,7 @@ pub fn apply(
         }
     }
     report.dry_run = false;
+    report.imported_at = write.imported_at;
     Ok(report)
 }
 

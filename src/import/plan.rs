@@ -171,7 +171,7 @@ pub fn plan(
         districts,
         now,
         actor: &options.actor,
-        write: ImportWrite::default(),
+        write: ImportWrite { imported_at: Some(now.to_owned()), ..ImportWrite::default() },
         report: parsed.report,
         diff: Diff::default(),
     };

@@ -91,6 +91,9 @@ pub struct Report {
     pub source: &'static str,
     /// True when nothing was written.
     pub dry_run: bool,
+    /// RFC 3339 UTC time the import was committed (absent for a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_at: Option<String>,
     /// The files read.
     pub files: Vec<FileReport>,
     /// Data rows (or features) read from all files.
@@ -152,8 +155,11 @@ const SHOWN_CHANGES: usize = 20;
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = if self.dry_run { "dry run: nothing was written" } else { "committed" };
-        writeln!(f, "import from {} ({mode})", self.source)?;
+        match (self.dry_run, &self.imported_at) {
+            (true, _) => writeln!(f, "import from {} (dry run: nothing was written)", self.source)?,
+            (false, Some(at)) => writeln!(f, "import from {} (committed at {at})", self.source)?,
+            (false, None) => writeln!(f, "import from {} (committed)", self.source)?,
+        }
         for file in &self.files {
             write!(f, "  file {}: {} row{}", file.name, file.rows, if file.rows == 1 { "" } else { "s" })?;
             if let Some(e) = file.encoding {

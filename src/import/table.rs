@@ -131,13 +131,26 @@ impl CsvTable<'_> {
         }
         let (from, line) = self.counted;
         let line = if start >= from {
-            line + self.bytes[from..start].iter().filter(|&&b| b == b'\n').count() as u64
+            line + line_breaks(self.bytes, from..start)
         } else {
-            1 + self.bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
+            1 + line_breaks(self.bytes, 0..start)
         };
         self.counted = (start, line);
         line
     }
+}
+
+/// The line breaks in `bytes[range]`: LF, CRLF, or a lone CR (files saved as "CSV
+/// (Macintosh)"; the CSV reader ends a record at any of them). A CR is a break unless an LF
+/// follows it.
+pub(super) fn line_breaks(bytes: &[u8], range: std::ops::Range<usize>) -> u64 {
+    let start = range.start;
+    let part = &bytes[range];
+    // The LF count vectorises; CRs are rare in most files and only then looked at one by one.
+    let lf = part.iter().filter(|&&b| b == b'\n').count();
+    let lone_cr =
+        part.iter().enumerate().filter(|&(i, &b)| b == b'\r' && bytes.get(start + i + 1) != Some(&b'\n')).count();
+    (lf + lone_cr) as u64
 }
 
 fn malformed(file: &str, e: &csv::Error, line: u64) -> ImportError {
@@ -165,7 +178,7 @@ fn unterminated_quote_line(text: &str) -> Option<u64> {
             open_at = if open_at.is_some() { None } else { Some(i) };
         }
     }
-    open_at.map(|at| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64)
+    open_at.map(|at| 1 + line_breaks(bytes, 0..at))
 }
 
 #[cfg(test)]
@@ -187,6 +200,19 @@ mod tests {
         let second = t.next_row().unwrap().unwrap();
         assert_eq!((second.line, second.get(1)), (4, "平日,土曜日"));
         assert!(t.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn rows_of_a_file_with_lone_cr_line_ends_carry_their_line_numbers() {
+        let text = "a,b\r1,x\r2,\"y\r\nz\"\r3,w\r";
+        let mut t = CsvTable::open("f.csv", text, &["a", "b"], "a,b").unwrap();
+        let mut lines = Vec::new();
+        while let Some(row) = t.next_row().unwrap() {
+            lines.push((row.line, row.get(0).to_owned()));
+        }
+        assert_eq!(lines, [(2, "1".into()), (3, "2".into()), (5, "3".into())]);
+        let err = CsvTable::open("f.csv", "a,b\r1,x\r2,\"cut", &["a"], "a,b").err().unwrap();
+        assert!(matches!(err, ImportError::Malformed { line: 3, .. }), "{err}");
     }
 
     #[test]

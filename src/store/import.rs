@@ -1,7 +1,9 @@
 //! Imports: reading every stored provider (live or deleted) for the diff, and writing a
 //! planned import in one IMMEDIATE transaction. Each write checks that the provider is still
 //! at the version the plan saw, so a staff edit made while the files were parsed is never
-//! overwritten silently: the whole import fails and nothing is written.
+//! overwritten silently: the whole import fails and nothing is written. The time of the
+//! import is recorded (meta `last_import_at`) in the same transaction, so it changes exactly
+//! when the data does.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -9,7 +11,7 @@ use super::sqlite::{
     PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, write_districts, write_history, write_provider,
 };
 use super::writes::read_record;
-use super::{ProviderRecord, Result, StoreError};
+use super::{LAST_IMPORT_META, ProviderRecord, Result, StoreError};
 use crate::domain::{District, Provider};
 
 /// A provider an import adds, changes or restores.
@@ -41,6 +43,9 @@ pub struct ImportWrite {
     pub upserts: Vec<ImportUpsert>,
     /// Providers soft-deleted.
     pub removals: Vec<ImportRemoval>,
+    /// RFC 3339 UTC time of the import, recorded as the last import time ([`LAST_IMPORT_META`])
+    /// in the same transaction; `None` leaves the recorded time as it is.
+    pub imported_at: Option<String>,
 }
 
 pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRecord>> {
@@ -118,6 +123,12 @@ fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Opti
         }
         write_history(&tx, p, r.action)?;
     }
+    if let Some(at) = &write.imported_at {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![LAST_IMPORT_META, at],
+        )?;
+    }
     let written = std::time::Instant::now();
     tx.commit()?;
     tracing::info!(commit_ms = written.elapsed().as_millis() as u64, "import transaction committed");
@@ -178,6 +189,7 @@ mod tests {
                 ImportUpsert { provider: provider("a", "あ2", 2), base_version: Some(1), action: "import" },
             ],
             removals: vec![],
+            imported_at: Some("2026-11-02T00:00:00Z".into()),
         };
         // A staff edit lands between the diff and the commit.
         store.update_provider(&provider("a", "あ（修正）", 1), &[1], "staff", action::UPDATE).unwrap();
@@ -185,6 +197,7 @@ mod tests {
         assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err}");
         let names: Vec<String> = store.load_providers().unwrap().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["あ（修正）", "い"], "nothing of the import was written");
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap(), None, "nor its time");
     }
 
     #[test]
@@ -197,6 +210,7 @@ mod tests {
                 base_version: 1,
                 action: "import-delete",
             }],
+            imported_at: None,
         };
         store.apply_import(&remove, None).unwrap();
         assert_eq!(store.count_providers().unwrap(), 1);
@@ -209,6 +223,7 @@ mod tests {
                 action: "import-restore",
             }],
             removals: vec![],
+            imported_at: None,
         };
         store.apply_import(&restore, None).unwrap();
         assert_eq!(store.provider_record("b").unwrap().unwrap().deleted_at, None);
@@ -222,7 +237,33 @@ mod tests {
         let write = ImportWrite {
             upserts: vec![ImportUpsert { provider: provider("a", "x", 1), base_version: None, action: "import" }],
             removals: vec![],
+            imported_at: None,
         };
         assert!(matches!(store.apply_import(&write, None), Err(StoreError::Duplicate { .. })));
+    }
+
+    #[test]
+    fn a_committed_import_records_its_time_and_one_without_a_time_keeps_the_last() {
+        let (_dir, store) = store();
+        let write = |at: Option<&str>, name: &str, version: i64| ImportWrite {
+            upserts: vec![ImportUpsert {
+                provider: provider("a", name, version),
+                base_version: Some(version - 1),
+                action: "import",
+            }],
+            removals: vec![],
+            imported_at: at.map(str::to_owned),
+        };
+        store.apply_import(&write(Some("2026-11-02T09:00:00Z"), "あ2", 2), None).unwrap();
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
+        store.apply_import(&write(None, "あ3", 3), None).unwrap();
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
+        let empty = ImportWrite { imported_at: Some("2026-11-03T09:00:00Z".into()), ..ImportWrite::default() };
+        store.apply_import(&empty, None).unwrap();
+        assert_eq!(
+            store.meta(LAST_IMPORT_META).unwrap().as_deref(),
+            Some("2026-11-03T09:00:00Z"),
+            "an import that changed no provider still happened"
+        );
     }
 }

@@ -349,7 +349,8 @@ pub trait Store: Send + Sync {
 
     /// Writes a planned import in one transaction: each upsert if its id is still at the
     /// planned base version (absent for new ids), each removal (soft delete) likewise, each
-    /// with its history entry; and the districts, when given (a database that had none).
+    /// with its history entry; the districts, when given (a database that had none); and the
+    /// import's time as [`LAST_IMPORT_META`], when `write.imported_at` is set.
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] or [`StoreError::VersionMismatch`] when a provider changed

@@ -1,8 +1,12 @@
 //! Request ids and `/metrics`.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use caremap::auth::Role;
 use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::import_fixtures::{Enc, Office, csv_text, encode, mhlw_csv};
 
 #[tokio::test]
 async fn a_request_id_is_echoed_or_made() {
@@ -60,4 +64,50 @@ async fn metrics_report_the_last_import_time_kept_in_the_database() {
     .await;
     let text = app.get("/metrics").await.expect(200).text();
     assert!(text.contains("caremap_last_import_timestamp_seconds 1793523600"), "{text}");
+}
+
+async fn last_import_gauge(app: &TestApp) -> f64 {
+    let text = app.get("/metrics").await.expect(200).text();
+    text.lines()
+        .find_map(|l| l.strip_prefix("caremap_last_import_timestamp_seconds "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no last import gauge: {text}"))
+}
+
+async fn import(app: &TestApp, auth: &str, dry_run: bool, file: Vec<u8>) -> Reply {
+    let path = format!("/api/admin/imports?source=mhlw-care&dry_run={dry_run}");
+    app.post_files(&path, &[("authorization", auth)], &[("jigyosho_110.csv", file)]).await
+}
+
+fn stored_last_import(app: &TestApp) -> Option<String> {
+    SqliteStore::open(&app.db).unwrap().meta(LAST_IMPORT_META).unwrap()
+}
+
+#[tokio::test]
+async fn a_committed_import_sets_the_last_import_time_and_a_dry_run_or_a_refused_file_does_not() {
+    // Whole seconds: the store keeps the time without fractions.
+    let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as f64;
+    let app = spawn_app().await;
+    let auth = format!("Bearer {}", app.add_user("tanaka", Role::Editor));
+    let file = mhlw_csv(&[Office::new("1270000001", "さくら")], Enc::Utf8Bom, true);
+    let import = |dry_run: bool, file: Vec<u8>| import(&app, &auth, dry_run, file);
+
+    let dry = import(true, file.clone()).await.expect(200).json();
+    assert!(dry.get("imported_at").is_none(), "{dry}");
+    let bad = encode(&csv_text(&["事業所番号", "名前"], &[vec!["1".into(), "x".into()]], true), Enc::Utf8Bom);
+    import(false, bad).await.expect_problem(422, "file");
+    assert_eq!(last_import_gauge(&app).await, 0.0, "neither a dry run nor a refused file is an import");
+    assert_eq!(stored_last_import(&app), None);
+
+    let done = import(false, file.clone()).await.expect(200).json();
+    let at = done["imported_at"].as_str().unwrap_or_else(|| panic!("{done}")).to_owned();
+    let gauge = last_import_gauge(&app).await;
+    assert!(gauge >= started, "{gauge} < {started}");
+    let at_seconds = time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!(gauge, at_seconds.unix_timestamp() as f64, "the gauge is the reported time");
+    assert_eq!(stored_last_import(&app).as_deref(), Some(at.as_str()), "and the stored one");
+
+    import(true, file).await.expect(200);
+    assert_eq!(last_import_gauge(&app).await, gauge, "a later dry run leaves it");
+    assert_eq!(stored_last_import(&app).as_deref(), Some(at.as_str()));
 }
