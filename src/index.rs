@@ -160,7 +160,9 @@ impl Ord for Pending<'_> {
 
 /// Best-first k-NN over one tree, sharing `best` (and so its pruning bound) across trees.
 fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut(u32) -> bool, best: &mut TopK) {
-    let mut queue: BinaryHeap<Reverse<Pending<'_>>> = BinaryHeap::new();
+    // Room for the nodes a nearest-10 walk usually queues, so the heap is allocated once
+    // instead of growing 4 → 8 → … → 64 (a tenth of the query time at 1 M providers).
+    let mut queue: BinaryHeap<Reverse<Pending<'_>>> = BinaryHeap::with_capacity(64);
     queue.push(Reverse(Pending(0.0, tree.root())));
     while let Some(Reverse(Pending(lower2, node))) = queue.pop() {
         let bound = best.bound();
