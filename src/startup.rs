@@ -107,10 +107,15 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
 fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<Catalog>), StartupError> {
     let dataset = seed_store(store, data)?;
     let started = std::time::Instant::now();
-    let providers = store.load_providers()?;
     let districts = store.load_districts()?;
-    let read_ms = started.elapsed().as_millis() as u64;
-    let catalog = Arc::new(Catalog::new(providers, districts));
+    let mut read_ms = 0;
+    let catalog = Catalog::load(districts, |each| {
+        let read = store.load_providers_chunked(8192, each);
+        read_ms = started.elapsed().as_millis() as u64;
+        read
+    })?;
+    let catalog = Arc::new(catalog);
+    // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
     tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, "catalog built");
     Ok((dataset, catalog))
 }

@@ -50,6 +50,15 @@ impl Snapshot {
         Self { base, delta: Segment::default(), hidden: HashSet::new(), districts }
     }
 
+    /// Builds a snapshot from entries (sorted here unless already in id order).
+    fn from_entries(mut entries: Vec<Arc<Entry>>, districts: Arc<Vec<District>>) -> Self {
+        if !entries.is_sorted_by(|a, b| a.provider.id <= b.provider.id) {
+            entries.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
+        }
+        let base = Arc::new(Segment::from_entries(entries, Cores::All));
+        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts }
+    }
+
     /// How many changed providers the delta may hold before the base is rebuilt: small enough
     /// that copying the delta on each write stays cheap, large enough that rebuilds are rare.
     pub fn delta_limit(&self) -> usize {
@@ -253,6 +262,38 @@ impl Catalog {
         Self { current: ArcSwap::from_pointee(Snapshot::build(providers, Arc::new(districts))), writer: Mutex::new(()) }
     }
 
+    /// A catalog of the providers `read` hands over in chunks, in id order, and `districts`.
+    /// The entries are built on a second thread while `read` goes on (at start-up: while
+    /// SQLite decodes the next rows), so the providers are never all held twice.
+    ///
+    /// # Errors
+    /// What `read` returns; the catalog is not built then.
+    pub fn load<E>(
+        districts: Vec<District>,
+        read: impl FnOnce(&mut dyn FnMut(Vec<Provider>) -> Result<(), E>) -> Result<(), E>,
+    ) -> Result<Self, E> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Provider>>(4);
+        let entries = std::thread::scope(|scope| {
+            let builder = scope.spawn(move || {
+                let mut entries = Vec::new();
+                for chunk in receiver {
+                    entries.extend(chunk.into_iter().map(|p| Arc::new(Entry::new(p))));
+                }
+                entries
+            });
+            // A send fails only if the builder is gone, i.e. panicked: its join says so.
+            let read = read(&mut |chunk| {
+                let _ = sender.send(chunk);
+                Ok(())
+            });
+            drop(sender);
+            let entries = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.map(|()| entries)
+        })?;
+        let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
+        Ok(Self { current: ArcSwap::from_pointee(snapshot), writer: Mutex::new(()) })
+    }
+
     /// The current snapshot. Cheap; never blocks.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.current.load_full()
@@ -368,6 +409,32 @@ mod tests {
         assert_eq!(snap.all(&f).len(), 1);
         let f = Filter { text: Some("平和台1丁目".into()), ..Filter::default() };
         assert_eq!(snap.all(&f).len(), 3);
+    }
+
+    #[test]
+    fn a_catalog_loaded_in_chunks_answers_like_one_built_at_once() {
+        let providers: Vec<Provider> = (0..50)
+            .map(|i| provider(&format!("p{i:02}"), Kind::Care, 139.9 + f64::from(i) * 1e-3, 35.85, &["130"]))
+            .collect();
+        let chunks: Vec<Vec<Provider>> = providers.chunks(7).map(<[Provider]>::to_vec).collect();
+        let loaded = Catalog::load(vec![], |each| chunks.into_iter().try_for_each(each)).unwrap_or_else(|()| panic!());
+        let built = Catalog::new(providers, vec![]);
+        let ids = |c: &Catalog, from: LonLat| -> Vec<String> {
+            c.snapshot().nearest(from, 10, None, &Filter::default()).iter().map(|f| f.provider.id.clone()).collect()
+        };
+        let from = LonLat::new(139.92, 35.85).unwrap();
+        assert_eq!(ids(&loaded, from), ids(&built, from));
+        assert_eq!(loaded.snapshot().len(), 50);
+        assert!(loaded.snapshot().get("p33").is_some());
+    }
+
+    #[test]
+    fn a_failed_read_builds_no_catalog() {
+        let result = Catalog::load(vec![], |each| {
+            each(vec![provider("a", Kind::Care, 139.9, 35.85, &[])])?;
+            Err("the disk went away")
+        });
+        assert_eq!(result.err(), Some("the disk went away"));
     }
 
     #[test]

@@ -223,6 +223,23 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable row.
     fn load_providers(&self) -> Result<Vec<Provider>>;
 
+    /// Every provider that is not deleted, ordered by id, handed to `each` in chunks of about
+    /// `chunk` providers as they are read, so a large catalog can be built while it is read and
+    /// never sits in memory twice.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row; what `each` returns.
+    fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
+        let mut all = self.load_providers()?.into_iter();
+        loop {
+            let batch: Vec<Provider> = all.by_ref().take(chunk.max(1)).collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            each(batch)?;
+        }
+    }
+
     /// Number of providers that are not deleted.
     ///
     /// # Errors

@@ -261,6 +261,23 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
+        let mut rows = stmt.query_map([], provider_from_row)?;
+        loop {
+            let mut batch = Vec::with_capacity(chunk);
+            for row in rows.by_ref().take(chunk) {
+                batch.push(row??);
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            each(batch)?;
+        }
+    }
+
     fn count_providers(&self) -> Result<u64> {
         let n: i64 =
             self.conn().query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
@@ -461,6 +478,24 @@ mod tests {
         SqliteStore::open(&path).unwrap().insert_providers(&[provider("b"), provider("a")], "test").unwrap();
         let loaded = SqliteStore::open(&path).unwrap().load_providers().unwrap();
         assert_eq!(loaded, vec![provider("a"), provider("b")]);
+    }
+
+    #[test]
+    fn chunked_loading_hands_over_every_live_provider_in_id_order_in_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let ids = ["e", "b", "d", "a", "c"];
+        store.insert_providers(&ids.map(provider), "test").unwrap();
+        let mut chunks: Vec<Vec<String>> = Vec::new();
+        store
+            .load_providers_chunked(2, &mut |chunk| {
+                chunks.push(chunk.into_iter().map(|p| p.id).collect());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(chunks, [vec!["a", "b"], vec!["c", "d"], vec!["e"]]);
+        let stop = store.load_providers_chunked(2, &mut |_| Err(StoreError::Duplicate { id: "x".into() }));
+        assert!(matches!(stop, Err(StoreError::Duplicate { .. })), "the callback's error ends the load: {stop:?}");
     }
 
     #[test]
