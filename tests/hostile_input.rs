@@ -5,56 +5,26 @@
 //! `application/problem+json` whose `detail` says what was wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::sync::Arc;
+mod in_process;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
-use caremap::catalog::Catalog;
-use caremap::http::{AppState, HttpConfig, SiteInfo, router};
-use caremap::startup::seed_store;
-use caremap::store::{SqliteStore, Store};
+use caremap::auth::Role;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-struct App {
-    router: Router,
-    token: String,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
+use in_process::App;
 
 fn app() -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let store = SqliteStore::open(&dir.path().join("fuzz.db")).unwrap();
-    seed_store(&store, &repo.join("data")).unwrap();
-    let (token, hash) = caremap::auth::generate_token().unwrap();
-    store.add_user("fuzz", caremap::auth::Role::Admin, &hash).unwrap();
-    let catalog = Arc::new(Catalog::new(store.load_providers().unwrap(), store.load_districts().unwrap()));
-    let store: Arc<dyn Store> = Arc::new(store);
-    let site = Arc::new(SiteInfo { dataset: Some("sample".into()), tiles: vec![] });
-    let config = HttpConfig::new(repo.join("web"));
-    let router = router(AppState::new(catalog, store, site, &config), &config);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    App { router, token, runtime, _dir: dir }
+    in_process::app(Role::Admin)
 }
 
 impl App {
     /// Sends `request`; checks the property on the answer.
     fn check(&self, request: Request<Body>) -> Result<(), TestCaseError> {
         let what = format!("{} {}", request.method(), request.uri());
-        let (status, content_type, body) = self.runtime.block_on(async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let content_type =
-                response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-            (status, content_type, body)
-        });
+        let (status, content_type, body) = self.send(request);
         let text = String::from_utf8_lossy(&body);
         prop_assert!(!status.is_server_error(), "{what} → {status}: {text}");
         if !status.is_success() {

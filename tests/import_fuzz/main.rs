@@ -15,22 +15,20 @@ mod files;
 #[path = "../import_fixtures/mod.rs"]
 mod import_fixtures;
 
-use std::path::Path;
-use std::sync::Arc;
+#[path = "../in_process/mod.rs"]
+mod in_process;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
-use caremap::catalog::Catalog;
-use caremap::http::{AppState, HttpConfig, SiteInfo, router};
+use caremap::auth::Role;
 use caremap::import::{CityCode, ImportError, ImportOptions, InputFile};
-use caremap::startup::seed_store;
-use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
+use caremap::store::LAST_IMPORT_META;
 use files::{Format, any_file, damaged_file, file_name, format, mutated_file, utf8_file_cut_inside_a_character};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;
-use tower::ServiceExt;
+
+use in_process::App;
 
 /// Import options for `format`: `--city` sometimes (the sources that take it).
 fn options(format: Format, city: bool, dry_run: bool) -> ImportOptions {
@@ -127,29 +125,8 @@ proptest! {
     }
 }
 
-struct App {
-    router: Router,
-    store: Arc<dyn Store>,
-    catalog: Arc<Catalog>,
-    token: String,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
 fn app() -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let store = SqliteStore::open(&dir.path().join("fuzz.db")).unwrap();
-    seed_store(&store, &repo.join("data")).unwrap();
-    let (token, hash) = caremap::auth::generate_token().unwrap();
-    store.add_user("fuzz", caremap::auth::Role::Editor, &hash).unwrap();
-    let catalog = Arc::new(Catalog::new(store.load_providers().unwrap(), store.load_districts().unwrap()));
-    let store: Arc<dyn Store> = Arc::new(store);
-    let site = Arc::new(SiteInfo { dataset: Some("sample".into()), tiles: vec![] });
-    let config = HttpConfig::new(repo.join("web"));
-    let router = router(AppState::new(catalog.clone(), store.clone(), site, &config), &config);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    App { router, store, catalog, token, runtime, _dir: dir }
+    in_process::app(Role::Editor)
 }
 
 impl App {
@@ -181,14 +158,7 @@ impl App {
             .body(Body::from(bytes))
             .unwrap();
         let before = self.state();
-        let (status, content_type, body) = self.runtime.block_on(async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let content_type =
-                response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-            (status, content_type, body)
-        });
+        let (status, content_type, body) = self.send(request);
         let text = String::from_utf8_lossy(&body);
         let after = self.state();
         prop_assert!(!status.is_server_error(), "{} {} → {}: {}", format.source().as_str(), name, status, text);
