@@ -243,29 +243,13 @@ fn accepting(rng: &mut StdRng) -> (Option<bool>, Option<String>) {
 
 fn base(id: String, kind: Kind, name: String, name_kana: String, place: &Place) -> Provider {
     Provider {
-        id,
-        kind,
-        official_code: None,
-        name,
         name_kana: Some(name_kana),
-        services: Vec::new(),
-        home_care: None,
         address: Some(place.address.clone()),
         phone: Some(place.phone.clone()),
-        fax: None,
-        url: None,
-        corporation: None,
-        corporate_number: None,
-        capacity: None,
-        open_days: None,
         notes: Some(SAMPLE_NOTE.to_owned()),
-        accepting: None,
-        accepting_updated_at: None,
-        location: place.location,
-        district: None,
-        version: 1,
         updated_at: SAMPLE_TIME.to_owned(),
         updated_by: "sample".to_owned(),
+        ..Provider::new(id, kind, name, place.location)
     }
 }
 

@@ -59,12 +59,9 @@ pub fn providers(count: usize, seed: u64) -> Vec<Provider> {
             let location = scatter(&mut rng, centre.0, centre.1, centre.3);
             let care = rng.random_bool(0.6);
             let code = SERVICE_TYPES[rng.random_range(0..SERVICE_TYPES.len())].code;
+            let kind = if care { Kind::Care } else { Kind::Clinic };
             Provider {
-                id: format!("gen-{i:08}"),
-                kind: if care { Kind::Care } else { Kind::Clinic },
                 official_code: Some(format!("{:010}", 9_000_000_000u64 + i as u64)),
-                name: format!("合成データ事業所 {i}"),
-                name_kana: None,
                 services: if care { vec![code.to_owned()] } else { Vec::new() },
                 home_care: (!care && rng.random_bool(0.5)).then_some(HomeCare {
                     class: Some(HomeCareClass::Standard),
@@ -73,22 +70,11 @@ pub fn providers(count: usize, seed: u64) -> Vec<Provider> {
                     available_24h: true,
                     end_of_life: false,
                 }),
-                address: None,
-                phone: None,
-                fax: None,
-                url: None,
-                corporation: None,
-                corporate_number: None,
-                capacity: None,
-                open_days: None,
                 notes: Some("合成データ（ベンチマーク用）".into()),
                 accepting: Some(rng.random_bool(0.5)),
-                accepting_updated_at: None,
-                location,
-                district: None,
-                version: 1,
                 updated_at: "2026-11-01T00:00:00Z".into(),
                 updated_by: "gen".into(),
+                ..Provider::new(format!("gen-{i:08}"), kind, format!("合成データ事業所 {i}"), location)
             }
         })
         .collect()

@@ -338,11 +338,6 @@ mod tests {
 
     fn provider(id: &str, kind: Kind, lon: f64, lat: f64, services: &[&str]) -> Provider {
         Provider {
-            id: id.into(),
-            kind,
-            official_code: None,
-            name: format!("さくら{id}"),
-            name_kana: None,
             services: services.iter().map(|s| s.to_string()).collect(),
             home_care: (kind != Kind::Care).then(|| HomeCare {
                 available_24h: true,
@@ -350,21 +345,11 @@ mod tests {
                 ..HomeCare::default()
             }),
             address: Some("千葉県流山市平和台１丁目".into()),
-            phone: None,
-            fax: None,
-            url: None,
-            corporation: None,
-            corporate_number: None,
-            capacity: None,
-            open_days: None,
-            notes: None,
             accepting: Some(id != "b"),
-            accepting_updated_at: None,
-            location: LonLat::new(lon, lat).unwrap(),
             district: Some(if lat > 35.86 { "north" } else { "south" }.into()),
-            version: 1,
             updated_at: "2026-01-01T00:00:00Z".into(),
             updated_by: "test".into(),
+            ..Provider::new(id.into(), kind, format!("さくら{id}"), LonLat::new(lon, lat).unwrap())
         }
     }
 

@@ -107,29 +107,11 @@ mod tests {
 
     fn provider() -> Provider {
         Provider {
-            id: "p".into(),
-            kind: Kind::Care,
-            official_code: None,
-            name: "さくら".into(),
-            name_kana: None,
             services: vec!["130".into()],
-            home_care: None,
-            address: None,
             phone: Some("04-7150-1234".into()),
-            fax: None,
-            url: None,
-            corporation: None,
-            corporate_number: None,
-            capacity: None,
-            open_days: None,
-            notes: None,
-            accepting: None,
-            accepting_updated_at: None,
-            location: LonLat::new(139.9, 35.85).unwrap(),
-            district: None,
-            version: 1,
             updated_at: "2026-01-01T00:00:00Z".into(),
             updated_by: "a".into(),
+            ..Provider::new("p".into(), Kind::Care, "さくら".into(), LonLat::new(139.9, 35.85).unwrap())
         }
     }
 

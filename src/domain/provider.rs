@@ -163,6 +163,37 @@ impl FieldError {
 }
 
 impl Provider {
+    /// A provider with the fields every source fills, the rest empty: no services, no contact
+    /// details, version 1, no bookkeeping yet (the store stamps `updated_at` / `updated_by`).
+    /// Callers fill the rest with struct update syntax: `Provider { phone, ..Provider::new(…) }`.
+    pub fn new(id: String, kind: Kind, name: String, location: LonLat) -> Self {
+        Self {
+            id,
+            kind,
+            official_code: None,
+            name,
+            name_kana: None,
+            services: Vec::new(),
+            home_care: None,
+            address: None,
+            phone: None,
+            fax: None,
+            url: None,
+            corporation: None,
+            corporate_number: None,
+            capacity: None,
+            open_days: None,
+            notes: None,
+            accepting: None,
+            accepting_updated_at: None,
+            location,
+            district: None,
+            version: 1,
+            updated_at: String::new(),
+            updated_by: String::new(),
+        }
+    }
+
     /// The set of service codes, for fast filtering. Unknown codes are ignored here;
     /// [`Provider::validate`] reports them.
     pub fn service_set(&self) -> ServiceSet {
@@ -241,29 +272,17 @@ mod tests {
 
     fn provider() -> Provider {
         Provider {
-            id: "care-1222000001".into(),
-            kind: Kind::Care,
             official_code: Some("1272000001".into()),
-            name: "テスト訪問看護ステーション".into(),
-            name_kana: None,
             services: vec!["130".into()],
-            home_care: None,
-            address: None,
             phone: Some("04-7150-1234".into()),
-            fax: None,
-            url: None,
-            corporation: None,
-            corporate_number: None,
-            capacity: None,
-            open_days: None,
-            notes: None,
-            accepting: None,
-            accepting_updated_at: None,
-            location: LonLat::new(139.9, 35.85).unwrap(),
-            district: None,
-            version: 1,
             updated_at: "2026-01-01T00:00:00Z".into(),
             updated_by: "test".into(),
+            ..Provider::new(
+                "care-1222000001".into(),
+                Kind::Care,
+                "テスト訪問看護ステーション".into(),
+                LonLat::new(139.9, 35.85).unwrap(),
+            )
         }
     }
 

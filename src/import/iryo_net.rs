@@ -8,7 +8,7 @@ use crate::domain::{Kind, Provider};
 
 use super::fields::{digits, position, url};
 use super::table::{CsvTable, Row, text};
-use super::{Collected, FileReport, ImportError, ImportOptions, InputFile, MEDICAL_ID_PREFIX, Parsed, blank_provider};
+use super::{Collected, FileReport, ImportError, ImportOptions, InputFile, MEDICAL_ID_PREFIX, Parsed};
 
 /// The leading columns of the official 施設票 header, in order (reference:
 /// shared/reference/data-formats.md §2). Opening-day and bed columns follow.
@@ -138,7 +138,7 @@ fn provider_of(row: &Row<'_>, cols: &Columns, kind: Kind) -> Result<(Provider, O
     let id = digits(raw_id, &[13, 10]).ok_or_else(|| format!("ID '{}' is not 13 digits", raw_id.trim()))?;
     let name = text(row.get(cols.name)).ok_or("正式名称 is empty")?;
     let location = position(row.get(cols.lat), row.get(cols.lon))?;
-    let mut p = blank_provider(format!("{MEDICAL_ID_PREFIX}{id}"), kind, name, location);
+    let mut p = Provider::new(format!("{MEDICAL_ID_PREFIX}{id}"), kind, name, location);
     p.official_code = Some(id);
     p.name_kana = text(row.get(cols.kana));
     p.address = text(row.get(cols.address));

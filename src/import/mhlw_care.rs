@@ -10,7 +10,7 @@ use crate::domain::{Kind, Provider, SERVICE_TYPES, service_type};
 
 use super::fields::{digits, phone, position, url};
 use super::table::{CsvTable, Row, folded, text};
-use super::{CARE_ID_PREFIX, Collected, FileReport, ImportError, ImportOptions, InputFile, Parsed, blank_provider};
+use super::{CARE_ID_PREFIX, Collected, FileReport, ImportError, ImportOptions, InputFile, Parsed};
 
 /// The official header, in order (reference: shared/reference/data-formats.md §1).
 pub const HEADER: [&str; 24] = [
@@ -243,7 +243,7 @@ fn provider_of(
     };
     let name = text(row.get(cols.name)).ok_or("事業所名 is empty")?;
     let location = position(row.get(cols.lat), row.get(cols.lon))?;
-    let mut p = blank_provider(format!("{CARE_ID_PREFIX}{office}"), Kind::Care, name, location);
+    let mut p = Provider::new(format!("{CARE_ID_PREFIX}{office}"), Kind::Care, name, location);
     p.official_code = Some(office);
     p.services = vec![service];
     p.name_kana = text(row.get(cols.kana));

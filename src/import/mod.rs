@@ -33,7 +33,7 @@ pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Report, Skipped};
 
 use crate::catalog::{Catalog, Change};
 use crate::crs::Crs;
-use crate::domain::{District, HomeCareClass, Kind, Provider, service_type};
+use crate::domain::{District, HomeCareClass, Provider, service_type};
 use crate::store::{Store, StoreError};
 
 /// History action of a provider added or changed by an import.
@@ -408,33 +408,4 @@ fn stronger(a: HomeCareClass, b: HomeCareClass) -> HomeCareClass {
         HomeCareClass::Standard => 1,
     };
     if rank(b) > rank(a) { b } else { a }
-}
-
-/// A provider with only the fields every source fills; the rest empty, version 1.
-fn blank_provider(id: String, kind: Kind, name: String, location: crate::domain::LonLat) -> Provider {
-    Provider {
-        id,
-        kind,
-        official_code: None,
-        name,
-        name_kana: None,
-        services: Vec::new(),
-        home_care: None,
-        address: None,
-        phone: None,
-        fax: None,
-        url: None,
-        corporation: None,
-        corporate_number: None,
-        capacity: None,
-        open_days: None,
-        notes: None,
-        accepting: None,
-        accepting_updated_at: None,
-        location,
-        district: None,
-        version: 1,
-        updated_at: String::new(),
-        updated_by: String::new(),
-    }
 }

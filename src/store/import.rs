@@ -143,29 +143,11 @@ mod tests {
 
     fn provider(id: &str, name: &str, version: i64) -> Provider {
         Provider {
-            id: id.into(),
-            kind: Kind::Care,
-            official_code: None,
-            name: name.into(),
-            name_kana: None,
             services: vec!["110".into()],
-            home_care: None,
-            address: None,
-            phone: None,
-            fax: None,
-            url: None,
-            corporation: None,
-            corporate_number: None,
-            capacity: None,
-            open_days: None,
-            notes: None,
-            accepting: None,
-            accepting_updated_at: None,
-            location: LonLat::new(139.9, 35.85).unwrap(),
-            district: None,
             version,
             updated_at: "2026-11-01T00:00:00Z".into(),
             updated_by: "import".into(),
+            ..Provider::new(id.into(), Kind::Care, name.into(), LonLat::new(139.9, 35.85).unwrap())
         }
     }
 

@@ -165,29 +165,9 @@ mod tests {
 
     fn provider(id: &str) -> Provider {
         Provider {
-            id: id.into(),
-            kind: Kind::Care,
-            official_code: None,
-            name: "さくら訪問看護".into(),
-            name_kana: None,
             services: vec!["130".into()],
-            home_care: None,
-            address: None,
-            phone: None,
-            fax: None,
-            url: None,
-            corporation: None,
-            corporate_number: None,
-            capacity: None,
-            open_days: None,
-            notes: None,
-            accepting: None,
-            accepting_updated_at: None,
-            location: LonLat::new(139.9, 35.85).unwrap(),
-            district: None,
             version: 99,
-            updated_at: String::new(),
-            updated_by: String::new(),
+            ..Provider::new(id.into(), Kind::Care, "さくら訪問看護".into(), LonLat::new(139.9, 35.85).unwrap())
         }
     }
 
