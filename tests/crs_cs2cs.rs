@@ -2,32 +2,10 @@
 //! installed by `make test`), within 1 mm in metres and 1e-8° in degrees.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod cs2cs;
 
 use caremap::crs::{Crs, convert};
-
-/// Runs `cs2cs from to` on authority-ordered input pairs; returns authority-ordered output.
-fn cs2cs(from: &str, to: &str, input: &[[f64; 2]]) -> Vec<[f64; 2]> {
-    let mut child = Command::new("cs2cs")
-        .args(["-f", "%.10f", from, to])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cs2cs is installed (apt-get install proj-bin; `make test` does it)");
-    let text: String = input.iter().map(|[a, b]| format!("{a} {b}\n")).collect();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Vec<f64> = l.split_whitespace().take(2).map(|x| x.parse().unwrap()).collect();
-            [v[0], v[1]]
-        })
-        .collect()
-}
+use cs2cs::cs2cs;
 
 const PLACES: [(f64, f64); 4] =
     [(139.902861, 35.856306), (139.8745, 35.8275), (139.9578, 35.9199), (140.1233, 35.6051)];

@@ -3,14 +3,15 @@
 //! the database compared before and after a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cs2cs;
 mod import_fixtures;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use caremap::domain::{HomeCareClass, Kind, Provider};
 use caremap::store::{SqliteStore, Store};
+use cs2cs::cs2cs;
 use import_fixtures::*;
 use serde_json::Value;
 
@@ -455,28 +456,6 @@ fn kouseikyoku_excel_sets_the_home_care_class_of_matching_clinics() {
     let file = dir.write("02-1_clinic_facility_info_20260601.csv", &iryo_net_csv(&clinics));
     assert_eq!(counts(&import_ok(&dir.db(), "iryo-net", &[], &[&file]))[2], 1);
     assert_eq!(class("med-1212345000011"), Some(HomeCareClass::Standard));
-}
-
-/// Runs `cs2cs from to` on authority-ordered pairs (see tests/crs_cs2cs.rs).
-fn cs2cs(from: &str, to: &str, input: &[[f64; 2]]) -> Vec<[f64; 2]> {
-    let mut child = Command::new("cs2cs")
-        .args(["-f", "%.12f", from, to])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cs2cs is installed (apt-get install proj-bin; `make test` does it)");
-    let text: String = input.iter().map(|[a, b]| format!("{a} {b}\n")).collect();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Vec<f64> = l.split_whitespace().take(2).map(|x| x.parse().unwrap()).collect();
-            [v[0], v[1]]
-        })
-        .collect()
 }
 
 fn geodesic_m(a: (f64, f64), b: (f64, f64)) -> f64 {

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+#[path = "../cs2cs/mod.rs"]
+mod cs2cs;
 mod errors;
 mod headers;
 mod helpers;

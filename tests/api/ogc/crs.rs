@@ -1,32 +1,8 @@
 //! Part 2: output in EPSG:4326, 6668 and 6677 (checked against PROJ's cs2cs), `Content-Crs`,
 //! and `bbox-crs`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use super::*;
-
-/// Runs `cs2cs from to` on authority-ordered pairs (see tests/crs_cs2cs.rs).
-fn cs2cs(from: &str, to: &str, input: &[[f64; 2]]) -> Vec<[f64; 2]> {
-    let mut child = Command::new("cs2cs")
-        .args(["-f", "%.10f", from, to])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cs2cs is installed (apt-get install proj-bin; `make test` does it)");
-    let text: String = input.iter().map(|[a, b]| format!("{a} {b}\n")).collect();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Vec<f64> = l.split_whitespace().take(2).map(|x| x.parse().unwrap()).collect();
-            [v[0], v[1]]
-        })
-        .collect()
-}
+use crate::cs2cs::cs2cs;
 
 // ---- Part 2: CRS ------------------------------------------------------------------------------
 
