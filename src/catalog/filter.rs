@@ -40,18 +40,11 @@ impl Entry {
     }
 
     pub(super) fn new(provider: Provider) -> Self {
-        let search_key = Self::search_key_of(&provider);
-        Self::with_search_key(provider, search_key)
-    }
-
-    /// The folded text `q=` searches: name, kana and address.
-    pub(super) fn search_key_of(provider: &Provider) -> String {
-        search_key([Some(&provider.name), provider.name_kana.as_ref(), provider.address.as_ref()].into_iter().flatten())
-    }
-
-    /// An entry whose search key was folded beforehand (see [`Entry::search_key_of`]).
-    pub(super) fn with_search_key(provider: Provider, search_key: String) -> Self {
-        Self { services: provider.service_set(), provider, search_key }
+        let services = provider.service_set();
+        let search_key = search_key(
+            [Some(&provider.name), provider.name_kana.as_ref(), provider.address.as_ref()].into_iter().flatten(),
+        );
+        Self { provider, services, search_key }
     }
 }
 

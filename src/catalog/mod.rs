@@ -22,7 +22,7 @@ use crate::index::{Cores, Hit};
 
 use filter::Matcher;
 pub use filter::{Entry, Filter, normalize_text};
-use segment::{Segment, new_entries, slot_u32};
+use segment::{Segment, slot_u32};
 
 /// A provider found by a query, with its geodesic distance where the query had a point.
 #[derive(Debug, Clone, Copy)]
@@ -44,12 +44,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds a snapshot from scratch (one bulk load of the index).
-    pub fn build(providers: Vec<Provider>, districts: Arc<Vec<District>>) -> Self {
-        let base = Arc::new(Segment::build(providers, Cores::All));
-        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts }
-    }
-
     /// Builds a snapshot from entries (sorted here unless already in id order).
     fn from_entries(mut entries: Vec<Arc<Entry>>, districts: Arc<Vec<District>>) -> Self {
         if !entries.is_sorted_by(|a, b| a.provider.id <= b.provider.id) {
@@ -219,7 +213,7 @@ impl Snapshot {
             .collect();
         let mut rest: Vec<Arc<Entry>> =
             self.delta.slots.iter().flatten().filter(|e| !changed.contains_key(&e.provider.id)).cloned().collect();
-        rest.extend(new_entries(changed.into_values().flatten().collect(), Cores::One));
+        rest.extend(changed.into_values().flatten().map(|p| Arc::new(Entry::new(p))));
         rest.sort_unstable_by(by_id);
         let entries = merge_sorted(base, rest, by_id);
         let base = Arc::new(Segment::from_entries(entries, Cores::One));
@@ -259,7 +253,11 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog holding `providers` and `districts`.
     pub fn new(providers: Vec<Provider>, districts: Vec<District>) -> Self {
-        Self { current: ArcSwap::from_pointee(Snapshot::build(providers, Arc::new(districts))), writer: Mutex::new(()) }
+        let entries = providers.into_iter().map(|p| Arc::new(Entry::new(p))).collect();
+        Self {
+            current: ArcSwap::from_pointee(Snapshot::from_entries(entries, Arc::new(districts))),
+            writer: Mutex::new(()),
+        }
     }
 
     /// A catalog of the providers `read` hands over in chunks, in id order, and `districts`.

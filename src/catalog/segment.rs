@@ -21,43 +21,15 @@ pub(super) struct Segment {
     pub(super) index: SpatialIndex,
 }
 
-/// Wraps providers in entries. Folding the text for `q=` is the costly part; for large batches
-/// it runs on all cores when `cores` allows, over borrowed providers, so no provider is copied
-/// (a million of them are about 450 MB).
-pub(super) fn new_entries(providers: Vec<Provider>, cores: Cores) -> Vec<Arc<Entry>> {
-    const CHUNK: usize = 16_384;
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if providers.len() < 2 * CHUNK || threads < 2 || cores == Cores::One {
-        return providers.into_iter().map(|p| Arc::new(Entry::new(p))).collect();
-    }
-    let keys: Vec<String> = std::thread::scope(|scope| {
-        let workers: Vec<_> = providers
-            .chunks(providers.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(Entry::search_key_of).collect::<Vec<_>>()))
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
-    providers.into_iter().zip(keys).map(|(p, key)| Arc::new(Entry::with_search_key(p, key))).collect()
-}
-
 pub(super) fn slot_u32(i: usize) -> u32 {
     u32::try_from(i).expect("more than u32::MAX providers")
 }
 
 impl Segment {
-    /// Builds a segment in one bulk load.
-    /// Slots follow id order (the store reads in id order; others are sorted here), which
-    /// breaks distance ties by id and lets a rebuild merge instead of sort.
-    pub(super) fn build(mut providers: Vec<Provider>, cores: Cores) -> Self {
-        if !providers.is_sorted_by(|a, b| a.id <= b.id) {
-            providers.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        }
-        Self::from_entries(new_entries(providers, cores), cores)
-    }
-
-    /// Builds a segment in one bulk load from entries that may be shared with other segments
-    /// (a compaction reuses the entries of unchanged providers instead of copying them). The
-    /// id map and the index are built on two threads.
+    /// Builds a segment in one bulk load on `cores` from entries in id order, which may be
+    /// shared with other segments (a rebuild reuses the entries of unchanged providers instead
+    /// of copying them). Id order breaks distance ties by id, lets a rebuild merge instead of
+    /// sort, and lets the segment find ids by binary search.
     pub(super) fn from_entries(entries: Vec<Arc<Entry>>, cores: Cores) -> Self {
         debug_assert!(entries.is_sorted_by(|a, b| a.provider.id < b.provider.id), "entries in id order, ids unique");
         let index =

@@ -250,15 +250,12 @@ pub(super) fn write_districts(tx: &rusqlite::Transaction<'_>, districts: &[Distr
 
 impl Store for SqliteStore {
     fn load_providers(&self) -> Result<Vec<Provider>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
-        let rows = stmt.query_map([], provider_from_row)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        let mut all = Vec::new();
+        self.load_providers_chunked(8192, &mut |chunk| {
+            all.extend(chunk);
+            Ok(())
+        })?;
+        Ok(all)
     }
 
     fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
