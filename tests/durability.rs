@@ -4,78 +4,19 @@
 //! Also: the database files never hold a token in plain text.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
+use support::{Server, serve_command};
 
 const CLIENTS: usize = 6;
 /// Acknowledged writes to wait for before the kill (the clients keep writing past it).
 const ACKS_BEFORE_KILL: usize = 150;
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn caremap() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_caremap"))
-}
-
-/// `caremap user add`; the token is the last line of stdout.
-fn add_user(db: &Path, name: &str) -> String {
-    let out = caremap().args(["user", "add", "--role", "editor", "--db"]).arg(db).arg(name).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let token = stdout.lines().last().unwrap().to_owned();
-    assert!(token.starts_with("cmk_") && !token.contains(' '), "{stdout}");
-    token
-}
-
-/// A running `caremap serve` on a free port.
-struct Server {
-    child: Child,
-    base: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Server {
-    fn start(db: &Path) -> Self {
-        let mut child = caremap()
-            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .arg("--data")
-            .arg(repo("data"))
-            .arg("--web")
-            .arg(repo("web"))
-            .env("CAREMAP_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line.trim().strip_prefix("caremap listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
-        Self { child, base, _stdout: stdout }
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown code runs.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    /// A failing test does not leave its server running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn provider(id: &str, name: &str, n: usize) -> Value {
     let lon = 139.88 + (n % 50) as f64 * 0.001;
@@ -122,9 +63,9 @@ async fn client(n: usize, base: String, auth: String, acks: Arc<AtomicUsize>) ->
 async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("caremap.db");
-    let token = add_user(&db, "durability");
+    let token = support::add_user(&db, "durability", "editor");
     let auth = format!("Bearer {token}");
-    let server = Server::start(&db);
+    let server = Server::start(serve_command(&db, &[]));
 
     let acks = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> =
@@ -142,7 +83,7 @@ async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
     assert!(acks.load(Ordering::SeqCst) >= ACKS_BEFORE_KILL);
     assert_intact(&db);
 
-    let server = Server::start(&db);
+    let server = Server::start(serve_command(&db, &[]));
     let http = reqwest::Client::new();
     let mut unanswered = 0;
     for (id, (version, name)) in &acked {
@@ -242,9 +183,9 @@ fn assert_no_token(db: &Path, tokens: &[&str]) {
 async fn the_database_files_never_contain_a_token_in_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("caremap.db");
-    let first = add_user(&db, "yamada");
-    let second = add_user(&db, "suzuki");
-    let server = Server::start(&db);
+    let first = support::add_user(&db, "yamada", "editor");
+    let second = support::add_user(&db, "suzuki", "editor");
+    let server = Server::start(serve_command(&db, &[]));
     let http = reqwest::Client::new();
     let (wrong, _) = caremap::auth::generate_token().unwrap();
     for token in [&first, &second, &wrong] {

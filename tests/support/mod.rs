@@ -94,6 +94,13 @@ impl Server {
         assert!(status.success(), "kill -{signal} failed");
     }
 
+    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown code runs. Returns once the
+    /// process is gone.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// Waits at most `limit` for the process to exit; `None` if it is still running.
     pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;
