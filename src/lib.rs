@@ -7,6 +7,7 @@ pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
 pub mod config; // typed settings with CAREMAP_* fallbacks
+pub mod coverage; // per grid square: nearest provider, count within reach, E2SFCA access
 pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
 pub mod csv_out; // providers as CSV for Excel (BOM, Japanese headers)
 pub mod domain; // validated domain types: positions, areas, providers, services, districts
