@@ -109,6 +109,21 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Longest token lifetime `--expires-in-days` accepts (ten years).
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// `t` as stored: RFC 3339 UTC in whole seconds (`2026-11-30T05:00:00Z`), so that text order
+/// is time order.
+pub fn utc_text(t: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// The expiry of a token issued now that lives `days` days.
+pub fn expiry_in_days(days: u32) -> String {
+    utc_text(time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)))
+}
+
 /// Checks a user name: 1 to [`MAX_USER_NAME_CHARS`] characters after trimming, no control
 /// characters. Returns the trimmed name. Names appear in the audit log as `changed_by`.
 ///
@@ -164,6 +179,15 @@ mod tests {
         assert!(Role::Admin.includes(Role::Editor));
         assert!(Role::Editor.includes(Role::Editor));
         assert!(!Role::Editor.includes(Role::Admin));
+    }
+
+    #[test]
+    fn expiry_is_stored_in_utc_whole_seconds_days_ahead() {
+        let t = time::macros::datetime!(2026-11-30 14:05:06.7 +09:00);
+        assert_eq!(utc_text(t), "2026-11-30T05:05:06Z");
+        let in_a_day = expiry_in_days(1);
+        let now = utc_text(time::OffsetDateTime::now_utc());
+        assert!(in_a_day > now && in_a_day.len() == now.len(), "{in_a_day} {now}");
     }
 
     #[test]

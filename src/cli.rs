@@ -129,7 +129,28 @@ pub enum UserCommand {
         /// What the user may do: editor (edit providers) or admin (also manage users).
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// Days until the token stops working (1–3650); without it, it does not expire.
+        #[arg(long, env = "CAREMAP_TOKEN_EXPIRES_IN_DAYS", value_parser = parse_days)]
+        expires_in_days: Option<u32>,
+        /// Who does this, for the account log (default `cli:` and the login name).
+        #[arg(long, env = "CAREMAP_ACTOR")]
+        actor: Option<String>,
         /// The user name, recorded with every change the user makes.
+        name: String,
+    },
+    /// Replace a user's token with a new one, printed once on the last line; the old token
+    /// stops working at once (a revoked user is re-enabled).
+    Rotate {
+        /// SQLite database file.
+        #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
+        db: PathBuf,
+        /// Days until the new token stops working (1–3650); without it, it does not expire.
+        #[arg(long, env = "CAREMAP_TOKEN_EXPIRES_IN_DAYS", value_parser = parse_days)]
+        expires_in_days: Option<u32>,
+        /// Who does this, for the account log (default `cli:` and the login name).
+        #[arg(long, env = "CAREMAP_ACTOR")]
+        actor: Option<String>,
+        /// The user name.
         name: String,
     },
     /// List users with role and state (never tokens or hashes).
@@ -138,14 +159,24 @@ pub enum UserCommand {
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
     },
-    /// Revoke a user's token at once (the user stays listed; `add` issues a new token).
+    /// Revoke a user's token at once (the user stays listed; `add` or `rotate` issues a new token).
     Revoke {
         /// SQLite database file.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
+        /// Who does this, for the account log (default `cli:` and the login name).
+        #[arg(long, env = "CAREMAP_ACTOR")]
+        actor: Option<String>,
         /// The user name.
         name: String,
     },
+}
+
+fn parse_days(s: &str) -> Result<u32, String> {
+    s.parse::<u32>()
+        .ok()
+        .filter(|d| (1..=crate::auth::MAX_TOKEN_DAYS).contains(d))
+        .ok_or_else(|| format!("'{s}' is not a number of days from 1 to {}", crate::auth::MAX_TOKEN_DAYS))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

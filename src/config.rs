@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::http::{CorsOrigins, TileLayer};
+use crate::http::{CorsOrigins, IpNet, MetricsExposure, PublicUrl, TileLayer};
 
 /// Default base map: 地理院タイル 標準地図 (GSI standard map).
 pub const GSI_TILE_URL: &str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png";
@@ -65,6 +65,23 @@ pub struct ServeConfig {
     /// Send `Strict-Transport-Security` (HSTS, one year). Only behind HTTPS.
     #[arg(long, env = "CAREMAP_HSTS")]
     pub hsts: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses or CIDR
+    /// networks; repeat the flag or separate with commas). From any other peer the header is
+    /// ignored, and the peer address is the client.
+    #[arg(long = "trusted-proxy", env = "CAREMAP_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Where `/metrics` is served: `off`, `public` (on --addr, to anyone), or HOST:PORT for a
+    /// listener of its own (e.g. 127.0.0.1:9464, for Prometheus on the same host).
+    #[arg(long, env = "CAREMAP_METRICS", default_value = "off", value_parser = MetricsExposure::parse)]
+    pub metrics: MetricsExposure,
+    /// The public URL of this server (https://caremap.example.jp/), used for the absolute
+    /// links of the OGC API instead of the request's `Host` header.
+    #[arg(long, env = "CAREMAP_PUBLIC_URL", value_parser = PublicUrl::parse)]
+    pub public_url: Option<PublicUrl>,
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    s.parse()
 }
 
 /// Default of `--max-concurrent-requests`.
@@ -92,6 +109,9 @@ impl ServeConfig {
             shutdown_timeout_s: DEFAULT_SHUTDOWN_TIMEOUT_S,
             cors_origins: CorsOrigins::Any,
             hsts: false,
+            trusted_proxies: Vec::new(),
+            metrics: MetricsExposure::Off,
+            public_url: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod http; // axum routes, problem+json errors, static files
 pub mod import; // MHLW, 医療情報ネット, 厚生局 and GeoJSON files into the store
 pub mod index; // rstar R-trees: geodesic nearest/radius, bbox/polygon
 pub mod mesh; // JIS X 0410 grid squares (地域メッシュ): code <-> cell on latitude/longitude
+pub mod process; // warnings about the process: root, a database others may read
 pub mod sample; // the bundled Nagareyama sample (generated, labelled as sample)
 pub mod startup; // open store, seed, load catalog, bind, serve
 pub mod store; // the durable store (SQLite) behind a trait

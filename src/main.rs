@@ -71,8 +71,12 @@ async fn serve(config: caremap::config::ServeConfig) -> Result<(), Box<dyn std::
     prepare_process();
     let app = caremap::startup::Application::build(&config).await?;
     let addr = app.local_addr();
+    let metrics_addr = app.metrics_addr();
     let running = app.run_until_stopped();
     println!("caremap listening on http://{addr}");
+    if let Some(metrics) = metrics_addr {
+        println!("caremap metrics on http://{metrics}/metrics");
+    }
     let stopped = running.await;
     tracing::info!(?stopped, "stopped");
     Ok(())

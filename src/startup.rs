@@ -14,8 +14,9 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::domain::{District, Provider, district_of, parse_districts};
 use crate::features::provider_from_feature;
+use crate::http::metrics::metrics_router;
 use crate::http::server::{ServerOptions, Stopped, serve};
-use crate::http::{AppState, HttpConfig, SiteInfo, router};
+use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
 use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
 
 /// Why the server could not start.
@@ -46,6 +47,8 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// The listener and router of `--metrics HOST:PORT`.
+    metrics: Option<(TcpListener, Router)>,
     options: ServerOptions,
     _lock: DbLock,
 }
@@ -133,6 +136,13 @@ impl Application {
         let listener = TcpListener::bind(&config.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
+        let metrics_listener = match &config.metrics {
+            MetricsExposure::Listen(addr) => Some(
+                TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr: addr.clone(), source })?,
+            ),
+            MetricsExposure::Off | MetricsExposure::Public => None,
+        };
+        crate::process::warn_about_risks(&config.db);
         let started = std::time::Instant::now();
         let sqlite = SqliteStore::open(&config.db)?;
         // A database with providers is checked on a second connection while the catalog
@@ -169,17 +179,21 @@ impl Application {
             request_timeout: Duration::from_secs(config.request_timeout_s),
             cors: config.cors_origins.clone(),
             hsts: config.hsts,
+            trusted_proxies: config.trusted_proxies.clone(),
+            public_metrics: config.metrics == MetricsExposure::Public,
+            public_url: config.public_url.clone(),
         };
         let state = AppState::new(catalog, store, site, &http);
         if let Some(at) = last_import.as_deref().and_then(crate::http::metrics::parse_rfc3339) {
             state.metrics.set_last_import(at);
         }
+        let metrics = metrics_listener.map(|l| (l, metrics_router(state.clone())));
         let router = router(state, &http);
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
         };
-        Ok(Self { listener, router, options, _lock: lock })
+        Ok(Self { listener, router, metrics, options, _lock: lock })
     }
 
     /// The address actually bound (useful with port 0).
@@ -190,11 +204,31 @@ impl Application {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// The address of the metrics listener (`--metrics HOST:PORT`), if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then drains in-flight requests for at most the
     /// shutdown timeout. The database lock is released when this returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
-        let Self { listener, router, options, _lock } = self;
-        serve(listener, router, options, shutdown).await
+        let Self { listener, router, metrics, options, _lock } = self;
+        let Some((metrics_listener, metrics_router)) = metrics else {
+            return serve(listener, router, options, shutdown).await;
+        };
+        // One shutdown for both listeners: the signal is broadcast to each.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let metrics = tokio::spawn(serve(metrics_listener, metrics_router, options, wait(stopped.clone())));
+        let main = serve(listener, router, options, wait(stopped)).await;
+        let _ = metrics.await;
+        main
     }
 
     /// Serves until Ctrl-C or SIGTERM, then drains. The signal handlers are installed by

@@ -272,4 +272,99 @@ fn request_logs_are_structured_and_never_contain_a_token() {
     assert_eq!(public["fields"]["status"], 200);
     assert!(public["fields"]["latency_ms"].as_f64().is_some(), "{public}");
     assert!(requests.iter().all(|r| r["span"]["id"].as_str().is_some_and(|id| !id.is_empty())), "{logs}");
+    let staff = requests.iter().find(|r| r["fields"]["path"] == "/api/admin/users").unwrap_or_else(|| panic!("{logs}"));
+    assert_eq!(staff["span"]["account"], "logcheck", "staff requests name the account: {staff}");
+    assert!(public["span"].get("account").is_none(), "{public}");
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn database_files_are_created_readable_by_their_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let by_user_add = dir.path().join("users.db");
+    add_user(&by_user_add, "yamada", "editor");
+    assert_eq!(mode(&by_user_add), 0o600);
+
+    let by_serve = dir.path().join("served.db");
+    let mut server = Server::start(serve_command(&by_serve, &[]));
+    for file in ["served.db", "served.db-wal", "served.db-shm"] {
+        assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+    }
+    server.signal("TERM");
+    assert!(server.wait_for_exit(Duration::from_secs(10)).expect("exits").success());
+
+    use import_fixtures::{Enc, Office, mhlw_csv};
+    let file = dir.path().join("jigyosho_110.csv");
+    std::fs::write(&file, mhlw_csv(&[Office::new("1270000001", "さくら")], Enc::Utf8Bom, true)).unwrap();
+    let by_import = dir.path().join("imported.db");
+    let (status, stderr) = run_to_exit(import_command(&by_import, &file, &[]));
+    assert!(status.success(), "{stderr}");
+    assert_eq!(mode(&by_import), 0o600);
+}
+
+#[test]
+fn user_rotate_replaces_the_token_and_the_account_log_names_who_ran_each_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let user = |args: &[&str]| {
+        let out = caremap().arg("user").args(args).arg("--db").arg(&db).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let last_line = |text: String| text.lines().last().unwrap().to_owned();
+    let admin = last_line(user(&["add", "--role", "admin", "--actor", "setup", "suzuki"]));
+    let old = last_line(user(&["add", "--role", "editor", "--expires-in-days", "30", "yamada"]));
+    let new = last_line(user(&["rotate", "--actor", "kanri", "yamada"]));
+    assert!(new.starts_with("cmk_") && new != old, "{new}");
+    let list = user(&["list"]);
+    let yamada = list.lines().find(|l| l.starts_with("yamada")).unwrap_or_else(|| panic!("{list}"));
+    assert!(yamada.contains("never") && yamada.ends_with("active"), "rotated without expiry: {list}");
+    user(&["revoke", "--actor", "kanri", "yamada"]);
+    let mut bad = caremap();
+    bad.args(["user", "add", "--role", "editor", "--expires-in-days", "0", "--db"]).arg(&db).arg("x");
+    let (status, stderr) = run_to_exit(bad);
+    assert!(!status.success() && stderr.contains("days"), "{stderr}");
+
+    let server = Server::start(serve_command(&db, &[]));
+    let exchange = |token: &str, path: &str| {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n")
+            .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(exchange(&old, "/api/admin/me").starts_with("HTTP/1.1 401"), "the old token no longer works");
+    assert!(exchange(&new, "/api/admin/me").starts_with("HTTP/1.1 401"), "revoked");
+    let reply = exchange(&admin, "/api/admin/audit?log=accounts");
+    let body: Value =
+        serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap()).unwrap_or_else(|e| panic!("{e}: {reply}"));
+    let entries: Vec<_> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["user"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["changed_by"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok();
+    assert_eq!(entries[0], "suzuki user_add setup");
+    assert!(entries[1].starts_with("yamada user_add cli:"), "{entries:?}");
+    if let Some(login) = login {
+        assert_eq!(entries[1], format!("yamada user_add cli:{login}"));
+    }
+    assert_eq!(entries[2..], ["yamada user_rotate kanri", "yamada user_revoke kanri"]);
+    assert!(body["entries"][1]["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{body}");
+    assert!(!reply.contains(&old[4..]) && !reply.contains(&new[4..]), "{reply}");
 }

@@ -2,21 +2,27 @@
 //! problem+json), the per-client limiter of failed attempts (429 with `Retry-After`), and
 //! the small endpoints about users (`/api/admin/me`, `/api/admin/users`).
 //!
-//! Tokens are never logged: only the client address and the outcome are.
+//! The token is checked first: a valid token is always accepted, so failures from the same
+//! address (every client behind one reverse proxy, or one office's NAT) never lock out the
+//! staff; only failures are slowed down. The client is the peer address, or the address a
+//! trusted proxy forwarded (see [`super::client`]).
+//!
+//! Tokens are never logged: the account name (on every staff request, as the `account` field
+//! of the request span), the client address and the outcome are.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::auth::{Role, hash_token, is_well_formed};
+use crate::auth::{Role, hash_token, is_well_formed, utc_text};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
@@ -35,8 +41,9 @@ pub fn router() -> Router<AppState> {
 
 /// A signed-in staff user, taken from `Authorization: Bearer <token>`.
 ///
-/// Rejections: 429 while the client is limited, 401 (with `WWW-Authenticate: Bearer`) for a
-/// missing, malformed, wrong or revoked token. Every endpoint needs at least [`Role::Editor`];
+/// Rejections: 401 (with `WWW-Authenticate: Bearer`) for a missing, malformed, wrong, revoked
+/// or expired token; 429 instead of 401 for a wrong token from a client that has failed too
+/// often. A valid token is accepted whatever the client's failures. Every endpoint needs at least [`Role::Editor`];
 /// call [`StaffUser::require`] for more.
 #[derive(Debug, Clone)]
 pub struct StaffUser {
@@ -73,32 +80,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
     Some(if scheme.eq_ignore_ascii_case("bearer") { token.trim() } else { "" })
 }
 
-/// The key a client's failures are counted under: its IPv4 address, or the /64 network of
-/// an IPv6 address (one host usually owns a whole /64, so counting single addresses would
-/// let it rotate).
-fn client_key(parts: &Parts) -> IpAddr {
-    match parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
-        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        Some(v4) => v4,
-        // Without connection info (a router called in-process) every caller shares one key.
-        None => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    }
-}
-
 impl FromRequestParts<AppState> for StaffUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let client = client_key(parts);
-        if let Some(wait) = state.auth_failures.retry_after(client, Instant::now()) {
-            return Err(ApiError::TooManyFailures {
-                retry_after_s: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            });
-        }
         let Some(token) = bearer(parts) else {
             return Err(ApiError::Unauthorized { invalid_token: false });
         };
@@ -112,13 +97,30 @@ impl FromRequestParts<AppState> for StaffUser {
         } else {
             None
         };
+        let now = utc_text(time::OffsetDateTime::now_utc());
+        let client = super::client::client_key(parts, &state.trusted_proxies);
         match user {
-            Some(user) if user.revoked_at.is_none() => Ok(StaffUser { name: user.name, role: user.role }),
+            Some(user) if user.revoked_at.is_none() && !user.expired_at(&now) => {
+                tracing::Span::current().record("account", user.name.as_str());
+                Ok(StaffUser { name: user.name, role: user.role })
+            }
             found => {
-                let revoked = found.is_some();
-                state.auth_failures.record_failure(client, Instant::now());
-                tracing::warn!(client = %client, revoked, "refused a staff token");
-                Err(ApiError::Unauthorized { invalid_token: true })
+                let expired_at = found.as_ref().filter(|u| u.revoked_at.is_none()).and_then(|u| u.expires_at.clone());
+                let account = found.as_ref().map(|u| u.name.as_str());
+                let now = Instant::now();
+                if let Some(wait) = state.auth_failures.retry_after(client, now) {
+                    tracing::warn!(client = %client, account, "refused a staff token: too many failures");
+                    return Err(ApiError::TooManyFailures {
+                        retry_after_s: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                    });
+                }
+                state.auth_failures.record_failure(client, now);
+                let revoked = found.as_ref().is_some_and(|u| u.revoked_at.is_some());
+                tracing::warn!(client = %client, account, revoked, expired = expired_at.is_some(), "refused a staff token");
+                Err(match expired_at {
+                    Some(expired_at) => ApiError::TokenExpired { expired_at },
+                    None => ApiError::Unauthorized { invalid_token: true },
+                })
             }
         }
     }
@@ -131,7 +133,8 @@ struct Failures {
 }
 
 /// Counts failed sign-ins per client in a fixed window from the first failure; after
-/// `max` failures the client is refused until the window ends.
+/// `max` failures the client's wrong tokens are answered 429 until the window ends (a valid
+/// token is checked first and never refused).
 #[derive(Debug)]
 pub struct FailureLimiter {
     max: u32,
@@ -190,6 +193,7 @@ struct UserOut {
     role: Role,
     created_at: String,
     revoked_at: Option<String>,
+    expires_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -207,7 +211,13 @@ async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult
         .map_err(super::staff::store_error)?;
     let users = users
         .into_iter()
-        .map(|u| UserOut { name: u.name, role: u.role, created_at: u.created_at, revoked_at: u.revoked_at })
+        .map(|u| UserOut {
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+            revoked_at: u.revoked_at,
+            expires_at: u.expires_at,
+        })
         .collect();
     Ok(Json(UsersOut { users }))
 }

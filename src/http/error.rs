@@ -44,6 +44,12 @@ pub enum ApiError {
         /// A token was given but is not valid (RFC 6750 `error="invalid_token"`).
         invalid_token: bool,
     },
+    /// A token that was valid until `expired_at` (401 `invalid_token`).
+    #[error("token expired")]
+    TokenExpired {
+        /// RFC 3339 UTC time the token stopped working.
+        expired_at: String,
+    },
     /// A valid user whose role may not do this (403).
     #[error("forbidden")]
     Forbidden(String),
@@ -130,7 +136,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized { .. } | Self::TokenExpired { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -192,6 +198,14 @@ impl IntoResponse for ApiError {
                 } else {
                     "this path needs a staff token: Authorization: Bearer <token>".into()
                 },
+                none,
+            ),
+            Self::TokenExpired { expired_at } => (
+                "/problems/token-expired",
+                "Unauthorized",
+                format!(
+                    "the bearer token expired at {expired_at}; ask an administrator for a new one (caremap user rotate)"
+                ),
                 none,
             ),
             Self::Forbidden(what) => ("/problems/forbidden", "Forbidden", what.clone(), none),
@@ -263,6 +277,14 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Unauthorized { invalid_token: false } => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"caremap\""));
+            }
+            Self::TokenExpired { .. } => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "Bearer realm=\"caremap\", error=\"invalid_token\", error_description=\"the token expired\"",
+                    ),
+                );
             }
             Self::Unauthorized { invalid_token: true } => {
                 headers.insert(

@@ -1,13 +1,15 @@
 //! What changed, when, by whom: a provider's history and the global audit log. Each entry
-//! lists its changes field by field (`changes: [{field, from, to}]`).
+//! lists its changes field by field (`changes: [{field, from, to}]`). The audit log's second
+//! part, `?log=accounts` (admins only), lists staff accounts added, rotated and revoked.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use crate::auth::Role;
 use crate::domain::{FieldChange, entry_changes};
-use crate::store::{AuditQuery, HistoryEntry};
+use crate::store::{AccountEvent, AuditQuery, HistoryEntry};
 
 use super::AppState;
 use super::auth::StaffUser;
@@ -75,10 +77,47 @@ struct AuditEntryOut {
 }
 
 #[derive(Debug, Serialize)]
-struct AuditOut {
-    entries: Vec<AuditEntryOut>,
+struct AuditOut<E> {
+    entries: Vec<E>,
     /// The next page, or `null` on the last one.
     next: Option<String>,
+}
+
+/// One entry of the account log.
+#[derive(Debug, Serialize)]
+struct AccountEntryOut {
+    seq: i64,
+    /// `user_add`, `user_rotate` or `user_revoke`.
+    action: String,
+    /// The account changed.
+    user: String,
+    role: String,
+    expires_at: Option<String>,
+    changed_at: String,
+    changed_by: String,
+}
+
+impl From<AccountEvent> for AccountEntryOut {
+    fn from(e: AccountEvent) -> Self {
+        Self {
+            seq: e.seq,
+            action: e.action,
+            user: e.user_name,
+            role: e.role,
+            expires_at: e.expires_at,
+            changed_at: e.changed_at,
+            changed_by: e.changed_by,
+        }
+    }
+}
+
+/// Which log `GET /api/admin/audit` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuditLog {
+    /// Provider changes (the default).
+    Providers,
+    /// Staff accounts added, rotated, revoked.
+    Accounts,
 }
 
 /// Parses an RFC 3339 time into the stored form (UTC, whole seconds). A time between whole
@@ -95,14 +134,24 @@ fn stored_time(raw: &str) -> Result<String, String> {
     utc.format(&format).map_err(|e| e.to_string())
 }
 
-/// `GET /api/admin/audit[?since=RFC3339][&after=SEQ][&limit=N]`: changes in commit order;
-/// `next` links the following page.
+/// `GET /api/admin/audit[?log=providers|accounts][&since=RFC3339][&after=SEQ][&limit=N]`:
+/// changes in commit order; `next` links the following page. The account log needs the
+/// admin role.
 async fn audit_list(
-    _user: StaffUser,
+    user: StaffUser,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<AuditOut>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let mut params = Params::parse(query.as_deref())?;
+    let log = match params.raw("log").as_deref() {
+        None | Some("providers") => AuditLog::Providers,
+        Some("accounts") => AuditLog::Accounts,
+        Some(other) => {
+            params.error("log", format!("must be providers or accounts, not '{other}'"));
+            AuditLog::Providers
+        }
+    };
     let since_raw = params.raw("since");
     let since = since_raw.as_deref().and_then(|raw| match stored_time(raw) {
         Ok(t) => Some(t),
@@ -120,23 +169,34 @@ async fn audit_list(
         limit: usize::try_from(limit).unwrap_or(100),
     };
     let store = state.store.clone();
-    let entries = blocking(move || store.audit_log(&q)).await?;
-    let next = match entries.last() {
-        Some(last) if entries.len() as u64 == limit => {
+    let next = |count: usize, last: Option<i64>| match last {
+        Some(last) if count as u64 == limit => {
             let mut url = form_urlencoded::Serializer::new(String::from("/api/admin/audit?"));
+            if log == AuditLog::Accounts {
+                url.append_pair("log", "accounts");
+            }
             if let Some(since) = &since {
                 url.append_pair("since", since);
             }
-            url.append_pair("after", &last.seq.to_string()).append_pair("limit", &limit.to_string());
+            url.append_pair("after", &last.to_string()).append_pair("limit", &limit.to_string());
             Some(url.finish())
         }
         _ => None,
     };
-    let entries = entries
+    if log == AuditLog::Accounts {
+        user.require(Role::Admin)?;
+        let events = blocking(move || store.account_events(&q)).await?;
+        let next = next(events.len(), events.last().map(|e| e.seq));
+        let entries = events.into_iter().map(AccountEntryOut::from).collect();
+        return Ok(Json(AuditOut::<AccountEntryOut> { entries, next }).into_response());
+    }
+    let entries = blocking(move || store.audit_log(&q)).await?;
+    let next = next(entries.len(), entries.last().map(|e| e.seq));
+    let entries: Vec<_> = entries
         .into_iter()
         .map(|e| AuditEntryOut { seq: e.seq, provider_id: e.provider_id.clone(), version: version_out(e) })
         .collect();
-    Ok(Json(AuditOut { entries, next }))
+    Ok(Json(AuditOut { entries, next }).into_response())
 }
 
 #[cfg(test)]

@@ -185,6 +185,47 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
+/// Where `/metrics` is served (`--metrics`). The numbers tell an outsider the load, the
+/// data size, the import schedule and the process's uptime, so they are not public unless
+/// asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsExposure {
+    /// Not served.
+    Off,
+    /// On the main listener, to anyone (as the public API).
+    Public,
+    /// On a listener of its own at this `HOST:PORT` (port 0 picks one), and not on the main one.
+    Listen(String),
+}
+
+impl MetricsExposure {
+    /// Parses `off`, `public` or `HOST:PORT`.
+    ///
+    /// # Errors
+    /// A sentence naming the accepted values.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "off" => Ok(Self::Off),
+            "public" => Ok(Self::Public),
+            addr if addr
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok()) =>
+            {
+                Ok(Self::Listen(addr.to_owned()))
+            }
+            other => Err(format!("'{other}' is not off, public or HOST:PORT (such as 127.0.0.1:9464)")),
+        }
+    }
+}
+
+/// The router of a metrics-only listener: `GET /metrics`, and 404 for anything else.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics_get))
+        .fallback(|| async { ApiError::NotFound("this path (only /metrics is served here)".into()).into_response() })
+        .with_state(state)
+}
+
 /// `GET /metrics`.
 pub async fn metrics_get(State(state): State<AppState>) -> Response {
     let providers = state.catalog.snapshot().len();
@@ -220,6 +261,17 @@ mod tests {
         );
         assert!(text.contains("caremap_providers_loaded 7"), "{text}");
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn the_exposure_is_off_public_or_an_address() {
+        assert_eq!(MetricsExposure::parse("off"), Ok(MetricsExposure::Off));
+        assert_eq!(MetricsExposure::parse("public"), Ok(MetricsExposure::Public));
+        assert_eq!(MetricsExposure::parse("127.0.0.1:9464"), Ok(MetricsExposure::Listen("127.0.0.1:9464".into())));
+        assert_eq!(MetricsExposure::parse("[::1]:0"), Ok(MetricsExposure::Listen("[::1]:0".into())));
+        for bad in ["", "on", "9464", ":9464", "localhost:x"] {
+            assert!(MetricsExposure::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

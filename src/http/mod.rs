@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod body;
+pub mod client;
 mod districts;
 pub mod error;
 pub mod headers;
@@ -37,10 +38,13 @@ use crate::edits::Edits;
 use crate::store::Store;
 
 pub use body::MAX_BODY_BYTES;
+pub use client::IpNet;
 pub use error::ApiError;
 pub use headers::CorsOrigins;
 pub use imports::MAX_IMPORT_BYTES;
 pub use meta::TileLayer;
+pub use metrics::MetricsExposure;
+pub use ogc::PublicUrl;
 pub use providers::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT, MAX_RADIUS_M};
 
 /// Facts about this deployment that the page shows.
@@ -65,11 +69,17 @@ pub struct HttpConfig {
     pub cors: CorsOrigins,
     /// Whether to send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Whether `/metrics` is served on this router (to anyone).
+    pub public_metrics: bool,
+    /// The public URL the OGC links are built under; `None`: the request's host.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl HttpConfig {
-    /// Defaults (512 requests at once, 30 s per request, CORS for any origin, no HSTS) over
-    /// the page in `web_dir`.
+    /// Defaults (512 requests at once, 30 s per request, CORS for any origin, no HSTS, no
+    /// trusted proxy, no `/metrics`, links from the request's host) over the page in `web_dir`.
     pub fn new(web_dir: PathBuf) -> Self {
         Self {
             web_dir,
@@ -77,6 +87,9 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             cors: CorsOrigins::Any,
             hsts: false,
+            trusted_proxies: Vec::new(),
+            public_metrics: false,
+            public_url: None,
         }
     }
 }
@@ -109,6 +122,10 @@ pub struct SharedState {
     pub metrics: Arc<metrics::Metrics>,
     /// The concurrency cap and request deadline.
     pub limits: Arc<limits::Limits>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`client`]).
+    pub trusted_proxies: Vec<IpNet>,
+    /// The public URL the OGC links are built under.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl AppState {
@@ -120,7 +137,18 @@ impl AppState {
         let limits =
             Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
         let auth_failures = Arc::new(auth::FailureLimiter::default());
-        Self(Arc::new(SharedState { catalog, store, site, edits, auth_failures, metrics, limits }))
+        let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
+        Self(Arc::new(SharedState {
+            catalog,
+            store,
+            site,
+            edits,
+            auth_failures,
+            metrics,
+            limits,
+            trusted_proxies,
+            public_url,
+        }))
     }
 }
 
@@ -135,12 +163,11 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let cors = config.cors.layer();
     // Public reads may be called from other sites' pages; the staff routes are merged
     // without the CORS layer, so a preflight to /api/admin gets no Access-Control headers.
-    let public = Router::new()
-        .merge(providers::router())
-        .merge(districts::router())
-        .merge(meta::router())
-        .merge(ogc::router())
-        .route("/metrics", axum::routing::get(metrics::metrics_get))
+    let public =
+        Router::new().merge(providers::router()).merge(districts::router()).merge(meta::router()).merge(ogc::router());
+    let public =
+        if config.public_metrics { public.route("/metrics", axum::routing::get(metrics::metrics_get)) } else { public };
+    let public = public
         // Set before the CORS layer so that layer also answers preflights (OPTIONS) to paths
         // that have no OPTIONS route; the later call below leaves these fallbacks alone.
         .method_not_allowed_fallback(not_allowed);

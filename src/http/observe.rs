@@ -1,7 +1,7 @@
 //! One structured log event and one metrics sample per request, tied together by a request
 //! id: taken from the client's `X-Request-Id` when it is a short token, generated otherwise,
 //! and echoed in the response. Every log written while the request runs carries it (span
-//! `request{id=…}`).
+//! `request{id=…}`), and, on staff requests, the account name (`request{id=… account=…}`).
 //!
 //! What is never logged: request headers (so `Authorization` never is), bodies, and query
 //! strings at the default level (they can hold a resident's location); at `debug` the query
@@ -54,7 +54,8 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, mut request: Request, 
     let path = request.uri().path().to_owned();
     let query = if path.starts_with("/api/admin") { None } else { request.uri().query().map(str::to_owned) };
     let route = request.extensions().get::<MatchedPath>().map_or(UNMATCHED_ROUTE.to_owned(), |m| m.as_str().to_owned());
-    let span = tracing::info_span!("request", id = id.to_str().unwrap_or(""));
+    // `account` is filled in by the staff sign-in (the name, never the token).
+    let span = tracing::info_span!("request", id = id.to_str().unwrap_or(""), account = tracing::field::Empty);
 
     let mut response = next.run(request).instrument(span.clone()).await;
 

@@ -72,4 +72,20 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX provider_history_by_seq_provider ON provider_history (provider_id, seq);
     ",
+    // 3: tokens may expire (NULL: never), and who added, rotated or revoked which account is
+    // kept in an append-only log of its own (the provider history is the catalog's, and
+    // account changes are not provider versions).
+    "
+    ALTER TABLE users ADD COLUMN expires_at TEXT;
+    CREATE TABLE account_events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_name  TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('user_add', 'user_rotate', 'user_revoke')),
+        role       TEXT NOT NULL,
+        expires_at TEXT,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX account_events_by_time ON account_events (changed_at);
+    ",
 ];

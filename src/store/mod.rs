@@ -72,7 +72,54 @@ pub struct User {
     pub created_at: String,
     /// RFC 3339 UTC time the token was revoked; `None` while it is valid.
     pub revoked_at: Option<String>,
+    /// RFC 3339 UTC time from which the token is refused; `None`: it does not expire.
+    pub expires_at: Option<String>,
 }
+
+impl User {
+    /// Whether the token has expired at `now` (RFC 3339 UTC, the stored form, so the text
+    /// order is the time order).
+    pub fn expired_at(&self, now: &str) -> bool {
+        self.expires_at.as_deref().is_some_and(|t| t <= now)
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// Unique name (already validated).
+    pub name: &'a str,
+    /// What the user may do.
+    pub role: Role,
+    /// SHA-256 of the new token.
+    pub token_hash: &'a TokenHash,
+    /// When the token stops working (RFC 3339 UTC); `None`: never.
+    pub expires_at: Option<String>,
+    /// Who creates the user, for the account log (`cli:root`).
+    pub actor: &'a str,
+}
+
+/// One entry of the account log: a user added, rotated or revoked, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEvent {
+    /// Position in the account log (increasing in commit order).
+    pub seq: i64,
+    /// The account changed.
+    pub user_name: String,
+    /// `user_add`, `user_rotate` or `user_revoke`.
+    pub action: String,
+    /// The account's role after the change.
+    pub role: String,
+    /// The token's expiry after the change.
+    pub expires_at: Option<String>,
+    /// RFC 3339 UTC time of the change.
+    pub changed_at: String,
+    /// Who made it.
+    pub changed_by: String,
+}
+
+/// The actor recorded by the store methods that take none.
+pub const UNKNOWN_ACTOR: &str = "unknown";
 
 /// Errors from the store. Messages carry the path or the value involved.
 #[derive(Debug, thiserror::Error)]
@@ -332,12 +379,34 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable entry.
     fn audit_log(&self, query: &AuditQuery) -> Result<Vec<HistoryEntry>>;
 
-    /// Adds a user with the hash of a new token. A revoked user of the same name is replaced
-    /// (re-issued), keeping the name in the history meaningful.
+    /// Adds a user with the hash of a new token and logs it (`user_add`, by `new.actor`). A
+    /// revoked user of the same name is replaced (re-issued), keeping the name in the history
+    /// meaningful.
     ///
     /// # Errors
     /// [`StoreError::UserExists`] when an active user has the name; database failures.
-    fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User>;
+    fn create_user(&self, new: &NewUser<'_>) -> Result<User>;
+
+    /// [`Store::create_user`] without expiry, by [`UNKNOWN_ACTOR`].
+    ///
+    /// # Errors
+    /// As [`Store::create_user`].
+    fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User> {
+        self.create_user(&NewUser { name, role, token_hash, expires_at: None, actor: UNKNOWN_ACTOR })
+    }
+
+    /// Replaces a user's token (the old one stops working at once) and its expiry, lifts a
+    /// revocation, and logs it (`user_rotate`, by `actor`).
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`]; database failures.
+    fn rotate_user(&self, name: &str, token_hash: &TokenHash, expires_at: Option<String>, actor: &str) -> Result<User>;
+
+    /// The account log (users added, rotated, revoked) in commit order.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn account_events(&self, query: &AuditQuery) -> Result<Vec<AccountEvent>>;
 
     /// Every user, by name.
     ///
@@ -345,11 +414,20 @@ pub trait Store: Send + Sync {
     /// On a database failure.
     fn users(&self) -> Result<Vec<User>>;
 
-    /// Revokes a user's token. Returns `false` when it was already revoked.
+    /// Revokes a user's token and logs it (`user_revoke`, by `actor`). Returns `false` (and
+    /// logs nothing) when it was already revoked.
     ///
     /// # Errors
     /// [`StoreError::UnknownUser`]; database failures.
-    fn revoke_user(&self, name: &str) -> Result<bool>;
+    fn revoke_user_by(&self, name: &str, actor: &str) -> Result<bool>;
+
+    /// [`Store::revoke_user_by`] by [`UNKNOWN_ACTOR`].
+    ///
+    /// # Errors
+    /// As [`Store::revoke_user_by`].
+    fn revoke_user(&self, name: &str) -> Result<bool> {
+        self.revoke_user_by(name, UNKNOWN_ACTOR)
+    }
 
     /// The user whose token has this hash, if any (revoked users included; the caller refuses
     /// them). The hash is compared in constant time after the indexed lookup.

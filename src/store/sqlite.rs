@@ -8,9 +8,10 @@ use rusqlite::{Connection, OpenFlags, Row, params};
 
 use super::migrations::MIGRATIONS;
 use super::{
-    AuditQuery, HistoryEntry, ImportWrite, ProviderRecord, Result, Store, StoreError, User, import, users, writes,
+    AccountEvent, AuditQuery, HistoryEntry, ImportWrite, NewUser, ProviderRecord, Result, Store, StoreError, User,
+    import, users, writes,
 };
-use crate::auth::{Role, TokenHash};
+use crate::auth::TokenHash;
 use crate::domain::{District, HomeCare, Kind, LonLat, Provider, polygon_from_geojson};
 
 /// A provider store in one SQLite file.
@@ -64,6 +65,7 @@ impl SqliteStore {
     /// [`StoreError::SchemaTooNew`] when a newer caremap wrote it.
     pub fn open(path: &Path) -> Result<Self> {
         let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
+        create_private(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
@@ -128,6 +130,19 @@ impl SqliteStore {
         }
         Ok(())
     }
+}
+
+/// Creates `path` as an empty file readable and writable by its owner only (0600), if it does
+/// not exist: SQLite would create it 0644 (less the umask), and it holds staff token hashes
+/// and the edit history. SQLite gives the `-wal` and `-shm` files the database file's
+/// permissions, so they follow. Any failure (no such folder, an existing file) is left for
+/// SQLite's open to report.
+fn create_private(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let _ = options.open(path);
 }
 
 /// Reads the [`PROVIDER_COLUMNS`] of a row. The outer error is SQLite's, the inner one an
@@ -375,16 +390,24 @@ impl Store for SqliteStore {
         writes::audit_log(&self.conn(), query)
     }
 
-    fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User> {
-        users::add_user(&mut self.conn(), name, role, token_hash)
+    fn create_user(&self, new: &NewUser<'_>) -> Result<User> {
+        users::add_user(&mut self.conn(), new)
+    }
+
+    fn rotate_user(&self, name: &str, token_hash: &TokenHash, expires_at: Option<String>, actor: &str) -> Result<User> {
+        users::rotate_user(&mut self.conn(), name, token_hash, expires_at, actor)
+    }
+
+    fn account_events(&self, query: &AuditQuery) -> Result<Vec<AccountEvent>> {
+        users::account_events(&self.conn(), query)
     }
 
     fn users(&self) -> Result<Vec<User>> {
         users::users(&self.conn())
     }
 
-    fn revoke_user(&self, name: &str) -> Result<bool> {
-        users::revoke_user(&self.conn(), name)
+    fn revoke_user_by(&self, name: &str, actor: &str) -> Result<bool> {
+        users::revoke_user(&mut self.conn(), name, actor)
     }
 
     fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>> {

@@ -1,9 +1,11 @@
-//! Staff sign-in: 401 without or with a bad token, 403 for a role that may not, 429 after
-//! repeated failures from one client.
+//! Staff sign-in: 401 without or with a bad or expired token, 403 for a role that may not,
+//! 429 after repeated failures from one client (the peer, or the client a trusted proxy
+//! names), and a valid token accepted whatever the failures.
 
 use caremap::auth::Role;
+use caremap::store::{NewUser, SqliteStore, Store};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
@@ -75,23 +77,127 @@ async fn an_editor_may_not_list_users_and_an_admin_sees_them_without_hashes() {
     assert!(!users.text().contains("hash") && !users.text().contains(&editor[4..]), "{users}");
 }
 
+async fn me(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> Reply {
+    let auth = bearer(token);
+    let mut headers = vec![("authorization", auth.as_str())];
+    if let Some(xff) = forwarded_for {
+        headers.push(("x-forwarded-for", xff));
+    }
+    app.send("GET", "/api/admin/me", &headers, None).await
+}
+
+fn wrong_token() -> String {
+    caremap::auth::generate_token().unwrap().0
+}
+
 #[tokio::test]
 async fn repeated_wrong_tokens_from_one_client_are_refused_with_429_until_the_window_passes() {
     let app = spawn_app().await;
-    let good = app.add_user("yamada", Role::Editor);
     for _ in 0..5 {
-        let (wrong, _) = caremap::auth::generate_token().unwrap();
-        app.send("GET", "/api/admin/me", &[("authorization", &bearer(&wrong))], None).await.expect(401);
+        me(&app, &wrong_token(), None).await.expect(401);
     }
-    let (wrong, _) = caremap::auth::generate_token().unwrap();
-    let limited = app.send("GET", "/api/admin/me", &[("authorization", &bearer(&wrong))], None).await;
+    let limited = me(&app, &wrong_token(), None).await;
     let retry_after: u64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     limited.expect_problem(429, "try again");
-    // Even the right token waits: answering it would let a guesser tell right from wrong.
-    app.send("GET", "/api/admin/me", &[("authorization", &bearer(&good))], None).await.expect(429);
     // The public API is not affected.
     app.get("/api/providers?limit=1").await.expect(200);
+}
+
+#[tokio::test]
+async fn a_valid_token_is_accepted_after_failures_from_the_same_address() {
+    // Behind a reverse proxy every client shares one address: someone else's wrong tokens
+    // must not lock the staff out.
+    let app = spawn_app().await;
+    let good = app.add_user("yamada", Role::Editor);
+    for _ in 0..8 {
+        let reply = me(&app, &wrong_token(), None).await;
+        assert!([401, 429].contains(&reply.status.as_u16()), "{reply}");
+    }
+    me(&app, &wrong_token(), None).await.expect(429);
+    let reply = me(&app, &good, None).await.expect(200);
+    assert_eq!(reply.json()["name"], "yamada");
+    // Still limited for wrong tokens: only success passes.
+    me(&app, &wrong_token(), None).await.expect(429);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_does_not_dodge_the_limiter() {
+    let app = spawn_app().await;
+    for i in 0..5 {
+        me(&app, &wrong_token(), Some(&format!("203.0.113.{i}"))).await.expect(401);
+    }
+    me(&app, &wrong_token(), Some("198.51.100.77")).await.expect_problem(429, "try again");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
+    let good = app.add_user("yamada", Role::Editor);
+    // What the client prepends is ignored: the proxy's right-most entry is the client.
+    for i in 0..5 {
+        me(&app, &wrong_token(), Some(&format!("10.9.9.{i}, 203.0.113.1"))).await.expect(401);
+    }
+    me(&app, &wrong_token(), Some("203.0.113.1")).await.expect(429);
+    me(&app, &wrong_token(), Some("203.0.113.2")).await.expect(401);
+    me(&app, &good, Some("203.0.113.1")).await.expect(200);
+}
+
+#[tokio::test]
+async fn an_expired_token_answers_401_naming_the_expiry() {
+    let app = spawn_app().await;
+    let (token, hash) = caremap::auth::generate_token().unwrap();
+    let store = SqliteStore::open(&app.db).unwrap();
+    let expired_at = "2026-01-01T00:00:00Z".to_owned();
+    let new =
+        NewUser { name: "yamada", role: Role::Editor, token_hash: &hash, expires_at: Some(expired_at), actor: "t" };
+    store.create_user(&new).unwrap();
+    let reply = me(&app, &token, None).await;
+    let challenge = reply.headers["www-authenticate"].to_str().unwrap().to_owned();
+    let body = reply.expect_problem(401, "token");
+    assert!(body["detail"].as_str().unwrap().contains("expired at 2026-01-01T00:00:00Z"), "{body}");
+    assert!(challenge.contains("invalid_token") && challenge.contains("expired"), "{challenge}");
+
+    let (later, hash) = caremap::auth::generate_token().unwrap();
+    store.rotate_user("yamada", &hash, Some("2999-01-01T00:00:00Z".into()), "t").unwrap();
+    me(&app, &later, None).await.expect(200);
+    me(&app, &token, None).await.expect(401);
+}
+
+#[tokio::test]
+async fn the_account_log_lists_who_added_rotated_and_revoked_whom_for_admins_only() {
+    let app = spawn_app().await;
+    let admin = app.add_user("suzuki", Role::Admin);
+    app.add_user("yamada", Role::Editor);
+    let store = SqliteStore::open(&app.db).unwrap();
+    let (_, hash) = caremap::auth::generate_token().unwrap();
+    store.rotate_user("yamada", &hash, Some("2999-01-01T00:00:00Z".into()), "cli:root").unwrap();
+    store.revoke_user_by("yamada", "cli:tanaka").unwrap();
+
+    let path = "/api/admin/audit?log=accounts&limit=3";
+    let first = app.send("GET", path, &[("authorization", &bearer(&admin))], None).await.expect(200).json();
+    let entries = first["entries"].as_array().unwrap();
+    let summary: Vec<_> = entries
+        .iter()
+        .map(|e| (e["user"].as_str().unwrap(), e["action"].as_str().unwrap(), e["changed_by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("suzuki", "user_add", "unknown"), ("yamada", "user_add", "unknown"), ("yamada", "user_rotate", "cli:root")]
+    );
+    assert_eq!(entries[2]["expires_at"], "2999-01-01T00:00:00Z");
+    let next = first["next"].as_str().unwrap();
+    assert!(next.contains("log=accounts"), "{next}");
+    let rest = app.send("GET", next, &[("authorization", &bearer(&admin))], None).await.expect(200).json();
+    assert_eq!(rest["entries"][0]["action"], "user_revoke");
+    assert_eq!(rest["entries"][0]["changed_by"], "cli:tanaka");
+    assert!(!rest.to_string().contains("hash"), "{rest}");
+
+    let other = app.add_user("sato", Role::Editor);
+    app.send("GET", path, &[("authorization", &bearer(&other))], None).await.expect_problem(403, "admin");
+    app.send("GET", "/api/admin/audit?log=users", &[("authorization", &bearer(&admin))], None)
+        .await
+        .expect_problem(400, "log");
 }
 
 #[tokio::test]

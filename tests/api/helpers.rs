@@ -15,6 +15,8 @@ use tempfile::TempDir;
 /// A running server with its own temporary database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The metrics listener's address, with `--metrics HOST:PORT`.
+    pub metrics_addr: Option<SocketAddr>,
     pub db: PathBuf,
     pub client: reqwest::Client,
     pub _dir: TempDir,
@@ -101,14 +103,24 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp
 async fn spawn_app_configured(data: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::for_paths(dir.path().join("test.db"), data.to_owned(), repo_path("web"));
+    // The tests read /metrics on the main address (the default is off); `configure` may change it.
+    config.metrics = caremap::http::MetricsExposure::Public;
     configure(&mut config);
     let app = Application::build(&config).await.expect("the app starts");
     let addr = app.local_addr();
+    let metrics_addr = app.metrics_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    TestApp { addr, db: dir.path().join("test.db"), client: reqwest::Client::new(), _dir: dir, _shutdown: tx }
+    TestApp {
+        addr,
+        metrics_addr,
+        db: dir.path().join("test.db"),
+        client: reqwest::Client::new(),
+        _dir: dir,
+        _shutdown: tx,
+    }
 }
 
 impl TestApp {

@@ -3,7 +3,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use caremap::auth::Role;
+use caremap::http::MetricsExposure;
 use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
+use clap::Parser;
 
 use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
 use crate::import_fixtures::{Enc, Office, csv_text, encode, mhlw_csv};
@@ -110,4 +112,29 @@ async fn a_committed_import_sets_the_last_import_time_and_a_dry_run_or_a_refused
     import(true, file).await.expect(200);
     assert_eq!(last_import_gauge(&app).await, gauge, "a later dry run leaves it");
     assert_eq!(stored_last_import(&app).as_deref(), Some(at.as_str()));
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_unless_asked_for() {
+    let serve = caremap::cli::Cli::try_parse_from(["caremap", "serve"]).unwrap();
+    let caremap::cli::Command::Serve(defaults) = serve.command else { panic!("not serve") };
+    assert_eq!(defaults.metrics, MetricsExposure::Off, "the default");
+    let app = spawn_app_with(|c| c.metrics = MetricsExposure::Off).await;
+    let reply = app.get("/metrics").await.expect(404);
+    assert!(!reply.text().contains("caremap_"), "{reply}");
+}
+
+#[tokio::test]
+async fn metrics_on_a_listener_of_their_own_are_not_on_the_public_one() {
+    let app = spawn_app_with(|c| c.metrics = MetricsExposure::Listen("127.0.0.1:0".into())).await;
+    app.get("/api/providers?limit=1").await.expect(200);
+    app.get("/metrics").await.expect(404);
+    let metrics_addr = app.metrics_addr.expect("a metrics listener");
+    assert_ne!(metrics_addr, app.addr);
+    let reply = app.client.get(format!("http://{metrics_addr}/metrics")).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+    let text = reply.text().await.unwrap();
+    assert!(text.contains(r#"route="/api/providers",status="200"} 1"#), "counts the public listener: {text}");
+    let other = app.client.get(format!("http://{metrics_addr}/api/providers")).send().await.unwrap();
+    assert_eq!(other.status(), 404, "only /metrics is served there");
 }

@@ -37,7 +37,9 @@ pub fn serve_command(db: &Path, args: &[&str]) -> Command {
         .arg("--web")
         .arg(repo("web"))
         .args(args)
-        .env("CAREMAP_LOG", "warn");
+        .env("CAREMAP_LOG", "warn")
+        // The tests read /metrics on the main address; a `--metrics` in `args` overrides this.
+        .env("CAREMAP_METRICS", "public");
     command
 }
 
@@ -48,7 +50,7 @@ pub struct Server {
     pub addr: std::net::SocketAddr,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -77,7 +79,7 @@ impl Server {
             panic!("the server did not start: {line}\n{}", stderr.lock().unwrap());
         };
         let addr = base.trim_start_matches("http://").parse().unwrap();
-        Self { child, base, addr, stderr, stderr_reader: Some(stderr_reader), _stdout: stdout }
+        Self { child, base, addr, stderr, stderr_reader: Some(stderr_reader), stdout }
     }
 
     pub fn pid(&self) -> u32 {
@@ -113,6 +115,14 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The next line the server printed on stdout (after the "listening" line: the metrics
+    /// address when `--metrics HOST:PORT` is given).
+    pub fn stdout_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
     }
 
     /// Everything written to stderr so far (all of it once the process has exited).

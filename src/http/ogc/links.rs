@@ -1,11 +1,13 @@
 //! Links of the OGC API: absolute URLs (clients such as GDAL follow `href`s verbatim), built
-//! from the host the client used, plus query-string rewriting for `self`, `alternate`, `next`
-//! and `prev`.
+//! from the configured public URL (`--public-url`) or else the host the client used, plus
+//! query-string rewriting for `self`, `alternate`, `next` and `prev`.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::Serialize;
+
+use crate::http::AppState;
 
 /// A link of a resource (`rel` and `type` are always given, as Part 1 requires).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,8 +35,44 @@ impl Link {
     }
 }
 
-/// The absolute URL of `/ogc` as the client addressed it, e.g. `http://127.0.0.1:8080/ogc`:
-/// the request's authority or `Host` (a malformed host falls back to `localhost`), and the
+/// The public URL of the server (`--public-url`): `http` or `https`, a host, optionally a
+/// path prefix (a server behind a proxy under `/caremap/`); no query, fragment or user info.
+/// Kept without the trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Parses and normalises a public URL.
+    ///
+    /// # Errors
+    /// A sentence saying what is wrong.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = |why: &str| format!("'{s}' is not a public URL such as https://caremap.example.jp/: {why}");
+        let uri: axum::http::Uri = s.trim().parse().map_err(|_| bad("not a URL"))?;
+        let scheme = uri.scheme_str().map(str::to_ascii_lowercase);
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(bad("the scheme must be http or https"));
+        }
+        let authority = uri.authority().ok_or_else(|| bad("no host"))?;
+        if authority.as_str().contains('@') || authority.host().is_empty() {
+            return Err(bad("give a host without user information"));
+        }
+        if uri.query().is_some() || s.contains('#') {
+            return Err(bad("no query or fragment"));
+        }
+        let path = uri.path().trim_end_matches('/');
+        Ok(Self(format!("{}://{}{path}", scheme.unwrap_or_default(), authority.as_str().to_ascii_lowercase())))
+    }
+
+    /// The URL without a trailing slash (`https://caremap.example.jp`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The absolute URL of `/ogc`, e.g. `http://127.0.0.1:8080/ogc`: under the configured public
+/// URL when there is one (the request's `Host` is then ignored), else as the client addressed
+/// it: the request's authority or `Host` (a malformed host falls back to `localhost`), and the
 /// scheme from `X-Forwarded-Proto` when a TLS-terminating proxy sets it. `X-Forwarded-Host` is
 /// deliberately ignored (a shared cache would let one client plant foreign hosts in links);
 /// a proxy must pass the original `Host` through.
@@ -53,6 +91,11 @@ impl Base {
         Self(format!("{scheme}://{host}/ogc"))
     }
 
+    /// The base under a configured public URL.
+    pub fn public(url: &PublicUrl) -> Self {
+        Self(format!("{}/ogc", url.as_str()))
+    }
+
     /// `{base}{path}`; `path` starts with `/` or is empty.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.0)
@@ -68,10 +111,13 @@ fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or(v).trim())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Base {
+impl FromRequestParts<AppState> for Base {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(url) = &state.public_url {
+            return Ok(Self::public(url));
+        }
         let scheme = header_str(parts, "x-forwarded-proto").unwrap_or("http").to_owned();
         let host = parts
             .uri
@@ -147,6 +193,19 @@ mod tests {
         assert_eq!(Base::new("http", "127.0.0.1:8080").url("/collections"), "http://127.0.0.1:8080/ogc/collections");
         assert_eq!(Base::new("https", "example.org").root(), "https://example.org/ogc");
         assert_eq!(Base::new("javascript", "a\"><script>").root(), "http://localhost/ogc");
+    }
+
+    #[test]
+    fn a_public_url_is_normalised_and_anything_but_a_plain_http_url_refused() {
+        let url = PublicUrl::parse("https://CareMap.example.jp/").unwrap();
+        assert_eq!(Base::public(&url).url("/collections"), "https://caremap.example.jp/ogc/collections");
+        let prefixed = PublicUrl::parse("http://city.example.jp:8443/caremap/").unwrap();
+        assert_eq!(Base::public(&prefixed).root(), "http://city.example.jp:8443/caremap/ogc");
+        for bad in
+            ["caremap.example.jp", "ftp://x.jp/", "https://u:p@x.jp/", "https://x.jp/?a=b", "https://x.jp/#f", ""]
+        {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! OGC API – Features under `/ogc`: Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (CRS by
 //! reference) and Part 3's queryables as query parameters, so QGIS and GDAL read the same
-//! providers the public `/api` serves. Links are absolute URLs built from the request's host.
+//! providers the public `/api` serves. Links are absolute URLs under `--public-url`, or else the
+//! request's host.
 //!
 //! The resources: the landing page and conformance ([`landing`]), the OpenAPI document
 //! ([`openapi`]), collection metadata ([`collections`]), features ([`items`]) and queryables
@@ -28,7 +29,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 
-pub use links::{Base, Link};
+pub use links::{Base, Link, PublicUrl};
 
 /// Media type of every JSON resource that is not feature content.
 pub const JSON: &str = "application/json";

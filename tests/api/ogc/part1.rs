@@ -43,6 +43,23 @@ async fn links_use_the_host_the_client_addressed() {
 }
 
 #[tokio::test]
+async fn with_a_public_url_a_forged_host_gets_links_under_the_configured_base() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.public_url = Some(caremap::http::PublicUrl::parse("https://caremap.example.jp/").unwrap());
+    })
+    .await;
+    let request = app
+        .client
+        .get(app.url("/ogc/collections/providers/items?limit=1"))
+        .header("host", "attacker.example")
+        .header("x-forwarded-proto", "http");
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    assert_eq!(href(&body, "self", None), "https://caremap.example.jp/ogc/collections/providers/items?limit=1");
+    assert!(href(&body, "next", None).starts_with("https://caremap.example.jp/ogc/"), "{body}");
+    assert!(!body.to_string().contains("attacker.example"), "{body}");
+}
+
+#[tokio::test]
 async fn conformance_claims_exactly_the_classes_implemented() {
     let app = spawn_app().await;
     let body = app.get("/ogc/conformance").await.expect(200).json();
