@@ -65,15 +65,41 @@ fn parse_crs(s: &str) -> Result<Crs, String> {
     Crs::parse(s).map_err(|e| e.to_string())
 }
 
+/// What `caremap import --source` names: a provider format, or the population layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// Providers in one of the official formats.
+    Providers(Source),
+    /// e-Stat 地域メッシュ統計 files: population per grid square.
+    EstatMesh,
+}
+
+impl ImportKind {
+    /// Parses `estat-mesh` or a provider source name.
+    ///
+    /// # Errors
+    /// A message listing the names.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s == "estat-mesh" {
+            return Ok(Self::EstatMesh);
+        }
+        Source::parse(s).map(Self::Providers).map_err(|e| format!("{e}, estat-mesh"))
+    }
+}
+
 /// Arguments of `caremap import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Database file (created if missing).
     #[arg(long, env = "CAREMAP_DB")]
     pub db: PathBuf,
-    /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson.
-    #[arg(long, value_parser = Source::parse)]
-    pub source: Source,
+    /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson (providers), or
+    /// estat-mesh (census counts per grid square, with --column).
+    #[arg(long, value_parser = ImportKind::parse)]
+    pub source: ImportKind,
+    /// estat-mesh: the columns to keep, by code (T001141022) or Japanese label; repeatable.
+    #[arg(long = "column")]
+    pub columns: Vec<String>,
     /// Print the report, write nothing.
     #[arg(long)]
     pub dry_run: bool,

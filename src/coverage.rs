@@ -103,6 +103,54 @@ impl Population {
     }
 }
 
+/// One stored population column, ready for [`compute`].
+#[derive(Debug, Clone)]
+pub struct LayerColumn {
+    /// The table's value code (`T001141022`).
+    pub code: String,
+    /// The Japanese label.
+    pub label: String,
+    /// Where it came from (`sample`, `estat-mesh: …`).
+    pub source: String,
+    /// The counts per square (suppressed squares left out: their people are in another one).
+    pub population: Population,
+}
+
+/// Every population column the server holds.
+#[derive(Debug, Clone, Default)]
+pub struct PopulationLayers {
+    columns: Vec<LayerColumn>,
+}
+
+impl PopulationLayers {
+    /// The layers of the stored columns.
+    #[must_use]
+    pub fn new(columns: Vec<crate::store::PopulationColumn>) -> Self {
+        let columns = columns
+            .into_iter()
+            .map(|c| LayerColumn {
+                population: Population::new(c.level, c.counts.iter().filter_map(|&(cell, v)| Some((cell, v?)))),
+                code: c.code,
+                label: c.label,
+                source: c.source,
+            })
+            .collect();
+        Self { columns }
+    }
+
+    /// The column with this code (case-insensitive).
+    #[must_use]
+    pub fn get(&self, code: &str) -> Option<&LayerColumn> {
+        self.columns.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Every column, in code order.
+    #[must_use]
+    pub fn columns(&self) -> &[LayerColumn] {
+        &self.columns
+    }
+}
+
 fn level_rank(level: MeshLevel) -> i32 {
     match level {
         MeshLevel::First | MeshLevel::Second | MeshLevel::Third => 0,

@@ -40,6 +40,10 @@ const COORDINATE_COLUMNS: [usize; 2] = [18, 19];
 pub const PLANE_COORDINATE_HEADER: [&str; 2] = ["Y座標(m)", "X座標(m)"];
 
 /// Prefixes cells that a spreadsheet would run as a formula (CSV injection).
+pub fn neutralise(s: &str) -> String {
+    cell(s)
+}
+
 fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }

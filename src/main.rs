@@ -122,18 +122,23 @@ fn gen_providers(args: &caremap::cli::GenArgs) -> Result<(), Box<dyn std::error:
 /// bad file stops here, before the database is even opened), then diff and write in one
 /// transaction, then print the report.
 fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    use caremap::cli::ImportKind;
     use caremap::import::{ImportOptions, InputFile};
     // A running server answers from its in-memory catalog: an import written behind its back
     // would not be served, and its next edits would be diffed against stale rows. A dry run
     // only reads, so it may look at a served database.
     let _lock = if args.dry_run { None } else { Some(import_lock(&args.db)?) };
+    let source = match args.source {
+        ImportKind::Providers(source) => source,
+        ImportKind::EstatMesh => return import_population(args),
+    };
     let options = ImportOptions {
         dry_run: args.dry_run,
         city: args.city.clone(),
         crs: args.crs,
         service: args.service.clone(),
         remove_missing: args.remove_missing,
-        ..ImportOptions::new(args.source, "cli")
+        ..ImportOptions::new(source, "cli")
     };
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let parsed = caremap::import::read(&options, &files)?;
@@ -147,6 +152,19 @@ fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::erro
         seed = Some(districts.as_slice());
     }
     let report = caremap::import::apply(&options, parsed, &store, &districts, seed, None)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `caremap import --source estat-mesh`: the lock is already held (unless a dry run).
+fn import_population(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let files = args.files.iter().map(|p| caremap::import::InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
+    let store = SqliteStore::open(&args.db)?;
+    let report = caremap::import::population::import(&store, &files, &args.columns, args.dry_run)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -4,6 +4,7 @@
 pub mod auth;
 mod body;
 pub mod client;
+mod coverage;
 mod districts;
 pub mod error;
 pub mod headers;
@@ -126,6 +127,8 @@ pub struct SharedState {
     pub trusted_proxies: Vec<IpNet>,
     /// The public URL the OGC links are built under.
     pub public_url: Option<PublicUrl>,
+    /// Population per grid square, for coverage (loaded at start).
+    pub population: Arc<crate::coverage::PopulationLayers>,
 }
 
 impl AppState {
@@ -138,6 +141,10 @@ impl AppState {
             Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
         let auth_failures = Arc::new(auth::FailureLimiter::default());
         let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
+        let population = Arc::new(crate::coverage::PopulationLayers::new(store.load_population().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "population layer not loaded; coverage answers without it");
+            Vec::new()
+        })));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -148,6 +155,7 @@ impl AppState {
             limits,
             trusted_proxies,
             public_url,
+            population,
         }))
     }
 }
@@ -164,7 +172,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     // Public reads may be called from other sites' pages; the staff routes are merged
     // without the CORS layer, so a preflight to /api/admin gets no Access-Control headers.
     let public =
-        Router::new().merge(providers::router()).merge(districts::router()).merge(meta::router()).merge(ogc::router());
+        Router::new().merge(providers::router()).merge(coverage::router()).merge(districts::router()).merge(meta::router()).merge(ogc::router());
     let public =
         if config.public_metrics { public.route("/metrics", axum::routing::get(metrics::metrics_get)) } else { public };
     let public = public

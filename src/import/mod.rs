@@ -21,6 +21,7 @@ mod iryo_net;
 mod kouseikyoku;
 mod mhlw_care;
 mod plan;
+pub mod population;
 mod report;
 mod table;
 

@@ -88,4 +88,21 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX account_events_by_time ON account_events (changed_at);
     ",
+    // 4: population per JIS X 0410 grid square (e-Stat 地域メッシュ統計), one row per column and
+    // square; `value` NULL where the census suppressed the count (it is in another square).
+    "
+    CREATE TABLE population_columns (
+        code        TEXT PRIMARY KEY,
+        label       TEXT NOT NULL,
+        mesh_level  TEXT NOT NULL CHECK (mesh_level IN ('80km', '10km', '1km', '500m', '250m')),
+        source      TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE population (
+        column_code TEXT NOT NULL REFERENCES population_columns (code) ON DELETE CASCADE,
+        mesh_code   TEXT NOT NULL,
+        value       REAL,
+        PRIMARY KEY (column_code, mesh_code)
+    ) STRICT, WITHOUT ROWID;
+    ",
 ];

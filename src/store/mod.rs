@@ -5,6 +5,7 @@
 mod import;
 mod lock;
 mod migrations;
+mod population;
 mod sqlite;
 mod users;
 mod writes;
@@ -259,6 +260,24 @@ impl StoreError {
     }
 }
 
+/// One population column per grid square (e.g. 75歳以上人口 at 500 m from the census).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationColumn {
+    /// The table's value code (`T001141022`), how `population=` names it.
+    pub code: String,
+    /// The Japanese label (`７５歳以上人口　総数`).
+    pub label: String,
+    /// The level of its squares.
+    pub level: crate::mesh::MeshLevel,
+    /// Where it came from (`estat-mesh: <file names>`, or `sample`).
+    pub source: String,
+    /// RFC 3339 UTC time it was stored (`None` before).
+    pub imported_at: Option<String>,
+    /// The squares and their counts; `None` where the count was suppressed (it is inside
+    /// another square).
+    pub counts: Vec<(crate::mesh::MeshCell, Option<f64>)>,
+}
+
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -311,6 +330,18 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure; nothing is written then.
     fn replace_districts(&self, districts: &[District]) -> Result<()>;
+
+    /// Every population column with its squares.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_population(&self) -> Result<Vec<PopulationColumn>>;
+
+    /// Replaces the given population columns (by code) in one transaction; other columns stay.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is written then).
+    fn replace_population(&self, columns: &[PopulationColumn]) -> Result<()>;
 
     /// A setting, e.g. `dataset`.
     ///

@@ -338,6 +338,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn load_population(&self) -> Result<Vec<super::PopulationColumn>> {
+        super::population::load(&self.conn())
+    }
+
+    fn replace_population(&self, columns: &[super::PopulationColumn]) -> Result<()> {
+        super::population::replace(&mut self.conn(), columns)
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
