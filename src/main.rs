@@ -133,6 +133,7 @@ fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::erro
         crs: args.crs,
         service: args.service.clone(),
         remove_missing: args.remove_missing,
+        blank_clears: args.blank_clears,
         ..ImportOptions::new(args.source, "cli")
     };
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
