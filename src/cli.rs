@@ -116,6 +116,10 @@ pub struct ImportArgs {
     /// Soft-delete providers of this source that are not in the files.
     #[arg(long)]
     pub remove_missing: bool,
+    /// Let an empty cell erase the stored value (otherwise it keeps it). Staff-owned fields
+    /// (notes, accepting and its date) are never overwritten either way.
+    #[arg(long)]
+    pub blank_clears: bool,
     /// Folder whose districts.geojson is stored first when the database has no districts.
     #[arg(long, env = "CAREMAP_DATA", default_value = "data")]
     pub data: PathBuf,

@@ -1,10 +1,18 @@
 //! Providers as CSV for spreadsheets: UTF-8 with a BOM and CRLF line ends (so Excel opens
-//! Japanese text correctly), Japanese column headers, formula-like cells neutralised. Used by
-//! the API (`f=csv`) and by `caremap export --format csv`.
+//! Japanese text correctly), Japanese column headers, district names rather than ids, times in
+//! Japan time (`2026-11-30 13:34`), formula-like cells neutralised. Used by the API (`f=csv`)
+//! and by `caremap export --format csv`.
 
 use std::io::Write;
 
-use crate::domain::{Provider, service_type};
+use time::format_description::well_known::Rfc3339;
+use time::macros::{format_description, offset};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::domain::{District, Provider, service_type};
+
+/// Japan Standard Time, the time zone of the people who open these files.
+pub const JST: UtcOffset = offset!(+9);
 
 /// The CSV header row, in Japanese for the care managers who open it in Excel.
 pub const CSV_HEADER: [&str; 22] = [
@@ -52,7 +60,24 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map(cell).unwrap_or_default()
 }
 
-fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64)) -> Vec<String> {
+/// An RFC 3339 timestamp as Japan time to the minute (`2026-11-30 13:34`), the way Excel
+/// reads a date and time; any other text (a plain date such as `2026-11-28`) unchanged.
+pub fn excel_time(raw: &str) -> String {
+    match OffsetDateTime::parse(raw, &Rfc3339) {
+        Ok(t) => t
+            .to_offset(JST)
+            .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
+            .unwrap_or_else(|_| cell(raw)),
+        Err(_) => cell(raw),
+    }
+}
+
+/// The name of district `id` among `districts` (the id itself when it is unknown).
+fn district_name<'a>(districts: &'a [District], id: &'a str) -> &'a str {
+    districts.iter().find(|d| d.id == id).map_or(id, |d| d.name.as_str())
+}
+
+fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64), districts: &[District]) -> Vec<String> {
     let home = p.home_care.unwrap_or_default();
     let services: Vec<&str> = p.services.iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
     vec![
@@ -77,12 +102,12 @@ fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64)) -> Vec<String>
             None => "",
         }
         .to_owned(),
-        opt(&p.accepting_updated_at),
-        opt(&p.district),
+        p.accepting_updated_at.as_deref().map(excel_time).unwrap_or_default(),
+        p.district.as_deref().map(|d| cell(district_name(districts, d))).unwrap_or_default(),
         xy.0.to_string(),
         xy.1.to_string(),
         distance_m.map(|d| format!("{d:.0}")).unwrap_or_default(),
-        cell(&p.updated_at),
+        excel_time(&p.updated_at),
     ]
 }
 
@@ -91,7 +116,7 @@ fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64)) -> Vec<String>
 pub type CsvItem<'a> = (&'a Provider, Option<f64>, (f64, f64));
 
 /// Writes the BOM, the header and the rows to `out`. `coordinate_header` names the two
-/// coordinate columns (`None`: 経度, 緯度).
+/// coordinate columns (`None`: 経度, 緯度); `districts` give the 圏域 column its names.
 ///
 /// # Errors
 /// When writing fails.
@@ -99,6 +124,7 @@ pub fn write_csv<'a, W: Write>(
     out: W,
     rows: impl Iterator<Item = CsvItem<'a>>,
     coordinate_header: Option<[&str; 2]>,
+    districts: &[District],
 ) -> Result<W, csv::Error> {
     let mut out = out;
     out.write_all(b"\xEF\xBB\xBF")?;
@@ -110,7 +136,7 @@ pub fn write_csv<'a, W: Write>(
     }
     writer.write_record(header)?;
     for (p, d, xy) in rows {
-        writer.write_record(csv_row(p, d, xy))?;
+        writer.write_record(csv_row(p, d, xy, districts))?;
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
@@ -119,8 +145,11 @@ pub fn write_csv<'a, W: Write>(
 ///
 /// # Errors
 /// Never in practice (writing to memory); kept for the `csv` API.
-pub fn csv_bytes<'a>(rows: impl Iterator<Item = (&'a Provider, Option<f64>)>) -> Result<Vec<u8>, csv::Error> {
-    write_csv(Vec::new(), rows.map(|(p, d)| (p, d, (p.location.lon(), p.location.lat()))), None)
+pub fn csv_bytes<'a>(
+    rows: impl Iterator<Item = (&'a Provider, Option<f64>)>,
+    districts: &[District],
+) -> Result<Vec<u8>, csv::Error> {
+    write_csv(Vec::new(), rows.map(|(p, d)| (p, d, (p.location.lon(), p.location.lat()))), None, districts)
 }
 
 #[cfg(test)]
@@ -135,15 +164,22 @@ mod tests {
 
     #[test]
     fn csv_starts_with_a_bom_and_the_japanese_header() {
-        let bytes = csv_bytes(std::iter::empty()).unwrap();
+        let bytes = csv_bytes(std::iter::empty(), &[]).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBFID,"));
         assert!(String::from_utf8(bytes).unwrap().contains("電話番号"));
     }
 
     #[test]
     fn plane_coordinates_get_their_own_headers() {
-        let bytes = write_csv(Vec::new(), std::iter::empty(), Some(PLANE_COORDINATE_HEADER)).unwrap();
+        let bytes = write_csv(Vec::new(), std::iter::empty(), Some(PLANE_COORDINATE_HEADER), &[]).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.contains("Y座標(m),X座標(m)") && !text.contains("経度"), "{text}");
+    }
+
+    #[test]
+    fn timestamps_are_written_in_japan_time_to_the_minute() {
+        assert_eq!(excel_time("2026-11-30T04:34:56Z"), "2026-11-30 13:34");
+        assert_eq!(excel_time("2026-11-30T20:05:00.123Z"), "2026-12-01 05:05");
+        assert_eq!(excel_time("2026-11-28"), "2026-11-28");
     }
 }

@@ -12,6 +12,10 @@ use crate::catalog::{Catalog, Change};
 use crate::domain::{Provider, action};
 use crate::store::{ProviderRecord, Result, Store, StoreError};
 
+/// Prefix of the ids the server assigns to providers staff create without one. Imported ids
+/// start with `care-` or `med-` (from official codes), so the two never meet.
+pub const NEW_ID_PREFIX: &str = "staff-";
+
 /// The write path shared by every staff endpoint (and later imports).
 pub struct Edits {
     store: Arc<dyn Store>,
@@ -65,6 +69,19 @@ impl Edits {
     pub fn create(&self, provider: Provider, actor: &str) -> Result<ProviderRecord> {
         self.locked(|| {
             let record = self.store.create_provider(&self.with_district(provider), actor)?;
+            self.publish(&record);
+            Ok(record)
+        })
+    }
+
+    /// Creates a provider (version 1) by `actor` under a new id the store assigns,
+    /// [`NEW_ID_PREFIX`] and a number (`staff-1`, `staff-2` …); the id of `provider` is ignored.
+    ///
+    /// # Errors
+    /// As [`Store::create_provider_with_new_id`]; nothing is published then.
+    pub fn create_with_new_id(&self, provider: Provider, actor: &str) -> Result<ProviderRecord> {
+        self.locked(|| {
+            let record = self.store.create_provider_with_new_id(&self.with_district(provider), NEW_ID_PREFIX, actor)?;
             self.publish(&record);
             Ok(record)
         })

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use crate::crs::{Crs, CrsError, convert};
 use crate::csv_out::{PLANE_COORDINATE_HEADER, write_csv};
-use crate::domain::Provider;
+use crate::domain::{District, Provider};
 use crate::features::FeatureOut;
 
 /// The file formats of an export.
@@ -69,17 +69,24 @@ pub fn coordinates_in(providers: &[Provider], crs: Crs) -> Result<Vec<(f64, f64)
     Ok(points)
 }
 
-/// Writes `providers` to `out` in `format`, coordinates in `crs`.
+/// Writes `providers` to `out` in `format`, coordinates in `crs`; `districts` name the CSV's
+/// 圏域 column.
 ///
 /// # Errors
 /// [`ExportError`] when a point cannot be converted or writing fails.
-pub fn export<W: Write>(providers: &[Provider], format: ExportFormat, crs: Crs, out: W) -> Result<W, ExportError> {
+pub fn export<W: Write>(
+    providers: &[Provider],
+    districts: &[District],
+    format: ExportFormat,
+    crs: Crs,
+    out: W,
+) -> Result<W, ExportError> {
     let points = coordinates_in(providers, crs)?;
     match format {
         ExportFormat::Csv => {
             let header = (!crs.is_geographic()).then_some(PLANE_COORDINATE_HEADER);
             let rows = providers.iter().zip(&points).map(|(p, xy)| (p, None, *xy));
-            Ok(write_csv(out, rows, header)?)
+            Ok(write_csv(out, rows, header, districts)?)
         }
         ExportFormat::GeoJson => {
             let mut out = out;
@@ -114,7 +121,7 @@ mod tests {
 
     #[test]
     fn an_empty_export_is_a_valid_feature_collection() {
-        let bytes = export(&[], ExportFormat::GeoJson, Crs::Epsg6677, Vec::new()).unwrap();
+        let bytes = export(&[], &[], ExportFormat::GeoJson, Crs::Epsg6677, Vec::new()).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["features"], serde_json::json!([]));
         assert_eq!(v["crs"]["properties"]["name"], "urn:ogc:def:crs:EPSG::6677");

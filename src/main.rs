@@ -138,6 +138,7 @@ fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::erro
         crs: args.crs,
         service: args.service.clone(),
         remove_missing: args.remove_missing,
+        blank_clears: args.blank_clears,
         ..ImportOptions::new(source, "cli")
     };
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
@@ -195,16 +196,19 @@ fn export(args: &caremap::cli::ExportArgs) -> Result<(), Box<dyn std::error::Err
     if !args.db.exists() {
         return Err(format!("{} does not exist", args.db.display()).into());
     }
-    let providers = SqliteStore::open(&args.db)?.load_providers()?;
+    let store = SqliteStore::open(&args.db)?;
+    let providers = store.load_providers()?;
+    let districts = store.load_districts()?;
     let crs = args.crs.unwrap_or(caremap::crs::Crs::Crs84);
     match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut out = caremap::export::export(&providers, args.format, crs, std::io::BufWriter::new(file))?;
+            let mut out =
+                caremap::export::export(&providers, &districts, args.format, crs, std::io::BufWriter::new(file))?;
             out.flush()?;
         }
         None => {
-            let mut out = caremap::export::export(&providers, args.format, crs, std::io::stdout().lock())?;
+            let mut out = caremap::export::export(&providers, &districts, args.format, crs, std::io::stdout().lock())?;
             out.flush()?;
         }
     }

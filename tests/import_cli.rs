@@ -667,3 +667,45 @@ fn a_file_that_is_not_a_feature_collection_changes_nothing() {
     assert!(stderr(&out).contains("FeatureCollection"), "{}", stderr(&out));
     assert_eq!(snapshot(&dir.db()), before);
 }
+
+#[test]
+fn an_import_never_overwrites_staff_owned_fields_and_blanks_clear_only_with_the_flag() {
+    let dir = Dir::new();
+    // What staff entered by hand, as an earlier (edited) export would carry it.
+    let fc = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"care-1270000001",
+        "geometry":{"type":"Point","coordinates":[139.902861,35.856306]},
+        "properties":{"kind":"care","name":"さくら","services":["110"],"phone":"04-7150-1234","fax":"04-7150-5678",
+                      "notes":"職員の備考","accepting":false,"accepting_updated_at":"2026-11-01"}}]}"#;
+    let edited = dir.write("edited.geojson", fc.as_bytes());
+    assert_eq!(counts(&import_ok(&dir.db(), "geojson", &[], &[&edited])), [1, 0, 0, 0, 1]);
+
+    let mut office = Office::new("1270000001", "さくら");
+    office.phone = String::new();
+    let file = dir.write("jigyosho_110.csv", &mhlw_csv(&[office], Enc::Utf8Bom, true));
+    let kept = import_ok(&dir.db(), "mhlw-care", &["--dry-run"], &[&file]);
+    assert_eq!(kept["policy"]["blank_clears"], false);
+    let fields = kept["diff"]["changed"][0]["fields"].as_array().cloned().unwrap_or_default();
+    assert!(!fields.iter().any(|f| f == "phone" || f == "notes" || f == "accepting"), "{kept}");
+
+    let cleared = import_ok(&dir.db(), "mhlw-care", &["--blank-clears"], &[&file]);
+    assert_eq!(cleared["policy"]["blank_clears"], true);
+    let p = &providers(&dir.db())[0];
+    assert_eq!((p.phone.as_deref(), p.fax.as_deref()), (None, None), "the file's empty cells erased them");
+    assert_eq!(p.notes.as_deref(), Some("職員の備考"), "an empty 備考 cell never erases the staff's");
+    assert_eq!((p.accepting, p.accepting_updated_at.as_deref()), (Some(false), Some("2026-11-01")));
+}
+
+#[test]
+fn the_human_report_states_the_policy_and_each_change_old_to_new() {
+    let dir = Dir::new();
+    let mut office = Office::new("1270000001", "さくら");
+    let file = dir.write("jigyosho_110.csv", &mhlw_csv(std::slice::from_ref(&office), Enc::Utf8Bom, true));
+    import_ok(&dir.db(), "mhlw-care", &[], &[&file]);
+    office.phone = "04-7150-9999".into();
+    let file = dir.write("jigyosho_110.csv", &mhlw_csv(&[office], Enc::Utf8Bom, true));
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "mhlw-care", "--dry-run", &file]);
+    let text = stdout(&out);
+    assert!(text.contains("policy: staff-owned fields are kept (notes, accepting, accepting_updated_at)"), "{text}");
+    assert!(text.contains("empty cells keep stored values"), "{text}");
+    assert!(text.contains(r#"phone: "04-7150-1234" → "04-7150-9999""#), "{text}");
+}

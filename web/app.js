@@ -3,26 +3,31 @@
 //    (bbox query, debounced, skipped while the view stays inside what was loaded);
 //  - a search (nearest to a point, a district, a drawn area, or a name): the map and the
 //    list show exactly the search's results, nearest first where there is a point.
-// Chips, 受入可のみ and the name text are filters that apply to both.
+// Chips, one service, 受入可のみ, 24時間対応, 在宅医療 and the name text are filters that apply
+// to both. The address bar holds the search and filters (page-url), so links, reload and
+// back / forward restore them (page-restore).
 //
 // This file starts the page and wires its controls; the parts live in lib/:
 // page-state (elements, state, layers), page-setup (reference data), filters, viewport
 // (browsing), search-start / search-run / search-requests (searches), draw-controls,
-// results, csv-download and messages.
+// results (with sort), csv-download, messages, page-url / url-state and page-restore.
 
 import { ApiError, MESSAGES, getJson } from './lib/api.js';
 import { onCsvClick } from './lib/csv-download.js';
 import { PolygonDrawer } from './lib/draw.js';
 import { finishDrawing, startDrawing, stopDrawing, updateDrawToolbar } from './lib/draw-controls.js';
-import { syncFilterControls } from './lib/filters.js';
+import { chooseService, syncFilterControls, toggleGroup } from './lib/filters.js';
 import { MarkerStore, createMap, districtLayer } from './lib/map.js';
-import { closeMapNotices, showError, showMapNotice } from './lib/messages.js';
+import { clearError, closeMapNotices, showError, showMapNotice } from './lib/messages.js';
+import { restoreFromUrl } from './lib/page-restore.js';
 import { applyAbout, applyDistricts, applyServices } from './lib/page-setup.js';
 import { DESKTOP_QUERY, attachMap, drawer, layers, state, ui } from './lib/page-state.js';
+import { copyLink, recordState } from './lib/page-url.js';
 import { popupContent } from './lib/render.js';
-import { highlightListItem, renderBrowse, showOnMap } from './lib/results.js';
+import { highlightListItem, rerenderResults, showOnMap } from './lib/results.js';
 import { clearSearch, runSearch, showMore } from './lib/search-run.js';
 import {
+  applyText,
   notePopupClose,
   onDistrictChange,
   onMapClick,
@@ -58,7 +63,10 @@ async function start() {
   const markers = new MarkerStore(map, {
     kindLabel: (kind) => state.labels.kinds.get(kind) ?? kind,
     popup: (feature) => popupContent(feature, state.labels),
-    onSelect: highlightListItem,
+    onSelect: (id) => {
+      highlightListItem(id);
+      recordState('replace');
+    },
   });
   attachMap({ map, markers, drawer: new PolygonDrawer(map, { onChange: updateDrawToolbar }) });
   // The map's box changes with the layout (notices, filters, rotation): keep Leaflet in step.
@@ -73,10 +81,12 @@ async function start() {
 
   wireControls();
   map.on('moveend', scheduleViewportLoad);
+  map.on('moveend', () => recordState('replace'));
   map.on('click', onMapClick);
   map.on('popupclose', notePopupClose);
-  renderBrowse();
-  await loadViewport();
+  window.addEventListener('popstate', () => restoreFromUrl());
+  // A shared link or a reload: the address says what to show (else the whole city, browsing).
+  await restoreFromUrl();
 }
 
 function openFiltersOnDesktop() {
@@ -86,8 +96,12 @@ function openFiltersOnDesktop() {
 /** A filter changed: show it on its controls, then rerun the search or reload the viewport. */
 function filtersChanged() {
   syncFilterControls();
-  if (state.search) runSearch({ focusList: false });
-  else loadViewport();
+  if (state.search) {
+    runSearch({ focusList: false });
+  } else {
+    recordState('push');
+    loadViewport();
+  }
 }
 
 function wireControls() {
@@ -107,17 +121,37 @@ function wireControls() {
     event.preventDefault();
     searchByName();
   });
+  // An emptied box applies at once: the old text must not keep filtering.
+  ui.q.addEventListener('input', () => {
+    if (!ui.q.value.trim() && state.q) applyText('');
+  });
+  ui.textCondition.addEventListener('click', (event) => {
+    if (!event.target.closest('[data-action="remove-text"]')) return;
+    ui.q.value = '';
+    applyText('');
+    ui.q.focus();
+  });
   ui.district.addEventListener('change', onDistrictChange);
   ui.accepting.addEventListener('change', () => {
     state.accepting = ui.accepting.checked;
     filtersChanged();
   });
+  ui.available24h.addEventListener('change', () => {
+    state.available24h = ui.available24h.checked;
+    filtersChanged();
+  });
+  ui.homeCare.addEventListener('change', () => {
+    state.homeCare = ui.homeCare.checked;
+    filtersChanged();
+  });
+  ui.service.addEventListener('change', () => {
+    chooseService(ui.service.value);
+    filtersChanged();
+  });
   ui.chips.addEventListener('click', (event) => {
     const chip = event.target.closest('.chip');
     if (!chip) return;
-    const id = chip.dataset.group;
-    if (state.chosen.has(id)) state.chosen.delete(id);
-    else state.chosen.add(id);
+    toggleGroup(chip.dataset.group);
     filtersChanged();
   });
   ui.clearChips.addEventListener('click', () => {
@@ -127,7 +161,20 @@ function wireControls() {
   });
   ui.list.addEventListener('click', (event) => {
     const button = event.target.closest('[data-action="show"]');
-    if (button) showOnMap(button.dataset.id);
+    if (!button) return;
+    showOnMap(button.dataset.id);
+    recordState('replace');
+  });
+  ui.sort.addEventListener('change', () => {
+    state.sort = ui.sort.value;
+    rerenderResults();
+    recordState('replace');
+  });
+  ui.copyLink.addEventListener('click', copyLink);
+  ui.errorClose.addEventListener('click', clearError);
+  window.addEventListener('offline', () => showError(MESSAGES.offline));
+  window.addEventListener('online', () => {
+    if (ui.errorText.textContent === MESSAGES.offline) clearError();
   });
   ui.more.addEventListener('click', showMore);
   ui.listView.addEventListener('click', searchViewport);

@@ -1,8 +1,10 @@
 // The staff page: sign in with a token (kept in sessionStorage only), find a provider by
 // name or on the map, edit it with errors shown next to each field, drag its pin to fix the
 // location, set 受入可否 with today's date in one tap, see the history and revert, and
-// recover from a 412 by re-applying one's changes to the latest version, and import the
-// official open-data files (check the changes first, then commit).
+// recover from a 412 by re-applying one's changes to the latest version, register a new
+// provider (「新規登録」: the same form, placed by tapping the map or dragging the pin; the
+// server assigns its id), and import the official open-data files (check the changes first,
+// then commit).
 // Every data value reaches the page as text (dom.js `h` and textContent), never as HTML.
 
 import { h, replaceChildren } from './lib/dom.js';
@@ -11,10 +13,10 @@ import { StaffError, staffRequest, tokenStore } from './lib/staff-api.js';
 import { setUpImports } from './lib/staff-import.js';
 import { buildFields, clearFieldErrors, readForm, showFieldErrors, updateChosenServices, writeForm } from './lib/staff-fields.js';
 import {
-  FIELD_LABELS,
   actionLabel,
+  changeText,
   changedKeys,
-  describeValue,
+  emptyValues,
   featureFromValues,
   formatTime,
   keyLabel,
@@ -43,6 +45,11 @@ const ui = {
   map: $('map'),
   mapStatus: $('map-status'),
   editorEmpty: $('editor-empty'),
+  newButton: $('new-button'),
+  newHint: $('new-hint'),
+  quick: $('quick'),
+  danger: $('danger'),
+  historySection: $('history-section'),
   editor: $('editor'),
   title: $('editor-title'),
   meta: $('editor-meta'),
@@ -80,7 +87,8 @@ const state = {
   map: null,
   providerLayer: null,
   pin: null,
-  /** The provider being edited: id, ETag, Feature as loaded, its form values. */
+  /** The provider being edited: id, ETag, Feature as loaded, its form values; for a new
+   * provider (「新規登録」) `isNew` with no id, ETag or Feature yet. */
   selected: null,
   /** The 412 answer waiting for the user's choice. */
   conflict: null,
@@ -105,7 +113,8 @@ function writeValues(values) {
 
 function updateDirty() {
   updateChosenServices(ui.form, state.serviceLabels);
-  ui.dirty.hidden = !state.selected || changedKeys(state.selected.values, readValues()).length === 0;
+  ui.dirty.hidden =
+    !state.selected || state.selected.isNew || changedKeys(state.selected.values, readValues()).length === 0;
 }
 
 // ---------------------------------------------------------------- the selected provider
@@ -115,12 +124,22 @@ function acceptingText(p) {
   return p.accepting_updated_at ? `${now}（${p.accepting_updated_at} 確認）` : now;
 }
 
+/** Shows or hides what only a stored provider has (quick 受入可否, delete, history). */
+function showStoredParts(stored) {
+  ui.quick.hidden = !stored;
+  ui.danger.hidden = !stored;
+  ui.historySection.hidden = !stored;
+  ui.newHint.hidden = stored;
+  ui.save.textContent = stored ? '保存' : '登録';
+}
+
 /** Shows a provider as loaded from the server; `values` overrides the form (re-applied edits). */
 function showProvider(feature, etag, values = null) {
   const p = feature.properties;
-  state.selected = { id: String(feature.id), etag, feature, values: valuesFromFeature(feature) };
+  state.selected = { id: String(feature.id), etag, feature, values: valuesFromFeature(feature), isNew: false };
   ui.editorEmpty.hidden = true;
   ui.editor.hidden = false;
+  showStoredParts(true);
   ui.title.textContent = p.name || '（名称なし）';
   ui.meta.textContent = `ID ${feature.id}・版 ${p.version}・最終更新 ${formatTime(p.updated_at)}（${p.updated_by ?? ''}）`;
   ui.acceptCurrent.textContent = acceptingText(p);
@@ -133,6 +152,47 @@ function showProvider(feature, etag, values = null) {
   clearErrors();
   writeValues(values ?? state.selected.values);
   placePin(feature.geometry.coordinates, deleted);
+}
+
+/** 「新規登録」: the empty form; the position comes from a tap on the map or the pin. */
+function startNew() {
+  hideConflict();
+  showStatus('');
+  state.selected = { id: null, etag: null, feature: null, values: emptyValues(), isNew: true };
+  ui.editorEmpty.hidden = true;
+  ui.editor.hidden = false;
+  showStoredParts(false);
+  ui.title.textContent = '新規登録';
+  ui.meta.textContent = 'IDは登録時に自動で付きます。';
+  ui.deleted.hidden = true;
+  ui.save.disabled = false;
+  replaceChildren(ui.history);
+  clearErrors();
+  writeValues(state.selected.values);
+  state.pin?.remove();
+  state.pin = null;
+  ui.form.elements.name.focus();
+}
+
+/** Registers the new provider; the server answers 201 with its id. */
+async function create() {
+  if (state.busy) return;
+  state.busy = true;
+  ui.editor.setAttribute('aria-busy', 'true');
+  try {
+    const { data, etag } = await staffRequest('POST', '/api/admin/providers', {
+      token: state.token,
+      body: featureFromValues(null, readValues()),
+    });
+    showProvider(data, etag);
+    showStatus(`新規登録しました（ID ${data.id}）。公開地図にすぐ表示されます。`);
+    await Promise.all([loadHistory(), loadMarkers()]);
+  } catch (error) {
+    handleError(error);
+  } finally {
+    state.busy = false;
+    ui.editor.removeAttribute('aria-busy');
+  }
 }
 
 async function selectProvider(id) {
@@ -169,7 +229,7 @@ function handleError(error) {
 
 /** Runs one write; on success shows the new version and `done` text. */
 async function write(method, path, body, done) {
-  if (state.busy || !state.selected) return;
+  if (state.busy || !state.selected || state.selected.isNew) return;
   state.busy = true;
   ui.editor.setAttribute('aria-busy', 'true');
   try {
@@ -191,6 +251,7 @@ function providerPath(suffix = '') {
 }
 
 function save(done = '保存しました') {
+  if (state.selected?.isNew) return create();
   return write('PUT', providerPath(), featureFromValues(state.selected.id, readValues()), done);
 }
 
@@ -242,22 +303,24 @@ function resolveConflict(keepMine) {
 // ---------------------------------------------------------------- history
 
 function changeItem(change) {
-  return h(
-    'li',
-    { class: 'change' },
-    h('span', { class: 'change__field' }, FIELD_LABELS[change.field] ?? change.field),
-    '：',
-    h('span', { class: 'change__from' }, describeValue(change.field, change.from, state.serviceLabels)),
-    ' → ',
-    h('span', { class: 'change__to' }, describeValue(change.field, change.to, state.serviceLabels)),
-  );
+  return h('li', { class: 'change' }, changeText(change, state.serviceLabels));
 }
 
+/** Who made a version, as people read it (「初期データ」 rather than `data`). */
+const authorName = (v) => v.changed_by_name ?? v.changed_by;
+
 async function loadHistory() {
-  if (!state.selected) return;
+  if (!state.selected || state.selected.isNew) return;
+  const { id } = state.selected;
   const current = state.selected.feature.properties.version;
   try {
     const { data } = await staffRequest('GET', providerPath('/history'), { token: state.token });
+    if (state.selected?.id !== id) return;
+    const latest = data.versions[0];
+    if (latest?.version === current) {
+      const p = state.selected.feature.properties;
+      ui.meta.textContent = `ID ${id}・版 ${p.version}・最終更新 ${formatTime(p.updated_at)}（${authorName(latest)}）`;
+    }
     const items = data.versions.map((v) =>
       h(
         'li',
@@ -267,7 +330,7 @@ async function loadHistory() {
           { class: 'version__head' },
           h('strong', {}, `版 ${v.version}`),
           ` ${actionLabel(v.action)}・${formatTime(v.changed_at)}・`,
-          h('span', { class: 'version__who' }, v.changed_by),
+          h('span', { class: 'version__who' }, authorName(v)),
           v.version === current ? h('span', { class: 'badge' }, '現在') : null,
         ),
         v.changes.length ? h('ul', { class: 'changes' }, v.changes.map(changeItem)) : h('p', { class: 'hint' }, '項目の変更なし'),
@@ -323,7 +386,12 @@ async function loadMarkers() {
     state.providerLayer.clearLayers();
     for (const f of data.features) {
       const [lon, lat] = f.geometry.coordinates;
-      const marker = L.circleMarker([lat, lon], { radius: 6, className: `dot dot--${f.properties.kind}` });
+      // bubblingMouseEvents: a click on a dot opens it and is not a tap on the map as well.
+      const marker = L.circleMarker([lat, lon], {
+        radius: 6,
+        className: `dot dot--${f.properties.kind}`,
+        bubblingMouseEvents: false,
+      });
       // An element, not a string: Leaflet would parse a string as HTML.
       marker.bindTooltip(h('span', {}, f.properties.name));
       marker.on('click', () => selectProvider(String(f.id)));
@@ -337,7 +405,8 @@ async function loadMarkers() {
   }
 }
 
-function placePin([lon, lat], deleted) {
+/** Puts the pin at [lon, lat]; `recenter` also brings the map there (a provider opened). */
+function placePin([lon, lat], deleted, recenter = true) {
   if (!state.map) return;
   if (!state.pin) {
     state.pin = L.marker([lat, lon], {
@@ -353,7 +422,7 @@ function placePin([lon, lat], deleted) {
       ui.form.elements.lon.value = newLon.toFixed(6);
       ui.form.elements.lat.value = newLat.toFixed(6);
       updateDirty();
-      showStatus('位置を変更しました。「保存」を押すと反映されます。', 'info');
+      showStatus(`位置を変更しました。「${ui.save.textContent}」を押すと反映されます。`, 'info');
     });
     state.pin.addTo(state.map);
   }
@@ -361,6 +430,7 @@ function placePin([lon, lat], deleted) {
   state.pin.setLatLng([lat, lon]);
   if (deleted) state.pin.dragging?.disable();
   else state.pin.dragging?.enable();
+  if (!recenter) return;
   const zoom = state.map.getZoom();
   state.map.setView([lat, lon], Number.isFinite(zoom) ? Math.max(zoom, 16) : 16, { animate: false });
 }
@@ -368,9 +438,21 @@ function placePin([lon, lat], deleted) {
 function movePinFromInputs() {
   const lon = Number(ui.form.elements.lon.value);
   const lat = Number(ui.form.elements.lat.value);
-  if (state.pin && Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
-    state.pin.setLatLng([lat, lon]);
+  const valid = ui.form.elements.lon.value.trim() !== '' && ui.form.elements.lat.value.trim() !== '';
+  if (valid && Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+    if (state.pin) state.pin.setLatLng([lat, lon]);
+    else if (state.selected?.isNew) placePin([lon, lat], false, false);
   }
+}
+
+/** A tap on the map while registering a new provider puts its pin there. */
+function tapForNew(event) {
+  if (!state.selected?.isNew) return;
+  const { lat, lng: lon } = event.latlng;
+  ui.form.elements.lon.value = lon.toFixed(6);
+  ui.form.elements.lat.value = lat.toFixed(6);
+  placePin([lon, lat], false, false);
+  showStatus('位置を決めました。ピンはドラッグして動かせます。', 'info');
 }
 
 async function setUpMap() {
@@ -395,6 +477,7 @@ async function setUpMap() {
     state.map.setView([36.0, 138.0], 5);
   }
   state.map.on('moveend', loadMarkers);
+  state.map.on('click', tapForNew);
   loadMarkers();
 }
 
@@ -459,6 +542,7 @@ function wire() {
     if (token) signIn(token);
   });
   ui.signout.addEventListener('click', () => signOut());
+  ui.newButton.addEventListener('click', startNew);
   ui.searchForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const q = ui.searchQ.value.trim();
@@ -479,6 +563,11 @@ function wire() {
   ui.form.addEventListener('change', updateDirty);
   ui.reset.addEventListener('click', () => {
     if (!state.selected) return;
+    if (state.selected.isNew) {
+      startNew();
+      showStatus('入力を取り消しました。', 'info');
+      return;
+    }
     clearErrors();
     writeValues(state.selected.values);
     placePin(state.selected.feature.geometry.coordinates, Boolean(state.selected.feature.properties.deleted_at));
@@ -508,7 +597,7 @@ function wire() {
 
 async function start() {
   wire();
-  setUpImports({ token: () => state.token, onCommitted: loadMarkers });
+  setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
   await loadServices();
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::district::District;
+use super::fields::{PROVIDER_FIELDS, field_label};
 use super::provider::Provider;
 
 /// The actions written to the history. Older rows may carry other labels (`sample`, `gen`,
@@ -33,55 +35,61 @@ pub struct FieldChange {
     /// The public property name (`name`, `phone` …), `geometry` for the location, or
     /// `deleted` for a soft delete or restore.
     pub field: &'static str,
+    /// The Japanese label of the field (`電話番号`), as staff read it.
+    pub label: &'static str,
     /// The value before.
     pub from: Value,
     /// The value after.
     pub to: Value,
+    /// For the district: the name of the district before (the value is its id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    /// For the district: the name of the district after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_name: Option<String>,
 }
 
-/// Fields compared, in the order of the public Feature, with the stored field each comes from.
-const FIELDS: &[(&str, &str)] = &[
-    ("kind", "kind"),
-    ("official_code", "official_code"),
-    ("name", "name"),
-    ("name_kana", "name_kana"),
-    ("services", "services"),
-    ("home_care", "home_care"),
-    ("address", "address"),
-    ("phone", "phone"),
-    ("fax", "fax"),
-    ("url", "url"),
-    ("corporation", "corporation"),
-    ("corporate_number", "corporate_number"),
-    ("capacity", "capacity"),
-    ("open_days", "open_days"),
-    ("notes", "notes"),
-    ("accepting", "accepting"),
-    ("accepting_updated_at", "accepting_updated_at"),
-    ("district", "district"),
-    ("geometry", "location"),
-];
-
-fn as_object(p: &Provider) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(p) {
-        Ok(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
+impl FieldChange {
+    /// A change of `field` (a property name of [`PROVIDER_FIELDS`] or `deleted`).
+    pub fn new(field: &'static str, from: Value, to: Value) -> Self {
+        Self { field, label: field_label(field), from, to, from_name: None, to_name: None }
     }
 }
 
 /// The fields that differ from `before` to `after` (bookkeeping fields `version`,
 /// `updated_at`, `updated_by` are not changes). With no `before`, every field that has a value.
 pub fn field_changes(before: Option<&Provider>, after: &Provider) -> Vec<FieldChange> {
-    let old = before.map(as_object).unwrap_or_default();
-    let new = as_object(after);
-    FIELDS
+    PROVIDER_FIELDS
         .iter()
-        .filter_map(|&(field, key)| {
-            let from = old.get(key).cloned().unwrap_or(Value::Null);
-            let to = new.get(key).cloned().unwrap_or(Value::Null);
-            (from != to).then_some(FieldChange { field, from, to })
+        .filter(|f| before.is_none_or(|b| f.differs(b, after)))
+        .filter_map(|f| {
+            let from = before.map_or(Value::Null, |b| f.value(b));
+            let to = f.value(after);
+            (from != to).then(|| FieldChange::new(f.key, from, to))
         })
         .collect()
+}
+
+/// Adds the district names to district changes (`from_name`, `to_name`), from `districts`.
+/// An id no district has any more keeps no name.
+pub fn name_districts(changes: &mut [FieldChange], districts: &[District]) {
+    let name = |v: &Value| v.as_str().and_then(|id| districts.iter().find(|d| d.id == id)).map(|d| d.name.clone());
+    for c in changes.iter_mut().filter(|c| c.field == "district") {
+        c.from_name = name(&c.from);
+        c.to_name = name(&c.to);
+    }
+}
+
+/// The name people read for the author of a change: staff are shown by their user name; the
+/// loads that are no person get a Japanese label (`data` → 「初期データ」).
+pub fn actor_name(actor: &str) -> &str {
+    match actor {
+        "data" => "初期データ",
+        "sample" => "サンプルデータ",
+        "gen" => "生成データ",
+        "cli" => "取込（コマンド）",
+        _ => actor,
+    }
 }
 
 /// The changes of one history entry: the field differences, and for a delete or restore the
@@ -90,10 +98,10 @@ pub fn entry_changes(action_done: &str, before: Option<&Provider>, after: &Provi
     let mut changes = field_changes(before, after);
     match action_done {
         action::DELETE | action::IMPORT_DELETE => {
-            changes.push(FieldChange { field: "deleted", from: false.into(), to: true.into() });
+            changes.push(FieldChange::new("deleted", false.into(), true.into()));
         }
         action::RESTORE | action::IMPORT_RESTORE => {
-            changes.push(FieldChange { field: "deleted", from: true.into(), to: false.into() });
+            changes.push(FieldChange::new("deleted", true.into(), false.into()));
         }
         _ => {}
     }
@@ -129,12 +137,8 @@ mod tests {
         assert_eq!(
             changes,
             vec![
-                FieldChange { field: "phone", from: "04-7150-1234".into(), to: "04-7150-9999".into() },
-                FieldChange {
-                    field: "geometry",
-                    from: serde_json::json!([139.9, 35.85]),
-                    to: serde_json::json!([139.91, 35.86])
-                },
+                FieldChange::new("phone", "04-7150-1234".into(), "04-7150-9999".into()),
+                FieldChange::new("geometry", serde_json::json!([139.9, 35.85]), serde_json::json!([139.91, 35.86])),
             ]
         );
     }
@@ -146,9 +150,38 @@ mod tests {
     }
 
     #[test]
+    fn each_change_carries_the_japanese_label_of_its_field() {
+        let after = Provider { phone: Some("04-7150-9999".into()), ..provider() };
+        let changes = field_changes(Some(&provider()), &after);
+        assert_eq!(changes[0].label, "電話番号");
+        assert_eq!(serde_json::to_value(&changes[0]).unwrap()["label"], "電話番号");
+    }
+
+    #[test]
+    fn district_changes_are_named_and_unknown_ids_keep_no_name() {
+        let district = |id: &str, name: &str| District {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            area: geo::MultiPolygon(Vec::new()),
+        };
+        let mut changes = vec![FieldChange::new("district", "central".into(), "gone".into())];
+        name_districts(&mut changes, &[district("central", "中部")]);
+        assert_eq!(changes[0].from_name.as_deref(), Some("中部"));
+        assert_eq!(changes[0].to_name, None);
+    }
+
+    #[test]
+    fn loads_that_are_no_person_get_a_japanese_name() {
+        assert_eq!(actor_name("data"), "初期データ");
+        assert_eq!(actor_name("cli"), "取込（コマンド）");
+        assert_eq!(actor_name("yamada"), "yamada");
+    }
+
+    #[test]
     fn a_delete_is_a_change_of_the_deleted_state() {
         let p = provider();
         let changes = entry_changes(action::DELETE, Some(&p), &Provider { version: 2, ..provider() });
-        assert_eq!(changes, vec![FieldChange { field: "deleted", from: false.into(), to: true.into() }]);
+        assert_eq!(changes, vec![FieldChange::new("deleted", false.into(), true.into())]);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod district;
+pub mod fields;
 pub mod history;
 pub mod lonlat;
 pub mod provider;
@@ -10,7 +11,8 @@ pub mod service;
 
 pub use area::{AreaError, Bbox, MAX_POLYGON_VERTICES, polygon_from_geojson};
 pub use district::{District, DistrictError, district_of, parse_districts};
-pub use history::{FieldChange, action, entry_changes, field_changes};
+pub use fields::{Owner, PROVIDER_FIELDS, ProviderField, field_label, staff_owned};
+pub use history::{FieldChange, action, actor_name, entry_changes, field_changes, name_districts};
 pub use lonlat::{LonLat, LonLatError};
 pub use provider::{FieldError, HomeCare, HomeCareClass, Kind, Provider};
 pub use service::{GROUPS, SERVICE_TYPES, ServiceGroup, ServiceSet, ServiceType, service_type};

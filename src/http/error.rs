@@ -63,6 +63,9 @@ pub enum ApiError {
     /// to a deleted provider, a restore of a live one.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A create names an id that exists (409); the problem names the field (`id`).
+    #[error("conflict: {}", .0.reason)]
+    Exists(FieldError),
     /// `If-Match` names another version than the current one (412). The body carries the
     /// current version and representation so the client can show who changed it meanwhile.
     #[error("precondition failed")]
@@ -139,7 +142,7 @@ impl ApiError {
             Self::Unauthorized { .. } | Self::TokenExpired { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Exists(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Overloaded { .. } | Self::Timeout { .. } | Self::StorageUnavailable(_) | Self::NotReady(_) => {
@@ -216,6 +219,9 @@ impl IntoResponse for ApiError {
                 none,
             ),
             Self::Conflict(what) => ("/problems/conflict", "Conflict", what.clone(), none),
+            Self::Exists(e) => {
+                ("/problems/conflict", "Conflict", describe(std::slice::from_ref(e)), std::slice::from_ref(e))
+            }
             Self::PreconditionFailed { version, current } => (
                 "/problems/version-mismatch",
                 "Precondition failed",

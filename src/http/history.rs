@@ -1,6 +1,8 @@
 //! What changed, when, by whom: a provider's history and the global audit log. Each entry
-//! lists its changes field by field (`changes: [{field, from, to}]`). The audit log's second
-//! part, `?log=accounts` (admins only), lists staff accounts added, rotated and revoked.
+//! lists its changes field by field (`changes: [{field, label, from, to}]`, district changes
+//! also with `from_name`/`to_name`) and names its author for people (`changed_by_name`). The
+//! audit log's second part, `?log=accounts` (admins only), lists staff accounts added, rotated
+//! and revoked.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
@@ -8,7 +10,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::auth::Role;
-use crate::domain::{FieldChange, entry_changes};
+use crate::domain::{District, FieldChange, actor_name, entry_changes, name_districts};
 use crate::store::{AccountEvent, AuditQuery, HistoryEntry};
 
 use super::AppState;
@@ -36,6 +38,8 @@ struct VersionOut {
     action: String,
     changed_at: String,
     changed_by: String,
+    /// The author as people read it: the user name, or 「初期データ」 and the like for loads.
+    changed_by_name: String,
     changes: Vec<FieldChange>,
 }
 
@@ -45,9 +49,17 @@ struct HistoryOut {
     versions: Vec<VersionOut>,
 }
 
-fn version_out(e: HistoryEntry) -> VersionOut {
-    let changes = entry_changes(&e.action, e.before.as_ref(), &e.after);
-    VersionOut { version: e.version, action: e.action, changed_at: e.changed_at, changed_by: e.changed_by, changes }
+fn version_out(e: HistoryEntry, districts: &[District]) -> VersionOut {
+    let mut changes = entry_changes(&e.action, e.before.as_ref(), &e.after);
+    name_districts(&mut changes, districts);
+    VersionOut {
+        version: e.version,
+        action: e.action,
+        changed_at: e.changed_at,
+        changed_by_name: actor_name(&e.changed_by).to_owned(),
+        changed_by: e.changed_by,
+        changes,
+    }
 }
 
 /// `GET /api/admin/providers/{id}/history`: every version, newest first.
@@ -64,7 +76,9 @@ async fn provider_history(
     if entries.is_empty() {
         return Err(ApiError::NotFound(format!("provider '{id}'")));
     }
-    Ok(Json(HistoryOut { id, versions: entries.into_iter().map(version_out).collect() }))
+    let snapshot = state.catalog.snapshot();
+    let versions = entries.into_iter().map(|e| version_out(e, snapshot.districts())).collect();
+    Ok(Json(HistoryOut { id, versions }))
 }
 
 /// One entry of the global change log.
@@ -192,9 +206,14 @@ async fn audit_list(
     }
     let entries = blocking(move || store.audit_log(&q)).await?;
     let next = next(entries.len(), entries.last().map(|e| e.seq));
+    let snapshot = state.catalog.snapshot();
     let entries: Vec<_> = entries
         .into_iter()
-        .map(|e| AuditEntryOut { seq: e.seq, provider_id: e.provider_id.clone(), version: version_out(e) })
+        .map(|e| AuditEntryOut {
+            seq: e.seq,
+            provider_id: e.provider_id.clone(),
+            version: version_out(e, snapshot.districts()),
+        })
         .collect();
     Ok(Json(AuditOut { entries, next }).into_response())
 }

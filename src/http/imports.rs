@@ -1,7 +1,8 @@
 //! Imports from the staff page: `POST /api/admin/imports?source=…&dry_run=true|false`
 //! (editor role) with the files as `multipart/form-data` (one part per file, its file name
 //! giving the MHLW service code or the 医療情報ネット kind) or one file as the raw body
-//! (`name=` gives its file name). Answers the import report as JSON: with `dry_run=true`
+//! (`name=` gives its file name). `blank_clears=true` (a query parameter, or a text field of
+//! the form) lets empty cells erase stored values. Answers the import report as JSON: with `dry_run=true`
 //! (the default) the diff of what a commit would do; with `dry_run=false` what was committed.
 //!
 //! Parsing runs on a blocking thread and holds no lock; the diff, the commit and the publish
@@ -48,13 +49,22 @@ fn options(query: Option<&str>, actor: &str) -> ApiResult<(ImportOptions, Option
     };
     let dry_run = params.boolean("dry_run").unwrap_or(true);
     let remove_missing = params.boolean("remove_missing").unwrap_or(false);
+    let blank_clears = params.boolean("blank_clears").unwrap_or(false);
     let city = params.raw("city").and_then(|raw| CityCode::parse(&raw).map_err(|r| params.error("city", r)).ok());
     let crs = params.raw("crs").and_then(|raw| Crs::parse(&raw).map_err(|e| params.error("crs", e.to_string())).ok());
     let service = params.raw("service");
     let name = params.text("name");
     params.finish()?;
     let source = source.ok_or_else(|| ApiError::param("source", "is required"))?;
-    let options = ImportOptions { dry_run, city, crs, service, remove_missing, ..ImportOptions::new(source, actor) };
+    let options = ImportOptions {
+        dry_run,
+        city,
+        crs,
+        service,
+        remove_missing,
+        blank_clears,
+        ..ImportOptions::new(source, actor)
+    };
     Ok((options, name))
 }
 
@@ -66,29 +76,51 @@ fn too_large_or_bad(status: StatusCode, reason: String) -> ApiError {
     }
 }
 
-/// The uploaded files: every part of a multipart form (each must be a file), or the raw body.
-async fn files(request: Request, state: &AppState, raw_name: Option<String>) -> ApiResult<Vec<InputFile>> {
+/// The one text field a multipart form may carry beside its files.
+const BLANK_CLEARS_FIELD: &str = "blank_clears";
+
+fn bad_form(name: &str, reason: String) -> ApiError {
+    ApiError::InvalidBody { status: StatusCode::BAD_REQUEST, errors: vec![FieldError::new(name, reason)] }
+}
+
+/// What a request uploads: the files, and `blank_clears` when the form says it.
+struct Upload {
+    files: Vec<InputFile>,
+    blank_clears: Option<bool>,
+}
+
+/// The uploaded files: every file part of a multipart form (the only other part it may have
+/// is the `blank_clears` field, `true` or `false`), or the raw body.
+async fn upload(request: Request, state: &AppState, raw_name: Option<String>) -> ApiResult<Upload> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let mut form =
             Multipart::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
         let mut files = Vec::new();
+        let mut blank_clears = None;
         while let Some(field) = form.next_field().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))? {
             let Some(name) = field.file_name().map(str::to_owned) else {
                 let field_name = field.name().unwrap_or("").to_owned();
-                return Err(ApiError::InvalidBody {
-                    status: StatusCode::BAD_REQUEST,
-                    errors: vec![FieldError::new("file", format!("form field '{field_name}' is not a file"))],
+                if field_name != BLANK_CLEARS_FIELD {
+                    return Err(bad_form("file", format!("form field '{field_name}' is not a file")));
+                }
+                let text = field.text().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
+                blank_clears = Some(match text.trim() {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(bad_form(BLANK_CLEARS_FIELD, format!("must be true or false, not '{other}'"))),
                 });
+                continue;
             };
             let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
             files.push(InputFile { name, bytes: bytes.to_vec() });
         }
-        Ok(files)
+        Ok(Upload { files, blank_clears })
     } else {
         let bytes =
             Bytes::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
-        Ok(vec![InputFile { name: raw_name.unwrap_or_else(|| "upload".into()), bytes: bytes.to_vec() }])
+        let files = vec![InputFile { name: raw_name.unwrap_or_else(|| "upload".into()), bytes: bytes.to_vec() }];
+        Ok(Upload { files, blank_clears: None })
     }
 }
 
@@ -114,15 +146,22 @@ fn import_error(e: ImportError) -> ApiError {
     }
 }
 
-/// `POST /api/admin/imports?source=…[&dry_run=true|false][&city=][&crs=][&service=][&remove_missing=][&name=]`
+/// `POST /api/admin/imports?source=…[&dry_run=true|false][&city=][&crs=][&service=][&remove_missing=][&blank_clears=][&name=]`
 async fn imports_create(
     State(state): State<AppState>,
     user: StaffUser,
     RawQuery(query): RawQuery,
     request: Request,
 ) -> ApiResult<Response> {
-    let (options, raw_name) = options(query.as_deref(), &user.name)?;
-    let files = files(request, &state, raw_name).await?;
+    let (mut options, raw_name) = options(query.as_deref(), &user.name)?;
+    let Upload { files, blank_clears } = upload(request, &state, raw_name).await?;
+    if let Some(form_value) = blank_clears {
+        let query_value = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.starts_with("blank_clears=")));
+        if query_value && form_value != options.blank_clears {
+            return Err(bad_form(BLANK_CLEARS_FIELD, "the query and the form say different things".into()));
+        }
+        options.blank_clears = form_value;
+    }
     let read_options = options.clone();
     let parsed = tokio::task::spawn_blocking(move || import::read(&read_options, &files))
         .await

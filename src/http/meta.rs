@@ -60,9 +60,12 @@ async fn services_list() -> Json<Value> {
 }
 
 /// `GET /api/about`: the dataset being served (and whether it is the bundled sample), counts,
-/// and the tile layers.
+/// when its data last changed (`data_updated_at`: the newest provider `updated_at`, null when
+/// there are none), and the tile layers.
 async fn about_get(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.catalog.snapshot();
+    // Every `updated_at` is written by caremap as RFC 3339 UTC, so the text order is the time order.
+    let data_updated_at = snapshot.providers().map(|p| p.updated_at.as_str()).max();
     Json(json!({
         "name": "caremap",
         "version": env!("CARGO_PKG_VERSION"),
@@ -70,6 +73,7 @@ async fn about_get(State(state): State<AppState>) -> Json<Value> {
         "sample": state.site.dataset.as_deref() == Some(crate::sample::SAMPLE_DATASET),
         "providers": snapshot.len(),
         "districts": snapshot.districts().len(),
+        "data_updated_at": data_updated_at,
         "tiles": state.site.tiles,
     }))
 }

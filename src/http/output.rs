@@ -1,11 +1,14 @@
 //! Response encodings for provider lists: a GeoJSON FeatureCollection, or CSV for Excel
-//! (written by [`crate::csv_out`]: UTF-8 with a BOM, Japanese headers).
+//! (written by [`crate::csv_out`]: UTF-8 with a BOM, Japanese headers), named after what it
+//! holds and the day in Japan (`caremap_南部圏域_2026-11-30.csv`).
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use time::{Date, OffsetDateTime};
 
 use crate::catalog::Found;
-pub use crate::csv_out::{CSV_HEADER, csv_bytes};
+pub use crate::csv_out::{CSV_HEADER, JST, csv_bytes};
+use crate::domain::District;
 use crate::features::FeatureOut;
 
 use super::error::ApiError;
@@ -33,11 +36,69 @@ impl Format {
     }
 }
 
+/// What a CSV download holds: it names the file and gives the 圏域 column its names.
+#[derive(Debug, Clone)]
+pub struct CsvFile<'a> {
+    /// What the rows are, in Japanese, for the file name (e.g. `南部圏域`, `近くの事業所`).
+    pub what: String,
+    /// The same in ASCII, for the fallback file name of old clients (e.g. `south`, `nearest`).
+    pub what_ascii: String,
+    /// Every district, so the 圏域 column shows names rather than ids.
+    pub districts: &'a [District],
+}
+
+impl Default for CsvFile<'_> {
+    fn default() -> Self {
+        Self { what: "一覧".into(), what_ascii: "providers".into(), districts: &[] }
+    }
+}
+
+impl CsvFile<'_> {
+    /// The `Content-Disposition` value for a download made on `day` (Japan time): an ASCII
+    /// `filename` and the real name as RFC 6266 / RFC 8187 `filename*=UTF-8''…`.
+    pub fn content_disposition(&self, day: Date) -> String {
+        let name = format!("caremap_{}_{day}.csv", file_safe(&self.what));
+        let ascii: String = format!("caremap_{}_{day}.csv", self.what_ascii)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+            .collect();
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&name))
+    }
+}
+
+/// `s` without what file systems refuse or shells trip on (`\ / : * ? " < > |`, controls, spaces).
+fn file_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() || c.is_whitespace() || "\\/:*?\"<>|".contains(c) { '_' } else { c }).collect()
+}
+
+/// RFC 8187 value encoding: every byte outside `attr-char` as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Today's date in Japan.
+fn today_jst() -> Date {
+    OffsetDateTime::now_utc().to_offset(JST).date()
+}
+
 /// A page of results as a response in the requested format. `matched` is the count before paging.
 pub fn respond(page: &[Found<'_>], matched: usize, format: Format) -> Response {
+    respond_as(page, matched, format, &CsvFile::default())
+}
+
+/// [`respond`], with a CSV named and labelled by `csv`.
+pub fn respond_as(page: &[Found<'_>], matched: usize, format: Format, csv: &CsvFile<'_>) -> Response {
     match format {
         Format::GeoJson => geojson_response(page, matched),
-        Format::Csv => csv_response(page),
+        Format::Csv => csv_response(page, csv),
     }
 }
 
@@ -74,12 +135,14 @@ fn geojson_response(page: &[Found<'_>], matched: usize) -> Response {
     }
 }
 
-fn csv_response(page: &[Found<'_>]) -> Response {
-    match csv_bytes(page.iter().map(|f| (f.provider, f.distance_m))) {
+fn csv_response(page: &[Found<'_>], csv: &CsvFile<'_>) -> Response {
+    let disposition = HeaderValue::from_str(&csv.content_disposition(today_jst()))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"caremap.csv\""));
+    match csv_bytes(page.iter().map(|f| (f.provider, f.distance_m)), csv.districts) {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"providers.csv\"")),
+                (header::CONTENT_DISPOSITION, disposition),
             ],
             bytes,
         )
@@ -91,6 +154,26 @@ fn csv_response(page: &[Found<'_>]) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_csv_is_named_after_what_it_holds_with_an_ascii_fallback() {
+        let csv = CsvFile { what: "南部圏域".into(), what_ascii: "south".into(), districts: &[] };
+        let day = Date::from_calendar_date(2026, time::Month::November, 30).unwrap();
+        assert_eq!(
+            csv.content_disposition(day),
+            "attachment; filename=\"caremap_south_2026-11-30.csv\"; \
+             filename*=UTF-8''caremap_%E5%8D%97%E9%83%A8%E5%9C%8F%E5%9F%9F_2026-11-30.csv"
+        );
+    }
+
+    #[test]
+    fn a_file_name_from_data_cannot_escape_its_header_or_folder() {
+        let csv = CsvFile { what: "a/b \"c\"\r\n".into(), what_ascii: "x\"; y".into(), districts: &[] };
+        let value = csv.content_disposition(Date::MIN);
+        assert!(HeaderValue::from_str(&value).is_ok(), "{value}");
+        assert!(value.contains("filename=\"caremap_x___y_"), "{value}");
+        assert!(value.contains("''caremap_a_b__c___"), "{value}");
+    }
 
     /// The encoding before the hand-written writer: serde over the Feature structs.
     #[derive(serde::Serialize)]

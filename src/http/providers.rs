@@ -13,7 +13,7 @@ use crate::features::FeatureOut;
 use super::AppState;
 use super::body::JsonBody;
 use super::error::{ApiError, ApiResult};
-use super::output::{Format, GEOJSON, respond};
+use super::output::{CsvFile, Format, GEOJSON, respond_as};
 use super::params::Params;
 
 /// Most results of a nearest query.
@@ -52,9 +52,19 @@ fn filter_params(params: &mut Params, snapshot: &Snapshot) -> Filter {
     params.filter(|d| snapshot.district(d).is_some())
 }
 
-fn paged(found: &[Found<'_>], offset: usize, limit: usize, format: Format) -> Response {
+fn paged(found: &[Found<'_>], offset: usize, limit: usize, format: Format, csv: &CsvFile<'_>) -> Response {
     let page: Vec<Found<'_>> = found.iter().skip(offset).take(limit).copied().collect();
-    respond(&page, found.len(), format)
+    respond_as(&page, found.len(), format, csv)
+}
+
+/// How a CSV of this query is named: after its district when it has one (`南部圏域`), else
+/// after its area (`what`, `what_ascii`).
+fn csv_file<'a>(snapshot: &'a Snapshot, filter: &Filter, what: &str, what_ascii: &str) -> CsvFile<'a> {
+    let districts = snapshot.districts();
+    match filter.district.as_deref().and_then(|id| snapshot.district(id)) {
+        Some(d) => CsvFile { what: format!("{}圏域", d.name), what_ascii: d.id.clone(), districts },
+        None => CsvFile { what: what.into(), what_ascii: what_ascii.into(), districts },
+    }
 }
 
 /// `GET /api/providers/nearest?lon=&lat=&k=10[&max_distance_m=][filters][&f=csv]`
@@ -69,7 +79,8 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     params.finish()?;
     let from = from.ok_or_else(|| ApiError::param("lon", "is required"))?;
     let found = snapshot.nearest(from, usize::try_from(k).unwrap_or(10), max_distance_m, &filter);
-    Ok(respond(&found, found.len(), format))
+    let csv = csv_file(&snapshot, &filter, "近くの事業所", "nearest");
+    Ok(respond_as(&found, found.len(), format, &csv))
 }
 
 /// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`
@@ -95,12 +106,17 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
     params.finish()?;
-    let found = match (bbox, near, radius_m) {
-        (Some(bbox), _, _) => snapshot.in_bbox(&bbox, &filter),
-        (None, Some(center), Some(radius_m)) => snapshot.within_radius(center, radius_m, &filter),
-        _ => snapshot.all(&filter),
+    let (found, csv) = match (bbox, near, radius_m) {
+        (Some(bbox), _, _) => {
+            (snapshot.in_bbox(&bbox, &filter), csv_file(&snapshot, &filter, "地図の範囲", "map_area"))
+        }
+        (None, Some(center), Some(radius_m)) => {
+            (snapshot.within_radius(center, radius_m, &filter), csv_file(&snapshot, &filter, "周辺", "nearby"))
+        }
+        _ if filter.text.is_some() => (snapshot.all(&filter), csv_file(&snapshot, &filter, "検索結果", "search")),
+        _ => (snapshot.all(&filter), csv_file(&snapshot, &filter, "一覧", "providers")),
     };
-    Ok(paged(&found, offset, limit, format))
+    Ok(paged(&found, offset, limit, format, &csv))
 }
 
 /// `POST /api/providers/search[?filters&limit&offset&f]` with a GeoJSON Polygon or
@@ -128,7 +144,7 @@ async fn providers_search(
         serde_json::from_value(geometry_json).map_err(|e| bad(format!("not a GeoJSON geometry: {e}")))?;
     let area = polygon_from_geojson(&geometry.value).map_err(|e| bad(e.to_string()))?;
     let found = snapshot.in_area(&area, &filter);
-    Ok(paged(&found, offset, limit, format))
+    Ok(paged(&found, offset, limit, format, &csv_file(&snapshot, &filter, "描いた範囲", "drawn_area")))
 }
 
 /// `GET /api/providers/{id}`: one provider as a GeoJSON Feature.

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::domain::{FieldError, LonLat};
+use crate::edits::NEW_ID_PREFIX;
 use crate::features::{FeatureOut, provider_from_feature};
 use crate::store::{ProviderRecord, StoreError};
 
@@ -40,9 +41,12 @@ pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
 /// Maps a store error to the HTTP answer the staff API documents.
 pub fn store_error(e: StoreError) -> ApiError {
     match e {
-        StoreError::Duplicate { id } => {
-            ApiError::Conflict(format!("provider '{id}' already exists (perhaps deleted: restore it instead)"))
-        }
+        StoreError::Duplicate { id } => ApiError::Exists(FieldError::new(
+            "id",
+            format!(
+                "provider '{id}' already exists (perhaps deleted: restore it instead); leave the id out to get a new one"
+            ),
+        )),
         StoreError::NotFound { id } => ApiError::NotFound(format!("provider '{id}'")),
         StoreError::VersionMismatch { current } => {
             let version = current.provider.version;
@@ -92,7 +96,8 @@ fn no_params(query: Option<&str>) -> ApiResult<()> {
 }
 
 /// Reads a provider from a GeoJSON Feature body, naming every bad field (422). `path_id` is
-/// the id of the URL for updates: the body may omit its id, but not contradict it.
+/// the id when the body has none: the id of the URL for updates (the body may omit its id,
+/// but not contradict it), a stand-in for creates whose id the server assigns.
 fn provider_from_body(
     body: &Value,
     path_id: Option<&str>,
@@ -169,6 +174,8 @@ fn provider_from_body(
 }
 
 /// `POST /api/admin/providers[?allow_outside_japan=true]` with a Feature → 201, `ETag`, `Location`.
+/// A Feature without `id` gets a new one from the server (`staff-<n>`); an id that exists
+/// (also a soft-deleted one) is 409.
 async fn provider_create(
     user: StaffUser,
     State(state): State<AppState>,
@@ -176,9 +183,15 @@ async fn provider_create(
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Response> {
     let allow = write_params(query.as_deref())?;
-    let provider = provider_from_body(&body, None, &user.name, allow)?;
+    let assign_id = body.is_object() && matches!(body.get("id"), None | Some(Value::Null));
+    // A valid stand-in, so the body is checked like any other; the store replaces it.
+    let stand_in = assign_id.then(|| format!("{NEW_ID_PREFIX}new"));
+    let provider = provider_from_body(&body, stand_in.as_deref(), &user.name, allow)?;
     let edits = state.edits.clone();
-    let record = blocking(move || edits.create(provider, &user.name)).await?;
+    let record = blocking(move || {
+        if assign_id { edits.create_with_new_id(provider, &user.name) } else { edits.create(provider, &user.name) }
+    })
+    .await?;
     let mut response = feature_response(StatusCode::CREATED, &record)?;
     let location = format!("/api/admin/providers/{}", utf8_percent_path(&record.provider.id));
     if let Ok(location) = HeaderValue::from_str(&location) {

@@ -31,7 +31,7 @@ use std::path::Path;
 pub use encoding::Encoding;
 pub use fields::{CityCode, JAPAN_LAT, JAPAN_LON};
 pub use kouseikyoku::Notification;
-pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Report, Skipped};
+pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Policy, PolicyField, Report, Skipped};
 
 use crate::catalog::{Catalog, Change};
 use crate::crs::Crs;
@@ -104,6 +104,9 @@ pub struct ImportOptions {
     pub service: Option<String>,
     /// Soft-delete providers of this source that are not in the files (see [`apply`]).
     pub remove_missing: bool,
+    /// Let an empty cell erase the stored value of an import-owned field (otherwise the
+    /// stored value stays). Staff-owned fields are never overwritten either way.
+    pub blank_clears: bool,
     /// Who imports, recorded as `updated_by` and in the history.
     pub actor: String,
 }
@@ -118,6 +121,7 @@ impl ImportOptions {
             crs: None,
             service: None,
             remove_missing: false,
+            blank_clears: false,
             actor: actor.into(),
         }
     }
@@ -309,7 +313,12 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
         return Err(option_error("file", "no files to import"));
     }
     let mut parsed = Parsed {
-        report: Report { source: options.source.as_str(), dry_run: options.dry_run, ..Report::default() },
+        report: Report {
+            source: options.source.as_str(),
+            dry_run: options.dry_run,
+            policy: report::Policy::new(options.blank_clears),
+            ..Report::default()
+        },
         ..Parsed::default()
     };
     let started = std::time::Instant::now();
@@ -358,6 +367,10 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
 ///   dataset, e.g. an edited export).
 ///
 /// Providers created on the staff page under other ids are never removed by an import.
+///
+/// Over a stored provider, each field follows its owner (`crate::domain::Owner`): staff-owned
+/// fields (備考, 受入可否 and its date) keep their stored value; an import-owned field the file
+/// leaves empty keeps its stored value unless `options.blank_clears`.
 ///
 /// # Errors
 /// [`ImportError::Store`] on a database failure or when a provider changed between the diff

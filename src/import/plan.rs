@@ -7,10 +7,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::catalog::normalize_text;
-use crate::domain::{District, HomeCare, HomeCareClass, Kind, Provider, district_of};
+use crate::domain::{
+    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, district_of, field_changes,
+    name_districts,
+};
 use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
 
-use super::report::{Diff, DiffEntry};
+use super::report::{DIFF_LIMIT, Diff, DiffEntry};
 use super::{
     ACTION_IMPORT, ACTION_IMPORT_DELETE, ACTION_IMPORT_RESTORE, CARE_ID_PREFIX, ImportOptions, MEDICAL_ID_PREFIX,
     Notification, Parsed, Report, Source, stronger,
@@ -19,56 +22,39 @@ use super::{
 /// The fields that differ between two versions of a provider (bookkeeping fields excluded),
 /// named as in the public API.
 pub fn changed_fields(old: &Provider, new: &Provider) -> Vec<&'static str> {
-    let mut fields = Vec::new();
-    macro_rules! compare {
-        ($($field:ident),*) => {
-            $( if old.$field != new.$field { fields.push(stringify!($field)); } )*
+    PROVIDER_FIELDS.iter().filter(|f| f.differs(old, new)).map(|f| f.key).collect()
+}
+
+/// Applies the ownership of each field (see [`Owner`]) to what the import would store over
+/// `stored`: staff-owned fields keep their stored value; an import-owned field left empty by
+/// the file keeps its stored value unless `blank_clears`.
+fn respect_ownership(mut next: Provider, stored: &Provider, blank_clears: bool) -> Provider {
+    for f in PROVIDER_FIELDS {
+        let keep = match f.owner {
+            Owner::Staff => true,
+            Owner::Import => !blank_clears && f.is_blank(&next) && !f.is_blank(stored),
+            Owner::Derived => false,
         };
+        if keep {
+            f.copy(&mut next, stored);
+        }
     }
-    compare!(
-        kind,
-        official_code,
-        name,
-        name_kana,
-        services,
-        home_care,
-        address,
-        phone,
-        fax,
-        url,
-        corporation,
-        corporate_number,
-        capacity,
-        open_days,
-        notes,
-        accepting,
-        accepting_updated_at,
-        district
-    );
-    if old.location != new.location {
-        fields.push("geometry");
-    }
-    fields
+    next
 }
 
 /// What the import makes of a provider it read, given the stored one (live).
 fn merged(source: Source, read: Provider, stored: Option<&Provider>, covered: &BTreeSet<String>) -> Provider {
     let Some(stored) = stored else { return read };
     match source {
-        // Every field is in the file.
+        // Every field is in the file (what staff own is kept afterwards: respect_ownership).
         Source::GeoJson | Source::Kouseikyoku => read,
-        // The file has everything but 空き状況; services of files not imported stay.
+        // The file has everything but 空き状況 (staff-owned); services of files not imported stay.
         Source::MhlwCare => {
             let mut services: Vec<String> =
                 stored.services.iter().filter(|s| !covered.contains(*s)).cloned().chain(read.services).collect();
             services.sort();
             services.dedup();
-            Provider {
-                services,
-                accepting: stored.accepting,
-                accepting_updated_at: stored.accepting_updated_at.clone(),
-                ..read
-            }
+            Provider { services, ..read }
         }
         // The file has name, kana, address, web site and location; the rest is kept.
         Source::IryoNet => Provider {
@@ -95,6 +81,13 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// The changed fields with their labels and old and new values, districts named.
+    fn changes(&self, old: &Provider, next: &Provider) -> Vec<FieldChange> {
+        let mut changes = field_changes(Some(old), next);
+        name_districts(&mut changes, self.districts);
+        changes
+    }
+
     fn stamp(&self, mut p: Provider, version: i64) -> Provider {
         p.version = version;
         self.now.clone_into(&mut p.updated_at);
@@ -114,7 +107,10 @@ impl Planner<'_> {
                     return;
                 }
                 self.report.changed += 1;
-                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields };
+                // Old → new values only for the entries the report keeps (a large import
+                // changes many more than it lists).
+                let changes = if self.diff.changed.len() < DIFF_LIMIT { self.changes(old, &next) } else { Vec::new() };
+                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields, changes };
                 Diff::push(&mut self.diff.changed, &mut self.diff.truncated, entry);
                 let provider = self.stamp(next, old.version + 1);
                 self.write.upserts.push(ImportUpsert {
@@ -125,7 +121,7 @@ impl Planner<'_> {
             }
             Some(record) => {
                 self.report.added += 1;
-                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields: vec!["deleted"] };
+                let entry = DiffEntry::new(&next, vec!["deleted"]);
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
                 let provider = self.stamp(next, record.provider.version + 1);
                 self.write.upserts.push(ImportUpsert {
@@ -136,7 +132,7 @@ impl Planner<'_> {
             }
             None => {
                 self.report.added += 1;
-                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields: Vec::new() };
+                let entry = DiffEntry::new(&next, Vec::new());
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
                 let provider = self.stamp(next, 1);
                 self.write.upserts.push(ImportUpsert { provider, base_version: None, action: ACTION_IMPORT });
@@ -146,7 +142,7 @@ impl Planner<'_> {
 
     fn remove(&mut self, stored: &Provider) {
         self.report.removed += 1;
-        let entry = DiffEntry { id: stored.id.clone(), name: stored.name.clone(), fields: Vec::new() };
+        let entry = DiffEntry::new(stored, Vec::new());
         Diff::push(&mut self.diff.removed, &mut self.diff.truncated, entry);
         let provider = self.stamp(stored.clone(), stored.version + 1);
         self.write.removals.push(ImportRemoval {
@@ -188,7 +184,11 @@ pub fn plan(
             for read in parsed.providers {
                 let record = stored.get(read.id.as_str()).copied();
                 let live = record.filter(|r| r.deleted_at.is_none()).map(|r| &r.provider);
-                let next = merged(source, read, live, &parsed.covered_services);
+                let mut next = merged(source, read, live, &parsed.covered_services);
+                // Also over a soft-deleted provider: a restore keeps what staff had entered.
+                if let Some(record) = record {
+                    next = respect_ownership(next, &record.provider, options.blank_clears);
+                }
                 planner.upsert(next, record);
             }
             if options.remove_missing {
@@ -357,6 +357,32 @@ fn plan_classes(planner: &mut Planner<'_>, notifications: &[Notification], exist
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stored() -> Provider {
+        Provider {
+            phone: Some("04-7150-1234".into()),
+            notes: Some("職員の備考".into()),
+            accepting: Some(true),
+            ..Provider::new(
+                "care-1".into(),
+                Kind::Care,
+                "さくら".into(),
+                crate::domain::LonLat::new(139.9, 35.85).unwrap(),
+            )
+        }
+    }
+
+    #[test]
+    fn staff_owned_fields_are_kept_and_blanks_keep_values_unless_they_clear() {
+        let read =
+            Provider {
+                name: "さくら（新）".into(), phone: None, notes: None, accepting: Some(false), ..stored()
+            };
+        let kept = respect_ownership(read.clone(), &stored(), false);
+        assert_eq!(kept, Provider { name: "さくら（新）".into(), ..stored() });
+        let cleared = respect_ownership(read, &stored(), true);
+        assert_eq!(cleared, Provider { name: "さくら（新）".into(), phone: None, ..stored() });
+    }
 
     #[test]
     fn addresses_compare_across_notations() {

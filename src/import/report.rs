@@ -6,6 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::encoding::Encoding;
+use crate::domain::{FieldChange, Provider, staff_owned};
 
 /// At most this many entries of each diff list are kept (the counts are always exact).
 pub const DIFF_LIMIT: usize = 1_000;
@@ -58,6 +59,51 @@ pub struct DiffEntry {
     /// The fields that differ (changes only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<&'static str>,
+    /// Each changed field with its Japanese label, old and new value (changes only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+impl DiffEntry {
+    /// An entry for `p` listing `fields` without their values.
+    pub fn new(p: &Provider, fields: Vec<&'static str>) -> Self {
+        Self { id: p.id.clone(), name: p.name.clone(), fields, changes: Vec::new() }
+    }
+}
+
+/// A field named in the [`Policy`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyField {
+    /// The property name.
+    pub field: &'static str,
+    /// Its Japanese label.
+    pub label: &'static str,
+}
+
+/// What an import may overwrite, stated in every report (see `crate::domain::Owner`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// Whether an empty cell erases a stored value (`--blank-clears`); otherwise it keeps it.
+    pub blank_clears: bool,
+    /// Fields an import never overwrites on a stored provider (it fills them only for the
+    /// providers it adds).
+    pub staff_owned: Vec<PolicyField>,
+}
+
+impl Policy {
+    /// The policy of an import with or without `--blank-clears`.
+    pub fn new(blank_clears: bool) -> Self {
+        Self {
+            blank_clears,
+            staff_owned: staff_owned().map(|f| PolicyField { field: f.key, label: f.label_ja }).collect(),
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::new(false)
+    }
 }
 
 /// What the import adds, changes and removes, provider by provider (at most [`DIFF_LIMIT`]
@@ -91,6 +137,8 @@ pub struct Report {
     pub source: &'static str,
     /// True when nothing was written.
     pub dry_run: bool,
+    /// What the import may overwrite.
+    pub policy: Policy,
     /// RFC 3339 UTC time the import was committed (absent for a dry run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imported_at: Option<String>,
@@ -160,6 +208,17 @@ impl fmt::Display for Report {
             (false, Some(at)) => writeln!(f, "import from {} (committed at {at})", self.source)?,
             (false, None) => writeln!(f, "import from {} (committed)", self.source)?,
         }
+        let staff: Vec<&str> = self.policy.staff_owned.iter().map(|p| p.field).collect();
+        writeln!(
+            f,
+            "policy: staff-owned fields are kept ({}); empty cells {}",
+            staff.join(", "),
+            if self.policy.blank_clears {
+                "erase stored values (--blank-clears)"
+            } else {
+                "keep stored values (--blank-clears erases them)"
+            }
+        )?;
         for file in &self.files {
             write!(f, "  file {}: {} row{}", file.name, file.rows, if file.rows == 1 { "" } else { "s" })?;
             if let Some(e) = file.encoding {
@@ -208,6 +267,9 @@ impl fmt::Display for Report {
                     write!(f, " ({})", e.fields.join(", "))?;
                 }
                 writeln!(f)?;
+                for c in &e.changes {
+                    writeln!(f, "      {}: {} → {}", c.field, c.from, c.to)?;
+                }
             }
             if total > SHOWN_CHANGES as u64 {
                 writeln!(f, "  {sign} … and {} more", total - SHOWN_CHANGES as u64)?;

@@ -368,6 +368,15 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Duplicate`] when the id exists (also when soft-deleted); database failures.
     fn create_provider(&self, provider: &Provider, actor: &str) -> Result<ProviderRecord>;
 
+    /// Creates a provider like [`Store::create_provider`] under a new id `<prefix><n>` chosen
+    /// inside the write transaction: n is one more than the largest number following `prefix`
+    /// in any stored id, soft-deleted ones included. The id of `provider` is ignored.
+    ///
+    /// # Errors
+    /// Database failures ([`StoreError::Duplicate`] only if an id such as `<prefix>07` hides
+    /// the next number).
+    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, actor: &str) -> Result<ProviderRecord>;
+
     /// Replaces the fields of a live provider if its current version is one of `expected`:
     /// the next version, made by `actor` now, with a history entry labelled `action`
     /// (`update` or `revert`), in one transaction. An `update` that changes no field writes

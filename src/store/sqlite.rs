@@ -372,6 +372,10 @@ impl Store for SqliteStore {
         writes::create_provider(&mut self.conn(), provider, actor)
     }
 
+    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, actor: &str) -> Result<ProviderRecord> {
+        writes::create_provider_with_new_id(&mut self.conn(), provider, prefix, actor)
+    }
+
     fn update_provider(
         &self,
         provider: &Provider,

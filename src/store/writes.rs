@@ -48,6 +48,33 @@ pub(super) fn create_provider(conn: &mut Connection, p: &Provider, actor: &str) 
     Ok(ProviderRecord { provider: p, deleted_at: None })
 }
 
+/// Creates `p` under the id `<prefix><n>`, n one more than the largest number after `prefix`
+/// in any stored id (soft-deleted ones included, so an id is never given twice). The number is
+/// read inside the write transaction, so two creates cannot pick the same one.
+pub(super) fn create_provider_with_new_id(
+    conn: &mut Connection,
+    p: &Provider,
+    prefix: &str,
+    actor: &str,
+) -> Result<ProviderRecord> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let pattern = format!("{}[0-9]*", prefix.replace(['[', ']', '*', '?'], ""));
+    let largest: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(CAST(substr(id, length(?1) + 1) AS INTEGER)), 0) FROM providers WHERE id GLOB ?2",
+        params![prefix, pattern],
+        |row| row.get(0),
+    )?;
+    let id = format!("{prefix}{}", largest.saturating_add(1));
+    if read_record(&tx, &id)?.is_some() {
+        return Err(StoreError::Duplicate { id });
+    }
+    let p = stamp(Provider { id, ..p.clone() }, 1, actor, &now_utc());
+    write_provider(&tx, &p)?;
+    write_history(&tx, &p, action::CREATE)?;
+    tx.commit()?;
+    Ok(ProviderRecord { provider: p, deleted_at: None })
+}
+
 /// The current record if its version is expected; the error the caller should see otherwise.
 fn expect_version(conn: &Connection, id: &str, expected: &[i64]) -> Result<ProviderRecord> {
     let current = read_record(conn, id)?.ok_or_else(|| StoreError::NotFound { id: id.to_owned() })?;

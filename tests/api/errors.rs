@@ -66,6 +66,8 @@ async fn unknown_filters_values_and_parameters_are_named() {
     app.get("/api/providers?service=999").await.expect_problem(400, "service");
     app.get("/api/providers?kind=zoo").await.expect_problem(400, "kind");
     app.get("/api/providers?accepting=maybe").await.expect_problem(400, "accepting");
+    app.get("/api/providers?available_24h=yes").await.expect_problem(400, "available_24h");
+    app.get("/api/providers/nearest?lon=139.9&lat=35.86&home_care=1x").await.expect_problem(400, "home_care");
     app.get("/api/providers?f=xml").await.expect_problem(400, "f");
     app.get("/api/providers?radius=100").await.expect_problem(400, "radius");
     app.get("/api/providers?k=1&k=2").await.expect_problem(400, "k");

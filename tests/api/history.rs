@@ -59,9 +59,16 @@ async fn history_lists_every_version_newest_first_with_who_when_and_what_changed
         ]
     );
     assert!(versions.iter().all(|v| v["changed_at"].as_str().is_some_and(|t| t.ends_with('Z'))));
-    assert_eq!(versions[3]["changes"], json!([{"field": "phone", "from": "04-7150-1234", "to": "04-7150-9999"}]));
-    assert_eq!(versions[0]["changes"], json!([{"field": "phone", "from": "04-7150-9999", "to": "04-7150-1234"}]));
-    assert_eq!(versions[2]["changes"], json!([{"field": "deleted", "from": false, "to": true}]));
+    assert_eq!(
+        versions[3]["changes"],
+        json!([{"field": "phone", "label": "電話番号", "from": "04-7150-1234", "to": "04-7150-9999"}])
+    );
+    assert_eq!(
+        versions[0]["changes"],
+        json!([{"field": "phone", "label": "電話番号", "from": "04-7150-9999", "to": "04-7150-1234"}])
+    );
+    assert_eq!(versions[2]["changes"], json!([{"field": "deleted", "label": "削除", "from": false, "to": true}]));
+    assert_eq!(versions[0]["changed_by_name"], "suzuki", "staff are shown by their user name");
     let created: Vec<&str> =
         versions[4]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     assert!(created.contains(&"name") && created.contains(&"geometry"), "{created:?}");
@@ -116,4 +123,53 @@ async fn the_audit_log_lists_changes_since_a_time_and_pages_with_next() {
         .await
         .expect_problem(400, "since");
     app.send("GET", "/api/admin/audit?limit=0", &[("authorization", &auth)], None).await.expect_problem(400, "limit");
+}
+
+#[tokio::test]
+async fn history_names_the_initial_load_and_districts_for_people_and_keeps_the_ids() {
+    let app = spawn_app().await;
+    let auth = format!("Bearer {}", app.add_user("yamada", Role::Editor));
+    let h = [("authorization", auth.as_str())];
+    let districts = app.get("/api/districts").await.expect(200).json();
+    let name_of = |id: &str| {
+        districts["features"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap()["properties"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A bundled provider, moved by staff into another district.
+    let all = app.all_providers().await;
+    let loaded = all.iter().find(|f| f["properties"]["district"] == "central").unwrap();
+    let id = loaded["id"].as_str().unwrap();
+    let target = all
+        .iter()
+        .find(|f| f["properties"]["district"].is_string() && f["properties"]["district"] != "central")
+        .unwrap();
+    let to_district = target["properties"]["district"].as_str().unwrap();
+    let mut moved = app.send("GET", &format!("/api/admin/providers/{id}"), &h, None).await.expect(200).json();
+    moved["geometry"] = target["geometry"].clone();
+    app.send("PUT", &format!("/api/admin/providers/{id}"), &[h[0], ("if-match", "\"1\"")], Some(&moved))
+        .await
+        .expect(200);
+
+    let history = app.send("GET", &format!("/api/admin/providers/{id}/history"), &h, None).await.expect(200).json();
+    let first = &history["versions"][1];
+    assert_eq!((first["changed_by"].as_str(), first["changed_by_name"].as_str()), (Some("data"), Some("初期データ")));
+    let change = history["versions"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "district")
+        .unwrap_or_else(|| panic!("no district change: {history}"))
+        .clone();
+    assert_eq!(change["label"], "日常生活圏域");
+    assert_eq!((change["from"].as_str(), change["to"].as_str()), (Some("central"), Some(to_district)));
+    assert_eq!(change["from_name"], name_of("central").as_str());
+    assert_eq!(change["to_name"], name_of(to_district).as_str());
+    assert_ne!(change["from_name"], "central", "a name, not the id");
+
+    let audit = app.send("GET", "/api/admin/audit?limit=1000", &h, None).await.expect(200).json();
+    let entry = audit["entries"].as_array().unwrap().iter().rev().find(|e| e["provider_id"] == id).unwrap().clone();
+    assert_eq!(entry["changed_by_name"], "yamada");
+    assert!(entry["changes"].to_string().contains(&name_of(to_district)), "{entry}");
 }

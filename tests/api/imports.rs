@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use caremap::auth::Role;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::import_fixtures::{Enc, Office, csv_text, encode, many_offices, mhlw_csv};
@@ -181,4 +182,124 @@ async fn an_import_of_100000_rows_keeps_every_query_answering() {
     assert_eq!(last["properties"]["name"], "事業所99999");
     let near = app.get("/api/providers?bbox=139.87,35.82,139.96,35.92&limit=1").await.expect(200).json();
     assert!(near["numberMatched"].as_u64().unwrap() >= 100_000, "the index sees every imported office");
+}
+
+/// A multipart upload of `file` as `jigyosho_110.csv` with the text field `blank_clears`.
+async fn post_with_blank_clears(app: &TestApp, query: &str, auth: &str, blank_clears: &str, file: Vec<u8>) -> Value {
+    let boundary = "caremap-test-boundary-blank";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"blank_clears\"\r\n\r\n{blank_clears}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jigyosho_110.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    app.post_bytes(
+        &format!("{IMPORTS}?{query}"),
+        &[("authorization", auth)],
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
+    .expect(200)
+    .json()
+}
+
+/// Imports `office` (committed), then sets its 備考 and 受入可否 as staff do on the page.
+async fn imported_then_edited_by_staff(app: &TestApp, auth: &str, office: Office) {
+    let file = mhlw_csv(&[office], Enc::Utf8Bom, true);
+    app.post_files(
+        &format!("{IMPORTS}?source=mhlw-care&dry_run=false"),
+        &[("authorization", auth)],
+        &[("jigyosho_110.csv", file)],
+    )
+    .await
+    .expect(200);
+    let path = "/api/admin/providers/care-1270000001";
+    let mut f = app.send("GET", path, &[("authorization", auth)], None).await.expect(200).json();
+    f["properties"]["notes"] = json!("職員が入力した備考");
+    f["properties"]["accepting"] = json!(true);
+    f["properties"]["accepting_updated_at"] = json!("2026-11-01");
+    app.send("PUT", path, &[("authorization", auth), ("if-match", "\"1\"")], Some(&f)).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_each_change_old_to_new_and_leaves_staff_owned_fields_alone() {
+    let app = spawn_app().await;
+    let auth = editor(&app).await;
+    imported_then_edited_by_staff(&app, &auth, Office::new("1270000001", "さくら")).await;
+    let mut office = Office::new("1270000001", "さくら");
+    office.phone = "04-7150-9999".into();
+    let file = mhlw_csv(&[office], Enc::Utf8Bom, true);
+    let headers = [("authorization", auth.as_str())];
+
+    let dry = app
+        .post_files(&format!("{IMPORTS}?source=mhlw-care"), &headers, &[("jigyosho_110.csv", file.clone())])
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(dry["changed"], 1, "{dry}");
+    let entry = &dry["diff"]["changed"][0];
+    assert_eq!(entry["fields"], json!(["phone"]), "備考 and 受入可否 are not the file's to change: {dry}");
+    assert_eq!(
+        entry["changes"],
+        json!([{"field": "phone", "label": "電話番号", "from": "04-7150-1234", "to": "04-7150-9999"}])
+    );
+    assert_eq!(dry["policy"]["blank_clears"], false);
+    let staff_owned: Vec<&str> =
+        dry["policy"]["staff_owned"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(staff_owned, ["notes", "accepting", "accepting_updated_at"]);
+    assert_eq!(dry["policy"]["staff_owned"][0]["label"], "備考");
+
+    app.post_files(&format!("{IMPORTS}?source=mhlw-care&dry_run=false"), &headers, &[("jigyosho_110.csv", file)])
+        .await
+        .expect(200);
+    let p = app.get("/api/providers/care-1270000001").await.expect(200).json()["properties"].clone();
+    assert_eq!(p["phone"], "04-7150-9999");
+    assert_eq!((p["notes"].as_str(), p["accepting"].as_bool()), (Some("職員が入力した備考"), Some(true)));
+    assert_eq!(p["accepting_updated_at"], "2026-11-01");
+}
+
+#[tokio::test]
+async fn an_empty_cell_keeps_the_stored_value_unless_blank_clears_is_given_and_staff_fields_stay_either_way() {
+    let app = spawn_app().await;
+    let auth = editor(&app).await;
+    imported_then_edited_by_staff(&app, &auth, Office::new("1270000001", "さくら")).await;
+    let mut office = Office::new("1270000001", "さくら");
+    office.phone = String::new();
+    let file = mhlw_csv(&[office], Enc::Utf8Bom, true);
+
+    let kept = post_with_blank_clears(&app, "source=mhlw-care", &auth, "false", file.clone()).await;
+    assert_eq!((kept["changed"].as_u64(), kept["unchanged"].as_u64()), (Some(0), Some(1)), "{kept}");
+
+    let dry = post_with_blank_clears(&app, "source=mhlw-care", &auth, "true", file.clone()).await;
+    assert_eq!(dry["policy"]["blank_clears"], true);
+    assert_eq!(
+        dry["diff"]["changed"][0]["changes"],
+        json!([{"field": "phone", "label": "電話番号", "from": "04-7150-1234", "to": null}]),
+        "the empty 備考 cell does not touch the staff's notes: {dry}"
+    );
+    post_with_blank_clears(&app, "source=mhlw-care&dry_run=false&blank_clears=true", &auth, "true", file).await;
+    let p = app.get("/api/providers/care-1270000001").await.expect(200).json()["properties"].clone();
+    assert!(p["phone"].is_null());
+    assert_eq!(p["notes"], "職員が入力した備考");
+
+    let odd = mhlw_csv(&[Office::new("1270000001", "さくら")], Enc::Utf8Bom, true);
+    let boundary = "b";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"blank_clears\"\r\n\r\nyes\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"jigyosho_110.csv\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&odd);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    app.post_bytes(
+        &format!("{IMPORTS}?source=mhlw-care"),
+        &[("authorization", &auth)],
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
+    .expect_problem(400, "blank_clears");
 }

@@ -32,6 +32,9 @@ async fn about_says_the_bundled_sample_is_being_served() {
     let about = app.get("/api/about").await.expect(200).json();
     assert_eq!(about["sample"], true);
     assert_eq!(about["providers"], 368);
+    let newest =
+        app.all_providers().await.iter().map(|f| f["properties"]["updated_at"].as_str().unwrap().to_owned()).max();
+    assert_eq!(about["data_updated_at"].as_str(), newest.as_deref());
     assert!(about["tiles"][0]["url"].as_str().unwrap().contains("cyberjapandata.gsi.go.jp"));
 }
 

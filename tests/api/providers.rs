@@ -196,3 +196,58 @@ async fn csv_export_has_a_bom_a_japanese_header_and_one_row_per_provider() {
     let mut reader = csv::Reader::from_reader(&reply.body[3..]);
     assert_eq!(reader.records().count() as u64, north);
 }
+
+#[tokio::test]
+async fn the_24_hour_and_home_care_toggles_keep_only_providers_offering_them() {
+    let app = spawn_app().await;
+    let all = app.get("/api/providers?limit=10000").await.expect(200).features();
+    let round_the_clock = app.get("/api/providers?available_24h=true&limit=10000").await.expect(200).features();
+    let home = app.get("/api/providers?home_care=true&limit=10000").await.expect(200).features();
+    let flag = |f: &Value, name: &str| f["properties"]["home_care"][name] == true;
+    let home_care = |f: &Value| {
+        let h = &f["properties"]["home_care"];
+        !h["class"].is_null() || h["house_calls"] == true || h["home_visits"] == true
+    };
+    assert!(!round_the_clock.is_empty() && round_the_clock.len() < home.len() && home.len() < all.len());
+    assert_eq!(
+        ids(&round_the_clock),
+        ids(&all.iter().filter(|f| flag(f, "available_24h")).cloned().collect::<Vec<_>>())
+    );
+    assert_eq!(ids(&home), ids(&all.iter().filter(|f| home_care(f)).cloned().collect::<Vec<_>>()));
+}
+
+#[tokio::test]
+async fn a_district_csv_is_named_after_the_district_and_the_day_in_japan() {
+    let app = spawn_app().await;
+    let reply = app.get("/api/providers?district=south&f=csv&limit=10000").await.expect(200);
+    let disposition = reply.headers["content-disposition"].to_str().unwrap();
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date();
+    // 南部圏域, percent-encoded as UTF-8 (RFC 8187), and an ASCII name for old clients.
+    let name = format!("caremap_%E5%8D%97%E9%83%A8%E5%9C%8F%E5%9F%9F_{today}.csv");
+    assert!(disposition.contains(&format!("filename*=UTF-8''{name}")), "{disposition}");
+    assert!(disposition.contains(&format!("filename=\"caremap_south_{today}.csv\"")), "{disposition}");
+}
+
+#[tokio::test]
+async fn csv_rows_name_the_district_and_give_times_in_japan_time() {
+    let app = spawn_app().await;
+    let reply = app.get("/api/providers?district=south&f=csv&limit=10000").await.expect(200);
+    let json = app.get("/api/providers?district=south&limit=10000").await.expect(200).features();
+    let mut reader = csv::Reader::from_reader(&reply.body[3..]);
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), json.len());
+    for (row, feature) in rows.iter().zip(&json) {
+        assert_eq!(&row[column("ID")], feature["id"].as_str().unwrap());
+        assert_eq!(&row[column("圏域")], "南部");
+        let utc = time::OffsetDateTime::parse(
+            feature["properties"]["updated_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let jst = utc.to_offset(time::macros::offset!(+9));
+        let expected = format!("{} {:02}:{:02}", jst.date(), jst.hour(), jst.minute());
+        assert_eq!(&row[column("更新日時")], expected);
+    }
+}

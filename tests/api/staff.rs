@@ -60,13 +60,75 @@ async fn a_nearest_query_right_after_201_sees_the_new_provider() {
 }
 
 #[tokio::test]
-async fn creating_an_id_that_exists_answers_409() {
+async fn creating_an_id_that_exists_answers_409_naming_the_id() {
     let (app, auth) = app_with_editor().await;
     let existing = app.all_providers().await[0]["id"].as_str().unwrap().to_owned();
     let reply = app
         .send("POST", "/api/admin/providers", &[("authorization", &auth)], Some(&feature(&existing, "x", 139.9, 35.85)))
         .await;
-    reply.expect_problem(409, &existing);
+    let body = reply.expect_problem(409, "id");
+    assert!(body["invalid_params"][0]["reason"].as_str().unwrap().contains(&existing), "{body}");
+    assert_ne!(app.get(&format!("/api/providers/{existing}")).await.expect(200).json()["properties"]["name"], "x");
+}
+
+/// A Feature for a create whose id the server assigns.
+fn without_id(name: &str) -> Value {
+    let mut f = feature("", name, 139.9123, 35.8567);
+    f.as_object_mut().unwrap().remove("id");
+    f
+}
+
+#[tokio::test]
+async fn creating_without_an_id_answers_201_with_a_new_id_in_the_body_and_location() {
+    let (app, auth) = app_with_editor().await;
+    let reply = app
+        .send("POST", "/api/admin/providers", &[("authorization", &auth)], Some(&without_id("新規A")))
+        .await
+        .expect(201);
+    let id = reply.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "staff-1");
+    assert_eq!(reply.headers["location"], "/api/admin/providers/staff-1");
+    assert_eq!(reply.etag(), "\"1\"");
+    let served = app.get("/api/providers/staff-1").await.expect(200).json();
+    assert_eq!(served["properties"]["name"], "新規A");
+
+    let second = app
+        .send("POST", "/api/admin/providers", &[("authorization", &auth)], Some(&without_id("新規B")))
+        .await
+        .expect(201);
+    assert_eq!(second.json()["id"], "staff-2");
+    let mut null_id = without_id("新規C");
+    null_id["id"] = Value::Null;
+    let third = app.send("POST", "/api/admin/providers", &[("authorization", &auth)], Some(&null_id)).await.expect(201);
+    assert_eq!(third.json()["id"], "staff-3");
+}
+
+#[tokio::test]
+async fn an_assigned_id_is_never_given_again_even_after_a_delete() {
+    let (app, auth) = app_with_editor().await;
+    let h = [("authorization", auth.as_str())];
+    app.send("POST", "/api/admin/providers", &h, Some(&without_id("消す事業所"))).await.expect(201);
+    app.send("DELETE", "/api/admin/providers/staff-1", &[h[0], ("if-match", "\"1\"")], None).await.expect(200);
+    let next = app.send("POST", "/api/admin/providers", &h, Some(&without_id("次の事業所"))).await.expect(201);
+    assert_eq!(next.json()["id"], "staff-2");
+    let deleted = app.send("GET", "/api/admin/providers/staff-1", &h, None).await.expect(200).json();
+    assert_eq!(deleted["properties"]["name"], "消す事業所", "the deleted one keeps its id");
+}
+
+#[tokio::test]
+async fn a_create_without_an_id_is_validated_like_any_other_and_writes_nothing_when_refused() {
+    let (app, auth) = app_with_editor().await;
+    let mut bad = without_id(" ");
+    bad["properties"]["phone"] = json!("call us");
+    let body = app
+        .send("POST", "/api/admin/providers", &[("authorization", &auth)], Some(&bad))
+        .await
+        .expect_problem(422, "name");
+    let names: Vec<&str> =
+        body["invalid_params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "name and phone only, no id: {body}");
+    assert!(names.contains(&"phone"));
+    app.get("/api/providers/staff-1").await.expect(404);
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
+import { parseCsv } from '../../web/lib/csv.js';
+import { sortFeatures } from '../../web/lib/sort.js';
 import {
   launchBrowser,
   listedIds,
@@ -188,7 +190,7 @@ describe('the map page', () => {
       const shown = await page.$$eval('#results .result', (items) =>
         items.map((li) => ({
           distance: li.querySelector('.distance__value').textContent,
-          walk: li.querySelector('.distance__walk').textContent,
+          walk: li.querySelector('.distance__walk')?.textContent ?? '',
           tel: li.querySelector('a.tel-link')?.getAttribute('href') ?? null,
         })),
       );
@@ -199,7 +201,8 @@ describe('the map page', () => {
       });
       for (let i = 1; i < metres.length; i += 1) assert.ok(metres[i - 1] <= metres[i], `${metres}`);
       shown.forEach(({ walk }, i) => {
-        assert.equal(walk, `徒歩${Math.max(1, Math.ceil(api.features[i].properties.distance_m / 80))}分`);
+        const m = api.features[i].properties.distance_m;
+        assert.equal(walk, m <= 2000 ? `徒歩${Math.max(1, Math.ceil(m / 80))}分` : '', 'walking time only up to 2 km');
       });
       assert.ok(shown.every(({ tel }) => tel === null || /^tel:\+?\d+$/.test(tel)));
       assert.ok(shown.some(({ tel }) => tel !== null), 'phone numbers dial when tapped');
@@ -343,9 +346,16 @@ describe('the map page', () => {
       assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
       const text = bytes.subarray(3).toString('utf8');
       assert.ok(text.startsWith('ID,種別,事業所番号,名称'), text.slice(0, 80));
-      assert.match(download.suggestedFilename(), /\.csv$/);
+      // Named by the server after what it holds and the day in Japan, not 「providers.csv」.
+      const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
+      assert.equal(download.suggestedFilename(), `caremap_${name}圏域_${today}.csv`);
+      // The 圏域 column holds the district's name, not its id.
+      const [header, ...records] = parseCsv(text);
+      const column = header.indexOf('圏域');
+      assert.ok(column > 0 && records.length === ids.length);
       const rows = text.trimEnd().split('\r\n').slice(1);
       assert.deepEqual(new Set(rows.map((r) => r.split(',')[0])), new Set(ids));
+      assert.ok(records.every((r) => r[column] === name), 'the 圏域 column names the district');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -427,7 +437,7 @@ describe('the map page', () => {
       const api = await server.postJson('/api/providers/search?limit=1000', polygon);
       const ids = await listedIds(page);
       assert.ok(ids.length > 0, 'the drawn area holds providers');
-      assert.deepEqual(ids, api.features.map((f) => f.id));
+      assert.deepEqual(ids, sortFeatures(api.features, 'kana').map((f) => f.id), 'in 五十音 order');
       assert.equal(await page.locator('path.search-area').count(), 1);
 
       // Its CSV (a POST, so built in the page) still opens in Excel: BOM, header, same rows.
@@ -436,7 +446,8 @@ describe('the map page', () => {
       assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
       const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
       assert.ok(lines[0].startsWith('ID,種別,事業所番号,名称'));
-      assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ids);
+      assert.deepEqual(new Set(lines.slice(1).map((l) => l.split(',')[0])), new Set(ids));
+      assert.equal(lines.length - 1, ids.length);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -453,7 +464,7 @@ describe('the map page', () => {
       const ids = await listedIds(page);
       const api = await server.getJson(`/api/providers?q=${encodeURIComponent('さくら')}&limit=1000`);
       assert.ok(ids.length > 0);
-      assert.deepEqual(ids, api.features.map((f) => f.id));
+      assert.deepEqual(ids, sortFeatures(api.features, 'kana').map((f) => f.id));
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
       assert.deepEqual(problems, []);
     } finally {

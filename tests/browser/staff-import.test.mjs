@@ -22,11 +22,11 @@ let browser;
 let token;
 
 /** One invented office row (24 cells). */
-function row(code, name, lat = '35.8601', lon = '139.9101') {
+function row(code, name, lat = '35.8601', lon = '139.9101', phone = '04-7150-0001') {
   const cells = Array(24).fill('');
   Object.assign(cells, {
     0: '122203', 1: code, 2: '千葉県', 3: '流山市', 4: name, 6: '訪問介護', 7: '千葉県流山市平和台1-2-3',
-    9: lat, 10: lon, 11: '04-7150-0001', 15: code, 16: '"平日,土曜日"', 18: '0',
+    9: lat, 10: lon, 11: phone, 15: code, 16: '"平日,土曜日"', 18: '0',
   });
   return cells.join(',');
 }
@@ -120,6 +120,45 @@ describe('staff page imports', () => {
       assert.match(text, /都道府県コード又は市町村コード,No,都道府県名/);
       assert.equal(await page.isDisabled('#import-commit'), true);
       assert.equal((await server.getJson('/api/providers?limit=10000')).numberMatched, before);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows each change with its label and old → new, and states the policy in force', async () => {
+    const { page, context, problems } = await signedInPage();
+    try {
+      const code = '1279000011';
+      const put = async (file) => {
+        await page.setInputFiles('#import-files', file);
+        await page.click('#import-check');
+        await status(page, /確認しました/);
+      };
+      await put(csvFile('jigyosho_110.csv', [HEADER, row(code, 'みなみ訪問介護')]));
+      await page.click('#import-commit');
+      await status(page, /取り込みが完了しました/);
+
+      await put(csvFile('jigyosho_110.csv', [HEADER, row(code, 'みなみ訪問介護', '35.8601', '139.9101', '04-7150-0009')]));
+      const changed = await page.textContent('#import-report');
+      assert.match(changed, /電話番号: 04-7150-0001 → 04-7150-0009/);
+      assert.doesNotMatch(changed, /phone/);
+      const policy = await page.textContent('#import-policy');
+      assert.match(policy, /備考・受入可否・受入可否の確認日は職員が入力した値を残し/);
+      assert.match(policy, /空欄では既存の値を消しません/);
+
+      // An empty phone cell erases the stored number only with the checkbox.
+      const blank = csvFile('jigyosho_110.csv', [HEADER, row(code, 'みなみ訪問介護', '35.8601', '139.9101', '')]);
+      await put(blank);
+      assert.equal(await count(page, 'unchanged'), '1');
+      await page.check('#import-blank');
+      await put(blank);
+      assert.match(await page.textContent('#import-policy'), /空欄は既存の値を消します/);
+      assert.match(await page.textContent('#import-report'), /電話番号: 04-7150-0001 → （なし）/);
+      await page.click('#import-commit');
+      await status(page, /取り込みが完了しました/);
+      const served = await server.getJson(`/api/providers/care-${code}`);
+      assert.ok(served.properties.phone == null, 'the phone is gone');
+      assert.deepEqual(problems, []);
     } finally {
       await context.close();
     }

@@ -4,9 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { policyText } from '../../web/lib/staff-import.js';
 import {
+  changeText,
   changedKeys,
   describeValue,
+  emptyValues,
   featureFromValues,
   fieldMessage,
   reapply,
@@ -54,6 +57,16 @@ describe('staff form values', () => {
     assert.deepEqual(f.geometry.coordinates, [null, 35.85]);
   });
 
+  it('leave the id out for a new provider, so the server assigns one', () => {
+    const f = featureFromValues(null, { ...emptyValues(), name: 'みらい', lon: '139.9', lat: '35.85' });
+    assert.equal('id' in f, false);
+    assert.equal(f.properties.kind, 'care');
+    assert.equal(f.properties.name, 'みらい');
+    assert.deepEqual(f.geometry.coordinates, [139.9, 35.85]);
+    assert.deepEqual(emptyValues().services, []);
+    assert.equal(emptyValues().lon, '');
+  });
+
   it('drop home care for a care office', () => {
     const f = featureFromValues('x', { ...valuesFromFeature(feature), kind: 'care' });
     assert.equal(f.properties.home_care, null);
@@ -91,5 +104,30 @@ describe('labels', () => {
     assert.equal(describeValue('phone', null), '（なし）');
     assert.equal(describeValue('services', ['130'], new Map([['130', '訪問看護']])), '訪問看護');
     assert.equal(describeValue('geometry', [139.9, 35.85]), '経度 139.9、緯度 35.85');
+  });
+});
+
+describe('changes and the import policy as people read them', () => {
+  it('show a change with its Japanese label, old → new', () => {
+    assert.equal(
+      changeText({ field: 'phone', label: '電話番号', from: '04-7150-1234', to: '04-7150-9999' }),
+      '電話番号: 04-7150-1234 → 04-7150-9999',
+    );
+    assert.equal(changeText({ field: 'fax', from: '04-7150-1234', to: null }), 'FAX番号: 04-7150-1234 → （なし）');
+  });
+
+  it('name districts rather than showing their ids', () => {
+    const change = { field: 'district', label: '日常生活圏域', from: 'central', to: 'east', from_name: '中部', to_name: '東部' };
+    assert.equal(changeText(change), '日常生活圏域: 中部 → 東部');
+  });
+
+  it('state which fields staff own and what an empty cell does', () => {
+    const staffOwned = [
+      { field: 'notes', label: '備考' },
+      { field: 'accepting', label: '受入可否' },
+    ];
+    assert.match(policyText({ blank_clears: false, staff_owned: staffOwned }), /備考・受入可否は職員が入力した値を残し.*空欄では既存の値を消しません/);
+    assert.match(policyText({ blank_clears: true, staff_owned: staffOwned }), /空欄は既存の値を消します/);
+    assert.equal(policyText(undefined), '');
   });
 });

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { copyDataWith, launchBrowser, openPage, repoRoot, startServer } from './lib/harness.js';
+import { copyDataWith, launchBrowser, listedIds, openPage, repoRoot, startServer, waitForResults } from './lib/harness.js';
 
 const BINARY = join(repoRoot, 'target', 'debug', 'caremap');
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
@@ -326,6 +326,90 @@ describe('staff page', () => {
       assert.equal(await page.evaluate(() => window.__xss), undefined);
       assert.equal(await page.locator('img[src="x"]').count(), 0);
       assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('registers a new provider placed by a tap and a drag on the map, and the map page shows it', async () => {
+    const name = 'みらい訪問看護ステーション';
+    const { page, context, problems } = await signedInPage();
+    try {
+      await page.locator('path.dot').first().waitFor();
+      await page.click('#new-button');
+      assert.equal(await page.textContent('#editor-title'), '新規登録');
+      assert.equal(await page.isVisible('#history-section'), false);
+      await page.fill('#f-name', name);
+      await page.fill('#f-phone', '04-7100-0100');
+      await page.click('#services-box summary');
+      await page.check('#services-box input[value="130"]');
+
+      // Without a position the server names the field, shown next to it; nothing is created.
+      await page.click('#save-button');
+      await page.waitForSelector('#err-geometry:not([hidden])');
+      assert.match(await page.textContent('#err-geometry'), /位置/);
+      assert.equal((await server.getJson(`/api/providers?q=${encodeURIComponent(name)}`)).numberMatched, 0);
+
+      // A tap puts the pin there (near the top-left corner of the map, away from the dots and
+      // the controls, and far enough from the edge that the drag does not pan the map).
+      const map = await page.locator('#map').boundingBox();
+      await page.mouse.click(map.x + 90, map.y + 110);
+      await page.waitForSelector('.leaflet-marker-icon.pin');
+      const tapped = [Number(await page.inputValue('#f-lon')), Number(await page.inputValue('#f-lat'))];
+      assert.ok(tapped[0] > 139 && tapped[0] < 141 && tapped[1] > 35 && tapped[1] < 37, `tapped ${tapped}`);
+      const pin = await page.locator('.leaflet-marker-icon.pin').boundingBox();
+      const x = pin.x + pin.width / 2;
+      const y = pin.y + pin.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x + 20, y + 10, { steps: 6 });
+      await page.mouse.move(x + 40, y + 20, { steps: 6 });
+      await page.mouse.up();
+      await page.waitForFunction((lon) => Number(document.getElementById('f-lon').value) !== lon, tapped[0]);
+      const placed = [Number(await page.inputValue('#f-lon')), Number(await page.inputValue('#f-lat'))];
+      assert.ok(placed[0] > tapped[0] && placed[1] < tapped[1], `dragged south-east: ${tapped} → ${placed}`);
+
+      await page.click('#save-button');
+      const text = await waitForStatus(page, /新規登録しました/);
+      const id = text.match(/ID (staff-\d+)/)[1];
+      await page.waitForSelector('#history li.version[data-version="1"]');
+      assert.match(await page.textContent('#history li.version[data-version="1"]'), /新規登録.*tester/s);
+      const served = await server.getJson(`/api/providers/${id}`);
+      assert.equal(served.properties.name, name);
+      assert.deepEqual(served.properties.services, ['130']);
+      assert.deepEqual(served.geometry.coordinates, placed);
+      assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+
+      // The public map page finds it by name.
+      const publicPage = await openPage(browser, server.baseUrl);
+      try {
+        await publicPage.page.fill('#q', name);
+        await publicPage.page.press('#q', 'Enter');
+        await waitForResults(publicPage.page, '名称・住所の検索結果');
+        assert.deepEqual(await listedIds(publicPage.page), [id]);
+        assert.match(await publicPage.page.textContent('#results'), new RegExp(name));
+      } finally {
+        await publicPage.context.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('names the initial load and districts in the history instead of showing ids', async () => {
+    const target = await freshProvider();
+    const { page, context } = await signedInPage();
+    try {
+      await openByName(page, target);
+      const first = await page.textContent('#history li.version[data-version="1"] .version__who');
+      assert.equal(first, '初期データ');
+      assert.match(await page.textContent('#editor-meta'), /（初期データ）/);
+      assert.doesNotMatch(await page.textContent('#history'), /・data/);
+      const districts = await server.getJson('/api/districts');
+      const names = new Map(districts.features.map((d) => [d.id, d.properties.name]));
+      const names1 = await page.textContent('#history li.version[data-version="1"]');
+      assert.ok(names1.includes(names.get(target.properties.district)), `district named: ${names1}`);
+      assert.ok(!names1.includes(`→ ${target.properties.district}`), `no district id: ${names1}`);
     } finally {
       await context.close();
     }

@@ -1,12 +1,16 @@
-// The page's pure modules (no DOM, no Leaflet), run under Node: formatting, query building
-// and CSV merging. The browser tests cover them again through the real page.
+// The page's pure modules (no DOM, no Leaflet), run under Node: formatting, query building,
+// CSV merging, the URL state, list orders and geometry. The browser tests cover them again
+// through the real page.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { mergeCsv, parseCsv, writeCsv } from '../../web/lib/csv.js';
-import { badgesFor, formatDistance, formatWalking, telHref, walkingMinutes } from '../../web/lib/format.js';
+import { badgesFor, formatDistance, formatJapanDate, formatWalking, telHref, walkingMinutes } from '../../web/lib/format.js';
+import { geodesicDistanceM, inAnyFeature } from '../../web/lib/geo.js';
 import { bboxContains, filterFamilies, mergeFeatures, urlWith } from '../../web/lib/query.js';
+import { sortFeatures } from '../../web/lib/sort.js';
+import { queryToState, stateToQuery } from '../../web/lib/url-state.js';
 
 describe('distance and walking time', () => {
   it('shows metres below 1 km rounded to 10 m, and km with one decimal above', () => {
@@ -22,6 +26,12 @@ describe('distance and walking time', () => {
     assert.equal(walkingMinutes(81), 2);
     assert.equal(walkingMinutes(0), 1);
     assert.equal(formatWalking(350), '徒歩5分');
+  });
+
+  it('gives walking time only for walking distances (up to 2 km)', () => {
+    assert.equal(formatWalking(2000), '徒歩25分');
+    assert.equal(formatWalking(2001), '');
+    assert.equal(formatWalking(21_000), '', 'never 「徒歩257分」');
   });
 });
 
@@ -43,6 +53,21 @@ describe('badges', () => {
     }).map((b) => b.text);
     assert.deepEqual(texts, ['受入可', '24時間対応', '在宅療養支援診療所']);
     assert.equal(badgesFor({ kind: 'hospital', accepting: false, home_care: { class: 'standard' } })[1].text, '在宅療養支援病院');
+  });
+
+  it('show the day acceptance was confirmed, with the year only when it is not this year', () => {
+    const now = new Date(2026, 10, 30);
+    assert.equal(badgesFor({ accepting: true, accepting_updated_at: '2026-11-28' }, now)[0].text, '受入可（11/28確認）');
+    assert.equal(badgesFor({ accepting: false, accepting_updated_at: '2025-12-01' }, now)[0].text, '受入不可（2025/12/1確認）');
+    assert.equal(badgesFor({}, now)[0].text, '受入状況不明');
+  });
+});
+
+describe('dates', () => {
+  it('give the day in Japan of a UTC timestamp', () => {
+    assert.equal(formatJapanDate('2026-11-30T16:00:00Z'), '2026年12月1日');
+    assert.equal(formatJapanDate('not a date'), '');
+    assert.equal(formatJapanDate(null), '');
   });
 });
 
@@ -104,5 +129,107 @@ describe('CSV merging', () => {
     assert.deepEqual(parseCsv(merged).map((r) => r[0]), ['ID', 'z', 'x', 'y']);
     assert.equal(parseCsv(merged)[2][3], 'A, Inc.');
     assert.equal(writeCsv(parseCsv(merged)), merged);
+  });
+});
+
+describe('the page state in the URL', () => {
+  const limits = { defaultK: 20, maxK: 100 };
+  const base = {
+    search: null,
+    groups: [],
+    service: '',
+    accepting: false,
+    available24h: false,
+    homeCare: false,
+    q: '',
+    sort: 'kana',
+    selected: null,
+    view: null,
+  };
+
+  it('reads back every kind of search with its filters, order, selection and view', () => {
+    const polygon = { type: 'Polygon', coordinates: [[[139.9, 35.85], [139.93, 35.85], [139.93, 35.88], [139.9, 35.85]]] };
+    for (const search of [
+      { type: 'near', lon: 139.9, lat: 35.87, origin: '現在地', k: 40 },
+      { type: 'district', id: 'south' },
+      { type: 'polygon', polygon },
+      { type: 'bbox', bbox: [139.89, 35.84, 139.92, 35.87] },
+    ]) {
+      const state = {
+        ...base,
+        search,
+        groups: ['home_medical'],
+        service: '130',
+        accepting: true,
+        available24h: true,
+        homeCare: true,
+        q: '南流山 1',
+        sort: 'confirmed',
+        selected: 'care-1291000003',
+        view: { lon: 139.91234, lat: 35.86789, zoom: 14.5 },
+      };
+      assert.deepEqual(queryToState(stateToQuery(state, limits), limits), state);
+    }
+  });
+
+  it('uses the API names where they mean the same thing, and stays empty for the bare page', () => {
+    const query = stateToQuery({ ...base, search: { type: 'district', id: 'south' }, service: '130', available24h: true }, limits);
+    assert.equal(query, 'district=south&service=130&available_24h=true');
+    assert.equal(stateToQuery(base, limits), '');
+  });
+
+  it('makes a text search of a lone q and drops values that do not parse', () => {
+    assert.deepEqual(queryToState('q=さくら', limits).search, { type: 'text' });
+    const junk = queryToState('near=999,1&k=5000&sort=random&view=a,b,c&service=1;2&area=1,2,3', limits);
+    assert.deepEqual(junk, base);
+  });
+});
+
+describe('list orders', () => {
+  const f = (id, name, kana, confirmed, lon) => ({
+    id,
+    geometry: { type: 'Point', coordinates: [lon, 35.86] },
+    properties: { name, name_kana: kana, accepting_updated_at: confirmed },
+  });
+  const list = [
+    f('a', '流山さくら', 'ナガレヤマサクラ', '2026-10-01', 139.95),
+    f('b', 'あおば', 'アオバ', null, 139.91),
+    f('c', '東部ケア', 'トウブケア', '2026-11-28', 139.90),
+  ];
+
+  it('default to 五十音 order by kana, whatever the script of the name', () => {
+    assert.deepEqual(sortFeatures(list, 'kana').map((x) => x.id), ['b', 'c', 'a']);
+  });
+
+  it('can put the nearest to a point or the most recently confirmed first', () => {
+    assert.deepEqual(sortFeatures(list, 'distance', { center: [139.9, 35.86] }).map((x) => x.id), ['c', 'b', 'a']);
+    assert.deepEqual(sortFeatures(list, 'confirmed').map((x) => x.id), ['c', 'a', 'b']);
+    assert.deepEqual(list.map((x) => x.id), ['a', 'b', 'c'], 'the input is left as it was');
+  });
+});
+
+describe('geometry', () => {
+  it('measures geodesic distance on the WGS84 ellipsoid', () => {
+    // PROJ's `geod +ellps=WGS84 -I` (Karney's algorithm) for these pairs, to the millimetre.
+    assert.ok(Math.abs(geodesicDistanceM([139.902861, 35.856306], [139.9, 35.87]) - 1541.254) < 0.001);
+    assert.ok(Math.abs(geodesicDistanceM([139.87, 35.86], [139.96, 35.9]) - 9259.94) < 0.001);
+    assert.ok(Math.abs(geodesicDistanceM([0, 0], [1, 0]) - 111319.491) < 0.001);
+    assert.equal(geodesicDistanceM([139.9, 35.87], [139.9, 35.87]), 0);
+  });
+
+  it('tells whether a point is inside a district outline, holes excluded', () => {
+    const districts = {
+      features: [
+        {
+          geometry: {
+            type: 'MultiPolygon',
+            coordinates: [[[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]]],
+          },
+        },
+      ],
+    };
+    assert.equal(inAnyFeature([1, 1], districts), true);
+    assert.equal(inAnyFeature([5, 5], districts), false, 'in the hole');
+    assert.equal(inAnyFeature([20, 5], districts), false);
   });
 });

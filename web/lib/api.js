@@ -4,6 +4,8 @@
 
 export const MESSAGES = {
   network: '通信に失敗しました。時間をおいて再度お試しください。',
+  offline: 'オフラインです。インターネットに接続してから、もう一度お試しください。',
+  busy: 'ただいま混み合っています。少し待ってから、もう一度お試しください。',
   server: 'サーバーでエラーが発生しました。時間をおいて再度お試しください。',
   badRequest: '検索条件を処理できませんでした。条件を変えてお試しください。',
   notFound: '指定されたデータが見つかりませんでした。',
@@ -38,6 +40,7 @@ export class ApiError extends Error {
  */
 export function messageForStatus(status, problem) {
   const names = (problem?.invalid_params ?? []).map((p) => p.name);
+  if (status === 503) return MESSAGES.busy;
   if (status === 413) return MESSAGES.tooLarge;
   if (names.includes('q')) return MESSAGES.queryTooLong;
   if (names.includes('geometry')) return MESSAGES.polygon;
@@ -52,7 +55,8 @@ async function request(url, init) {
     response = await fetch(url, init);
   } catch (cause) {
     if (cause?.name === 'AbortError') throw cause;
-    throw new ApiError(MESSAGES.network, { cause });
+    // No network at all (the browser knows it is offline), or the server could not be reached.
+    throw new ApiError(navigator.onLine === false ? MESSAGES.offline : MESSAGES.network, { cause });
   }
   if (!response.ok) {
     let problem = null;

@@ -20,8 +20,8 @@ function csvFileName() {
           : s.type === 'bbox'
             ? '地図の範囲'
             : '検索結果';
-  const now = new Date();
-  const day = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+  // The day in Japan, as the server names its files (sv-SE writes dates as YYYY-MM-DD).
+  const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
   return `caremap_${what}_${day}.csv`.replace(/[\\/:*?"<>|\s]/g, '_');
 }
 
@@ -37,7 +37,7 @@ export async function onCsvClick(event) {
   if (ui.csv.dataset.merge !== 'true' || !state.search) return;
   event.preventDefault();
   try {
-    setStatus('CSVを作成しています…');
+    setStatus('CSVを作成しています…', { busy: true });
     const requests = searchRequests('csv');
     const texts = await Promise.all(requests.map((r) => getText(r.url, r.body ?? null)));
     const order = state.search.type === 'near' ? state.results.map((f) => String(f.id)) : null;

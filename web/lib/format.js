@@ -3,6 +3,8 @@
 
 /** Walking speed used by Japanese property and facility listings: 80 m per minute. */
 export const WALK_M_PER_MIN = 80;
+/** Farther than this nobody walks: no walking time is shown (25 minutes). */
+export const WALK_MAX_M = 2000;
 
 /**
  * A distance in metres as short Japanese-listing text: 「350 m」 below 1 km (rounded to 10 m),
@@ -30,13 +32,13 @@ export function walkingMinutes(distanceM) {
 }
 
 /**
- * 「徒歩N分」, or '' when the distance is unknown.
+ * 「徒歩N分」, or '' when the distance is unknown or beyond walking (WALK_MAX_M).
  * @param {number} distanceM
  * @returns {string}
  */
 export function formatWalking(distanceM) {
   const minutes = walkingMinutes(distanceM);
-  return Number.isFinite(minutes) ? `徒歩${minutes}分` : '';
+  return Number.isFinite(minutes) && distanceM <= WALK_MAX_M ? `徒歩${minutes}分` : '';
 }
 
 /**
@@ -73,18 +75,19 @@ const HOME_CARE_CLASS = {
 };
 
 /**
- * Badges for a provider: acceptance of new clients, 24-hour care, 在宅療養支援 status.
- * Each badge is `{ text, tone, note? }`: tone is one of ok, no, unknown, info, strong; note is
- * extra detail for screen readers (the date acceptance was confirmed).
+ * Badges for a provider: acceptance of new clients (with the day it was confirmed, e.g.
+ * 「受入可（11/28確認）」), 24-hour care, 在宅療養支援 status.
+ * Each badge is `{ text, tone }`: tone is one of ok, no, unknown, info, strong.
  * @param {object} p feature properties
- * @returns {{text: string, tone: string, note?: string}[]}
+ * @param {Date} now today, to leave out the year of this year's dates
+ * @returns {{text: string, tone: string}[]}
  */
-export function badgesFor(p) {
+export function badgesFor(p, now = new Date()) {
   const badges = [];
-  if (p.accepting === true) {
-    badges.push({ text: '受入可', tone: 'ok', note: acceptingNote(p) });
-  } else if (p.accepting === false) {
-    badges.push({ text: '受入不可', tone: 'no', note: acceptingNote(p) });
+  if (p.accepting === true || p.accepting === false) {
+    const confirmed = shortDate(p.accepting_updated_at, now);
+    const text = p.accepting ? '受入可' : '受入不可';
+    badges.push({ text: confirmed ? `${text}（${confirmed}確認）` : text, tone: p.accepting ? 'ok' : 'no' });
   } else {
     badges.push({ text: '受入状況不明', tone: 'unknown' });
   }
@@ -97,8 +100,28 @@ export function badgesFor(p) {
   return badges;
 }
 
-function acceptingNote(p) {
-  return p.accepting_updated_at ? `${formatDate(p.accepting_updated_at)}時点` : '';
+/**
+ * 「11/28」 for a date of this year, 「2025/11/28」 otherwise; '' when `iso` is not a date.
+ * @param {string|null|undefined} iso
+ * @param {Date} now
+ * @returns {string}
+ */
+export function shortDate(iso, now = new Date()) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso ?? '');
+  if (!m) return '';
+  const md = `${Number(m[2])}/${Number(m[3])}`;
+  return Number(m[1]) === now.getFullYear() ? md : `${m[1]}/${md}`;
+}
+
+/**
+ * 「2026年11月30日」: the day in Japan of an RFC 3339 timestamp; '' when it is not one.
+ * @param {string|null|undefined} timestamp
+ * @returns {string}
+ */
+export function formatJapanDate(timestamp) {
+  const t = new Date(timestamp ?? '');
+  if (!timestamp || Number.isNaN(t.getTime())) return '';
+  return t.toLocaleDateString('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric' });
 }
 
 /**

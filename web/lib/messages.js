@@ -1,23 +1,35 @@
-// The page's messages: the polite status line, the error line, and the notices over the map
-// (one per slot, e.g. failing tiles and a truncated viewport, shown together).
+// The page's messages: the status line and the error line, kept in view at the bottom of the
+// screen (a phone user sees them without scrolling), and the notices over the map (one per
+// slot, e.g. failing tiles and a truncated viewport, shown together).
 
 import { replaceChildren } from './dom.js';
 import { ui } from './page-state.js';
 
-/** Sets the polite live region; `visible: false` keeps it for screen readers only. */
-export function setStatus(text, { visible = true } = {}) {
+/** A finished status ("…しました") stays on screen this long, then only for screen readers. */
+const STATUS_SHOWN_MS = 6000;
+let statusTimer = 0;
+
+/**
+ * Sets the polite live region. `visible: false` keeps it for screen readers only; `busy`
+ * statuses (「検索しています…」) stay until replaced, others fade after a few seconds.
+ */
+export function setStatus(text, { visible = true, busy = false } = {}) {
+  clearTimeout(statusTimer);
   ui.status.classList.toggle('visually-hidden', !visible);
   ui.status.textContent = text;
+  if (visible && text && !busy) {
+    statusTimer = setTimeout(() => ui.status.classList.add('visually-hidden'), STATUS_SHOWN_MS);
+  }
 }
 
 export function showError(text) {
-  ui.error.textContent = text;
+  ui.errorText.textContent = text;
   ui.error.hidden = false;
 }
 
 export function clearError() {
   ui.error.hidden = true;
-  ui.error.textContent = '';
+  ui.errorText.textContent = '';
 }
 
 const mapNotices = new Map();

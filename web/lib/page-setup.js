@@ -1,8 +1,10 @@
 // Fills the page from the reference endpoints at start: the sample notice and dataset line
-// (/api/about), the service chips, labels and map legend (/api/services), and the district
-// choices with their provider counts (/api/districts).
+// with the data's last update (/api/about), the service chips, the single-service choices,
+// labels and map legend (/api/services), and the district choices with their provider counts
+// (/api/districts).
 
 import { h } from './dom.js';
+import { formatJapanDate } from './format.js';
 import { state, ui } from './page-state.js';
 
 export function applyAbout(about) {
@@ -11,6 +13,8 @@ export function applyAbout(about) {
   ui.printSample.hidden = !state.sample;
   const parts = [];
   if (Number.isFinite(about.providers)) parts.push(`掲載事業所 ${about.providers.toLocaleString('ja-JP')}件`);
+  const updated = formatJapanDate(about.data_updated_at);
+  if (updated) parts.push(`データ更新 ${updated}`);
   if (state.sample) parts.push('データ：サンプル（架空）');
   ui.datasetInfo.textContent = parts.join('　');
 }
@@ -36,6 +40,15 @@ export function applyServices(services) {
       ),
     ),
   );
+  // Each service on its own, under its group's name.
+  const byCode = new Map((services.services ?? []).map((s) => [s.code, s]));
+  for (const group of state.groups) {
+    const codes = (group.services ?? []).filter((code) => byCode.has(code));
+    if (codes.length === 0) continue;
+    ui.service.appendChild(
+      h('optgroup', { label: group.label }, codes.map((code) => h('option', { value: code }, byCode.get(code).label))),
+    );
+  }
   ui.legend.replaceChildren(
     ...(services.kinds ?? []).map((k) =>
       h('li', { class: `legend__item kind--${k.id}` }, h('span', { class: 'legend__swatch', 'aria-hidden': 'true' }), k.label),
@@ -44,6 +57,7 @@ export function applyServices(services) {
 }
 
 export function applyDistricts(collection) {
+  state.districts = collection;
   for (const f of collection.features ?? []) {
     const name = f.properties?.name ?? String(f.id);
     state.labels.districts.set(String(f.id), name);

@@ -18,8 +18,12 @@ export const ui = {
   draw: $('draw-button'),
   nameForm: $('name-form'),
   q: $('q'),
+  textCondition: $('text-condition'),
   district: $('district'),
   accepting: $('accepting'),
+  service: $('service'),
+  available24h: $('available-24h'),
+  homeCare: $('home-care'),
   filters: $('filters'),
   filtersCount: $('filters-count'),
   chips: $('chips'),
@@ -40,11 +44,16 @@ export const ui = {
   resultsHeading: $('results-heading'),
   resultsSummary: $('results-summary'),
   resultsTools: $('results-tools'),
+  copyLink: $('copy-link'),
   csv: $('csv-link'),
   print: $('print-button'),
   clearSearch: $('clear-search'),
   status: $('status'),
   error: $('error'),
+  errorText: $('error-text'),
+  errorClose: $('error-close'),
+  sortField: $('sort-field'),
+  sort: $('sort'),
   note: $('results-note'),
   list: $('results'),
   empty: $('results-empty'),
@@ -63,8 +72,18 @@ export const state = {
   groups: [],
   /** Ids of the chosen chips. */
   chosen: new Set(),
+  /** One service code chosen on its own ('' when none). */
+  service: '',
   accepting: false,
+  available24h: false,
+  homeCare: false,
   q: '',
+  /** The order of district, area and text lists (see sort.js). */
+  sort: 'kana',
+  /** The provider last shown on the map from the list or its marker, or null. */
+  selected: null,
+  /** The districts as GeoJSON, to tell whether a place is inside the city. */
+  districts: null,
   /**
    * The current search, or null while browsing.
    * @type {null | {type: 'near', lon: number, lat: number, origin: string, k: number}

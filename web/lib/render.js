@@ -45,19 +45,19 @@ function badgeList(p) {
     'ul',
     { class: 'badges', 'aria-label': '受入・対応状況' },
     badges.map((b) =>
-      h('li', { class: `badge badge--${b.tone}` }, b.text, b.note ? h('span', { class: 'visually-hidden' }, `（${b.note}）`) : null),
+      h('li', { class: `badge badge--${b.tone}` }, b.text),
     ),
   );
 }
 
 function distanceBlock(p) {
   if (!Number.isFinite(p.distance_m)) return null;
+  const walk = formatWalking(p.distance_m);
   return h(
     'p',
     { class: 'distance' },
     h('span', { class: 'distance__value' }, formatDistance(p.distance_m)),
-    ' ',
-    h('span', { class: 'distance__walk' }, formatWalking(p.distance_m)),
+    walk ? [' ', h('span', { class: 'distance__walk' }, walk)] : null,
   );
 }
 
@@ -165,7 +165,12 @@ export function popupContent(feature, labels) {
  */
 export function printRow(feature, index, labels) {
   const p = feature.properties;
-  const distance = Number.isFinite(p.distance_m) ? `${formatDistance(p.distance_m)}（${formatWalking(p.distance_m)}）` : '';
+  const walk = Number.isFinite(p.distance_m) ? formatWalking(p.distance_m) : '';
+  const distance = Number.isFinite(p.distance_m) ? `${formatDistance(p.distance_m)}${walk ? `（${walk}）` : ''}` : '';
+  const details = [];
+  if (p.accepting_updated_at) details.push(`受入確認日 ${formatDate(p.accepting_updated_at)}`);
+  if (Number.isFinite(p.capacity) && p.capacity > 0) details.push(`定員 ${p.capacity}人`);
+  if (p.open_days) details.push(`営業日 ${p.open_days}`);
   const badges = badgesFor(p)
     .filter((b) => b.tone !== 'unknown')
     .map((b) => b.text)
@@ -180,5 +185,6 @@ export function printRow(feature, index, labels) {
     h('td', { class: 'nowrap' }, p.phone ?? ''),
     h('td', { class: 'nowrap' }, distance),
     h('td', {}, badges),
+    h('td', {}, details.flatMap((d, i) => (i ? [h('br'), d] : [d]))),
   );
 }

@@ -1,13 +1,16 @@
-// The results section: its heading and summary while browsing and for a search, the list,
-// 「さらに表示」, the truncation note and the printed table; and the link between list items
-// and markers (show on map, highlight the chosen one), and moving focus to the list.
+// The results section: its heading and summary while browsing and for a search, the list in
+// the chosen order, 「さらに表示」, the notes (truncated, outside the city) and the printed
+// table; and the link between list items and markers (show on map, highlight the chosen one),
+// and moving focus to the list.
 
 import { updateCsvLink } from './csv-download.js';
 import { h } from './dom.js';
 import { conditionsText } from './filters.js';
+import { inAnyFeature } from './geo.js';
 import { setStatus } from './messages.js';
-import { DESKTOP_QUERY, NEAREST_K, NEAREST_K_MAX, markers, state, ui } from './page-state.js';
+import { DESKTOP_QUERY, NEAREST_K, NEAREST_K_MAX, map, markers, state, ui } from './page-state.js';
 import { printRow, resultItem } from './render.js';
+import { sortFeatures } from './sort.js';
 
 function searchTitle() {
   const s = state.search;
@@ -37,6 +40,7 @@ export function renderBrowse() {
   ui.empty.hidden = false;
   ui.more.hidden = true;
   ui.note.hidden = true;
+  ui.sortField.hidden = true;
   ui.printRows.replaceChildren();
   renderBrowseCount();
 }
@@ -48,8 +52,43 @@ export function renderBrowseCount() {
   ui.resultsSummary.textContent = `地図の範囲に${count}件の事業所があります${conditions ? `（条件：${conditions}）` : ''}`;
 }
 
+/**
+ * Puts the results in the chosen order. A nearest search keeps its order (nearest first, as
+ * numbered on the map); other lists default to 五十音 order (kana).
+ */
+export function orderResults() {
+  if (!state.search || state.search.type === 'near') return;
+  const c = map?.getCenter();
+  state.results = sortFeatures(state.results, state.sort, { center: c ? [c.lng, c.lat] : undefined });
+}
+
+/** Notes above the list: a shortened list, a place outside every district. */
+function notes(truncated) {
+  const s = state.search;
+  const out = [];
+  if (truncated) {
+    out.push(`該当する${state.matched}件のうち、先頭の${state.results.length}件を表示しています。すべてはCSVでダウンロードできます。`);
+  }
+  if (s.type === 'near' && state.districts?.features?.length && !inAnyFeature([s.lon, s.lat], state.districts)) {
+    out.push(`${s.origin}は市の区域（日常生活圏域）の外です。近い順でも遠い事業所が含まれます。`);
+  }
+  return out;
+}
+
+/** Whether the list on screen was cut short (kept for re-sorting it). */
+let lastTruncated = false;
+
+/** The same results again, in the order now chosen. */
+export function rerenderResults() {
+  if (!state.search) return;
+  orderResults();
+  renderResults({ truncated: lastTruncated });
+  if (state.selected) highlightListItem(state.selected);
+}
+
 /** The section for the current search's results. */
 export function renderResults({ truncated }) {
+  lastTruncated = truncated;
   const s = state.search;
   const near = s.type === 'near';
   const n = state.results.length;
@@ -59,6 +98,11 @@ export function renderResults({ truncated }) {
   ui.empty.hidden = true;
   ui.list.hidden = false;
   ui.resultsTools.hidden = false;
+  // Nothing to download or print from an empty list.
+  ui.csv.hidden = n === 0;
+  ui.print.hidden = n === 0;
+  ui.sortField.hidden = near || n < 2;
+  ui.sort.value = state.sort;
   ui.list.replaceChildren(
     ...state.results.map((f, i) => resultItem(f, i, state.labels, { ranked: near })),
   );
@@ -69,10 +113,9 @@ export function renderResults({ truncated }) {
   }
   ui.more.hidden = !(near && n === s.k && s.k < NEAREST_K_MAX);
   ui.more.textContent = `さらに${Math.min(NEAREST_K, NEAREST_K_MAX - s.k)}件表示`;
-  ui.note.hidden = !truncated;
-  ui.note.textContent = truncated
-    ? `該当する${state.matched}件のうち、先頭の${n}件を表示しています。すべてはCSVでダウンロードできます。`
-    : '';
+  const lines = notes(truncated);
+  ui.note.hidden = lines.length === 0;
+  ui.note.textContent = lines.join(' ');
   renderPrint();
   updateCsvLink();
 }
@@ -107,6 +150,7 @@ export function showOnMap(id) {
 }
 
 export function highlightListItem(id) {
+  state.selected = id == null ? null : String(id);
   for (const li of ui.list.querySelectorAll('.result.is-selected')) li.classList.remove('is-selected');
   const li = [...ui.list.children].find((el) => el.dataset.id === String(id));
   if (!li) return;

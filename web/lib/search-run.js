@@ -3,10 +3,12 @@
 // and leaving search mode for browsing again.
 
 import { MESSAGES, getJson, isAbort, postJson } from './api.js';
+import { syncFilterControls } from './filters.js';
 import { clearError, setStatus, showError, showMapNotice } from './messages.js';
 import { NEAREST_K, NEAREST_K_MAX, layers, map, markers, removeLayer, state, ui } from './page-state.js';
+import { recordState } from './page-url.js';
 import { mergeFeatures } from './query.js';
-import { announceResults, moveFocusToList, renderBrowse, renderResults } from './results.js';
+import { announceResults, highlightListItem, moveFocusToList, orderResults, renderBrowse, renderResults } from './results.js';
 import { searchRequests } from './search-requests.js';
 import { abortViewportLoad, forgetViewport, loadViewport } from './viewport.js';
 
@@ -17,17 +19,22 @@ let searchController = null;
 
 /**
  * Runs the current search and shows its results on the map and in the list.
- * @param {{focusList?: boolean, fit?: boolean}} options
+ * `record` writes it into the address bar first (`push`: a new history entry; null when
+ * restoring one); `select` is a provider to show once the list is there.
+ * @param {{focusList?: boolean, fit?: boolean, record?: 'push'|'replace'|null, select?: string|null}} options
  */
-export async function runSearch({ focusList = false, fit = false } = {}) {
+export async function runSearch({ focusList = false, fit = false, record = 'push', select = null } = {}) {
   const search = state.search;
   if (!search) return;
+  // A new search or filter starts without a selected provider.
+  if (record === 'push') state.selected = null;
+  if (record) recordState(record);
   searchController?.abort();
   abortViewportLoad();
   const controller = new AbortController();
   searchController = controller;
   ui.resultsSection.setAttribute('aria-busy', 'true');
-  setStatus('検索しています…');
+  setStatus('検索しています…', { busy: true });
   try {
     const pages = await Promise.all(
       searchRequests().map((r) =>
@@ -41,6 +48,7 @@ export async function runSearch({ focusList = false, fit = false } = {}) {
       near ? { byDistance: true, limit: search.k } : {},
     );
     state.results = features;
+    orderResults();
     state.matched = pages.length === 1 ? pages[0].numberMatched ?? features.length : features.length;
     const truncated = pages.some((p) => p.numberMatched > p.numberReturned) && !near;
 
@@ -48,7 +56,7 @@ export async function runSearch({ focusList = false, fit = false } = {}) {
     markers.upsert(features);
     markers.setRanks(near ? new Map(features.map((f, i) => [String(f.id), i + 1])) : null);
     markers.show(
-      features.map((f) => String(f.id)),
+      state.results.map((f) => String(f.id)),
       { clustered: !near },
     );
     showMapNotice(null, 'viewport');
@@ -58,6 +66,10 @@ export async function runSearch({ focusList = false, fit = false } = {}) {
     if (fit) fitToResults();
     if (focusList) moveFocusToList();
     announceResults();
+    if (select && state.results.some((f) => String(f.id) === select)) {
+      highlightListItem(select);
+      markers.focus(select);
+    }
   } catch (error) {
     if (isAbort(error)) return;
     console.error(error);
@@ -90,21 +102,23 @@ export function showMore() {
   if (state.search?.type !== 'near') return;
   const before = state.results.length;
   state.search.k = Math.min(NEAREST_K_MAX, state.search.k + NEAREST_K);
-  runSearch({ focusList: false, fit: false }).then(() => {
+  runSearch({ focusList: false, fit: false, record: 'replace' }).then(() => {
     const next = ui.list.children[before]?.querySelector('[data-action="show"]');
     next?.focus();
   });
 }
 
-/** Leaves search mode and returns to browsing the viewport. */
-export function clearSearch() {
+/** Leaves search mode and returns to browsing the viewport (the text condition goes too). */
+export function clearSearch({ record = 'push', announce = true } = {}) {
   searchController?.abort();
   state.search = null;
   state.results = [];
   state.matched = null;
+  state.selected = null;
   state.q = '';
   ui.q.value = '';
   ui.district.value = '';
+  syncFilterControls();
   clearArea();
   removeLayer('district');
   removeLayer('origin');
@@ -113,7 +127,10 @@ export function clearSearch() {
   forgetViewport();
   clearError();
   renderBrowse();
-  setStatus('検索をやめました。地図の範囲の事業所を表示しています。');
+  if (announce) setStatus('検索をやめました。地図の範囲の事業所を表示しています。');
+  // A new search or filter starts without a selected provider.
+  if (record === 'push') state.selected = null;
+  if (record) recordState(record);
   loadViewport();
 }
 

@@ -1,9 +1,11 @@
 // The ways to start a search: the current position, a place tapped on the map or the map's
-// centre (nearest first), the providers in view as a list, a name or address, and a district.
+// centre (nearest first), the providers in view as a list, a name or address (and removing
+// that text condition), and a district.
 
 import { MESSAGES, getJson } from './api.js';
 import { h } from './dom.js';
 import { stopDrawing } from './draw-controls.js';
+import { syncFilterControls } from './filters.js';
 import { districtLayer, originMarker } from './map.js';
 import { clearError, setStatus, showError } from './messages.js';
 import { NEAREST_K, drawer, layers, map, removeLayer, state, ui } from './page-state.js';
@@ -24,7 +26,7 @@ export function searchFromGeolocation() {
     return;
   }
   stopDrawing();
-  setStatus('現在地を取得しています…');
+  setStatus('現在地を取得しています…', { busy: true });
   locating = true;
   ui.locate.setAttribute('aria-busy', 'true');
   ui.locateLabel.textContent = '現在地を取得中…';
@@ -61,9 +63,20 @@ function startNearSearch(lon, lat, origin) {
   ui.district.value = '';
   removeLayer('chosen');
   ui.here.classList.remove('is-ready');
+  // A name typed for another search must not silently empty the list of a place.
+  state.q = '';
+  ui.q.value = '';
+  syncFilterControls();
   state.search = { type: 'near', lon: round6(lon), lat: round6(lat), origin, k: NEAREST_K };
-  layers.origin = originMarker(L.latLng(lat, lon), origin, origin === '現在地' ? 'position' : 'place').addTo(map);
+  showOrigin(state.search);
   runSearch({ focusList: true, fit: true });
+}
+
+/** Marks a nearest search's origin on the map. */
+export function showOrigin(search) {
+  removeLayer('origin');
+  const variant = search.origin === '現在地' ? 'position' : 'place';
+  layers.origin = originMarker(L.latLng(search.lat, search.lon), search.origin, variant).addTo(map);
 }
 
 export function searchViewport() {
@@ -77,17 +90,33 @@ export function searchViewport() {
 }
 
 export function searchByName() {
-  state.q = ui.q.value.trim();
-  if (!state.search && !state.q) return;
-  if (!state.search) state.search = { type: 'text' };
-  if (state.search.type === 'text' && !state.q) {
-    clearSearch();
-    return;
-  }
-  runSearch({ focusList: true, fit: true });
+  applyText(ui.q.value.trim());
 }
 
-export async function onDistrictChange() {
+/**
+ * Makes `text` the name/address condition ('' removes it) and reruns what it applies to:
+ * alone it is a text search, which ends when the text goes.
+ * @param {string} text
+ */
+export function applyText(text) {
+  if (text === state.q && (state.search || !text)) {
+    syncFilterControls();
+    return;
+  }
+  state.q = text;
+  syncFilterControls();
+  if (!state.search) {
+    if (!text) return;
+    state.search = { type: 'text' };
+  } else if (state.search.type === 'text' && !text) {
+    clearSearch({ announce: false });
+    setStatus('名称・住所の条件を外しました。');
+    return;
+  }
+  runSearch({ focusList: Boolean(text), fit: true });
+}
+
+export function onDistrictChange() {
   const id = ui.district.value;
   stopDrawing();
   if (!id) {
@@ -105,20 +134,26 @@ export async function onDistrictChange() {
   clearArea();
   removeLayer('chosen');
   state.search = { type: 'district', id };
-  const search = state.search;
-  // The outline and the providers load side by side; the outline only if still wanted.
-  getJson(`/api/districts/${encodeURIComponent(id)}`)
+  showDistrict(state.search, { fit: true });
+  runSearch({ focusList: false, fit: false });
+}
+
+/**
+ * Draws a district search's outline (and with `fit`, shows all of it); it loads beside the
+ * providers and is drawn only if the search is still the current one.
+ */
+export function showDistrict(search, { fit }) {
+  getJson(`/api/districts/${encodeURIComponent(search.id)}`)
     .then((feature) => {
       if (state.search !== search) return;
       removeLayer('district');
       layers.district = districtLayer(feature, 'district-outline district-outline--selected').addTo(map);
-      map.fitBounds(layers.district.getBounds(), { padding: [16, 16] });
+      if (fit) map.fitBounds(layers.district.getBounds(), { padding: [16, 16] });
     })
     .catch((error) => {
       console.error(error);
       showError(error.userMessage ?? MESSAGES.network);
     });
-  runSearch({ focusList: false, fit: false });
 }
 
 // A tap that only closes an open popup should not also choose a place.

@@ -99,14 +99,15 @@ async function finish(response) {
 }
 
 /**
- * Uploads files as multipart/form-data (one `file` part per file).
+ * Uploads files as multipart/form-data (the text `fields` first, then one `file` part per file).
  * @param {string} path
- * @param {{token: string, files: File[]}} options
+ * @param {{token: string, files: File[], fields?: Record<string, string>}} options
  * @returns {Promise<{data: any, etag: string|null}>}
  * @throws {StaffError}
  */
-export async function staffUpload(path, { token, files }) {
+export async function staffUpload(path, { token, files, fields = {} }) {
   const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
   for (const file of files) form.append('file', file, file.name);
   let response;
   try {

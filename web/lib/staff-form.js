@@ -62,6 +62,9 @@ const ACTION_LABELS = {
   'load-data': '初期データの読み込み',
   sample: '初期データの読み込み',
   gen: '初期データの読み込み',
+  import: '公開データの取り込み',
+  'import-delete': '取り込みで削除（ファイルにない）',
+  'import-restore': '取り込みで復元',
 };
 
 /** The Japanese label of a history action. */
@@ -110,6 +113,17 @@ function coordinate(s) {
  * @param {object} values
  */
 export function featureFromValues(id, values) {
+  const feature = featureBody(values);
+  // Without an id (a new provider) the server assigns one.
+  return id === null || id === undefined ? feature : { type: feature.type, id, geometry: feature.geometry, properties: feature.properties };
+}
+
+/** The form values of a provider not yet registered: a care office with nothing filled in. */
+export function emptyValues() {
+  return valuesFromFeature({ type: 'Feature', geometry: null, properties: { kind: 'care' } });
+}
+
+function featureBody(values) {
   const properties = { kind: values.kind };
   for (const f of TEXT_FIELDS) properties[f.name] = textOrNull(values[f.name]);
   properties.name = String(values.name ?? '').trim();
@@ -123,7 +137,6 @@ export function featureFromValues(id, values) {
   properties.home_care = isClinical(values.kind) && anyHomeCare ? { class: values.hc_class || null, ...flags } : null;
   return {
     type: 'Feature',
-    id,
     geometry: { type: 'Point', coordinates: [coordinate(values.lon), coordinate(values.lat)] },
     properties,
   };
@@ -205,6 +218,19 @@ export function describeValue(field, value, serviceLabels = new Map()) {
   }
   if (typeof value === 'boolean') return value ? 'はい' : 'いいえ';
   return String(value);
+}
+
+/**
+ * One change (of the history or an import's dry run) as a line people read:
+ * 「電話番号: 04-7150-1234 → 04-7150-9999」. Districts are shown by name when the API gives it.
+ * @param {{field: string, label?: string, from: unknown, to: unknown, from_name?: string, to_name?: string}} change
+ * @param {Map<string,string>} serviceLabels code → label
+ */
+export function changeText(change, serviceLabels = new Map()) {
+  const label = change.label || FIELD_LABELS[change.field] || change.field;
+  const from = change.from_name ?? describeValue(change.field, change.from, serviceLabels);
+  const to = change.to_name ?? describeValue(change.field, change.to, serviceLabels);
+  return `${label}: ${from} → ${to}`;
 }
 
 /**

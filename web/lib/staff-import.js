@@ -4,6 +4,7 @@
 
 import { h, replaceChildren } from './dom.js';
 import { StaffError, staffUpload } from './staff-api.js';
+import { changeText } from './staff-form.js';
 
 const IMPORTS = '/api/admin/imports';
 /** Sources whose files carry a city code (`city=` applies). */
@@ -83,6 +84,31 @@ export function warningText(w) {
   return translate(WARNINGS, w);
 }
 
+/**
+ * The import's policy as one Japanese sentence: which fields staff own (never overwritten)
+ * and whether an empty cell erases a stored value.
+ * @param {{blank_clears: boolean, staff_owned: {field: string, label: string}[]}|undefined} policy
+ */
+export function policyText(policy) {
+  if (!policy) return '';
+  const staff = policy.staff_owned.map((f) => f.label).join('・');
+  const blanks = policy.blank_clears
+    ? 'ファイルの空欄は既存の値を消します（「空欄で既存の値を消す」がオン）。'
+    : 'ファイルの空欄では既存の値を消しません（「空欄で既存の値を消す」がオフ）。';
+  return `取り込みの方針：${staff}は職員が入力した値を残し、取り込みでは上書きしません。${blanks}`;
+}
+
+/** A changed provider: its name and id, then each changed field 「電話番号: 旧 → 新」. */
+function changedEntry(e, serviceLabels) {
+  const changes = e.changes ?? [];
+  return [
+    `${e.name}（${e.id}）`,
+    changes.length
+      ? h('ul', { class: 'import-report__changes' }, changes.map((c) => h('li', { class: 'change' }, changeText(c, serviceLabels))))
+      : `: ${e.fields.join('、')}`,
+  ];
+}
+
 function list(title, items, total, render) {
   if (!total) return null;
   const shown = items.slice(0, SHOWN);
@@ -100,7 +126,7 @@ function list(title, items, total, render) {
  * @param {Element} el
  * @param {any} report the JSON the API answers
  */
-export function renderReport(el, report) {
+export function renderReport(el, report, serviceLabels = new Map()) {
   const heading = report.dry_run ? '確認結果（まだ保存していません）' : '取り込みました';
   const counts = h(
     'dl',
@@ -115,11 +141,12 @@ export function renderReport(el, report) {
     el,
     h('h3', { class: 'import-report__heading' }, heading),
     h('p', { class: 'hint' }, report.files.map((f) => `${f.name}（${f.rows}行${f.encoding ? `、${f.encoding}` : ''}）`).join('、')),
+    report.policy ? h('p', { class: 'import-report__policy', id: 'import-policy' }, policyText(report.policy)) : null,
     counts,
     list('スキップした行', report.skipped, report.skipped.length, skippedText),
     list('注意', report.warnings, report.warnings.length, warningText),
     list('追加', diff.added, report.added, (e) => `${e.name}（${e.id}）`),
-    list('変更', diff.changed, report.changed, (e) => `${e.name}（${e.id}）: ${e.fields.join('、')}`),
+    list('変更', diff.changed, report.changed, (e) => changedEntry(e, serviceLabels)),
     list('削除', diff.removed, report.removed, (e) => `${e.name}（${e.id}）`),
   );
 }
@@ -139,9 +166,9 @@ function errorText(error) {
 
 /**
  * Wires the import section.
- * @param {{token: () => string|null, onCommitted: () => void}} options
+ * @param {{token: () => string|null, onCommitted: () => void, serviceLabels?: () => Map<string,string>}} options
  */
-export function setUpImports({ token, onCommitted }) {
+export function setUpImports({ token, onCommitted, serviceLabels = () => new Map() }) {
   const $ = (id) => document.getElementById(id);
   const ui = {
     form: $('import-form'),
@@ -149,6 +176,7 @@ export function setUpImports({ token, onCommitted }) {
     files: $('import-files'),
     city: $('import-city'),
     remove: $('import-remove'),
+    blank: $('import-blank'),
     check: $('import-check'),
     commit: $('import-commit'),
     status: $('import-status'),
@@ -178,8 +206,9 @@ export function setUpImports({ token, onCommitted }) {
     ui.commit.disabled = true;
     status(dryRun ? '内容を確認しています…' : '取り込んでいます…', 'info');
     try {
-      const { data } = await staffUpload(`${IMPORTS}?${importQuery(choice(), dryRun)}`, { token: token(), files });
-      renderReport(ui.report, data);
+      const fields = { blank_clears: String(ui.blank.checked) };
+      const { data } = await staffUpload(`${IMPORTS}?${importQuery(choice(), dryRun)}`, { token: token(), files, fields });
+      renderReport(ui.report, data, serviceLabels());
       checked = dryRun;
       status(
         dryRun ? '確認しました。内容がよければ「この内容で取り込む」を押してください。' : '取り込みが完了しました。地図と検索にすぐ反映されています。',
