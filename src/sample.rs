@@ -3,6 +3,8 @@
 //! is made up by this program and labelled as sample data; nothing is copied from elsewhere.
 //! Regenerate `data/` with `caremap sample --out data`.
 
+pub mod population;
+
 use std::path::Path;
 
 use geo::{BooleanOps, Contains, LineString, MultiPolygon, Polygon, Rect};
@@ -350,8 +352,8 @@ pub fn providers_geojson(providers: &[Provider]) -> serde_json::Value {
     })
 }
 
-/// Writes `districts.geojson` and `providers.geojson` (320 care offices, 48 clinics and
-/// hospitals) into `dir`.
+/// Writes `districts.geojson`, `providers.geojson` (320 care offices, 48 clinics and
+/// hospitals) and the population layer `population_sample.csv` into `dir`.
 ///
 /// # Errors
 /// When a file cannot be written.
@@ -362,6 +364,7 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     std::fs::write(dir.join("districts.geojson"), pretty(districts_geojson(&districts)))?;
     std::fs::write(dir.join("providers.geojson"), pretty(providers_geojson(&providers)))?;
+    std::fs::write(dir.join(population::FILE), population::csv())?;
     Ok(())
 }
 

@@ -103,7 +103,30 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
         store.set_meta("dataset", label)?;
         tracing::info!(count = providers.len(), file = %path.display(), dataset = label, "loaded bundled data");
     }
+    if store.load_population()?.is_empty() {
+        seed_population(store, data_dir)?;
+    }
     Ok(store.meta("dataset")?)
+}
+
+/// Stores the bundled population layer (e-Stat layout) when the data folder has one.
+fn seed_population(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::sample::population;
+    let path = data_dir.join(population::FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+    let file = crate::import::InputFile { name: population::FILE.into(), bytes };
+    let wanted: Vec<String> = population::COLUMNS.iter().map(ToString::to_string).collect();
+    let (mut columns, _) =
+        crate::import::population::read(&[file], &wanted, false).map_err(|e| data_error(&path, e))?;
+    for column in &mut columns {
+        column.source = population::SOURCE.into();
+    }
+    store.replace_population(&columns)?;
+    tracing::info!(columns = columns.len(), file = %path.display(), "loaded bundled population layer");
+    Ok(())
 }
 
 /// Seeds an empty store from `data`, then reads every provider and district into a catalog.

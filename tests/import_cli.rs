@@ -709,3 +709,70 @@ fn the_human_report_states_the_policy_and_each_change_old_to_new() {
     assert!(text.contains("empty cells keep stored values"), "{text}");
     assert!(text.contains(r#"phone: "04-7150-1234" → "04-7150-9999""#), "{text}");
 }
+
+/// An e-Stat 地域メッシュ統計 file (2020 census, 500 m) for two 1次 squares' worth of rows:
+/// invented counts in the published layout, one square suppressed into its neighbour.
+fn estat_file(rows: &[&str]) -> Vec<u8> {
+    let mut text = String::from(
+        "KEY_CODE,HTKSYORI,HTKSAKI,GASSAN,T001141001,T001141002,T001141003,T001141019,T001141020,T001141021,T001141022,T001141023,T001141024\r\n\
+         ,,,,人口（総数）,人口（総数）　男,人口（総数）　女,６５歳以上人口　総数,６５歳以上人口　男,６５歳以上人口　女,７５歳以上人口　総数,７５歳以上人口　男,７５歳以上人口　女\r\n",
+    );
+    for row in rows {
+        text.push_str(row);
+        text.push_str("\r\n");
+    }
+    encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()
+}
+
+#[test]
+fn estat_mesh_files_import_the_chosen_columns_by_code_or_label_with_suppressed_squares_counted() {
+    let dir = Dir::new();
+    let a = dir.write(
+        "tblT001141H5339.txt",
+        &estat_file(&[
+            "533957231,0,,,820,400,420,210,100,110,101,50,51",
+            "533957232,1,,533957233,905,440,465,230,110,120,118,58,60",
+            "533957233,2,533957232,,*,*,*,*,*,*,*,*,*",
+        ]),
+    );
+    let b = dir.write("tblT001141H5340.txt", &estat_file(&["534000011,0,,,10,5,5,4,2,2,2,1,1"]));
+
+    let report =
+        import_ok(&dir.db(), "estat-mesh", &["--column", "T001141001", "--column", "７５歳以上人口 総数"], &[&a, &b]);
+
+    let columns = report["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 2);
+    assert_eq!(columns[0]["code"], "T001141001");
+    assert_eq!(columns[0]["squares"], 4);
+    assert_eq!(columns[0]["suppressed"], 1);
+    assert_eq!(columns[0]["total"], 1735.0);
+    assert_eq!(columns[1]["code"], "T001141022");
+    assert_eq!(columns[1]["total"], 221.0);
+    let stored = SqliteStore::open(Path::new(&dir.db())).unwrap().load_population().unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].label, "７５歳以上人口　総数");
+    assert_eq!(stored[1].level.name(), "500m");
+    let suppressed: Vec<_> = stored[1].counts.iter().filter(|c| c.1.is_none()).map(|c| c.0.code()).collect();
+    assert_eq!(suppressed, ["533957233"]);
+}
+
+#[test]
+fn an_unknown_estat_column_or_a_bad_square_changes_nothing_and_says_why() {
+    let dir = Dir::new();
+    let good = dir.write("good.txt", &estat_file(&["533957231,0,,,820,400,420,210,100,110,101,50,51"]));
+    import_ok(&dir.db(), "estat-mesh", &["--column", "T001141001"], &[&good]);
+    let before = SqliteStore::open(Path::new(&dir.db())).unwrap().load_population().unwrap();
+
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "estat-mesh", "--column", "85歳以上", &good]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("85歳以上"), "{}", stderr(&out));
+
+    let bad =
+        dir.write("bad.txt", &estat_file(&["533957231,0,,,900,1,1,1,1,1,1,1,1", "53395723X,0,,,1,1,1,1,1,1,1,1,1"]));
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "estat-mesh", "--column", "T001141001", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.txt") && stderr(&out).contains("line 4"), "{}", stderr(&out));
+
+    let after = SqliteStore::open(Path::new(&dir.db())).unwrap().load_population().unwrap();
+    assert_eq!(after, before);
+}

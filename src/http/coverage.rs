@@ -154,7 +154,9 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
             }
         },
         (None, Some(raw)) => match Bbox::parse(&raw) {
-            Ok(b) if b.min.lon() <= b.max.lon() => cells_covering(params, [b.min.lon(), b.min.lat(), b.max.lon(), b.max.lat()], level),
+            Ok(b) if b.min.lon() <= b.max.lon() => {
+                cells_covering(params, [b.min.lon(), b.min.lat(), b.max.lon(), b.max.lat()], level)
+            }
             Ok(_) => {
                 params.error("bbox", "a box across the antimeridian has no grid squares");
                 Vec::new()
@@ -165,7 +167,8 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
             }
         },
         (None, None) => {
-            let mut cells: Vec<MeshCell> = snapshot.districts().iter().flat_map(|d| cells_in_area(&d.area, level)).collect();
+            let mut cells: Vec<MeshCell> =
+                snapshot.districts().iter().flat_map(|d| cells_in_area(&d.area, level)).collect();
             cells.sort_unstable();
             cells.dedup();
             if cells.is_empty() {
@@ -175,7 +178,13 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
         }
     };
     if cells.len() > MAX_CELLS {
-        params.error("bbox", format!("covers {} grid squares; at most {MAX_CELLS} per request (use a coarser mesh or a smaller box)", cells.len()));
+        params.error(
+            "bbox",
+            format!(
+                "covers {} grid squares; at most {MAX_CELLS} per request (use a coarser mesh or a smaller box)",
+                cells.len()
+            ),
+        );
     }
     Ok(Request { level, threshold_m, filter, cells, population, supply, csv })
 }
@@ -251,7 +260,14 @@ async fn run(state: &AppState, query: Option<String>) -> ApiResult<Computed> {
     // Thousands of index queries: off the async workers.
     tokio::task::spawn_blocking(move || {
         let column = request.population.as_deref().and_then(|c| layers.get(c));
-        let cells = compute(&snapshot, &request.cells, &request.filter, request.threshold_m, column.map(|c| &c.population), request.supply);
+        let cells = compute(
+            &snapshot,
+            &request.cells,
+            &request.filter,
+            request.threshold_m,
+            column.map(|c| &c.population),
+            request.supply,
+        );
         let districts = cells
             .iter()
             .map(|c| {
@@ -313,7 +329,8 @@ async fn coverage_cells(State(state): State<AppState>, RawQuery(query): RawQuery
 fn csv_response(done: &Computed) -> Response {
     let mut out = Vec::from("\u{feff}".as_bytes());
     let mut w = csv::Writer::from_writer(&mut out);
-    let header = ["メッシュコード", "圏域", "最寄りまでの距離(m)", "最寄りの事業所ID", "圏内の事業所数", "人口", "アクセス指標"];
+    let header =
+        ["メッシュコード", "圏域", "最寄りまでの距離(m)", "最寄りの事業所ID", "圏内の事業所数", "人口", "アクセス指標"];
     let mut rows = vec![header.iter().map(ToString::to_string).collect::<Vec<_>>()];
     for (c, district) in done.cells.iter().zip(&done.districts) {
         let name = district.as_deref().and_then(|id| done.snapshot.district(id)).map(|d| d.name.clone());
@@ -337,7 +354,10 @@ fn csv_response(done: &Computed) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
         ],
         out,
     )
@@ -396,7 +416,8 @@ async fn coverage_summary(State(state): State<AppState>, RawQuery(query): RawQue
             None => outside.add(c),
         }
     }
-    let mut districts: Vec<DistrictSummary> = rows.into_iter().filter(|r| r.cells > 0).map(DistrictSummary::finish).collect();
+    let mut districts: Vec<DistrictSummary> =
+        rows.into_iter().filter(|r| r.cells > 0).map(DistrictSummary::finish).collect();
     if outside.cells > 0 {
         districts.push(outside.finish());
     }

@@ -141,10 +141,11 @@ impl AppState {
             Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
         let auth_failures = Arc::new(auth::FailureLimiter::default());
         let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
-        let population = Arc::new(crate::coverage::PopulationLayers::new(store.load_population().unwrap_or_else(|e| {
-            tracing::error!(error = %e, "population layer not loaded; coverage answers without it");
-            Vec::new()
-        })));
+        let population =
+            Arc::new(crate::coverage::PopulationLayers::new(store.load_population().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "population layer not loaded; coverage answers without it");
+                Vec::new()
+            })));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -171,8 +172,12 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let cors = config.cors.layer();
     // Public reads may be called from other sites' pages; the staff routes are merged
     // without the CORS layer, so a preflight to /api/admin gets no Access-Control headers.
-    let public =
-        Router::new().merge(providers::router()).merge(coverage::router()).merge(districts::router()).merge(meta::router()).merge(ogc::router());
+    let public = Router::new()
+        .merge(providers::router())
+        .merge(coverage::router())
+        .merge(districts::router())
+        .merge(meta::router())
+        .merge(ogc::router());
     let public =
         if config.public_metrics { public.route("/metrics", axum::routing::get(metrics::metrics_get)) } else { public };
     let public = public

@@ -62,7 +62,12 @@ impl fmt::Display for PopulationReport {
 /// # Errors
 /// [`ImportError`] naming the file and line of the first problem (nothing is written then):
 /// a square in two files, files of different grid levels, no column asked.
-pub fn import(store: &dyn Store, files: &[InputFile], wanted: &[String], dry_run: bool) -> Result<PopulationReport, ImportError> {
+pub fn import(
+    store: &dyn Store,
+    files: &[InputFile],
+    wanted: &[String],
+    dry_run: bool,
+) -> Result<PopulationReport, ImportError> {
     let (columns, report) = read(files, wanted, dry_run)?;
     if !dry_run {
         store.replace_population(&columns)?;
@@ -74,7 +79,11 @@ pub fn import(store: &dyn Store, files: &[InputFile], wanted: &[String], dry_run
 ///
 /// # Errors
 /// As [`import`].
-pub fn read(files: &[InputFile], wanted: &[String], dry_run: bool) -> Result<(Vec<PopulationColumn>, PopulationReport), ImportError> {
+pub fn read(
+    files: &[InputFile],
+    wanted: &[String],
+    dry_run: bool,
+) -> Result<(Vec<PopulationColumn>, PopulationReport), ImportError> {
     if wanted.is_empty() {
         return Err(ImportError::Options { name: "column", reason: EstatError::NoColumn.to_string() });
     }
@@ -103,7 +112,11 @@ pub fn read(files: &[InputFile], wanted: &[String], dry_run: bool) -> Result<(Ve
             if *level.get_or_insert(this) != this {
                 return Err(ImportError::Invalid {
                     file: file.name.clone(),
-                    reason: format!("squares of {} and {} in one import; import each grid level on its own", this.name(), level.map_or("", MeshLevel::name)),
+                    reason: format!(
+                        "squares of {} and {} in one import; import each grid level on its own",
+                        this.name(),
+                        level.map_or("", MeshLevel::name)
+                    ),
                 });
             }
             if let Some(first) = seen.insert(square.cell, file_index) {
@@ -144,7 +157,9 @@ fn file_error(file: &str, e: EstatError) -> ImportError {
     let file = file.to_string();
     match e {
         EstatError::Encoding(_) => ImportError::Encoding { file },
-        EstatError::UnknownColumn(..) | EstatError::NoColumn => ImportError::Options { name: "column", reason: format!("{file}: {e}") },
+        EstatError::UnknownColumn(..) | EstatError::NoColumn => {
+            ImportError::Options { name: "column", reason: format!("{file}: {e}") }
+        }
         // The reader's messages already carry the line.
         _ => ImportError::Invalid { file, reason: e.to_string() },
     }
