@@ -240,7 +240,7 @@ describe('the 地域の状況 choropleth classes', () => {
     const bounds = classBounds('beyond', values, 2000);
     assert.ok(bounds.length >= 2 && bounds.length <= 4);
     assert.deepEqual([...bounds].sort((a, b) => a - b), bounds);
-    assert.ok(bounds.every((b) => [1, 2, 5].includes(b / 10 ** Math.floor(Math.log10(b)))));
+    assert.ok(bounds.every((b) => [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8].includes(b / 10 ** Math.floor(Math.log10(b)))));
     assert.ok(bounds[bounds.length - 1] < 900);
     assert.deepEqual(classBounds('beyond', [0, 0], 2000), []);
   });

@@ -44,11 +44,14 @@ export function formatShare(share) {
   return Number.isFinite(share) ? `${(share * 100).toFixed(1)}%` : '—';
 }
 
-/** Rounds up to 1, 2 or 5 times a power of ten (never below 1). */
+/** Round mantissas of population class bounds: fine enough to split a small city's squares. */
+const NICE_STEPS = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** Rounds up to a NICE_STEPS multiple of a power of ten (never below 1). */
 export function niceCeil(value) {
   if (!(value > 1)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) {
+  for (const step of NICE_STEPS) {
     if (value <= step * power) return step * power;
   }
   return 10 * power;
