@@ -182,6 +182,28 @@ describe('地域の状況’s other conditions, table and printout', () => {
     }
   });
 
+  it('asks for 250 m squares when chosen, and falls back to the defaults for ids it does not know', async () => {
+    const { page, problems, context } = await openPage(browser, server.baseUrl, DESKTOP, '/?view=coverage&preset=nope&population=T999&mesh=5km');
+    try {
+      const api = await server.getJson(`/api/coverage?${VIEW}`);
+      await waitForSquares(page, api.features.length);
+      assert.equal(await page.inputValue('#coverage-preset'), 'home-care-24h-2km');
+      assert.equal(await page.inputValue('#coverage-population'), 'T001141019');
+
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => new URL(r.url()).pathname === '/api/coverage' && r.url().includes('mesh=250m')),
+        page.selectOption('#coverage-mesh', '250m'),
+      ]);
+      const fine = await server.getJson(`/api/coverage?${new URL(request.url()).searchParams}`);
+      assert.ok(fine.features.length > api.features.length * 3, 'four 250 m squares to a 500 m one');
+      await waitForSquares(page, fine.features.length);
+      assert.equal(new URL(page.url()).searchParams.get('mesh'), '250m');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lists every square in a table for keyboard and screen-reader users, and each square’s popup as text', async () => {
     const { page, context } = await openPage(browser, server.baseUrl, DESKTOP, `/?view=coverage&${VIEW}`);
     try {
