@@ -10,9 +10,11 @@
 // This file starts the page and wires its controls; the parts live in lib/:
 // page-state (elements, state, layers), page-setup (reference data), filters, viewport
 // (browsing), search-start / search-run / search-requests (searches), draw-controls,
-// results (with sort), csv-download, messages, page-url / url-state and page-restore.
+// results (with sort), csv-download, messages, page-url / url-state and page-restore;
+// 「地域の状況」 (the coverage grid) in coverage-view / coverage-render / coverage-classes.
 
 import { ApiError, MESSAGES, getJson } from './lib/api.js';
+import { wireCoverage } from './lib/coverage-view.js';
 import { onCsvClick } from './lib/csv-download.js';
 import { PolygonDrawer } from './lib/draw.js';
 import { finishDrawing, startDrawing, stopDrawing, updateDrawToolbar } from './lib/draw-controls.js';
@@ -82,7 +84,9 @@ async function start() {
   wireControls();
   map.on('moveend', scheduleViewportLoad);
   map.on('moveend', () => recordState('replace'));
-  map.on('click', onMapClick);
+  map.on('click', (event) => {
+    if (!state.coverage) onMapClick(event);
+  });
   map.on('popupclose', notePopupClose);
   window.addEventListener('popstate', () => restoreFromUrl());
   // A shared link or a reload: the address says what to show (else the whole city, browsing).
@@ -171,6 +175,7 @@ function wireControls() {
     recordState('replace');
   });
   ui.copyLink.addEventListener('click', copyLink);
+  wireCoverage({ record: recordState });
   ui.errorClose.addEventListener('click', clearError);
   window.addEventListener('offline', () => showError(MESSAGES.offline));
   window.addEventListener('online', () => {

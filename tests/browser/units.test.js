@@ -5,6 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import {
+  PALETTE,
+  classBounds,
+  classOf,
+  coverageUrl,
+  formatPeople,
+  formatShare,
+  legendClasses,
+  squareStyle,
+} from '../../web/lib/coverage-classes.js';
 import { mergeCsv, parseCsv, writeCsv } from '../../web/lib/csv.js';
 import { badgesFor, formatDistance, formatJapanDate, formatWalking, telHref, walkingMinutes } from '../../web/lib/format.js';
 import { geodesicDistanceM, inAnyFeature } from '../../web/lib/geo.js';
@@ -145,6 +155,7 @@ describe('the page state in the URL', () => {
     sort: 'kana',
     selected: null,
     view: null,
+    coverage: null,
   };
 
   it('reads back every kind of search with its filters, order, selection and view', () => {
@@ -182,6 +193,74 @@ describe('the page state in the URL', () => {
     assert.deepEqual(queryToState('q=さくら', limits).search, { type: 'text' });
     const junk = queryToState('near=999,1&k=5000&sort=random&view=a,b,c&service=1;2&area=1,2,3', limits);
     assert.deepEqual(junk, base);
+  });
+});
+
+describe('the 地域の状況 view in the URL', () => {
+  const limits = { defaultK: 20, maxK: 100 };
+
+  it('writes view=coverage with its preset, mesh, population and colour, and reads them back', () => {
+    const coverage = { preset: 'nursing-accepting-2km', mesh: '250m', population: 'T001141022', color: 'beyond' };
+    const query = stateToQuery({ search: { type: 'district', id: 'south' }, groups: [], coverage }, limits);
+    assert.equal(query, 'view=coverage&preset=nursing-accepting-2km&mesh=250m&population=T001141022&color=beyond');
+    assert.deepEqual(queryToState(query, limits).coverage, coverage);
+  });
+
+  it('falls back to 500 m and distance colours for values it does not know', () => {
+    assert.deepEqual(queryToState('view=coverage&mesh=2km&color=red', limits).coverage, {
+      preset: '',
+      mesh: '500m',
+      population: '',
+      color: 'distance',
+    });
+    assert.equal(queryToState('view=139.9,35.8,14', limits).coverage, null);
+  });
+});
+
+describe('the 地域の状況 choropleth classes', () => {
+  it('bounds distances at a quarter, half, one and two thresholds, labelled in metres', () => {
+    const bounds = classBounds('distance', [], 2000);
+    assert.deepEqual(bounds, [500, 1000, 2000, 4000]);
+    assert.deepEqual(
+      legendClasses('distance', bounds).map((c) => c.label),
+      ['〜500 m', '〜1,000 m', '〜2,000 m', '〜4,000 m', '4,000 m超'],
+    );
+    assert.equal(classOf(500, bounds), 0);
+    assert.equal(classOf(501, bounds), 1);
+    assert.equal(classOf(9000, bounds), 4);
+  });
+
+  it('uses every palette colour from light (near) to dark (far)', () => {
+    const colours = legendClasses('distance', [1, 2, 3, 4]).map((c) => c.color);
+    assert.deepEqual(colours, PALETTE);
+  });
+
+  it('bounds people beyond reach at rounded quintiles, ascending and below the largest value', () => {
+    const values = [3, 40, 80, 120, 150, 210, 260, 330, 480, 900];
+    const bounds = classBounds('beyond', values, 2000);
+    assert.ok(bounds.length >= 2 && bounds.length <= 4);
+    assert.deepEqual([...bounds].sort((a, b) => a - b), bounds);
+    assert.ok(bounds.every((b) => [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8].includes(b / 10 ** Math.floor(Math.log10(b)))));
+    assert.ok(bounds[bounds.length - 1] < 900);
+    assert.deepEqual(classBounds('beyond', [0, 0], 2000), []);
+  });
+
+  it('draws squares with no provider anywhere, and squares within reach, apart from the classes', () => {
+    const bounds = [500, 1000, 2000, 4000];
+    assert.equal(squareStyle({ nearest_m: null, count_within: 0, population: 10 }, 'distance', bounds).kind, 'none');
+    assert.equal(squareStyle({ nearest_m: 300, count_within: 2, population: 10 }, 'beyond', [100]).kind, 'within');
+    assert.equal(squareStyle({ nearest_m: 3000, count_within: 0, population: 10 }, 'beyond', [100]).fill, PALETTE[0]);
+  });
+
+  it('builds the API and CSV URLs from the view', () => {
+    const view = { preset: 'home-care-24h-2km', mesh: '1km', population: 'T001141019', color: 'beyond' };
+    assert.equal(coverageUrl('/api/coverage', view), '/api/coverage?preset=home-care-24h-2km&mesh=1km&population=T001141019');
+    assert.equal(
+      coverageUrl('/api/coverage', view, { csv: true }),
+      '/api/coverage?preset=home-care-24h-2km&mesh=1km&population=T001141019&f=csv',
+    );
+    assert.equal(formatShare(0.0373), '3.7%');
+    assert.equal(formatPeople(71940), '71,940人');
   });
 });
 

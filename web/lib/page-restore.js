@@ -1,7 +1,9 @@
 // Restores the page from its address: at start (a shared link) and on back / forward. The
 // filters, order, map view and search come from the query string (url-state.js); the search
 // runs again without adding a history entry, and the selected provider is shown once listed.
+// `view=coverage` opens 「地域の状況」 instead.
 
+import { hideCoverage, showCoverage } from './coverage-view.js';
 import { stopDrawing } from './draw-controls.js';
 import { syncFilterControls } from './filters.js';
 import { NEAREST_K, NEAREST_K_MAX, layers, map, markers, removeLayer, state, ui } from './page-state.js';
@@ -27,6 +29,12 @@ export async function restoreFromUrl() {
 async function restore(wanted) {
   stopDrawing();
   map.closePopup();
+  // 「地域の状況」 has its own conditions; the provider search stays as it was behind it.
+  if (wanted.coverage) {
+    await showCoverage(wanted.coverage);
+    return;
+  }
+  hideCoverage();
 
   state.chosen = new Set(wanted.groups.filter((id) => state.groups.some((g) => g.id === id)));
   state.service = state.labels.services.has(wanted.service) ? wanted.service : '';

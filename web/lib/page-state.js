@@ -97,10 +97,15 @@ export const state = {
   /** Providers matching the search before the list limit, or null when unknown. */
   matched: null,
   sample: false,
+  /**
+   * 「地域の状況」 while it is shown (coverage-view.js), else null.
+   * @type {null | {preset: string, mesh: string, population: string, color: string}}
+   */
+  coverage: null,
 };
 
 /** Layers the page adds to the map (besides the markers), by role; null when absent. */
-export const layers = { district: null, area: null, origin: null, chosen: null, allDistricts: null };
+export const layers = { district: null, area: null, origin: null, chosen: null, allDistricts: null, coverage: null };
 
 export function removeLayer(name) {
   if (layers[name]) {

@@ -30,6 +30,7 @@ function pageState() {
     sort: state.sort,
     selected,
     view: c ? { lon: c.lng, lat: c.lat, zoom: map.getZoom() } : null,
+    coverage: state.coverage,
   };
 }
 

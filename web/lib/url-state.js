@@ -2,7 +2,10 @@
 // district, drawn area, map area or text), the filters, the order, the selected provider and
 // the map view. Names follow the API where they mean the same thing (service, district,
 // accepting, available_24h, home_care, q, bbox); values that do not parse are dropped.
+// 「地域の状況」 is `view=coverage` with its own `preset`, `mesh`, `population` and `color`
+// (the grid is fitted on arrival, so that view keeps no map position).
 
+import { COLORS, MESHES } from './coverage-classes.js';
 import { DEFAULT_SORT, SORT_ORDERS } from './sort.js';
 
 /** The origins of a nearest search: the label the page shows ↔ the word in the URL. */
@@ -17,6 +20,7 @@ const ORIGIN_LABELS = Object.fromEntries(Object.entries(ORIGINS).map(([label, wo
  *   groups: string[], service: string, accepting: boolean, available24h: boolean,
  *   homeCare: boolean, q: string, sort: string, selected: string|null,
  *   view: null | {lon: number, lat: number, zoom: number},
+ *   coverage?: null | {preset: string, mesh: string, population: string, color: string},
  * }} PageState
  */
 
@@ -30,6 +34,13 @@ const round = (v, digits) => Number(v.toFixed(digits));
  */
 export function stateToQuery(s, { defaultK }) {
   const out = new URLSearchParams();
+  if (s.coverage) {
+    out.set('view', 'coverage');
+    for (const name of ['preset', 'mesh', 'population', 'color']) {
+      if (s.coverage[name]) out.set(name, s.coverage[name]);
+    }
+    return out.toString();
+  }
   const search = s.search;
   switch (search?.type) {
     case 'near':
@@ -61,6 +72,19 @@ export function stateToQuery(s, { defaultK }) {
   if (s.selected) out.set('selected', s.selected);
   if (s.view) out.set('view', `${round(s.view.lon, 5)},${round(s.view.lat, 5)},${round(s.view.zoom, 1)}`);
   return out.toString();
+}
+
+/** The 地域の状況 a query asks for (unknown preset or column ids are checked by the page). */
+function coverageFrom(params) {
+  if (params.get('view') !== 'coverage') return null;
+  const mesh = params.get('mesh');
+  const color = params.get('color');
+  return {
+    preset: params.get('preset') ?? '',
+    mesh: MESHES.includes(mesh) ? mesh : '500m',
+    population: params.get('population') ?? '',
+    color: COLORS.includes(color) ? color : 'distance',
+  };
 }
 
 function numbers(raw, count) {
@@ -118,5 +142,6 @@ export function queryToState(query, limits) {
     sort: SORT_ORDERS.includes(sort) ? sort : DEFAULT_SORT,
     selected: params.get('selected') || null,
     view: view && isLonLat(view[0], view[1]) && view[2] >= 0 && view[2] <= 22 ? { lon: view[0], lat: view[1], zoom: view[2] } : null,
+    coverage: coverageFrom(params),
   };
 }
