@@ -22,6 +22,7 @@ mod mhlw_care;
 mod plan;
 mod report;
 mod table;
+mod xlsx;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
