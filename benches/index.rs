@@ -130,6 +130,19 @@ fn bench_index(c: &mut Criterion) {
             group.bench_function(format!("multipolygon_{parts}_parts"), |b| {
                 b.iter(|| black_box(index.in_polygon(&area, |_| true).len()))
             });
+            // How main answered it before issue 13: one walk per part, every hit collected
+            // once per part containing it, then sorted and deduplicated.
+            group.bench_function(format!("multipolygon_{parts}_parts_walk_per_part"), |b| {
+                b.iter(|| {
+                    let mut slots: Vec<u32> = Vec::new();
+                    for part in &area.0 {
+                        slots.extend(index.in_polygon(&MultiPolygon(vec![part.clone()]), |_| true));
+                    }
+                    slots.sort_unstable();
+                    slots.dedup();
+                    black_box(slots.len())
+                })
+            });
         }
         group.finish();
         bench_catalog(c, n, providers, &queries);

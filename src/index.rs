@@ -95,7 +95,7 @@ impl<'s> Checkpoint<'s> {
     fn tick(&self) -> bool {
         let seen = self.seen.get().wrapping_add(1);
         self.seen.set(seen);
-        if seen % Stop::EVERY == 0 && !self.stopped.get() && self.stop.now() {
+        if seen.is_multiple_of(Stop::EVERY) && !self.stopped.get() && self.stop.now() {
             self.stopped.set(true);
         }
         self.stopped.get()
