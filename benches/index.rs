@@ -124,8 +124,22 @@ fn bench_index(c: &mut Criterion) {
         });
         // The largest MultiPolygon a search accepts (500 parts), and 2 000 parts as in the
         // issue (refused by the API now, shown here for how the walk scales with parts).
-        for parts in [caremap::domain::MAX_POLYGON_PARTS, 2000] {
-            let area = many_parts(&queries, parts);
+        // The issue's attack: many copies of one large part, each holding most providers.
+        let large = Polygon::new(
+            LineString::from(vec![(128.0, 30.0), (146.0, 30.0), (146.0, 44.0), (128.0, 44.0), (128.0, 30.0)]),
+            vec![],
+        );
+        let areas = [
+            (caremap::domain::MAX_POLYGON_PARTS, many_parts(&queries, caremap::domain::MAX_POLYGON_PARTS), ""),
+            (2000, many_parts(&queries, 2000), ""),
+            (
+                caremap::domain::MAX_POLYGON_PARTS,
+                MultiPolygon(vec![large; caremap::domain::MAX_POLYGON_PARTS]),
+                "_large_identical",
+            ),
+        ];
+        for (parts, area, what) in areas {
+            let parts = format!("{parts}{what}");
             group.sample_size(20);
             group.bench_function(format!("multipolygon_{parts}_parts"), |b| {
                 b.iter(|| black_box(index.in_polygon(&area, |_| true).len()))
