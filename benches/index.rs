@@ -13,6 +13,27 @@ use geo::{LineString, MultiPolygon, Polygon};
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 
+/// The sizes to run: `CAREMAP_BENCH_SIZES=10000,100000` leaves out the 1 M setup on a
+/// machine that cannot spare it now.
+fn sizes() -> Vec<usize> {
+    std::env::var("CAREMAP_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SIZES.to_vec())
+}
+
+/// The hostile search of issue 13: `parts` small squares (0.02°, about 2 km) around query
+/// points, every square twice, so each provider inside is in at least two parts.
+fn many_parts(queries: &[LonLat], parts: usize) -> MultiPolygon<f64> {
+    let square = |c: &LonLat| {
+        let (x, y) = (c.lon() - 0.01, c.lat() - 0.01);
+        let ring = vec![(x, y), (x + 0.02, y), (x + 0.02, y + 0.02), (x, y + 0.02), (x, y)];
+        Polygon::new(LineString::from(ring), vec![])
+    };
+    let half: Vec<Polygon<f64>> = queries.iter().cycle().take(parts / 2).map(square).collect();
+    MultiPolygon(half.iter().chain(&half).cloned().collect())
+}
+
 /// Query points drawn from the same distribution as the data (people search where providers are).
 fn query_points(n: usize) -> Vec<LonLat> {
     caremap::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
@@ -47,7 +68,7 @@ fn district_polygon(c: LonLat) -> MultiPolygon<f64> {
 
 fn bench_index(c: &mut Criterion) {
     let queries = query_points(1024);
-    for &n in &SIZES {
+    for n in sizes() {
         let providers = caremap::synthetic::providers(n, 1);
         let entries: Vec<IndexEntry> = providers
             .iter()
@@ -101,6 +122,42 @@ fn bench_index(c: &mut Criterion) {
                 black_box(index.in_polygon(&districts[i], |_| true))
             })
         });
+        // The largest MultiPolygon a search accepts (500 parts), and 2 000 parts as in the
+        // issue (refused by the API now, shown here for how the walk scales with parts).
+        // The issue's attack: many copies of one large part, each holding most providers.
+        let large = Polygon::new(
+            LineString::from(vec![(128.0, 30.0), (146.0, 30.0), (146.0, 44.0), (128.0, 44.0), (128.0, 30.0)]),
+            vec![],
+        );
+        let areas = [
+            (caremap::domain::MAX_POLYGON_PARTS, many_parts(&queries, caremap::domain::MAX_POLYGON_PARTS), ""),
+            (2000, many_parts(&queries, 2000), ""),
+            (
+                caremap::domain::MAX_POLYGON_PARTS,
+                MultiPolygon(vec![large; caremap::domain::MAX_POLYGON_PARTS]),
+                "_large_identical",
+            ),
+        ];
+        for (parts, area, what) in areas {
+            let parts = format!("{parts}{what}");
+            group.sample_size(20);
+            group.bench_function(format!("multipolygon_{parts}_parts"), |b| {
+                b.iter(|| black_box(index.in_polygon(&area, |_| true).len()))
+            });
+            // How main answered it before issue 13: one walk per part, every hit collected
+            // once per part containing it, then sorted and deduplicated.
+            group.bench_function(format!("multipolygon_{parts}_parts_walk_per_part"), |b| {
+                b.iter(|| {
+                    let mut slots: Vec<u32> = Vec::new();
+                    for part in &area.0 {
+                        slots.extend(index.in_polygon(&MultiPolygon(vec![part.clone()]), |_| true));
+                    }
+                    slots.sort_unstable();
+                    slots.dedup();
+                    black_box(slots.len())
+                })
+            });
+        }
         group.finish();
         bench_catalog(c, n, providers, &queries);
     }

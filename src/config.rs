@@ -47,6 +47,17 @@ pub struct ServeConfig {
     #[arg(long, env = "CAREMAP_REQUEST_TIMEOUT_S", default_value_t = DEFAULT_REQUEST_TIMEOUT_S,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_s: u64,
+    /// Seconds a request's body may take to arrive (within the request timeout). Bodies are
+    /// read before a request is counted against `--max-concurrent-requests`, in a budget of the
+    /// same size, so clients that send slowly cannot take the places of other requests.
+    #[arg(long, env = "CAREMAP_BODY_TIMEOUT_S", default_value_t = DEFAULT_BODY_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_s: u64,
+    /// Most heavy read queries (lists, polygon searches, CSV) running at once, off the async
+    /// workers; others wait for their turn within the request timeout. 0: one per CPU core.
+    #[arg(long, env = "CAREMAP_HEAVY_QUERIES", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=1024))]
+    pub heavy_queries: u32,
     /// Seconds a connection may take to send a request's headers, and may stay idle between
     /// requests, before it is closed.
     #[arg(long, env = "CAREMAP_IDLE_TIMEOUT_S", default_value_t = DEFAULT_IDLE_TIMEOUT_S,
@@ -88,12 +99,22 @@ fn parse_net(s: &str) -> Result<IpNet, String> {
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 512;
 /// Default of `--request-timeout-s`.
 pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 30;
+/// Default of `--body-timeout-s`.
+pub const DEFAULT_BODY_TIMEOUT_S: u64 = 10;
 /// Default of `--idle-timeout-s`.
 pub const DEFAULT_IDLE_TIMEOUT_S: u64 = 30;
 /// Default of `--shutdown-timeout-s`: drained or closed within it, the process exits within 10 s.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_S: u64 = 8;
 
 impl ServeConfig {
+    /// `--heavy-queries`, with 0 read as one per CPU core.
+    pub fn heavy_queries(&self) -> usize {
+        match self.heavy_queries {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => usize::try_from(n).unwrap_or(1),
+        }
+    }
+
     /// Settings for a test or an embedding program: the given database and folders, port 0.
     pub fn for_paths(db: PathBuf, data: PathBuf, web: PathBuf) -> Self {
         Self {
@@ -106,6 +127,8 @@ impl ServeConfig {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             request_timeout_s: DEFAULT_REQUEST_TIMEOUT_S,
             idle_timeout_s: DEFAULT_IDLE_TIMEOUT_S,
+            body_timeout_s: DEFAULT_BODY_TIMEOUT_S,
+            heavy_queries: 0,
             shutdown_timeout_s: DEFAULT_SHUTDOWN_TIMEOUT_S,
             cors_origins: CorsOrigins::Any,
             hsts: false,

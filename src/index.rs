@@ -10,16 +10,28 @@
 //! - Besides the tree of all positions there is one tree per service code, so "nearest 10 that
 //!   offer 訪問入浴" searches only the offices that offer it instead of skipping past thousands
 //!   that do not.
-//! - Bbox and polygon queries use a tree of lon/lat points, then an exact `geo` predicate.
+//! - Bbox and polygon queries use a tree of lon/lat points, then an exact `geo` predicate. A
+//!   polygon query walks the tree once for the whole MultiPolygon, descending only into nodes
+//!   that touch a part's bounding box, and tests each point once against the parts whose box
+//!   holds it: the cost follows the area covered, not the number of parts times the answer.
+//! - Queries whose answer can be large (bbox, radius, polygon) take a [`Stop`] and give up
+//!   with [`Stopped`] once it says so (a deadline passed, or the caller went away).
 //!
 //! No HTTP, no SQL: callers pass the service codes they want and a filter closure over slots.
 
+use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::time::Instant;
 
-use geo::{BoundingRect, Intersects, MultiPolygon, Point};
-use rstar::primitives::GeomWithData;
-use rstar::{AABB, ParentNode, PointDistance, RStarInsertionStrategy, RTree, RTreeNode, RTreeObject, RTreeParams};
+use geo::{BoundingRect, Intersects, MultiPolygon, Point, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{
+    AABB, ParentNode, PointDistance, RStarInsertionStrategy, RTree, RTreeNode, RTreeObject, RTreeParams,
+    SelectionFunction,
+};
 
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::geodesy::Ecef;
@@ -31,6 +43,112 @@ pub struct Hit {
     pub slot: u32,
     /// WGS84 geodesic distance from the query point, metres.
     pub distance_m: f64,
+}
+
+/// When a long query must give up: at a deadline, or once a flag is raised (its caller went
+/// away). Checked every [`Stop::EVERY`] candidates, so a query stops within microseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    deadline: Option<Instant>,
+    cancelled: Option<Arc<AtomicBool>>,
+}
+
+/// A query that gave up because its [`Stop`] said so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the query was stopped before it finished")]
+pub struct Stopped;
+
+impl Stop {
+    /// How many candidates a walk looks at between two checks.
+    pub const EVERY: u32 = 1024;
+
+    /// Never stops.
+    pub fn never() -> Self {
+        Self::default()
+    }
+
+    /// Stops at `deadline`, or as soon as `cancelled` is set.
+    pub fn new(deadline: Instant, cancelled: Arc<AtomicBool>) -> Self {
+        Self { deadline: Some(deadline), cancelled: Some(cancelled) }
+    }
+
+    /// Whether the query should give up now.
+    pub fn now(&self) -> bool {
+        self.cancelled.as_ref().is_some_and(|c| c.load(AtomicOrdering::Relaxed))
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// Counts candidates and asks the [`Stop`] every [`Stop::EVERY`] of them.
+struct Checkpoint<'s> {
+    stop: &'s Stop,
+    seen: Cell<u32>,
+    stopped: Cell<bool>,
+}
+
+impl<'s> Checkpoint<'s> {
+    fn new(stop: &'s Stop) -> Self {
+        Self { stop, seen: Cell::new(0), stopped: Cell::new(false) }
+    }
+
+    /// Counts one candidate; whether the walk must stop.
+    fn tick(&self) -> bool {
+        let seen = self.seen.get().wrapping_add(1);
+        self.seen.set(seen);
+        if seen.is_multiple_of(Stop::EVERY) && !self.stopped.get() && self.stop.now() {
+            self.stopped.set(true);
+        }
+        self.stopped.get()
+    }
+
+    fn result<T>(&self, value: T) -> Result<T, Stopped> {
+        if self.stopped.get() { Err(Stopped) } else { Ok(value) }
+    }
+}
+
+/// The parts of a MultiPolygon with an R-tree of their bounding boxes.
+struct Parts<'a> {
+    polygons: Vec<&'a Polygon<f64>>,
+    boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(area: &'a MultiPolygon<f64>) -> Self {
+        let mut polygons = Vec::with_capacity(area.0.len());
+        let mut boxes = Vec::with_capacity(area.0.len());
+        for polygon in &area.0 {
+            let Some(rect) = polygon.bounding_rect() else { continue };
+            let corners = Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+            boxes.push(GeomWithData::new(corners, polygons.len()));
+            polygons.push(polygon);
+        }
+        Self { polygons, boxes: RTree::bulk_load(boxes) }
+    }
+
+    /// Whether the point is in some part (boundary included); only parts whose box holds it
+    /// are tested.
+    fn contain(&self, [x, y]: [f64; 2]) -> bool {
+        let point = Point::new(x, y);
+        self.boxes
+            .locate_in_envelope_intersecting(AABB::from_point([x, y]))
+            .any(|b| self.polygons[b.data].intersects(&point))
+    }
+}
+
+/// The walk of a polygon query: into nodes that touch a part's box, to points inside a part.
+struct InParts<'p, 'a, 's> {
+    parts: &'p Parts<'a>,
+    checkpoint: &'p Checkpoint<'s>,
+}
+
+impl SelectionFunction<PlanarPoint> for InParts<'_, '_, '_> {
+    fn should_unpack_parent(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        !self.checkpoint.tick() && self.parts.boxes.locate_in_envelope_intersecting(*envelope).next().is_some()
+    }
+
+    fn should_unpack_leaf(&self, leaf: &PlanarPoint) -> bool {
+        !self.checkpoint.tick() && self.parts.contain(*leaf.geom())
+    }
 }
 
 /// A provider position in Earth-centred Cartesian metres, with its lon/lat kept for long lines.
@@ -291,13 +409,32 @@ impl SpatialIndex {
         center: LonLat,
         radius_m: f64,
         services: ServiceSet,
-        mut accept: impl FnMut(u32) -> bool,
+        accept: impl FnMut(u32) -> bool,
     ) -> Vec<Hit> {
+        self.within_radius_until(center, radius_m, services, accept, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`SpatialIndex::within_radius`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the walk finished.
+    pub fn within_radius_until(
+        &self,
+        center: LonLat,
+        radius_m: f64,
+        services: ServiceSet,
+        mut accept: impl FnMut(u32) -> bool,
+        stop: &Stop,
+    ) -> Result<Vec<Hit>, Stopped> {
         let origin = Ecef::new(center);
         let mut hits: Vec<Hit> = Vec::new();
+        let checkpoint = Checkpoint::new(stop);
         for tree in self.trees(services) {
             // Every point within radius_m along the surface is within radius_m in a straight line.
             for p in tree.locate_within_distance(origin.xyz, radius_m * radius_m) {
+                if checkpoint.tick() {
+                    return Err(Stopped);
+                }
                 if accept(p.slot) {
                     let distance_m = origin.distance_m(center, &p.xyz, p.lonlat);
                     if distance_m <= radius_m {
@@ -308,37 +445,65 @@ impl SpatialIndex {
         }
         hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.slot.cmp(&b.slot)));
         hits.dedup_by_key(|h| h.slot);
-        hits
+        Ok(hits)
     }
 
     /// Every accepted slot inside the box (edges included), in ascending slot order.
-    pub fn in_bbox(&self, bbox: &Bbox, mut accept: impl FnMut(u32) -> bool) -> Vec<u32> {
-        let mut slots: Vec<u32> = Vec::new();
-        for (lo, hi) in bbox.rectangles() {
-            let envelope = AABB::from_corners(lo, hi);
-            slots.extend(self.planar.locate_in_envelope_intersecting(envelope).map(|p| p.data).filter(|s| accept(*s)));
-        }
-        slots.sort_unstable();
-        slots.dedup();
-        slots
+    pub fn in_bbox(&self, bbox: &Bbox, accept: impl FnMut(u32) -> bool) -> Vec<u32> {
+        self.in_bbox_until(bbox, accept, &Stop::never()).unwrap_or_default()
     }
 
-    /// Every accepted slot inside the area (boundary included), in ascending slot order.
-    pub fn in_polygon(&self, area: &MultiPolygon<f64>, mut accept: impl FnMut(u32) -> bool) -> Vec<u32> {
+    /// [`SpatialIndex::in_bbox`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the walk finished.
+    pub fn in_bbox_until(
+        &self,
+        bbox: &Bbox,
+        mut accept: impl FnMut(u32) -> bool,
+        stop: &Stop,
+    ) -> Result<Vec<u32>, Stopped> {
         let mut slots: Vec<u32> = Vec::new();
-        for polygon in &area.0 {
-            let Some(rect) = polygon.bounding_rect() else { continue };
-            let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let checkpoint = Checkpoint::new(stop);
+        for (lo, hi) in bbox.rectangles() {
+            let envelope = AABB::from_corners(lo, hi);
             for p in self.planar.locate_in_envelope_intersecting(envelope) {
-                let [x, y] = *p.geom();
-                if polygon.intersects(&Point::new(x, y)) && accept(p.data) {
+                if checkpoint.tick() {
+                    return Err(Stopped);
+                }
+                if accept(p.data) {
                     slots.push(p.data);
                 }
             }
         }
         slots.sort_unstable();
         slots.dedup();
-        slots
+        Ok(slots)
+    }
+
+    /// Every accepted slot inside the area (boundary included), in ascending slot order.
+    pub fn in_polygon(&self, area: &MultiPolygon<f64>, accept: impl FnMut(u32) -> bool) -> Vec<u32> {
+        self.in_polygon_until(area, accept, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`SpatialIndex::in_polygon`], giving up when `stop` says so. One walk of the tree for
+    /// the whole MultiPolygon: each point is tested once, however many parts overlap there.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the walk finished.
+    pub fn in_polygon_until(
+        &self,
+        area: &MultiPolygon<f64>,
+        mut accept: impl FnMut(u32) -> bool,
+        stop: &Stop,
+    ) -> Result<Vec<u32>, Stopped> {
+        let parts = Parts::new(area);
+        let checkpoint = Checkpoint::new(stop);
+        let walk = InParts { parts: &parts, checkpoint: &checkpoint };
+        let mut slots: Vec<u32> =
+            self.planar.locate_with_selection_function(walk).map(|p| p.data).filter(|s| accept(*s)).collect();
+        slots.sort_unstable();
+        checkpoint.result(slots)
     }
 }
 
@@ -420,5 +585,38 @@ mod tests {
         let hits = index.nearest(ll(139.90, 35.85), 5, None, either, |_| true);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1, 2], "no duplicates across trees");
         assert_eq!(index.within_radius(ll(139.95, 35.90), 10_000.0, either, |_| true).len(), 2);
+    }
+
+    fn square(lon: f64, lat: f64, side: f64) -> Polygon<f64> {
+        let ring = vec![(lon, lat), (lon + side, lat), (lon + side, lat + side), (lon, lat + side), (lon, lat)];
+        Polygon::new(geo::LineString::from(ring), vec![])
+    }
+
+    #[test]
+    fn overlapping_parts_find_each_point_once() {
+        let index = nagareyama();
+        let area =
+            MultiPolygon(vec![square(139.89, 35.83, 0.1), square(139.895, 35.835, 0.1), square(139.9, 35.85, 0.01)]);
+        assert_eq!(index.in_polygon(&area, |_| true), vec![0, 1, 2]);
+        assert_eq!(index.in_polygon(&MultiPolygon(vec![square(139.9, 35.85, 0.01)]), |_| true), vec![0]);
+        assert_eq!(index.in_polygon(&MultiPolygon(vec![]), |_| true), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_walk_gives_up_when_its_stop_says_so() {
+        let points = (0..5000u32).map(|i| (i, ll(139.0 + f64::from(i % 100) * 1e-3, 35.0 + f64::from(i / 100) * 1e-3)));
+        let index = load(points);
+        let area = MultiPolygon(vec![square(138.9, 34.9, 1.0)]);
+        let cancelled = Arc::new(AtomicBool::new(true));
+        let stop = Stop::new(Instant::now() + std::time::Duration::from_secs(3600), cancelled.clone());
+        assert_eq!(index.in_polygon_until(&area, |_| true, &stop), Err(Stopped));
+        let bbox = Bbox::parse("138,34,141,37").unwrap();
+        assert_eq!(index.in_bbox_until(&bbox, |_| true, &stop), Err(Stopped));
+        let from = ll(139.05, 35.02);
+        assert_eq!(index.within_radius_until(from, 1e6, ServiceSet::EMPTY, |_| true, &stop), Err(Stopped));
+        let expired = Stop::new(Instant::now(), Arc::new(AtomicBool::new(false)));
+        assert_eq!(index.in_polygon_until(&area, |_| true, &expired), Err(Stopped));
+        cancelled.store(false, AtomicOrdering::Relaxed);
+        assert_eq!(index.in_polygon_until(&area, |_| true, &Stop::never()).map(|s| s.len()), Ok(5000));
     }
 }

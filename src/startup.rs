@@ -200,6 +200,8 @@ impl Application {
             web_dir: config.web.clone(),
             max_concurrent_requests: usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(config.request_timeout_s),
+            body_timeout: Duration::from_secs(config.body_timeout_s),
+            heavy_queries: config.heavy_queries(),
             cors: config.cors_origins.clone(),
             hsts: config.hsts,
             trusted_proxies: config.trusted_proxies.clone(),

@@ -775,4 +775,79 @@ fn an_unknown_estat_column_or_a_bad_square_changes_nothing_and_says_why() {
 
     let after = SqliteStore::open(Path::new(&dir.db())).unwrap().load_population().unwrap();
     assert_eq!(after, before);
+
+/// An .xlsx with a value at A1 and one at XFD1048576: a dense reader would allocate
+/// 2^20 rows × 2^14 columns of cells for it.
+fn sparse_xlsx() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "医療機関番号").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_sparse_xlsx_spanning_the_whole_sheet_is_refused_with_exit_1_naming_the_cell() {
+    let dir = Dir::new();
+    let before = seeded(&dir);
+    let xlsx = sparse_xlsx();
+    assert!(xlsx.len() < 10_000, "a small file: {} bytes", xlsx.len());
+    let file = dir.write("12_sparse.xlsx", &xlsx);
+    let db = dir.db();
+    for dry_run in [true, false] {
+        let mut args = vec!["import", "--db", &db, "--source", "kouseikyoku", &file];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let out = caremap(&args);
+        assert_eq!(out.status.code(), Some(1), "{}\n{}", stdout(&out), stderr(&out));
+        let message = stderr(&out);
+        assert!(message.contains(&file) && message.contains("XFD1048576"), "{message}");
+        assert_eq!(snapshot(&dir.db()), before, "the database is exactly as it was");
+    }
+}
+
+#[test]
+fn an_xlsx_cell_over_the_cell_limit_is_refused_naming_the_cell() {
+    let dir = Dir::new();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in KOUSEIKYOKU_HEADER.iter().enumerate() {
+        sheet.write_string(3, c as u16, *h).unwrap();
+    }
+    // Excel's own limit is 32 767 characters a cell: 30 000 here are 90 000 bytes of UTF-8.
+    sheet.write_string(4, 6, "備".repeat(30_000)).unwrap();
+    let file = dir.write("12_big_cell.xlsx", &workbook.save_to_buffer().unwrap());
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "kouseikyoku", "--dry-run", &file]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let message = stderr(&out);
+    assert!(message.contains("G5") && message.contains("90000 bytes"), "{message}");
+}
+
+#[test]
+fn an_mhlw_field_of_a_megabyte_stops_the_import_naming_line_and_column() {
+    let dir = Dir::new();
+    let before = seeded(&dir);
+    let mut row = Office::new("1270000002", "大きな備考").cells();
+    row[23] = "備".repeat(400_000);
+    let text = csv_text(&MHLW_HEADER, &[Office::new("1270000003", "ふつう").cells(), row], true);
+    let file = dir.write("jigyosho_110.csv", &encode(&text, Enc::Utf8Bom));
+    let out = caremap(&["import", "--db", &dir.db(), "--source", "mhlw-care", &file]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let message = stderr(&out);
+    assert!(message.contains(&format!("{file}: line 3: 備考:")) && message.contains("1200000 bytes"), "{message}");
+    assert_eq!(snapshot(&dir.db()), before, "the database is exactly as it was");
+}
+
+#[test]
+fn a_field_over_its_length_limit_skips_the_row_naming_the_field() {
+    let dir = Dir::new();
+    let mut long = Office::new("1270000002", "長い備考").cells();
+    long[23] = "備".repeat(4001);
+    let text = csv_text(&MHLW_HEADER, &[Office::new("1270000003", "ふつう").cells(), long], true);
+    let file = dir.write("jigyosho_110.csv", &encode(&text, Enc::Utf8Bom));
+    let report = import_ok(&dir.db(), "mhlw-care", &[], &[&file]);
+    assert_eq!(counts(&report), [1, 0, 0, 0, 2]);
+    let lines = skipped(&report);
+    assert!(lines.len() == 1 && lines[0].contains(":3: notes: must be at most 4000 characters"), "{lines:?}");
 }

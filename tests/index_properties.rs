@@ -132,4 +132,31 @@ proptest! {
             .collect();
         prop_assert_eq!(got, expected);
     }
+
+    #[test]
+    fn multipolygon_with_overlapping_parts_equals_brute_force_without_duplicates(
+        points in prop::collection::vec(position(), 1..150),
+        parts in prop::collection::vec((position(), prop::collection::vec(0.01f64..5.0, 3..8)), 1..6),
+        copies in 1usize..3,
+    ) {
+        // Star-shaped parts, some repeated (fully overlapping) and some crossing each other.
+        let mut polygons = Vec::new();
+        for (centre, radii) in &parts {
+            let n = radii.len();
+            let mut ring: Vec<(f64, f64)> = radii.iter().enumerate().map(|(i, r)| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                ((centre.lon() + r * t.cos()).clamp(-180.0, 180.0), (centre.lat() + r * t.sin()).clamp(-90.0, 90.0))
+            }).collect();
+            ring.push(ring[0]);
+            for _ in 0..copies {
+                polygons.push(Polygon::new(LineString::from(ring.clone()), vec![]));
+            }
+        }
+        let area = MultiPolygon(polygons);
+        let got = index_of(&points).in_polygon(&area, |_| true);
+        let expected: Vec<u32> = (0..points.len() as u32)
+            .filter(|&i| area.intersects(&Point::new(points[i as usize].lon(), points[i as usize].lat())))
+            .collect();
+        prop_assert_eq!(got, expected);
+    }
 }

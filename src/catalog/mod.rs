@@ -18,7 +18,7 @@ use arc_swap::ArcSwap;
 use geo::MultiPolygon;
 
 use crate::domain::{Bbox, District, LonLat, Provider, district_of};
-use crate::index::{Cores, Hit};
+use crate::index::{Cores, Hit, Stop, Stopped};
 
 use filter::Matcher;
 pub use filter::{Entry, Filter, normalize_text};
@@ -140,35 +140,88 @@ impl Snapshot {
 
     /// Matching providers within `radius_m` (geodesic) of `center`, nearest first.
     pub fn within_radius(&self, center: LonLat, radius_m: f64, filter: &Filter) -> Vec<Found<'_>> {
+        self.within_radius_until(center, radius_m, filter, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`Snapshot::within_radius`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the query finished.
+    pub fn within_radius_until(
+        &self,
+        center: LonLat,
+        radius_m: f64,
+        filter: &Filter,
+        stop: &Stop,
+    ) -> Result<Vec<Found<'_>>, Stopped> {
         let m = Matcher::new(filter);
-        let base = self.base.index.within_radius(center, radius_m, filter.services, self.base_accept(&m));
-        let delta = self.delta.index.within_radius(center, radius_m, filter.services, self.delta_accept(&m));
-        self.merge_hits(base, delta, usize::MAX)
+        let base =
+            self.base.index.within_radius_until(center, radius_m, filter.services, self.base_accept(&m), stop)?;
+        let delta =
+            self.delta.index.within_radius_until(center, radius_m, filter.services, self.delta_accept(&m), stop)?;
+        Ok(self.merge_hits(base, delta, usize::MAX))
     }
 
     /// Matching providers inside the box, by id.
     pub fn in_bbox(&self, bbox: &Bbox, filter: &Filter) -> Vec<Found<'_>> {
+        self.in_bbox_until(bbox, filter, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`Snapshot::in_bbox`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the query finished.
+    pub fn in_bbox_until(&self, bbox: &Bbox, filter: &Filter, stop: &Stop) -> Result<Vec<Found<'_>>, Stopped> {
         let m = Matcher::new(filter);
-        let base = self.base.index.in_bbox(bbox, self.base_accept(&m));
-        let delta = self.delta.index.in_bbox(bbox, self.delta_accept(&m));
-        self.merge_slots(base, delta)
+        let base = self.base.index.in_bbox_until(bbox, self.base_accept(&m), stop)?;
+        let delta = self.delta.index.in_bbox_until(bbox, self.delta_accept(&m), stop)?;
+        Ok(self.merge_slots(base, delta))
     }
 
     /// Matching providers inside the area (boundary included), by id.
     pub fn in_area(&self, area: &MultiPolygon<f64>, filter: &Filter) -> Vec<Found<'_>> {
+        self.in_area_until(area, filter, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`Snapshot::in_area`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the query finished.
+    pub fn in_area_until(
+        &self,
+        area: &MultiPolygon<f64>,
+        filter: &Filter,
+        stop: &Stop,
+    ) -> Result<Vec<Found<'_>>, Stopped> {
         let m = Matcher::new(filter);
-        let base = self.base.index.in_polygon(area, self.base_accept(&m));
-        let delta = self.delta.index.in_polygon(area, self.delta_accept(&m));
-        self.merge_slots(base, delta)
+        let base = self.base.index.in_polygon_until(area, self.base_accept(&m), stop)?;
+        let delta = self.delta.index.in_polygon_until(area, self.delta_accept(&m), stop)?;
+        Ok(self.merge_slots(base, delta))
     }
 
     /// Every matching provider, by id.
     pub fn all(&self, filter: &Filter) -> Vec<Found<'_>> {
+        self.all_until(filter, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`Snapshot::all`], giving up when `stop` says so.
+    ///
+    /// # Errors
+    /// [`Stopped`] when `stop` said so before the query finished.
+    pub fn all_until(&self, filter: &Filter, stop: &Stop) -> Result<Vec<Found<'_>>, Stopped> {
         let m = Matcher::new(filter);
         let (base_ok, delta_ok) = (self.base_accept(&m), self.delta_accept(&m));
-        let base = (0..self.base.slots.len()).map(slot_u32).filter(|s| base_ok(*s)).collect();
+        let (mut base, mut start, end) = (Vec::new(), 0, slot_u32(self.base.slots.len()));
+        while start < end {
+            if stop.now() {
+                return Err(Stopped);
+            }
+            let next = start.saturating_add(Stop::EVERY).min(end);
+            base.extend((start..next).filter(|s| base_ok(*s)));
+            start = next;
+        }
         let delta = (0..self.delta.slots.len()).map(slot_u32).filter(|s| delta_ok(*s)).collect();
-        self.merge_slots(base, delta)
+        Ok(self.merge_slots(base, delta))
     }
 
     /// Every live provider, in no particular order.

@@ -9,7 +9,7 @@ pub mod lonlat;
 pub mod provider;
 pub mod service;
 
-pub use area::{AreaError, Bbox, MAX_POLYGON_VERTICES, polygon_from_geojson};
+pub use area::{AreaError, Bbox, MAX_POLYGON_PARTS, MAX_POLYGON_VERTICES, polygon_from_geojson, search_area_from_json};
 pub use district::{District, DistrictError, district_of, parse_districts};
 pub use fields::{Owner, PROVIDER_FIELDS, ProviderField, field_label, staff_owned};
 pub use history::{FieldChange, action, actor_name, entry_changes, field_changes, name_districts};

@@ -162,6 +162,19 @@ impl FieldError {
     }
 }
 
+/// Longest text each free-text field may hold, in characters: the one place every importer and
+/// the staff API take their limits from. Official values are far shorter (notes join 備考 and
+/// 利用可能曜日特記事項); anything longer is refused with the field named.
+pub const TEXT_LIMITS: [(&str, usize); 7] = [
+    ("name", 200),
+    ("name_kana", 200),
+    ("address", 300),
+    ("corporation", 200),
+    ("open_days", 500),
+    ("notes", 4000),
+    ("url", 2000),
+];
+
 impl Provider {
     /// A provider with the fields every source fills, the rest empty: no services, no contact
     /// details, version 1, no bookkeeping yet (the store stamps `updated_at` / `updated_by`).
@@ -204,6 +217,28 @@ impl Provider {
     /// Checks every field and returns each problem, naming the field.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        for (name, max) in TEXT_LIMITS {
+            let value = match name {
+                "name" => Some(&self.name),
+                "name_kana" => self.name_kana.as_ref(),
+                "address" => self.address.as_ref(),
+                "corporation" => self.corporation.as_ref(),
+                "open_days" => self.open_days.as_ref(),
+                "notes" => self.notes.as_ref(),
+                _ => self.url.as_ref(),
+            };
+            // Bytes bound characters from above: most values are checked without counting.
+            if let Some(v) = value
+                && v.len() > max
+                && v.chars().count() > max
+            {
+                let reason = format!("must be at most {max} characters (has {})", v.chars().count());
+                errors.push(FieldError::new(name, reason));
+            }
+        }
+        if self.services.len() > super::SERVICE_TYPES.len() {
+            errors.push(FieldError::new("services", format!("at most {} codes", super::SERVICE_TYPES.len())));
+        }
         if self.id.trim().is_empty() || self.id.len() > 64 || self.id.contains(['/', '?', '#']) {
             errors.push(FieldError::new("id", "must be 1 to 64 characters without '/', '?' or '#'"));
         }
@@ -289,6 +324,16 @@ mod tests {
     #[test]
     fn a_complete_provider_is_valid() {
         assert_eq!(provider().validate(), vec![]);
+    }
+
+    #[test]
+    fn text_over_its_limit_is_refused_naming_the_field() {
+        let p = Provider { notes: Some("備".repeat(4001)), name: "名".repeat(200), ..provider() };
+        let errors = p.validate();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].name, "notes");
+        assert!(errors[0].reason.contains("4000") && errors[0].reason.contains("4001"), "{errors:?}");
+        assert_eq!(Provider { notes: Some("備".repeat(4000)), ..provider() }.validate(), vec![]);
     }
 
     #[test]

@@ -18,12 +18,29 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
+/// A JSON (or GeoJSON) request body as bytes, for handlers that parse it themselves (the
+/// search polygon, counted while it is read).
+#[derive(Debug)]
+pub struct JsonBytes(pub Bytes);
+
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence == "application/json" || essence == "application/geo+json" || essence.ends_with("+json")
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::InvalidBody {
+            status: StatusCode::BAD_REQUEST,
+            errors: vec![FieldError::new("body", format!("not valid JSON: {e}"))],
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -48,9 +65,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 }
             }
         })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::InvalidBody {
-            status: StatusCode::BAD_REQUEST,
-            errors: vec![FieldError::new("body", format!("not valid JSON: {e}"))],
-        })
+        Ok(JsonBytes(bytes))
     }
 }

@@ -2,6 +2,7 @@
 //! (sample or real), map tiles; plus health checks.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -83,7 +84,13 @@ async fn health_get() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the catalog is loaded (it always is once the server listens).
-async fn ready_get(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "status": "ready", "providers": state.catalog.snapshot().len() }))
+/// `GET /readyz`: the catalog is loaded (it always is once the server listens) and the API
+/// has room for a request; 503 while every place is taken, so the API sheds everything.
+async fn ready_get(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let providers = state.catalog.snapshot().len();
+    if state.limits.saturated() {
+        let status = json!({ "status": "overloaded", "providers": providers, "in_flight": state.limits.in_flight() });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(status));
+    }
+    (StatusCode::OK, Json(json!({ "status": "ready", "providers": providers })))
 }

@@ -66,6 +66,10 @@ pub struct HttpConfig {
     pub max_concurrent_requests: usize,
     /// Longest time a request may take.
     pub request_timeout: Duration,
+    /// Longest time a request's body may take to arrive (within the request timeout).
+    pub body_timeout: Duration,
+    /// Most heavy read queries (lists, polygon searches) running at once.
+    pub heavy_queries: usize,
     /// Origins allowed to read the public API cross-origin.
     pub cors: CorsOrigins,
     /// Whether to send `Strict-Transport-Security`.
@@ -79,13 +83,16 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
-    /// Defaults (512 requests at once, 30 s per request, CORS for any origin, no HSTS, no
-    /// trusted proxy, no `/metrics`, links from the request's host) over the page in `web_dir`.
+    /// Defaults (512 requests at once, 30 s per request, 10 s per body, one heavy query per
+    /// core, CORS for any origin, no HSTS, no trusted proxy, no `/metrics`, links from the
+    /// request's host) over the page in `web_dir`.
     pub fn new(web_dir: PathBuf) -> Self {
         Self {
             web_dir,
             max_concurrent_requests: 512,
             request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+            heavy_queries: std::thread::available_parallelism().map_or(1, usize::from),
             cors: CorsOrigins::Any,
             hsts: false,
             trusted_proxies: Vec::new(),
@@ -137,8 +144,13 @@ impl AppState {
     pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
         let edits = Arc::new(Edits::new(store.clone(), catalog.clone()));
         let metrics = Arc::new(metrics::Metrics::new());
-        let limits =
-            Arc::new(limits::Limits::new(config.max_concurrent_requests, config.request_timeout, metrics.clone()));
+        let limits = Arc::new(limits::Limits::new(
+            config.max_concurrent_requests,
+            config.request_timeout,
+            config.body_timeout,
+            config.heavy_queries,
+            metrics.clone(),
+        ));
         let auth_failures = Arc::new(auth::FailureLimiter::default());
         let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
         let population =

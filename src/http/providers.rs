@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::catalog::{Filter, Found, Snapshot};
-use crate::domain::{Bbox, FieldError, polygon_from_geojson};
+use crate::domain::{AreaError, Bbox, FieldError, search_area_from_json};
 use crate::features::FeatureOut;
 
 use super::AppState;
-use super::body::JsonBody;
+use super::body::JsonBytes;
 use super::error::{ApiError, ApiResult};
 use super::output::{CsvFile, Format, GEOJSON, respond_as};
 use super::params::Params;
@@ -83,7 +83,8 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     Ok(respond_as(&found, found.len(), format, &csv))
 }
 
-/// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`
+/// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`,
+/// a heavy query (see [`super::limits::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
@@ -106,25 +107,35 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
     params.finish()?;
-    let (found, csv) = match (bbox, near, radius_m) {
-        (Some(bbox), _, _) => {
-            (snapshot.in_bbox(&bbox, &filter), csv_file(&snapshot, &filter, "地図の範囲", "map_area"))
-        }
-        (None, Some(center), Some(radius_m)) => {
-            (snapshot.within_radius(center, radius_m, &filter), csv_file(&snapshot, &filter, "周辺", "nearby"))
-        }
-        _ if filter.text.is_some() => (snapshot.all(&filter), csv_file(&snapshot, &filter, "検索結果", "search")),
-        _ => (snapshot.all(&filter), csv_file(&snapshot, &filter, "一覧", "providers")),
-    };
-    Ok(paged(&found, offset, limit, format, &csv))
+    state
+        .limits
+        .run_heavy(move |stop| {
+            let (found, csv) = match (bbox, near, radius_m) {
+                (Some(bbox), _, _) => (
+                    snapshot.in_bbox_until(&bbox, &filter, stop)?,
+                    csv_file(&snapshot, &filter, "地図の範囲", "map_area"),
+                ),
+                (None, Some(center), Some(radius_m)) => (
+                    snapshot.within_radius_until(center, radius_m, &filter, stop)?,
+                    csv_file(&snapshot, &filter, "周辺", "nearby"),
+                ),
+                _ if filter.text.is_some() => {
+                    (snapshot.all_until(&filter, stop)?, csv_file(&snapshot, &filter, "検索結果", "search"))
+                }
+                _ => (snapshot.all_until(&filter, stop)?, csv_file(&snapshot, &filter, "一覧", "providers")),
+            };
+            Ok(paged(&found, offset, limit, format, &csv))
+        })
+        .await
 }
 
 /// `POST /api/providers/search[?filters&limit&offset&f]` with a GeoJSON Polygon or
-/// MultiPolygon (bare, or as a Feature's geometry).
+/// MultiPolygon (bare, or as a Feature's geometry), a heavy query (see
+/// [`super::limits::Limits::run_heavy`]).
 async fn providers_search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-    JsonBody(body): JsonBody<serde_json::Value>,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
@@ -132,19 +143,21 @@ async fn providers_search(
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
     params.finish()?;
-    let bad = |reason: String| ApiError::InvalidBody {
-        status: StatusCode::BAD_REQUEST,
-        errors: vec![FieldError::new("geometry", reason)],
-    };
-    let geometry_json = match body.get("type").and_then(|t| t.as_str()) {
-        Some("Feature") => body.get("geometry").cloned().unwrap_or(serde_json::Value::Null),
-        _ => body,
-    };
-    let geometry: geojson::Geometry =
-        serde_json::from_value(geometry_json).map_err(|e| bad(format!("not a GeoJSON geometry: {e}")))?;
-    let area = polygon_from_geojson(&geometry.value).map_err(|e| bad(e.to_string()))?;
-    let found = snapshot.in_area(&area, &filter);
-    Ok(paged(&found, offset, limit, format, &csv_file(&snapshot, &filter, "描いた範囲", "drawn_area")))
+    state
+        .limits
+        .run_heavy(move |stop| {
+            let area = match search_area_from_json(&body) {
+                Ok(area) => area,
+                Err(e) => {
+                    let field = if matches!(e, AreaError::Syntax(_)) { "body" } else { "geometry" };
+                    let errors = vec![FieldError::new(field, e.to_string())];
+                    return Ok(ApiError::InvalidBody { status: StatusCode::BAD_REQUEST, errors }.into_response());
+                }
+            };
+            let found = snapshot.in_area_until(&area, &filter, stop)?;
+            Ok(paged(&found, offset, limit, format, &csv_file(&snapshot, &filter, "描いた範囲", "drawn_area")))
+        })
+        .await
 }
 
 /// `GET /api/providers/{id}`: one provider as a GeoJSON Feature.

@@ -5,11 +5,10 @@
 //! rows matter here: their 受理記号 gives the class
 //! (支援診１/支援病１ → enhanced_solo, 支援診２ア/イ/支援病２ → enhanced_network,
 //! 支援診３/支援病３ → standard). The list has no coordinates: it sets the class of clinics
-//! and hospitals already in the database (matched in `plan`).
+//! and hospitals already in the database (matched in `plan`). The workbook is read through
+//! [`super::xlsx`], which bounds what a hostile file can make caremap allocate.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::Data;
 
 use crate::domain::HomeCareClass;
 
@@ -80,13 +79,11 @@ fn medical_code(number: &str, prefecture: Option<&str>) -> Option<String> {
 /// Reads one Excel file's notifications into `parsed`.
 ///
 /// # Errors
-/// [`ImportError::Invalid`] when the file is not a workbook; [`ImportError::Header`] when no
-/// sheet has the list's header.
+/// [`ImportError::Invalid`] when the file is not an .xlsx workbook or exceeds a limit of
+/// [`super::xlsx`]; [`ImportError::Header`] when no sheet has the list's header.
 pub(super) fn read_file(file: &InputFile, parsed: &mut Parsed) -> Result<(), ImportError> {
     let name = file.name.as_str();
-    let mut workbook = open_workbook_auto_from_rs(Cursor::new(file.bytes.as_slice())).map_err(|e| {
-        ImportError::Invalid { file: name.to_owned(), reason: format!("not an Excel workbook (.xlsx or .xls): {e}") }
-    })?;
+    let sheets = super::xlsx::read_sheets(name, &file.bytes)?;
     let name_prefecture: Option<String> = {
         let base = file.base_name();
         (base.len() >= 2 && base.as_bytes()[..2].iter().all(u8::is_ascii_digit)).then(|| base[..2].to_owned())
@@ -94,31 +91,25 @@ pub(super) fn read_file(file: &InputFile, parsed: &mut Parsed) -> Result<(), Imp
     let mut file_report =
         FileReport { name: name.to_owned(), encoding: None, rows: 0, service: None, kind: None, crs: None };
     let mut found_header = None;
-    for sheet in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&sheet).map_err(|e| ImportError::Invalid {
-            file: name.to_owned(),
-            reason: format!("sheet '{sheet}' cannot be read: {e}"),
-        })?;
-        let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
-        let rows: Vec<&[Data]> = range.rows().collect();
-        let Some(header_at) = rows.iter().take(HEADER_SEARCH_ROWS).position(|row| {
+    for (_sheet, rows) in &sheets {
+        let Some(header_at) = rows.iter().map(|(_, row)| row).take(HEADER_SEARCH_ROWS).position(|row| {
             let keys: Vec<String> = row.iter().map(|c| header_key(&cell_text(Some(c)))).collect();
             REQUIRED.iter().all(|r| keys.contains(&header_key(r)))
         }) else {
             continue;
         };
-        let keys: Vec<String> = rows[header_at].iter().map(|c| header_key(&cell_text(Some(c)))).collect();
+        let keys: Vec<String> = rows[header_at].1.iter().map(|c| header_key(&cell_text(Some(c)))).collect();
         let col = |n: &str| keys.iter().position(|k| *k == header_key(n));
         let (Some(number), Some(inst_name), Some(code)) = (col(REQUIRED[0]), col(REQUIRED[1]), col(REQUIRED[2])) else {
             continue;
         };
         found_header = Some(());
         let (pref_col, address_col, section_col) = (col(PREFECTURE_CODE), col(ADDRESS), col(SECTION));
-        for (i, row) in rows.iter().enumerate().skip(header_at + 1) {
+        for (row_no, row) in rows.iter().skip(header_at + 1) {
             if row.iter().all(|c| matches!(c, Data::Empty)) {
                 continue;
             }
-            let line = first_row + i as u64 + 1;
+            let line = u64::from(*row_no) + 1;
             file_report.rows += 1;
             parsed.report.rows_read += 1;
             let section = cell_text(section_col.and_then(|c| row.get(c)));

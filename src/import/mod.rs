@@ -24,6 +24,7 @@ mod plan;
 pub mod population;
 mod report;
 mod table;
+mod xlsx;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

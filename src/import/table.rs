@@ -9,6 +9,24 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::ImportError;
 
+/// Most bytes one cell of an imported file may hold (CSV field or Excel cell). No official
+/// field comes near it (each provider field has a far lower limit, see
+/// [`crate::domain::provider::TEXT_LIMITS`], and a row over those is skipped with the field
+/// named); a cell beyond it means the file is not what it claims, and the import stops.
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
+
+/// The spreadsheet name of a 0-based column: `A`, …, `Z`, `AA`, … (`XFD` is the 16 384th).
+pub fn column_name(column: u32) -> String {
+    let mut n = u64::from(column) + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = u8::try_from((n - 1) % 26).unwrap_or(0);
+        name.push(char::from(b'A' + rem));
+        n = (n - 1) / 26;
+    }
+    name.iter().rev().collect()
+}
+
 /// A column name as compared: NFKC (full-width brackets and digits to half-width), ASCII
 /// lower case (`NO` reads as `No`), no whitespace.
 pub fn header_key(name: &str) -> String {
@@ -51,6 +69,7 @@ pub struct CsvTable<'a> {
     reader: csv::Reader<&'a [u8]>,
     record: csv::StringRecord,
     columns: HashMap<String, usize>,
+    header: Vec<String>,
 }
 
 impl<'a> CsvTable<'a> {
@@ -87,7 +106,15 @@ impl<'a> CsvTable<'a> {
                 found: header.join(","),
             });
         }
-        Ok(Self { file, bytes: text.as_bytes(), counted: (0, 1), reader, record: csv::StringRecord::new(), columns })
+        Ok(Self {
+            file,
+            bytes: text.as_bytes(),
+            counted: (0, 1),
+            reader,
+            record: csv::StringRecord::new(),
+            columns,
+            header,
+        })
     }
 
     /// The position of a column, by its published name.
@@ -104,12 +131,25 @@ impl<'a> CsvTable<'a> {
     ///
     /// # Errors
     /// [`ImportError::Malformed`] for a row whose field count differs from the header's
-    /// (a truncated or malformed file).
+    /// (a truncated or malformed file), or with a field over [`MAX_CELL_BYTES`] (named by
+    /// its column).
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>, ImportError> {
         match self.reader.read_record(&mut self.record) {
             Ok(true) => {
                 let start = self.record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
                 let line = self.line_at(start);
+                if let Some((i, field)) = self.record.iter().enumerate().find(|(_, f)| f.len() > MAX_CELL_BYTES) {
+                    let column =
+                        self.header.get(i).map_or_else(|| format!("column {}", i + 1), |h| h.trim().to_owned());
+                    return Err(ImportError::Malformed {
+                        file: self.file.to_owned(),
+                        line,
+                        reason: format!(
+                            "{column}: the field holds {} bytes; a field may hold at most {MAX_CELL_BYTES}",
+                            field.len()
+                        ),
+                    });
+                }
                 Ok(Some(Row { line, record: &self.record }))
             }
             Ok(false) => Ok(None),
@@ -232,6 +272,23 @@ mod tests {
     fn an_open_quote_at_the_end_is_a_fatal_error() {
         let err = CsvTable::open("f.csv", "a,b\n1,\"ok\"\n2,\"cut off", &["a"], "a,b").err().unwrap();
         assert!(matches!(err, ImportError::Malformed { line: 3, .. }), "{err}");
+    }
+
+    #[test]
+    fn a_field_over_the_cell_limit_stops_the_import_naming_line_and_column() {
+        let text = format!("a,備考\n1,ok\n2,{}\n", "x".repeat(MAX_CELL_BYTES + 1));
+        let mut t = CsvTable::open("f.csv", &text, &["a"], "a,備考").unwrap();
+        assert!(t.next_row().is_ok());
+        let err = t.next_row().err().unwrap();
+        assert!(matches!(&err, ImportError::Malformed { line: 3, reason, .. } if reason.starts_with("備考")), "{err}");
+    }
+
+    #[test]
+    fn columns_are_named_as_spreadsheets_name_them() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16_383), "XFD");
     }
 
     #[test]

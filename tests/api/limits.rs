@@ -1,7 +1,8 @@
 //! Load limits: requests beyond the concurrency cap are shed at once with 503 + Retry-After
-//! (health checks still answer), slow requests time out with 503, slow or idle connections
-//! are closed.
+//! (health checks still answer, readiness says the API is overloaded), slow requests time out
+//! with 503, slow bodies fill only their own budget, slow or idle connections are closed.
 
+use caremap::auth::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -30,14 +31,25 @@ async fn wait_for_in_flight(app: &TestApp, in_flight: f64) {
     panic!("never {in_flight} requests in flight");
 }
 
+/// Starts an authenticated import whose upload is announced but only partly sent: the import
+/// handler (which reads its own body, after the token) holds its place while it waits.
+async fn half_sent_import(app: &TestApp, token: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/admin/imports?source=geojson HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/geo+json\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
 #[tokio::test]
 async fn beyond_the_cap_a_request_is_shed_at_once_with_503_and_retry_after_while_health_checks_answer() {
     let app = spawn_app_with(|c| c.max_concurrent_requests = 2).await;
+    let token = app.add_user("uploader", Role::Editor);
     let mut held = Vec::new();
     for _ in 0..2 {
-        let mut stream = TcpStream::connect(app.addr).await.unwrap();
-        stream.write_all(HALF_SENT_SEARCH.as_bytes()).await.unwrap();
-        held.push(stream);
+        held.push(half_sent_import(&app, &token).await);
     }
     wait_for_in_flight(&app, 2.0).await;
 
@@ -46,12 +58,59 @@ async fn beyond_the_cap_a_request_is_shed_at_once_with_503_and_retry_after_while
     assert_eq!(problem["type"], "/problems/overloaded");
     assert_eq!(app.get("/api/providers?limit=1").await.headers["retry-after"], "1");
     assert_eq!(app.get("/healthz").await.expect(200).json()["status"], "ok");
-    app.get("/readyz").await.expect(200);
+    let ready = app.get("/readyz").await.expect(503).json();
+    assert_eq!(ready["status"], "overloaded", "readiness says the API sheds everything: {ready}");
     assert_eq!(metric(&app, "caremap_http_requests_shed_total ").await, 2.0);
 
     drop(held);
     wait_for_in_flight(&app, 0.0).await;
     app.get("/api/providers?limit=1").await.expect(200);
+    assert_eq!(app.get("/readyz").await.expect(200).json()["status"], "ready");
+}
+
+#[tokio::test]
+async fn slow_bodies_fill_only_their_own_budget_and_other_requests_are_answered() {
+    let app = spawn_app_with(|c| c.max_concurrent_requests = 8).await;
+    // 60 clients announce a search body and send it a byte at a time.
+    let mut slow = Vec::new();
+    for _ in 0..60 {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        stream.write_all(HALF_SENT_SEARCH.as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    let trickle = tokio::spawn(async move {
+        loop {
+            for stream in &mut slow {
+                let _ = stream.write_all(b" ").await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    wait_for_in_flight(&app, 8.0).await;
+
+    for _ in 0..5 {
+        let near = app.get("/api/providers/nearest?lon=139.9029&lat=35.8563&k=3").await.expect(200);
+        assert_eq!(near.features().len(), 3);
+    }
+    app.get("/api/providers?bbox=139.89,35.84,139.92,35.87").await.expect(200);
+    assert_eq!(app.get("/readyz").await.expect(200).json()["status"], "ready");
+    // A whole body sent at once while the body budget is full is shed, not queued.
+    let polygon = serde_json::json!({"type": "Polygon", "coordinates": [[[139.89, 35.85], [139.93, 35.85], [139.93, 35.88], [139.89, 35.85]]]});
+    app.post_json("/api/providers/search", &polygon).await.expect_problem(503, "try again");
+    trickle.abort();
+    wait_for_in_flight(&app, 0.0).await;
+    app.post_json("/api/providers/search", &polygon).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_within_the_body_timeout_is_answered_503() {
+    let app = spawn_app_with(|c| c.body_timeout_s = 1).await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(HALF_SENT_SEARCH.as_bytes()).await.unwrap();
+    let reply = read_response(&mut stream).await.expect("a response");
+    assert_eq!(reply.status, 503, "{reply:?}");
+    assert!(reply.body.contains("/problems/timeout") && reply.body.contains("1 s"), "{reply:?}");
+    wait_for_in_flight(&app, 0.0).await;
 }
 
 #[tokio::test]

@@ -240,6 +240,9 @@ export function changeText(change, serviceLabels = new Map()) {
  * @param {string} reason
  */
 export function fieldMessage(name, reason = '') {
+  // The server's text limits (TEXT_LIMITS in src/domain/provider.rs) apply to every field alike.
+  const max = /at most (\d+) characters/.exec(reason)?.[1];
+  if (max) return `${FIELD_LABELS[name] ?? name}は${max}文字以内で入力してください。`;
   switch (name) {
     case 'name':
       return '名称を入力してください。';

@@ -14,6 +14,7 @@ use crate::catalog::{Filter, Found, Snapshot};
 use crate::crs::{Crs, CrsError};
 use crate::domain::{District, LonLat};
 use crate::features::FeatureOut;
+use crate::index::{Stop, Stopped};
 
 use super::super::error::{ApiError, ApiResult};
 use super::super::params::Params;
@@ -107,8 +108,13 @@ fn retain_fallible<T>(items: &mut Vec<T>, param: &str, keep: impl Fn(&T) -> Resu
     Ok(())
 }
 
-/// The matching providers in page order (by id, or nearest first with `near`).
-fn matching_providers<'s>(snapshot: &'s Snapshot, q: &ItemsQuery) -> ApiResult<Vec<Found<'s>>> {
+/// The matching providers in page order (by id, or nearest first with `near`); gives up with
+/// [`Stopped`] when `stop` says so.
+fn matching_providers<'s>(
+    snapshot: &'s Snapshot,
+    q: &ItemsQuery,
+    stop: &Stop,
+) -> Result<ApiResult<Vec<Found<'s>>>, Stopped> {
     let in_time = |f: &Found<'_>| q.datetime.is_none_or(|i| i.matches(&f.provider.updated_at));
     if let Some((center, k)) = q.near {
         // With a time filter the nearest walk cannot skip by time, so rank every match.
@@ -116,17 +122,19 @@ fn matching_providers<'s>(snapshot: &'s Snapshot, q: &ItemsQuery) -> ApiResult<V
         let mut found = snapshot.nearest(center, want, None, &q.filter);
         found.retain(in_time);
         found.truncate(k);
-        return Ok(found);
+        return Ok(Ok(found));
     }
     let mut found = match &q.bbox {
-        Some(b) => snapshot.in_bbox(&b.envelope, &q.filter),
-        None => snapshot.all(&q.filter),
+        Some(b) => snapshot.in_bbox_until(&b.envelope, &q.filter, stop)?,
+        None => snapshot.all_until(&q.filter, stop)?,
     };
     found.retain(in_time);
-    if let Some(b) = &q.bbox {
-        retain_fallible(&mut found, "bbox", |f| b.contains(f.provider.location))?;
+    if let Some(b) = &q.bbox
+        && let Err(e) = retain_fallible(&mut found, "bbox", |f| b.contains(f.provider.location))
+    {
+        return Ok(Err(e));
     }
-    Ok(found)
+    Ok(Ok(found))
 }
 
 /// The matching districts, by id.
@@ -237,23 +245,33 @@ pub async fn items_list(
     let links_query = Query::parse(raw.as_deref());
     let time_stamp = format_utc(OffsetDateTime::now_utc());
     let title = format!("{} – 地物", collection.title());
+    let crs = q.crs;
     let response = if collection.kinds().is_some() {
-        let found = matching_providers(&snapshot, &q)?;
-        let features = found
-            .iter()
-            .skip(q.offset)
-            .take(q.limit)
-            .map(|f| provider_feature(f, q.crs))
-            .collect::<ApiResult<Vec<_>>>()?;
-        let body = FeatureCollectionOut {
-            kind: "FeatureCollection",
-            time_stamp,
-            number_matched: found.len(),
-            number_returned: features.len(),
-            links: page_links(&base, collection, &links_query, &q, found.len()),
-            features,
-        };
-        render(&body, q.format, &title)
+        // A page of providers can mean a walk over the whole catalog: a heavy query.
+        let base = base.clone();
+        state
+            .limits
+            .run_heavy(move |stop| {
+                let found = match matching_providers(&snapshot, &q, stop)? {
+                    Ok(found) => found,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let features = found.iter().skip(q.offset).take(q.limit).map(|f| provider_feature(f, q.crs));
+                let features = match features.collect::<ApiResult<Vec<_>>>() {
+                    Ok(features) => features,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let body = FeatureCollectionOut {
+                    kind: "FeatureCollection",
+                    time_stamp,
+                    number_matched: found.len(),
+                    number_returned: features.len(),
+                    links: page_links(&base, collection, &links_query, &q, found.len()),
+                    features,
+                };
+                Ok(Ok(render(&body, q.format, &title)))
+            })
+            .await??
     } else {
         let found = matching_districts(&snapshot, &q)?;
         let features = found
@@ -272,7 +290,7 @@ pub async fn items_list(
         };
         render(&body, q.format, &title)
     };
-    Ok(with_headers(response, q.crs, Some(queryables_link(collection, &base))))
+    Ok(with_headers(response, crs, Some(queryables_link(collection, &base))))
 }
 
 /// `GET /ogc/collections/{collection_id}/items/{feature_id}[?crs=][&f=]`: one feature with
