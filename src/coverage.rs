@@ -20,7 +20,9 @@
 use std::collections::HashMap;
 
 use crate::catalog::{Filter, Snapshot};
-use crate::domain::LonLat;
+use crate::domain::{LonLat, Provider};
+use crate::geodesy::Ecef;
+use crate::index::{Stop, Stopped};
 use crate::mesh::{MeshCell, MeshLevel};
 
 /// Residents per cell that a provider's access score is scaled to.
@@ -86,17 +88,19 @@ impl Population {
     /// distance.
     fn within(&self, from: LonLat, radius_m: f64) -> Vec<(f64, f64)> {
         // A generous degree box around the radius (1° of latitude > 110 km; longitude shrinks
-        // with cos(lat)), then the exact geodesic test.
+        // with cos(lat)), then the exact geodesic test (the index's fast ellipsoid series).
         let dlat = radius_m / 110_000.0 + 0.01;
         let dlon = radius_m / (110_000.0 * from.lat().to_radians().cos().max(0.01)) + 0.01;
         let bbox = [from.lon() - dlon, from.lat() - dlat, from.lon() + dlon, from.lat() + dlat];
         let Ok(cells) = MeshCell::covering(bbox, self.level) else { return Vec::new() };
+        let origin = Ecef::new(from);
         cells
             .into_iter()
             .filter_map(|cell| {
                 let people = *self.counts.get(&cell)?;
                 let [lon, lat] = cell.centroid();
-                let d = from.geodesic_distance_m(LonLat::new(lon, lat).ok()?);
+                let at = LonLat::new(lon, lat).ok()?;
+                let d = origin.distance_m(from, &Ecef::new(at).xyz, at);
                 (d <= radius_m).then_some((people, d))
             })
             .collect()
@@ -198,68 +202,103 @@ pub fn compute(
     population: Option<&Population>,
     supply: Supply,
 ) -> Vec<CellCoverage> {
-    let mut reach: Vec<Vec<(usize, f64)>> = Vec::with_capacity(cells.len());
-    let mut providers: HashMap<&str, usize> = HashMap::new();
-    let mut supplies: Vec<Option<u32>> = Vec::new();
-    let mut locations: Vec<LonLat> = Vec::new();
-    let mut out = Vec::with_capacity(cells.len());
-    for &cell in cells {
-        let [lon, lat] = cell.centroid();
-        let Ok(centre) = LonLat::new(lon, lat) else { continue };
-        let nearest = snapshot.nearest(centre, 1, None, filter);
-        let within = snapshot.within_radius(centre, threshold_m, filter);
-        let mut row = Vec::with_capacity(within.len());
-        for found in &within {
-            let p = found.provider;
-            let index = *providers.entry(p.id.as_str()).or_insert_with(|| {
-                supplies.push(p.capacity.filter(|c| *c > 0));
-                locations.push(p.location);
-                supplies.len() - 1
-            });
-            row.push((index, found.distance_m.unwrap_or(0.0)));
+    compute_until(snapshot, cells, filter, threshold_m, population, supply, &Stop::never()).unwrap_or_default()
+}
+
+/// [`compute`] that gives up with [`Stopped`] when `stop` fires (checked before each square).
+///
+/// # Errors
+/// [`Stopped`] at the deadline or when the request went away.
+pub fn compute_until(
+    snapshot: &Snapshot,
+    cells: &[MeshCell],
+    filter: &Filter,
+    threshold_m: f64,
+    population: Option<&Population>,
+    supply: Supply,
+    stop: &Stop,
+) -> Result<Vec<CellCoverage>, Stopped> {
+    // Each square on its own (in parallel): the providers within reach, nearest first; the
+    // nearest overall is the first of them, or else one more index walk.
+    let rows = par_map(cells, |&cell| {
+        if stop.now() {
+            return Err(Stopped);
         }
-        reach.push(row);
-        out.push(CellCoverage {
+        let [lon, lat] = cell.centroid();
+        let Ok(centre) = LonLat::new(lon, lat) else { return Ok(None) };
+        let within = snapshot.within_radius(centre, threshold_m, filter);
+        let nearest = match within.first() {
+            Some(first) => Some(*first),
+            None => snapshot.nearest(centre, 1, None, filter).first().copied(),
+        };
+        let coverage = CellCoverage {
             cell,
-            nearest_m: nearest.first().and_then(|f| f.distance_m),
-            nearest_id: nearest.first().map(|f| f.provider.id.clone()),
+            nearest_m: nearest.and_then(|f| f.distance_m),
+            nearest_id: nearest.map(|f| f.provider.id.clone()),
             count_within: within.len(),
             population: population.and_then(|p| p.in_cell(cell)),
             access: None,
-        });
-    }
+        };
+        let reach: Vec<(&Provider, f64)> = within.iter().map(|f| (f.provider, f.distance_m.unwrap_or(0.0))).collect();
+        Ok(Some((coverage, reach)))
+    });
+    let rows = rows.into_iter().collect::<Result<Vec<_>, Stopped>>()?;
+    let (mut out, reach): (Vec<CellCoverage>, Vec<Vec<(&Provider, f64)>>) = rows.into_iter().flatten().unzip();
     if let Some(population) = population {
-        let ratios = ratios(population, &locations, &supplies, threshold_m, supply);
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut providers: Vec<&Provider> = Vec::new();
+        let reach: Vec<Vec<(usize, f64)>> = reach
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|&(p, d)| {
+                        let j = *index.entry(p.id.as_str()).or_insert_with(|| {
+                            providers.push(p);
+                            providers.len() - 1
+                        });
+                        (j, d)
+                    })
+                    .collect()
+            })
+            .collect();
+        let ratios = ratios(population, &providers, threshold_m, supply);
         for (cov, row) in out.iter_mut().zip(&reach) {
             let score: f64 = row.iter().map(|&(j, d)| ratios[j] * decay(d, threshold_m)).sum();
             cov.access = Some(score * ACCESS_PER);
         }
     }
-    out
+    Ok(out)
+}
+
+/// `f` over `items` on every core, results in order. Small inputs stay on this thread.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const MIN_CHUNK: usize = 256;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(items.len().div_ceil(MIN_CHUNK)).max(1);
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 /// Step 1: each provider's supply over the decayed population within reach (0 when nobody).
-fn ratios(
-    population: &Population,
-    locations: &[LonLat],
-    supplies: &[Option<u32>],
-    threshold_m: f64,
-    supply: Supply,
-) -> Vec<f64> {
-    let known: Vec<f64> = supplies.iter().flatten().map(|&c| f64::from(c)).collect();
+fn ratios(population: &Population, providers: &[&Provider], threshold_m: f64, supply: Supply) -> Vec<f64> {
+    let known: Vec<f64> = providers.iter().filter_map(|p| p.capacity.filter(|c| *c > 0)).map(f64::from).collect();
     let mean = if known.is_empty() { 1.0 } else { known.iter().sum::<f64>() / known.len() as f64 };
-    locations
-        .iter()
-        .zip(supplies)
-        .map(|(&at, capacity)| {
-            let s = match supply {
-                Supply::Providers => 1.0,
-                Supply::Capacity => capacity.map_or(mean, f64::from),
-            };
-            let demand: f64 = population.within(at, threshold_m).iter().map(|&(p, d)| p * decay(d, threshold_m)).sum();
-            if demand > 0.0 { s / demand } else { 0.0 }
-        })
-        .collect()
+    par_map(providers, |p| {
+        let s = match supply {
+            Supply::Providers => 1.0,
+            Supply::Capacity => p.capacity.filter(|c| *c > 0).map_or(mean, f64::from),
+        };
+        let demand: f64 =
+            population.within(p.location, threshold_m).iter().map(|&(people, d)| people * decay(d, threshold_m)).sum();
+        if demand > 0.0 { s / demand } else { 0.0 }
+    })
 }
 
 #[cfg(test)]

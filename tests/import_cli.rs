@@ -775,6 +775,7 @@ fn an_unknown_estat_column_or_a_bad_square_changes_nothing_and_says_why() {
 
     let after = SqliteStore::open(Path::new(&dir.db())).unwrap().load_population().unwrap();
     assert_eq!(after, before);
+}
 
 /// An .xlsx with a value at A1 and one at XFD1048576: a dense reader would allocate
 /// 2^20 rows × 2^14 columns of cells for it.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::catalog::{Filter, Snapshot};
-use crate::coverage::{CellCoverage, PopulationLayers, Supply, compute};
+use crate::coverage::{CellCoverage, PopulationLayers, Supply, compute_until};
 use crate::domain::{Bbox, Kind, LonLat, ServiceSet};
 use crate::mesh::{MeshCell, MeshLevel};
 
@@ -257,28 +257,25 @@ async fn run(state: &AppState, query: Option<String>) -> ApiResult<Computed> {
     let mut params = Params::parse(query.as_deref())?;
     let request = parse(&mut params, &snapshot, &layers)?;
     params.finish()?;
-    // Thousands of index queries: off the async workers.
-    tokio::task::spawn_blocking(move || {
-        let column = request.population.as_deref().and_then(|c| layers.get(c));
-        let cells = compute(
-            &snapshot,
-            &request.cells,
-            &request.filter,
-            request.threshold_m,
-            column.map(|c| &c.population),
-            request.supply,
-        );
-        let districts = cells
-            .iter()
-            .map(|c| {
-                let [lon, lat] = c.cell.centroid();
-                LonLat::new(lon, lat).ok().and_then(|p| snapshot.district_of(p)).map(|d| d.id.clone())
-            })
-            .collect();
-        Computed { request, cells, districts, snapshot }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("coverage task: {e}")))
+    // Thousands of index queries: a heavy query, off the async workers, stopped at the deadline.
+    state
+        .limits
+        .run_heavy(move |stop| {
+            let column = request.population.as_deref().and_then(|c| layers.get(c));
+            let population = column.map(|c| &c.population);
+            let (filter, threshold_m) = (&request.filter, request.threshold_m);
+            let cells =
+                compute_until(&snapshot, &request.cells, filter, threshold_m, population, request.supply, stop)?;
+            let districts = cells
+                .iter()
+                .map(|c| {
+                    let [lon, lat] = c.cell.centroid();
+                    LonLat::new(lon, lat).ok().and_then(|p| snapshot.district_of(p)).map(|d| d.id.clone())
+                })
+                .collect();
+            Ok(Computed { request, cells, districts, snapshot })
+        })
+        .await
 }
 
 fn round(v: f64, places: i32) -> f64 {
