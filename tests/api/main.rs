@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod compression;
 #[path = "../cs2cs/mod.rs"]
 mod cs2cs;
 mod errors;
@@ -19,3 +20,4 @@ mod observe;
 mod ogc;
 mod providers;
 mod staff;
+mod static_files;
