@@ -11,13 +11,14 @@ DB ?= caremap.db
 APT_PACKAGES := cmake pkg-config sqlite3 chromium fonts-noto-cjk gdal-bin proj-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test test-rust test-browser deps system-deps web-deps build sample bench bench-http fmt lint
+.PHONY: help run test test-rust test-browser deps system-deps web-deps build sample bench bench-http bench-page fmt lint
 
 help:
 	@echo "make run    start caremap on the bundled sample at http://$(ADDR)"
 	@echo "make test   install test dependencies and run every test"
 	@echo "make bench  run the index benchmarks (criterion)"
 	@echo "make bench-http  HTTP load test on 1 M providers beside PostGIS (COUNT=, DURATION=, CONNECTIONS=)"
+	@echo "make bench-page  the map page on an emulated slow 4G phone link (RUNS=)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -60,6 +61,12 @@ bench:
 # Quick smoke run: make bench-http COUNT=100000 DURATION=5
 bench-http:
 	COUNT=$(COUNT) DURATION=$(DURATION) CONNECTIONS=$(CONNECTIONS) bash benches/http_load.sh
+
+# The map page over an emulated slow 4G link (150 ms, 1.6 Mb/s): time to first markers,
+# requests, bytes; see benches/slow_network.mjs. RUNS= sets the number of cold loads.
+bench-page: build web-deps
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	RUNS=$(or $(RUNS),3) node benches/slow_network.mjs
 
 fmt:
 	cargo fmt

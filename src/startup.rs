@@ -33,6 +33,9 @@ pub enum StartupError {
         /// What is wrong.
         reason: String,
     },
+    /// The page folder lacks the page or the vendor files it loads (`web/node_modules`).
+    #[error("web folder: {0}")]
+    Web(String),
     /// The address could not be bound (in use, not local, malformed).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -152,9 +155,11 @@ impl Application {
     ///
     /// # Errors
     /// [`StartupError`] with the path or address involved: a missing database folder, a
-    /// database another caremap holds, an address in use, a damaged database, a malformed
+    /// database another caremap holds, an address in use, a page folder without its vendor
+    /// files (`make web-deps`), a damaged database, a malformed
     /// data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
+        crate::http::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
         let lock = DbLock::acquire(&config.db)?;
         let listener = TcpListener::bind(&config.addr)
             .await

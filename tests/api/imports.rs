@@ -303,3 +303,33 @@ async fn an_empty_cell_keeps_the_stored_value_unless_blank_clears_is_given_and_s
     .await
     .expect_problem(400, "blank_clears");
 }
+
+/// The example files under docs/import-examples (the README's column lists) import as
+/// documented: every row read, none skipped, the 厚生局 list classing the example clinic (its
+/// second row, another standard, is ignored).
+#[tokio::test]
+async fn the_documented_example_files_import_without_a_skipped_row() {
+    let app = spawn_app().await;
+    let auth = editor(&app).await;
+    let headers = [("authorization", auth.as_str())];
+    let example = |name: &str| std::fs::read(crate::helpers::repo_path("docs/import-examples").join(name)).unwrap();
+    for (source, file, rows) in [
+        ("mhlw-care", "jigyosho_130.csv", 2),
+        ("iryo-net", "02-1_clinic_facility_info_20260601.csv", 2),
+        ("geojson", "providers.geojson", 2),
+        ("kouseikyoku", "kouseikyoku_12_ika.xlsx", 2),
+    ] {
+        let report = app
+            .post_files(&format!("{IMPORTS}?source={source}&dry_run=false"), &headers, &[(file, example(file))])
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(report["skipped"].as_array().map(Vec::len).unwrap_or(0), 0, "{file}: {report:#}");
+        assert_eq!(report["rows_read"].as_u64(), Some(rows), "{file}: {report:#}");
+    }
+    let care = app.get("/api/providers/care-1299990001").await.expect(200).json();
+    assert_eq!(care["properties"]["services"], serde_json::json!(["130"]));
+    let clinic = app.get("/api/providers/med-1299990000001").await.expect(200).json();
+    assert_eq!(clinic["properties"]["home_care"]["class"], "enhanced_network", "{clinic:#}");
+    app.get("/api/providers/example-clinic-1").await.expect(200);
+}

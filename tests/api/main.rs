@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod compression;
 mod coverage;
 #[path = "../cs2cs/mod.rs"]
 mod cs2cs;
@@ -20,3 +21,4 @@ mod observe;
 mod ogc;
 mod providers;
 mod staff;
+mod static_files;

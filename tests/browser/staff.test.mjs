@@ -232,7 +232,8 @@ describe('staff page', () => {
     const { page, context } = await signedInPage();
     try {
       await openByName(page, target);
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
+      // Japan is UTC+9 all year; not Intl, whose en-CA format differs between Node releases.
+      const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
       await page.click('#accept-no');
       await waitForStatus(page, /受入不可（本日確認）として保存しました/);
       let served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);

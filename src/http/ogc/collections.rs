@@ -3,7 +3,7 @@
 //! to the items and queryables.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use geo::BoundingRect;
 use serde::Serialize;
@@ -136,10 +136,11 @@ pub fn collection_out(collection: CollectionId, snapshot: &Snapshot, base: &Base
 pub async fn collections_list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let snapshot = state.catalog.snapshot();
     let body = CollectionsOut {
@@ -161,11 +162,12 @@ pub async fn collection_get(
     State(state): State<AppState>,
     Path(collection_id): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let body = collection_out(collection, &state.catalog.snapshot(), &base);
     let mut response = match format {

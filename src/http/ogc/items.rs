@@ -4,7 +4,7 @@
 //! [`FeatureOut`]; pages are ordered by id (nearest first with `near`), so paging is stable.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn to_usize(v: u64) -> usize {
 /// Reads every parameter of an items request; parameters a collection does not have
 /// (`datetime`, `near`, `k` and the queryables on districts) are left for
 /// [`Params::finish`] to refuse as unknown.
-fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapshot) -> ItemsQuery {
+fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapshot, headers: &HeaderMap) -> ItemsQuery {
     let limit = to_usize(params.integer("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT));
     let offset = to_usize(params.integer("offset", 0, 0..=u64::from(u32::MAX)));
     let crs = crs_param(params, "crs").unwrap_or(Crs::Crs84);
@@ -92,7 +92,7 @@ fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapsho
         query.near = center.map(|c| (c, k));
         query.filter = queryables::filter_params(params, collection, snapshot);
     }
-    query.format = Format::from_params(params, true);
+    query.format = Format::from_params(params, true, headers);
     query
 }
 
@@ -191,7 +191,7 @@ fn page_links(base: &Base, collection: CollectionId, query: &Query, q: &ItemsQue
     let items = base.url(&format!("/collections/{}/items", collection.id()));
     let (own, other, other_query) = match q.format {
         Format::Json => (GEOJSON, HTML, query.with("f", "html")),
-        Format::Html => (HTML, GEOJSON, query.without("f")),
+        Format::Html => (HTML, GEOJSON, query.with("f", "json")),
     };
     let mut links = vec![
         Link::new(format!("{items}{}", query.suffix()), "self", own, "このページ"),
@@ -235,12 +235,13 @@ pub async fn items_list(
     State(state): State<AppState>,
     Path(collection_id): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
-    let q = items_query(&mut params, collection, &snapshot);
+    let q = items_query(&mut params, collection, &snapshot, &headers);
     params.finish()?;
     let links_query = Query::parse(raw.as_deref());
     let time_stamp = format_utc(OffsetDateTime::now_utc());
@@ -299,20 +300,21 @@ pub async fn item_get(
     State(state): State<AppState>,
     Path((collection_id, feature_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
-    let format = Format::from_params(&mut params, true);
+    let format = Format::from_params(&mut params, true, &headers);
     params.finish()?;
     let not_found = || ApiError::NotFound(format!("feature '{feature_id}' in collection '{}'", collection.id()));
     let query = Query::parse(raw.as_deref());
     let href = base.url(&format!("/collections/{}/items/{}", collection.id(), segment(&feature_id)));
     let (own, other, other_query) = match format {
         Format::Json => (GEOJSON, HTML, query.with("f", "html")),
-        Format::Html => (HTML, GEOJSON, query.without("f")),
+        Format::Html => (HTML, GEOJSON, query.with("f", "json")),
     };
     let links = vec![
         Link::new(format!("{href}{}", query.suffix()), "self", own, "この地物"),

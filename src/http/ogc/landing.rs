@@ -1,6 +1,7 @@
 //! The landing page (`/ogc`) and the conformance declaration (`/ogc/conformance`).
 
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -36,9 +37,14 @@ struct Conformance {
 
 /// `GET /ogc[?f=json|html]`: title, description and links to the API definition, the
 /// conformance declaration and the collections.
-pub async fn landing_get(State(state): State<AppState>, RawQuery(query): RawQuery, base: Base) -> ApiResult<Response> {
+pub async fn landing_get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    base: Base,
+) -> ApiResult<Response> {
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let sample = state.site.dataset.as_deref() == Some(crate::sample::SAMPLE_DATASET);
     let description = format!(
@@ -60,14 +66,16 @@ pub async fn landing_get(State(state): State<AppState>, RawQuery(query): RawQuer
     };
     Ok(match format {
         Format::Json => json_response(&page, JSON),
-        Format::Html => html::page(page.title, &serde_json::to_value(&page).unwrap_or_default()),
+        Format::Html => {
+            html::page("OGC API – Features（介護・在宅医療マップ）", &serde_json::to_value(&page).unwrap_or_default())
+        }
     })
 }
 
 /// `GET /ogc/conformance[?f=json|html]`: the conformance classes implemented.
-pub async fn conformance_get(RawQuery(query): RawQuery) -> ApiResult<Response> {
+pub async fn conformance_get(RawQuery(query): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let body = Conformance { conforms_to: CONFORMS_TO.to_vec() };
     Ok(match format {

@@ -5,7 +5,9 @@
 //!
 //! The resources: the landing page and conformance ([`landing`]), the OpenAPI document
 //! ([`openapi`]), collection metadata ([`collections`]), features ([`items`]) and queryables
-//! ([`queryables`]). Every JSON resource has a plain HTML alternate (`f=html`, [`html`]).
+//! ([`queryables`]). Every JSON resource has an HTML alternate ([`html`]) for browsers: asked
+//! for with `f=html` or an `Accept` that ranks `text/html` above JSON; JSON stays the default
+//! (no `Accept`, `*/*`, a JSON type, or `f=json`). Responses say `Vary: Accept`.
 
 mod collections;
 mod datetime;
@@ -18,7 +20,7 @@ mod queryables;
 mod reproject;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde::Serialize;
@@ -58,6 +60,10 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/collections/{collection_id}/items", get(items::items_list))
         .route("/ogc/collections/{collection_id}/items/{feature_id}", get(items::item_get))
         .route("/ogc/{*rest}", any(not_found))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("accept"),
+        ))
 }
 
 /// The feature collections served.
@@ -142,10 +148,12 @@ pub enum Format {
 }
 
 impl Format {
-    /// Reads `f` (`json`, `html`; also `geojson` where `geojson` is true). Records an error
-    /// naming `f` for anything else.
-    pub fn from_params(params: &mut Params, geojson: bool) -> Self {
+    /// Reads `f` (`json`, `html`; also `geojson` where `geojson` is true); without `f`, HTML
+    /// when `Accept` prefers it ([`prefers_html`]). Records an error naming `f` for any other
+    /// value.
+    pub fn from_params(params: &mut Params, geojson: bool, headers: &HeaderMap) -> Self {
         match params.raw("f").as_deref() {
+            None if prefers_html(headers) => Self::Html,
             None | Some("json") => Self::Json,
             Some("geojson") if geojson => Self::Json,
             Some("html") => Self::Html,
@@ -158,10 +166,56 @@ impl Format {
     }
 }
 
+/// Whether `Accept` ranks HTML (`text/html`, `application/xhtml+xml`) above every JSON type it
+/// names, as browsers do (`text/html,…,*/*;q=0.8`). No header, `*/*`, or a tie mean JSON.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    let (mut html, mut json) = (0.0_f32, 0.0_f32);
+    for value in headers.get_all(header::ACCEPT) {
+        for range in value.to_str().unwrap_or("").split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.trim().parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            if media == "text/html" || media == "application/xhtml+xml" {
+                html = html.max(q);
+            } else if media.ends_with("json") {
+                json = json.max(q);
+            }
+        }
+    }
+    html > 0.0 && html > json
+}
+
 /// A 200 response with `body` serialised as JSON under `content_type`.
 pub fn json_response(body: &impl Serialize, content_type: &'static str) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response(),
         Err(e) => ApiError::Internal(format!("encoding JSON: {e}")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")));
+        headers
+    }
+
+    #[test]
+    fn browsers_get_html_and_clients_get_json() {
+        let chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        assert!(prefers_html(&accept(chrome)));
+        assert!(prefers_html(&accept("text/html")));
+        assert!(!prefers_html(&HeaderMap::new()));
+        assert!(!prefers_html(&accept("*/*")));
+        assert!(!prefers_html(&accept("application/json")));
+        assert!(!prefers_html(&accept("application/geo+json, text/html;q=0.5")));
+        assert!(!prefers_html(&accept("text/html, application/json")));
+        assert!(!prefers_html(&accept("text/html;q=0")));
+        assert!(prefers_html(&accept("application/json;q=0.5, text/html")));
     }
 }

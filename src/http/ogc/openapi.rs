@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -342,9 +343,7 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
 
 /// The API definition as a plain HTML page: each path with its summary and parameters.
 fn render_html(doc: &Value) -> String {
-    let mut out = String::from(
-        "<!doctype html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n<title>API 定義</title>\n</head>\n<body>\n<h1>API 定義（OGC API – Features）</h1>\n",
-    );
+    let mut out = String::new();
     let _ = writeln!(out, "<p>{}</p>", html::escape(doc["info"]["description"].as_str().unwrap_or("")));
     let _ = writeln!(
         out,
@@ -365,7 +364,10 @@ fn render_html(doc: &Value) -> String {
             html::escape(path),
             html::escape(op["summary"].as_str().unwrap_or(""))
         );
-        out.push_str("<table>\n<tr><th>パラメータ</th><th>場所</th><th>型</th><th>説明</th></tr>\n");
+        out.push_str(
+            "<table>\n<thead>\n<tr><th scope=\"col\">パラメータ</th><th scope=\"col\">場所</th>\
+             <th scope=\"col\">型</th><th scope=\"col\">説明</th></tr>\n</thead>\n<tbody>\n",
+        );
         for p in op["parameters"].as_array().into_iter().flatten().map(resolve) {
             let _ = writeln!(
                 out,
@@ -376,17 +378,21 @@ fn render_html(doc: &Value) -> String {
                 html::escape(p["description"].as_str().unwrap_or(""))
             );
         }
-        out.push_str("</table>\n");
+        out.push_str("</tbody>\n</table>\n");
     }
-    out.push_str("</body>\n</html>\n");
-    out
+    html::document("API 定義（OGC API – Features）", &out)
 }
 
 /// `GET /ogc/api[?f=json|html]`: the OpenAPI 3.0 document
 /// (`application/vnd.oai.openapi+json;version=3.0`), or its HTML version.
-pub async fn api_get(State(state): State<AppState>, RawQuery(query): RawQuery, base: Base) -> ApiResult<Response> {
+pub async fn api_get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    base: Base,
+) -> ApiResult<Response> {
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let doc = document(&base, &state.catalog.snapshot());
     Ok(match format {

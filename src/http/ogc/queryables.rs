@@ -131,7 +131,7 @@ pub async fn queryables_get(
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
     let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false);
+    let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
     let doc = document(collection, &state.catalog.snapshot(), &base);
     Ok(match format {

@@ -4,6 +4,7 @@
 //! query parameters.
 
 mod crs;
+mod html;
 mod openapi;
 mod part1;
 mod queryables;

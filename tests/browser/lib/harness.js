@@ -44,15 +44,16 @@ export async function copyDataWith(edit) {
 
 /**
  * Starts `caremap serve` on a free port with a fresh database.
- * @param {{dataDir?: string}} options dataDir defaults to the repository's data/
+ * @param {{dataDir?: string, binary?: string}} options dataDir defaults to the repository's
+ *   data/, binary to target/debug/caremap (the benchmarks pass the release build)
  * @returns {Promise<{baseUrl: string, stop: () => Promise<void>, getJson: (path: string) => Promise<any>,
  *   postJson: (path: string, body: object) => Promise<any>, dbPath: string}>}
  */
-export async function startServer({ dataDir = 'data' } = {}) {
+export async function startServer({ dataDir = 'data', binary = BINARY } = {}) {
   try {
-    await access(BINARY);
+    await access(binary);
   } catch {
-    throw new Error(`${BINARY} is missing: run \`cargo build --locked\` (make test-browser does) first`);
+    throw new Error(`${binary} is missing: run \`cargo build --locked\` (make test-browser does) first`);
   }
   try {
     await access(join(repoRoot, 'web', 'node_modules', 'leaflet', 'dist', 'leaflet.js'));
@@ -61,7 +62,7 @@ export async function startServer({ dataDir = 'data' } = {}) {
   }
   const dbDir = await mkdtemp(join(tmpdir(), 'caremap-db-'));
   const child = spawn(
-    BINARY,
+    binary,
     ['serve', '--addr', '127.0.0.1:0', '--db', join(dbDir, 't.db'), '--data', dataDir, '--web', 'web'],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } },
   );
