@@ -51,6 +51,15 @@ describe('axe-core finds no violation', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('on the map page in the 地域の状況 view with its table of squares open', async () => {
+    const violations = await violationsOf('/?view=coverage', async (page) => {
+      await page.waitForFunction(() => document.querySelectorAll('path.coverage-cell').length > 0);
+      await page.waitForSelector('#coverage-summary tbody tr');
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    });
+    assert.deepEqual(violations, []);
+  });
+
   it('on the staff page signed out', async () => {
     const violations = await violationsOf('/staff.html', (page) => page.waitForSelector('#signin', { state: 'visible' }));
     assert.deepEqual(violations, []);

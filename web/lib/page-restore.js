@@ -63,6 +63,8 @@ async function restore(wanted) {
     markers.clearDistances();
     forgetViewport();
     renderBrowse();
+    // The state is whole now: what the user does while the markers load is written again.
+    setRecording(true);
     await loadViewport();
     return;
   }
