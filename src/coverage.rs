@@ -239,11 +239,11 @@ pub fn compute_until(
             population: population.and_then(|p| p.in_cell(cell)),
             access: None,
         };
-        let reach: Vec<(&Provider, f64)> = within.iter().map(|f| (f.provider, f.distance_m.unwrap_or(0.0))).collect();
+        let reach: Reach<'_> = within.iter().map(|f| (f.provider, f.distance_m.unwrap_or(0.0))).collect();
         Ok(Some((coverage, reach)))
     });
     let rows = rows.into_iter().collect::<Result<Vec<_>, Stopped>>()?;
-    let (mut out, reach): (Vec<CellCoverage>, Vec<Vec<(&Provider, f64)>>) = rows.into_iter().flatten().unzip();
+    let (mut out, reach): (Vec<CellCoverage>, Vec<Reach<'_>>) = rows.into_iter().flatten().unzip();
     if let Some(population) = population {
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut providers: Vec<&Provider> = Vec::new();
@@ -269,6 +269,9 @@ pub fn compute_until(
     }
     Ok(out)
 }
+
+/// The providers within reach of one square, with their distances in metres.
+type Reach<'a> = Vec<(&'a Provider, f64)>;
 
 /// `f` over `items` on every core, results in order. Small inputs stay on this thread.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
