@@ -284,9 +284,7 @@ impl MeshCell {
     /// # Errors
     /// [`MeshError::OutOfRange`] when a corner is outside the code range.
     pub fn covering(bounds: Bounds, level: MeshLevel) -> Result<Vec<Self>, MeshError> {
-        let [min_lon, min_lat, max_lon, max_lat] = bounds;
-        let south_west = Self::containing(min_lon, min_lat, level)?;
-        let north_east = Self::containing(max_lon, max_lat, level)?;
+        let (south_west, north_east) = Self::corners(bounds, level)?;
         let span = level.span();
         let rows = (south_west.row..=north_east.row).step_by(span as usize);
         let mut out = Vec::new();
@@ -296,6 +294,26 @@ impl MeshCell {
             }
         }
         Ok(out)
+    }
+}
+
+impl MeshCell {
+    /// How many cells [`MeshCell::covering`] would list, without listing them (to refuse a box
+    /// that is too large before allocating).
+    ///
+    /// # Errors
+    /// [`MeshError::OutOfRange`] when a corner is outside the code range.
+    pub fn covering_count(bounds: Bounds, level: MeshLevel) -> Result<usize, MeshError> {
+        let (south_west, north_east) = Self::corners(bounds, level)?;
+        let span = level.span();
+        let rows = north_east.row.saturating_sub(south_west.row) / span + 1;
+        let cols = north_east.col.saturating_sub(south_west.col) / span + 1;
+        Ok(rows as usize * cols as usize)
+    }
+
+    fn corners(bounds: Bounds, level: MeshLevel) -> Result<(Self, Self), MeshError> {
+        let [min_lon, min_lat, max_lon, max_lat] = bounds;
+        Ok((Self::containing(min_lon, min_lat, level)?, Self::containing(max_lon, max_lat, level)?))
     }
 }
 
@@ -412,6 +430,7 @@ mod tests {
         let cells = MeshCell::covering(bbox, MeshLevel::Quarter).unwrap();
         let unique: std::collections::BTreeSet<_> = cells.iter().copied().collect();
         assert_eq!(unique.len(), cells.len());
+        assert_eq!(MeshCell::covering_count(bbox, MeshLevel::Quarter).unwrap(), cells.len());
         for (lon, lat) in [(bbox[0], bbox[1]), (bbox[2], bbox[3]), (139.9, 35.85)] {
             assert!(cells.iter().any(|c| c.contains(lon, lat)));
         }

@@ -208,25 +208,18 @@ fn merge_filter(filter: &mut Filter, given: Filter) {
 }
 
 fn cells_covering(params: &mut Params, bounds: [f64; 4], level: MeshLevel) -> Vec<MeshCell> {
-    // Bound the count before listing: rows × columns of the box at this level.
-    let rows = (bounds[3] - bounds[1]) * 480.0 / f64::from(level_span(level)) + 2.0;
-    let cols = (bounds[2] - bounds[0]) * 320.0 / f64::from(level_span(level)) + 2.0;
-    if rows * cols > MAX_CELLS as f64 {
-        params.error("bbox", format!("covers about {:.0} grid squares; at most {MAX_CELLS} per request", rows * cols));
-        return Vec::new();
-    }
-    MeshCell::covering(bounds, level).unwrap_or_else(|e| {
+    // Refuse a box that is too large before listing its squares.
+    let listed = MeshCell::covering_count(bounds, level).and_then(|count| {
+        if count > MAX_CELLS {
+            params.error("bbox", format!("covers {count} grid squares; at most {MAX_CELLS} per request"));
+            return Ok(Vec::new());
+        }
+        MeshCell::covering(bounds, level)
+    });
+    listed.unwrap_or_else(|e| {
         params.error("bbox", e.to_string());
         Vec::new()
     })
-}
-
-fn level_span(level: MeshLevel) -> u32 {
-    match level {
-        MeshLevel::Quarter => 1,
-        MeshLevel::Half => 2,
-        _ => 4,
-    }
 }
 
 /// The cells whose centres lie inside `area`.
