@@ -106,7 +106,7 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
         store.set_meta("dataset", label)?;
         tracing::info!(count = providers.len(), file = %path.display(), dataset = label, "loaded bundled data");
     }
-    if store.load_population()?.is_empty() {
+    if !store.has_population()? {
         seed_population(store, data_dir)?;
     }
     Ok(store.meta("dataset")?)

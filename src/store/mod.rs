@@ -337,6 +337,12 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable row.
     fn load_population(&self) -> Result<Vec<PopulationColumn>>;
 
+    /// Whether any population column is stored (cheaper than loading them).
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn has_population(&self) -> Result<bool>;
+
     /// Replaces the given population columns (by code) in one transaction; other columns stay.
     ///
     /// # Errors

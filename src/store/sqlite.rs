@@ -342,6 +342,10 @@ impl Store for SqliteStore {
         super::population::load(&self.conn())
     }
 
+    fn has_population(&self) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM population_columns)", [], |r| r.get(0))?)
+    }
+
     fn replace_population(&self, columns: &[super::PopulationColumn]) -> Result<()> {
         super::population::replace(&mut self.conn(), columns)
     }
