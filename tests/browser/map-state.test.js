@@ -162,6 +162,18 @@ describe('the map page’s conditions', () => {
   });
 });
 
+/** Waits until the address bar has stayed the same for half a second (the map stopped moving). */
+async function waitForSteadyUrl(page) {
+  let last = page.url();
+  for (let i = 0; i < 40; i += 1) {
+    await page.waitForTimeout(500);
+    const now = page.url();
+    if (now === last) return;
+    last = now;
+  }
+  throw new Error(`the address kept changing: ${last}`);
+}
+
 describe('the search in the address bar', () => {
   it('restores the same list from a copied link in a new browser, and back / forward move between searches', async () => {
     const { page, problems, context } = await openWithGeolocation({ permissions: ['geolocation', 'clipboard-read', 'clipboard-write'] });
@@ -177,6 +189,9 @@ describe('the search in the address bar', () => {
       await first.locator('[data-action="show"]').click();
       const ids = await listedIds(page);
       assert.ok(ids.length > 1);
+      // Showing a provider opens its popup, which may pan the map (and the address's view)
+      // a moment later: copy once the address has settled.
+      await waitForSteadyUrl(page);
 
       await page.getByRole('button', { name: 'リンクをコピー' }).click();
       await page.waitForFunction(() => document.getElementById('status').textContent.includes('リンクをコピーしました'));
