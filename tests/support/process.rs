@@ -1,16 +1,13 @@
 //! Running the real `caremap` binary in tests: start a server on a free port, signal it,
 //! wait for its exit with a bound, read what it logged.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+use super::repo_path;
 
 pub fn caremap() -> Command {
     Command::new(env!("CARGO_BIN_EXE_caremap"))
@@ -33,9 +30,9 @@ pub fn serve_command(db: &Path, args: &[&str]) -> Command {
         .args(["serve", "--addr", "127.0.0.1:0", "--db"])
         .arg(db)
         .arg("--data")
-        .arg(repo("data"))
+        .arg(repo_path("data"))
         .arg("--web")
-        .arg(repo("web"))
+        .arg(repo_path("web"))
         .args(args)
         .env("CAREMAP_LOG", "warn")
         // The tests read /metrics on the main address; a `--metrics` in `args` overrides this.
