@@ -1,6 +1,6 @@
 //! The application started in-process through `startup::Application` (the path `serve`
-//! runs) on port 0: `spawn_app()` and a `TestApp` with typed request helpers that print status, headers and
-//! body when an expectation fails.
+//! runs) on port 0: `spawn_app()` and a `TestApp` with typed request helpers that print
+//! status, headers and body when an expectation fails.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
