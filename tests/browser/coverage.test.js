@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { formatMetres, formatPeople, formatShare } from '../../web/lib/coverage-classes.js';
+import { formatMetres, formatPeople, formatShare } from '../../web/lib/map/coverage-classes.js';
 import { launchBrowser, openPage, startServer } from './lib/harness.js';
 
 const DESKTOP = { viewport: { width: 1280, height: 800 } };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { sortFeatures } from '../../web/lib/sort.js';
+import { sortFeatures } from '../../web/lib/map/sort.js';
 import { launchBrowser, listedIds, openPage, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
 
 /** A fixed position in the middle of the sample city (lon, lat). */

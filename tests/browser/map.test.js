@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
-import { parseCsv } from '../../web/lib/csv.js';
-import { sortFeatures } from '../../web/lib/sort.js';
+import { parseCsv } from '../../web/lib/map/csv.js';
+import { sortFeatures } from '../../web/lib/map/sort.js';
 import {
   launchBrowser,
   listedIds,
