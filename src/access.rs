@@ -1,4 +1,4 @@
-//! Staff accounts: roles, API tokens and how they are kept.
+//! Staff access: roles, API tokens and how they are kept.
 //!
 //! A token is 32 bytes from the operating system's CSPRNG (`getrandom`), shown once as
 //! `cmk_` followed by 64 lowercase hex digits. The database keeps only its SHA-256.
@@ -13,6 +13,8 @@
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::domain::utc_text;
 
 /// The printed prefix of every token; lets secret scanners and people recognise it.
 pub const TOKEN_PREFIX: &str = "cmk_";
@@ -111,13 +113,6 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Longest token lifetime `--expires-in-days` accepts (ten years).
 pub const MAX_TOKEN_DAYS: u32 = 3650;
-
-/// `t` as stored: RFC 3339 UTC in whole seconds (`2026-11-30T05:00:00Z`), so that text order
-/// is time order.
-pub fn utc_text(t: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
 
 /// The expiry of a token issued now that lives `days` days.
 pub fn expiry_in_days(days: u32) -> String {

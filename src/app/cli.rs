@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::Role;
-use crate::config::ServeConfig;
-use crate::crs::Crs;
-use crate::export::ExportFormat;
+use crate::access::Role;
+use crate::app::config::ServeConfig;
+use crate::formats::export::ExportFormat;
 use crate::import::{CityCode, Source};
+use crate::spatial::crs::Crs;
 
 /// caremap: care providers and home-medical clinics near a place or in a district.
 #[derive(Debug, Parser)]
@@ -205,8 +205,8 @@ pub enum UserCommand {
 fn parse_days(s: &str) -> Result<u32, String> {
     s.parse::<u32>()
         .ok()
-        .filter(|d| (1..=crate::auth::MAX_TOKEN_DAYS).contains(d))
-        .ok_or_else(|| format!("'{s}' is not a number of days from 1 to {}", crate::auth::MAX_TOKEN_DAYS))
+        .filter(|d| (1..=crate::access::MAX_TOKEN_DAYS).contains(d))
+        .ok_or_else(|| format!("'{s}' is not a number of days from 1 to {}", crate::access::MAX_TOKEN_DAYS))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

@@ -10,12 +10,12 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::app::config::ServeConfig;
 use crate::catalog::Catalog;
-use crate::config::ServeConfig;
 use crate::domain::{District, Provider, district_of, parse_districts};
-use crate::features::provider_from_feature;
-use crate::http::metrics::metrics_router;
-use crate::http::server::{ServerOptions, Stopped, serve};
+use crate::formats::geojson::provider_from_feature;
+use crate::http::plumbing::metrics::metrics_router;
+use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
 use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
 
@@ -102,7 +102,7 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
         let districts = store.load_districts()?;
         let (providers, is_sample) = read_providers_file(&path, &districts)?;
         store.insert_providers(&providers, "load-data")?;
-        let label = if is_sample { crate::sample::SAMPLE_DATASET } else { "data" };
+        let label = if is_sample { crate::generate::sample::SAMPLE_DATASET } else { "data" };
         store.set_meta("dataset", label)?;
         tracing::info!(count = providers.len(), file = %path.display(), dataset = label, "loaded bundled data");
     }
@@ -114,7 +114,7 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
 
 /// Stores the bundled population layer (e-Stat layout) when the data folder has one.
 fn seed_population(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
-    use crate::sample::population;
+    use crate::generate::sample::population;
     let path = data_dir.join(population::FILE);
     if !path.exists() {
         return Ok(());
@@ -159,7 +159,7 @@ impl Application {
     /// files (`make web-deps`), a damaged database, a malformed
     /// data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
-        crate::http::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
+        crate::http::resources::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
         let lock = DbLock::acquire(&config.db)?;
         let listener = TcpListener::bind(&config.addr)
             .await
@@ -170,7 +170,7 @@ impl Application {
             ),
             MetricsExposure::Off | MetricsExposure::Public => None,
         };
-        crate::process::warn_about_risks(&config.db);
+        crate::app::process::warn_about_risks(&config.db);
         let started = std::time::Instant::now();
         let sqlite = SqliteStore::open(&config.db)?;
         // A database with providers is checked on a second connection while the catalog
@@ -214,7 +214,7 @@ impl Application {
             public_url: config.public_url.clone(),
         };
         let state = AppState::new(catalog, store, site, &http);
-        if let Some(at) = last_import.as_deref().and_then(crate::http::metrics::parse_rfc3339) {
+        if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
             state.metrics.set_last_import(at);
         }
         let metrics = metrics_listener.map(|l| (l, metrics_router(state.clone())));

@@ -4,8 +4,8 @@
 
 use std::io::Write;
 
-use crate::auth::{expiry_in_days, generate_token, validate_user_name};
-use crate::cli::UserCommand;
+use crate::access::{expiry_in_days, generate_token, validate_user_name};
+use crate::app::cli::UserCommand;
 use crate::store::{NewUser, SqliteStore, Store};
 
 /// Runs a `caremap user` command, writing what the user should see to `out`. `user add` and
@@ -37,7 +37,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         UserCommand::List { db } => {
             let users = SqliteStore::open(db)?.users()?;
             writeln!(out, "{:<24} {:<7} {:<21} {:<21} state", "name", "role", "created", "expires")?;
-            let now = crate::auth::utc_text(time::OffsetDateTime::now_utc());
+            let now = crate::domain::utc_text(time::OffsetDateTime::now_utc());
             for u in users {
                 let state = match &u.revoked_at {
                     Some(t) => format!("revoked {t}"),
@@ -91,7 +91,7 @@ fn cli_actor(given: Option<&str>) -> Result<String, String> {
     let login = ["USER", "LOGNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| validate_user_name(v).is_ok()))
-        .or_else(|| crate::process::effective_uid().map(|uid| format!("uid-{uid}")));
+        .or_else(|| crate::app::process::effective_uid().map(|uid| format!("uid-{uid}")));
     Ok(format!("cli:{}", login.as_deref().unwrap_or("unknown")))
 }
 

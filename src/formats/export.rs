@@ -6,10 +6,10 @@
 
 use std::io::Write;
 
-use crate::crs::{Crs, CrsError, convert};
-use crate::csv_out::{PLANE_COORDINATE_HEADER, write_csv};
 use crate::domain::{District, Provider};
-use crate::features::FeatureOut;
+use crate::formats::csv::{PLANE_COORDINATE_HEADER, write_csv};
+use crate::formats::geojson::FeatureOut;
+use crate::spatial::crs::{Crs, CrsError, convert};
 
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

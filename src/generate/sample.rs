@@ -13,7 +13,7 @@ use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 use crate::domain::{District, HomeCare, HomeCareClass, Kind, LonLat, Provider, district_of};
-use crate::features::FeatureOut;
+use crate::formats::geojson::FeatureOut;
 
 /// Marker stored in the database and shown on the page while the sample is served.
 pub const SAMPLE_DATASET: &str = "sample";

@@ -4,7 +4,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::domain::{HomeCare, HomeCareClass, Kind, LonLat, Provider, SERVICE_TYPES};
+use crate::domain::{HomeCare, HomeCareClass, JAPAN_EXTENT, Kind, LonLat, Provider, SERVICE_TYPES};
 
 /// Metropolitan centres (lon, lat, relative weight ≈ population in 100k, spread in km).
 const CENTRES: &[(f64, f64, u32, f64)] = &[
@@ -89,7 +89,9 @@ fn scatter(rng: &mut StdRng, lon: f64, lat: f64, sigma_km: f64) -> LonLat {
     let (dx, dy) = (r * (std::f64::consts::TAU * u2).cos(), r * (std::f64::consts::TAU * u2).sin());
     let dlat = dy * sigma_km / 111.0;
     let dlon = dx * sigma_km / (111.0 * lat.to_radians().cos());
-    LonLat::new((lon + dlon).clamp(122.0, 154.0), (lat + dlat).clamp(20.0, 46.0)).unwrap_or_else(|_| unreachable!())
+    let japan = JAPAN_EXTENT;
+    LonLat::new((lon + dlon).clamp(japan.min_lon, japan.max_lon), (lat + dlat).clamp(japan.min_lat, japan.max_lat))
+        .unwrap_or_else(|_| unreachable!())
 }
 
 #[cfg(test)]
@@ -101,8 +103,6 @@ mod tests {
         let a = providers(500, 42);
         assert_eq!(a, providers(500, 42));
         assert!(a.iter().all(|p| p.validate().is_empty()));
-        assert!(
-            a.iter().all(|p| (122.0..=154.0).contains(&p.location.lon()) && (20.0..=46.0).contains(&p.location.lat()))
-        );
+        assert!(a.iter().all(|p| p.location.is_in_japan_extent()));
     }
 }

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use proj::{Area, Proj};
 
+use crate::domain::JAPAN_EXTENT;
+
 /// A CRS caremap supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Crs {
@@ -147,7 +149,7 @@ thread_local! {
 /// Japan and its seas: lets PROJ choose the transformation valid here (e.g. the Tokyo Datum
 /// Helmert parameters for Japan).
 fn japan() -> Area {
-    Area::new(122.0, 20.0, 154.0, 46.0)
+    Area::new(JAPAN_EXTENT.min_lon, JAPAN_EXTENT.min_lat, JAPAN_EXTENT.max_lon, JAPAN_EXTENT.max_lat)
 }
 
 /// Converts points in place from `from` to `to`, both in visualisation order (see the module

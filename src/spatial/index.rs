@@ -1,12 +1,12 @@
 //! The spatial index: R-trees over provider positions, addressed by slot number.
 //!
 //! - Nearest and radius queries walk trees of Earth-centred Cartesian points on the WGS84
-//!   ellipsoid ([`crate::geodesy::Ecef`]). The straight-line distance between two such points
+//!   ellipsoid ([`crate::spatial::geodesy::Ecef`]). The straight-line distance between two such points
 //!   is a strict lower bound of the geodesic distance between them, and within c³/(24ρ²) of it
 //!   (13 cm at 50 km, 1 µm at 1 km). The k-NN search visits tree nodes by that lower bound and
 //!   stops only when no node or point left can beat the k-th geodesic distance found, so the
 //!   result is exact anywhere on Earth — no zones, nothing special at the antimeridian or the
-//!   poles. Distances are WGS84 geodesic metres (see [`crate::geodesy`]).
+//!   poles. Distances are WGS84 geodesic metres (see [`crate::spatial::geodesy`]).
 //! - Besides the tree of all positions there is one tree per service code, so "nearest 10 that
 //!   offer 訪問入浴" searches only the offices that offer it instead of skipping past thousands
 //!   that do not.
@@ -34,7 +34,7 @@ use rstar::{
 };
 
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
-use crate::geodesy::Ecef;
+use crate::spatial::geodesy::Ecef;
 
 /// A query hit: a slot and its geodesic distance in metres.
 #[derive(Debug, Clone, Copy, PartialEq)]

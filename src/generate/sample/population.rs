@@ -10,7 +10,7 @@ use geo::Contains;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::mesh::{MeshCell, MeshLevel};
+use crate::spatial::mesh::{MeshCell, MeshLevel};
 
 /// File name of the sample layer in `data/`.
 pub const FILE: &str = "population_sample.csv";

@@ -1,11 +1,10 @@
 //! Staff authentication: the [`StaffUser`] extractor (bearer token → user, 401/403 as
-//! problem+json), the per-client limiter of failed attempts (429 with `Retry-After`), and
-//! the small endpoints about users (`/api/admin/me`, `/api/admin/users`).
+//! problem+json) and the per-client limiter of failed attempts (429 with `Retry-After`).
 //!
 //! The token is checked first: a valid token is always accepted, so failures from the same
 //! address (every client behind one reverse proxy, or one office's NAT) never lock out the
 //! staff; only failures are slowed down. The client is the peer address, or the address a
-//! trusted proxy forwarded (see [`super::client`]).
+//! trusted proxy forwarded (see [`crate::http::plumbing::client`]).
 //!
 //! Tokens are never logged: the account name (on every staff request, as the `account` field
 //! of the request span), the client address and the outcome are.
@@ -15,17 +14,14 @@ use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
 
-use crate::auth::{Role, hash_token, is_well_formed, utc_text};
-
-use super::AppState;
-use super::error::{ApiError, ApiResult};
+use crate::access::{Role, hash_token, is_well_formed};
+use crate::domain::utc_text;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult, store_error};
 
 /// Failed attempts a client may make within [`FAILURE_WINDOW`] before it is refused.
 pub const MAX_FAILURES: u32 = 5;
@@ -33,11 +29,6 @@ pub const MAX_FAILURES: u32 = 5;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Clients tracked at most; beyond it, expired entries are dropped (bounded memory).
 const MAX_TRACKED_CLIENTS: usize = 10_000;
-
-/// Routes about the signed-in user and the user list.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/me", get(me_get)).route("/api/admin/users", get(users_list))
-}
 
 /// A signed-in staff user, taken from `Authorization: Bearer <token>`.
 ///
@@ -93,12 +84,12 @@ impl FromRequestParts<AppState> for StaffUser {
             tokio::task::spawn_blocking(move || store.user_by_token_hash(&hash))
                 .await
                 .map_err(|e| ApiError::Internal(format!("token lookup task: {e}")))?
-                .map_err(super::staff::store_error)?
+                .map_err(store_error)?
         } else {
             None
         };
         let now = utc_text(time::OffsetDateTime::now_utc());
-        let client = super::client::client_key(parts, &state.trusted_proxies);
+        let client = crate::http::plumbing::client::client_key(parts, &state.trusted_proxies);
         match user {
             Some(user) if user.revoked_at.is_none() && !user.expired_at(&now) => {
                 tracing::Span::current().record("account", user.name.as_str());
@@ -174,52 +165,6 @@ impl FailureLimiter {
         }
         f.count = f.count.saturating_add(1);
     }
-}
-
-#[derive(Serialize)]
-struct Me {
-    name: String,
-    role: Role,
-}
-
-/// `GET /api/admin/me`: who the token belongs to (the staff page checks a token with it).
-async fn me_get(user: StaffUser) -> Json<Me> {
-    Json(Me { name: user.name, role: user.role })
-}
-
-#[derive(Serialize)]
-struct UserOut {
-    name: String,
-    role: Role,
-    created_at: String,
-    revoked_at: Option<String>,
-    expires_at: Option<String>,
-}
-
-#[derive(Serialize)]
-struct UsersOut {
-    users: Vec<UserOut>,
-}
-
-/// `GET /api/admin/users` (admin only): every user with role and state, never a hash.
-async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult<Json<UsersOut>> {
-    user.require(Role::Admin)?;
-    let store = state.store.clone();
-    let users = tokio::task::spawn_blocking(move || store.users())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(super::staff::store_error)?;
-    let users = users
-        .into_iter()
-        .map(|u| UserOut {
-            name: u.name,
-            role: u.role,
-            created_at: u.created_at,
-            revoked_at: u.revoked_at,
-            expires_at: u.expires_at,
-        })
-        .collect();
-    Ok(Json(UsersOut { users }))
 }
 
 #[cfg(test)]

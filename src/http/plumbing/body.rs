@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::FieldError;
 
-use super::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Largest accepted JSON body, bytes (imports have their own, larger limit).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

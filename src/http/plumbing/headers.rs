@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::TileLayer;
-use super::observe::X_REQUEST_ID;
+use crate::http::TileLayer;
+use crate::http::plumbing::observe::X_REQUEST_ID;
 
 /// Which origins may read the public API from a browser page on another site.
 #[derive(Debug, Clone, PartialEq, Eq)]

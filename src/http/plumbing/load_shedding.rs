@@ -11,7 +11,7 @@
 //!
 //! Body size limits are per route ([`axum::extract::DefaultBodyLimit`], 1 MiB by default,
 //! larger on the import route); query length, polygon vertices and parts are capped where they
-//! are parsed ([`super::params::MAX_QUERY_BYTES`], [`crate::domain::MAX_POLYGON_VERTICES`],
+//! are parsed ([`crate::http::plumbing::params::MAX_QUERY_BYTES`], [`crate::domain::MAX_POLYGON_VERTICES`],
 //! [`crate::domain::MAX_POLYGON_PARTS`]).
 
 use std::sync::Arc;
@@ -27,11 +27,11 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::Semaphore;
 
 use crate::domain::FieldError;
-use crate::index::{Stop, Stopped};
+use crate::spatial::index::{Stop, Stopped};
 
-use super::body::MAX_BODY_BYTES;
-use super::error::ApiError;
-use super::metrics::Metrics;
+use crate::http::error::ApiError;
+use crate::http::plumbing::body::MAX_BODY_BYTES;
+use crate::http::plumbing::metrics::Metrics;
 
 /// Paths that are never shed or timed out: an orchestrator must be able to tell an
 /// overloaded server from a dead one.

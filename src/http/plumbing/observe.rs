@@ -16,8 +16,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use super::metrics::{Metrics, method_label};
-use crate::auth::TOKEN_PREFIX;
+use crate::access::TOKEN_PREFIX;
+use crate::http::plumbing::metrics::{Metrics, method_label};
 
 /// The request id header.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -1,5 +1,5 @@
 //! Response encodings for provider lists: a GeoJSON FeatureCollection, or CSV for Excel
-//! (written by [`crate::csv_out`]: UTF-8 with a BOM, Japanese headers), named after what it
+//! (written by [`crate::formats::csv`]: UTF-8 with a BOM, Japanese headers), named after what it
 //! holds and the day in Japan (`caremap_南部圏域_2026-11-30.csv`).
 
 use axum::http::{HeaderValue, header};
@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use time::{Date, OffsetDateTime};
 
 use crate::catalog::Found;
-pub use crate::csv_out::{CSV_HEADER, JST, csv_bytes};
 use crate::domain::District;
-use crate::features::FeatureOut;
+pub use crate::formats::csv::{CSV_HEADER, JST, csv_bytes};
+use crate::formats::geojson::FeatureOut;
 
-use super::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Media type of GeoJSON responses.
 pub const GEOJSON: &str = "application/geo+json";
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_feature_collection_has_the_same_bytes_as_serde_writes() {
-        let providers = crate::synthetic::providers(50, 3);
+        let providers = crate::generate::synthetic::providers(50, 3);
         let page: Vec<Found<'_>> = providers
             .iter()
             .enumerate()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::catalog::Filter;
 use crate::domain::{FieldError, Kind, LonLat, ServiceSet};
 
-use super::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Longest accepted query string, in bytes.
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::domain::FieldError;
 
-use super::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 
 /// The ETag of a version: `"7"`.
 pub fn etag(version: i64) -> HeaderValue {

@@ -15,12 +15,12 @@ use serde_json::json;
 use crate::catalog::{Filter, Snapshot};
 use crate::coverage::{CellCoverage, PopulationLayers, Supply, compute_until};
 use crate::domain::{Bbox, Kind, LonLat, ServiceSet};
-use crate::mesh::{MeshCell, MeshLevel};
+use crate::spatial::mesh::{MeshCell, MeshLevel};
 
-use super::AppState;
-use super::error::{ApiError, ApiResult};
-use super::output::GEOJSON;
-use super::params::Params;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::output::GEOJSON;
+use crate::http::plumbing::params::Params;
 
 /// Most grid cells one request may ask for (a prefecture at 250 m is about 80 000).
 pub const MAX_CELLS: usize = 100_000;
@@ -335,7 +335,7 @@ fn csv_response(done: &Computed) -> Response {
         ]);
     }
     for row in rows {
-        if let Err(e) = w.write_record(row.iter().map(|s| crate::csv_out::neutralise(s))) {
+        if let Err(e) = w.write_record(row.iter().map(|s| crate::formats::csv::neutralise(s))) {
             return ApiError::Internal(format!("encoding CSV: {e}")).into_response();
         }
     }

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use crate::catalog::{Filter, Snapshot};
 use crate::domain::District;
 
-use super::AppState;
-use super::error::{ApiError, ApiResult};
-use super::output::GEOJSON;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::output::GEOJSON;
 
 /// Routes under `/api/districts`.
 pub fn router() -> Router<AppState> {

@@ -9,15 +9,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::auth::Role;
+use crate::access::Role;
 use crate::domain::{District, FieldChange, actor_name, entry_changes, name_districts};
 use crate::store::{AccountEvent, AuditQuery, HistoryEntry};
 
-use super::AppState;
-use super::auth::StaffUser;
-use super::error::{ApiError, ApiResult};
-use super::params::Params;
-use super::staff::blocking;
+use crate::http::AppState;
+use crate::http::error::blocking;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::params::Params;
 
 /// Most audit entries per page.
 pub const MAX_AUDIT_LIMIT: u64 = 1_000;

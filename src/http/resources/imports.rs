@@ -18,15 +18,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use crate::catalog::Catalog;
-use crate::crs::Crs;
 use crate::domain::FieldError;
 use crate::import::{self, CityCode, ImportError, ImportOptions, InputFile, Source};
+use crate::spatial::crs::Crs;
 use crate::store::{Store, StoreError};
 
-use super::AppState;
-use super::auth::StaffUser;
-use super::error::{ApiError, ApiResult};
-use super::params::Params;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::params::Params;
 
 /// Largest import upload, bytes. The largest national MHLW file (110 訪問介護) is about
 /// 15 MB, so the 1 MiB limit of other bodies would refuse real files.
@@ -182,7 +182,8 @@ async fn imports_create(
             edits.exclusive(|store: &dyn Store, catalog: &Catalog| {
                 let report = run(store, catalog)?;
                 // Under the write lock, so two imports publish their times in commit order.
-                if let Some(at) = report.imported_at.as_deref().and_then(super::metrics::parse_rfc3339) {
+                if let Some(at) = report.imported_at.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339)
+                {
                     metrics.set_last_import(at);
                 }
                 Ok(report)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{GROUPS, Kind, SERVICE_TYPES};
 
-use super::AppState;
+use crate::http::AppState;
 
 /// A base-map tile layer offered to the page.
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +71,7 @@ async fn about_get(State(state): State<AppState>) -> Json<Value> {
         "name": "caremap",
         "version": env!("CARGO_PKG_VERSION"),
         "dataset": state.site.dataset,
-        "sample": state.site.dataset.as_deref() == Some(crate::sample::SAMPLE_DATASET),
+        "sample": state.site.dataset.as_deref() == Some(crate::generate::sample::SAMPLE_DATASET),
         "providers": snapshot.len(),
         "districts": snapshot.districts().len(),
         "data_updated_at": data_updated_at,

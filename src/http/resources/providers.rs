@@ -8,13 +8,13 @@ use axum::routing::{get, post};
 
 use crate::catalog::{Filter, Found, Snapshot};
 use crate::domain::{AreaError, Bbox, FieldError, search_area_from_json};
-use crate::features::FeatureOut;
+use crate::formats::geojson::FeatureOut;
 
-use super::AppState;
-use super::body::JsonBytes;
-use super::error::{ApiError, ApiResult};
-use super::output::{CsvFile, Format, GEOJSON, respond_as};
-use super::params::Params;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::body::JsonBytes;
+use crate::http::plumbing::output::{CsvFile, Format, GEOJSON, respond_as};
+use crate::http::plumbing::params::Params;
 
 /// Most results of a nearest query.
 pub const MAX_K: u64 = 100;
@@ -84,7 +84,7 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
 }
 
 /// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`,
-/// a heavy query (see [`super::limits::Limits::run_heavy`]).
+/// a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
@@ -131,7 +131,7 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
 
 /// `POST /api/providers/search[?filters&limit&offset&f]` with a GeoJSON Polygon or
 /// MultiPolygon (bare, or as a Feature's geometry), a heavy query (see
-/// [`super::limits::Limits::run_heavy`]).
+/// [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,

@@ -13,65 +13,24 @@ use serde_json::Value;
 
 use crate::domain::{FieldError, LonLat};
 use crate::edits::NEW_ID_PREFIX;
-use crate::features::{FeatureOut, provider_from_feature};
-use crate::store::{ProviderRecord, StoreError};
+use crate::formats::geojson::{FeatureOut, provider_from_feature};
+use crate::store::ProviderRecord;
 
-use super::AppState;
-use super::auth::StaffUser;
-use super::body::JsonBody;
-use super::error::{ApiError, ApiResult};
-use super::output::GEOJSON;
-use super::params::Params;
-use super::preconditions::{etag, if_match_versions};
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult, blocking, unprocessable};
+use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::body::JsonBody;
+use crate::http::plumbing::output::GEOJSON;
+use crate::http::plumbing::params::Params;
+use crate::http::plumbing::preconditions::{etag, if_match_versions};
 
-/// Routes under `/api/admin/providers` (history is in [`super::history`]).
+/// Routes under `/api/admin/providers` (history is in [`crate::http::resources::history`]).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/providers", post(provider_create))
         .route("/api/admin/providers/{id}", get(provider_admin_get).put(provider_update).delete(provider_delete))
         .route("/api/admin/providers/{id}/restore", post(provider_restore))
         .route("/api/admin/providers/{id}/revert", post(provider_revert))
-}
-
-/// A 422 naming each bad field.
-pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
-    ApiError::InvalidBody { status: StatusCode::UNPROCESSABLE_ENTITY, errors }
-}
-
-/// Maps a store error to the HTTP answer the staff API documents.
-pub fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Duplicate { id } => ApiError::Exists(FieldError::new(
-            "id",
-            format!(
-                "provider '{id}' already exists (perhaps deleted: restore it instead); leave the id out to get a new one"
-            ),
-        )),
-        StoreError::NotFound { id } => ApiError::NotFound(format!("provider '{id}'")),
-        StoreError::VersionMismatch { current } => {
-            let version = current.provider.version;
-            match serde_json::to_value(FeatureOut::staff(&current.provider, current.deleted_at.as_deref())) {
-                Ok(feature) => ApiError::PreconditionFailed { version, current: Box::new(feature) },
-                Err(e) => ApiError::Internal(e.to_string()),
-            }
-        }
-        e @ (StoreError::Deleted { .. } | StoreError::NotDeleted { .. } | StoreError::UserExists { .. }) => {
-            ApiError::Conflict(e.to_string())
-        }
-        e @ StoreError::UnknownVersion { .. } => unprocessable(vec![FieldError::new("version", e.to_string())]),
-        StoreError::UnknownUser { name } => ApiError::NotFound(format!("user '{name}'")),
-        e if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
-        e => ApiError::Internal(e.to_string()),
-    }
-}
-
-/// Runs blocking store work off the async threads. The work runs to its end even if the
-/// client goes away (a `spawn_blocking` task is not cancelled when its handle is dropped).
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreError> + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
-        .map_err(store_error)
 }
 
 /// A staff Feature with its ETag.

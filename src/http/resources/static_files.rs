@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use super::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The vendor folders (relative to `web/`) the pages load scripts, styles and images from.
 pub const VENDOR_DIRS: [&str; 2] = ["node_modules/leaflet/dist", "node_modules/leaflet.markercluster/dist"];

@@ -7,12 +7,12 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::sqlite::{
-    PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, write_districts, write_history, write_provider,
+use super::rows::{
+    PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, read_record, write_districts, write_history,
+    write_provider,
 };
-use super::writes::read_record;
-use super::{LAST_IMPORT_META, ProviderRecord, Result, StoreError};
 use crate::domain::{District, Provider};
+use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, StoreError};
 
 /// A provider an import adds, changes or restores.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Result, StoreError};
+use crate::store::{Result, StoreError};
 
 /// An exclusive lock on a database, released when dropped (or when the process ends).
 #[derive(Debug)]

@@ -59,7 +59,7 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) STRICT;
     ",
-    // 2: staff users. Only the SHA-256 of a token is kept (see crate::auth); names are the
+    // 2: staff users. Only the SHA-256 of a token is kept (see crate::access); names are the
     // `changed_by` of the history, so a revoked user stays listed instead of being deleted.
     // The history index finds the version before an entry (its diff) by sequence.
     "

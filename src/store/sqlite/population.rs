@@ -3,9 +3,9 @@
 
 use rusqlite::{Connection, params};
 
-use super::writes::now_utc;
-use super::{PopulationColumn, Result, StoreError};
-use crate::mesh::{MeshCell, MeshLevel};
+use crate::domain::now_utc;
+use crate::spatial::mesh::{MeshCell, MeshLevel};
+use crate::store::{PopulationColumn, Result, StoreError};
 
 /// Replaces every column in `columns` (rows and description) in one transaction.
 pub(super) fn replace(conn: &mut Connection, columns: &[PopulationColumn]) -> Result<()> {

@@ -5,29 +5,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::sqlite::{PROVIDER_COLUMNS, col, provider_from_row, write_history, write_provider};
-use super::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError};
-use crate::domain::{Provider, action};
-
-/// Now as RFC 3339 UTC with whole seconds (`2026-11-01T09:30:00Z`). One fixed width, so the
-/// stored times sort as text in time order.
-pub(super) fn now_utc() -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::now_utc().format(&format).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
-
-/// A provider with its deleted state, live or not.
-pub(super) fn read_record(conn: &Connection, id: &str) -> Result<Option<ProviderRecord>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers WHERE id = ?1"))?;
-    let row = stmt
-        .query_row([id], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))
-        .optional()?;
-    match row {
-        None => Ok(None),
-        Some((provider, deleted_at)) => Ok(Some(ProviderRecord { provider: provider?, deleted_at })),
-    }
-}
+use super::rows::{read_record, write_history, write_provider};
+use crate::domain::{Provider, action, now_utc};
+use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError};
 
 fn stamp(mut p: Provider, version: i64, actor: &str, now: &str) -> Provider {
     p.version = version;
@@ -186,7 +166,7 @@ pub(super) fn audit_log(conn: &Connection, q: &AuditQuery) -> Result<Vec<History
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{Role, hash_token};
+    use crate::access::{Role, hash_token};
     use crate::domain::{Kind, LonLat};
     use crate::store::{SqliteStore, Store};
 

@@ -4,9 +4,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::writes::now_utc;
-use super::{AccountEvent, AuditQuery, NewUser, Result, StoreError, User};
-use crate::auth::{Role, TokenHash, hashes_equal};
+use crate::access::{Role, TokenHash, hashes_equal};
+use crate::domain::now_utc;
+use crate::store::{AccountEvent, AuditQuery, NewUser, Result, StoreError, User};
 
 /// The actions of the account log.
 pub mod account_action {
@@ -151,7 +151,7 @@ pub(super) fn account_events(conn: &Connection, q: &AuditQuery) -> Result<Vec<Ac
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::hash_token;
+    use crate::access::hash_token;
     use crate::store::{SqliteStore, Store};
 
     #[test]

@@ -10,14 +10,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::catalog::Snapshot;
-use crate::crs::Crs;
+use crate::spatial::crs::Crs;
 
-use super::super::AppState;
-use super::super::error::ApiResult;
-use super::super::params::Params;
 use super::datetime::{format_utc, parse_timestamp};
 use super::reproject::offered_uris;
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, Link, REL_QUERYABLES, SCHEMA_JSON, html, json_response};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::plumbing::params::Params;
 
 /// The temporal reference system of temporal extents (the Gregorian calendar).
 const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";

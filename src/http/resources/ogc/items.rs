@@ -11,19 +11,19 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::catalog::{Filter, Found, Snapshot};
-use crate::crs::{Crs, CrsError};
 use crate::domain::{District, LonLat};
-use crate::features::FeatureOut;
-use crate::index::{Stop, Stopped};
+use crate::formats::geojson::FeatureOut;
+use crate::spatial::crs::{Crs, CrsError};
+use crate::spatial::index::{Stop, Stopped};
 
-use super::super::error::{ApiError, ApiResult};
-use super::super::params::Params;
-use super::super::{AppState, DEFAULT_LIMIT, MAX_K, MAX_LIMIT, districts};
 use super::collections::queryables_link;
 use super::datetime::{Interval, format_utc};
 use super::links::{Query, segment};
 use super::reproject::{BboxQuery, crs_param, feature_value_out, position_out};
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, Link, html, json_response, queryables};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::params::Params;
+use crate::http::{AppState, DEFAULT_LIMIT, MAX_K, MAX_LIMIT, districts};
 
 /// Default `k` of the `near` extension.
 pub const DEFAULT_K: u64 = 10;

@@ -5,10 +5,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::super::AppState;
-use super::super::error::ApiResult;
-use super::super::params::Params;
 use super::{Base, Format, GEOJSON, HTML, JSON, Link, OPENAPI, html, json_response};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::plumbing::params::Params;
 
 /// The conformance classes caremap implements, each covered by the tests in tests/api/ogc.rs.
 /// Not claimed: `conf/html` (the HTML alternates are a convenience, not checked against the
@@ -46,7 +46,7 @@ pub async fn landing_get(
     let mut params = Params::parse(query.as_deref())?;
     let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
-    let sample = state.site.dataset.as_deref() == Some(crate::sample::SAMPLE_DATASET);
+    let sample = state.site.dataset.as_deref() == Some(crate::generate::sample::SAMPLE_DATASET);
     let description = format!(
         "介護事業所・在宅医療機関の位置と属性を OGC API – Features で提供します。{}",
         if sample { "（サンプルデータ：架空の事業所です。実在しません）" } else { "" }

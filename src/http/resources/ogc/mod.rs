@@ -27,9 +27,9 @@ use serde::Serialize;
 
 use crate::domain::Kind;
 
-use super::AppState;
-use super::error::ApiError;
-use super::params::Params;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::plumbing::params::Params;
 
 pub use links::{Base, Link, PublicUrl};
 

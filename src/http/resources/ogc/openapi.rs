@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 
 use crate::catalog::Snapshot;
 
-use super::super::AppState;
-use super::super::error::ApiResult;
-use super::super::params::{MAX_TEXT_CHARS, Params};
-use super::super::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 use super::items::DEFAULT_K;
 use super::reproject::offered_uris;
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, html, json_response, queryables};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::plumbing::params::{MAX_TEXT_CHARS, Params};
+use crate::http::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 
 const PROBLEM: &str = "application/problem+json";
 

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use crate::catalog::{Filter, Snapshot};
 use crate::domain::{Kind, SERVICE_TYPES, ServiceSet};
 
-use super::super::AppState;
-use super::super::error::ApiResult;
-use super::super::params::Params;
 use super::{Base, CollectionId, Format, JSON, SCHEMA_JSON, html, json_response};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::plumbing::params::Params;
 
 /// The simple-valued queryables of a collection with their JSON Schemas, in a stable order.
 /// Each is also an equality query parameter of the collection's items.

@@ -10,10 +10,10 @@
 use geo::{Intersects, MapCoords, MultiPolygon, Rect, coord};
 use serde_json::Value;
 
-use crate::crs::{Crs, CrsError, convert};
 use crate::domain::{Bbox, LonLat};
+use crate::spatial::crs::{Crs, CrsError, convert};
 
-use super::super::params::Params;
+use crate::http::plumbing::params::Params;
 
 /// The CRSs offered for `crs` and `bbox-crs`, CRS84 (the default) first.
 pub const OFFERED: [Crs; 4] = [Crs::Crs84, Crs::Epsg4326, Crs::Epsg6668, Crs::Epsg6677];
