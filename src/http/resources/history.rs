@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::access::Role;
-use crate::domain::{District, FieldChange, actor_name, entry_changes, name_districts};
+use crate::domain::{District, FieldChange, actor_name, entry_changes, name_districts, utc_text};
 use crate::store::{AccountEvent, AuditQuery, HistoryEntry};
 
 use crate::http::AppState;
@@ -144,8 +144,7 @@ fn stored_time(raw: &str) -> Result<String, String> {
     if utc.nanosecond() > 0 {
         utc = utc.replace_nanosecond(0).map_err(|e| e.to_string())? + time::Duration::SECOND;
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    utc.format(&format).map_err(|e| e.to_string())
+    Ok(utc_text(utc))
 }
 
 /// `GET /api/admin/audit[?log=providers|accounts][&since=RFC3339][&after=SEQ][&limit=N]`:
