@@ -2,7 +2,7 @@
 //! installed by `make test`), within 1 mm in metres and 1e-8° in degrees.
 
 use crate::support::cs2cs::cs2cs;
-use caremap::crs::{Crs, convert};
+use caremap::spatial::crs::{Crs, convert};
 
 const PLACES: [(f64, f64); 4] =
     [(139.902861, 35.856306), (139.8745, 35.8275), (139.9578, 35.9199), (140.1233, 35.6051)];

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
-use caremap::auth::Role;
+use caremap::access::Role;
+use caremap::app::config::ServeConfig;
+use caremap::app::startup::build_router;
 use caremap::catalog::Catalog;
-use caremap::config::ServeConfig;
-use caremap::startup::build_router;
 use caremap::store::{SqliteStore, Store};
 use tower::ServiceExt;
 
@@ -32,7 +32,7 @@ pub fn app(role: Role) -> App {
     let dir = tempfile::tempdir().unwrap();
     let config = ServeConfig::for_paths(dir.path().join("fuzz.db"), repo_path("data"), repo_path("web"));
     let store = SqliteStore::open(&config.db).unwrap();
-    let (token, hash) = caremap::auth::generate_token().unwrap();
+    let (token, hash) = caremap::access::generate_token().unwrap();
     store.add_user("fuzz", role, &hash).unwrap();
     let (router, state) = build_router(&config, Arc::new(store)).expect("the app builds");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
