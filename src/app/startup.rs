@@ -1,6 +1,7 @@
 //! Builds the application from its settings: lock the database, bind the listener, open and
 //! check the store, load the bundled data into an empty database, load the catalog, serve
-//! until a shutdown signal, drain. Tests use this exact path on port 0.
+//! until a shutdown signal, drain. Tests use this exact path on port 0, and [`build_router`]
+//! (the same router and state, no socket) to call the application in-process.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,47 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
     Ok((dataset, catalog))
 }
 
+/// The router `serve` runs and the state behind it, over `store` (seeded from `config.data`
+/// when empty) with `config`'s limits and site facts, without a socket or the database lock:
+/// for calling the application in-process (`oneshot`), as the fuzzing tests do. The store is
+/// not integrity-checked here ([`Application::build`] does that).
+///
+/// # Errors
+/// On a store failure or a missing/malformed data file.
+pub fn build_router(config: &ServeConfig, store: Arc<dyn Store>) -> Result<(Router, AppState), StartupError> {
+    let (dataset, catalog) = load_catalog(store.as_ref(), &config.data)?;
+    assemble(config, store, dataset, catalog)
+}
+
+/// The state over a loaded catalog, with `config`'s HTTP settings, and the router on it.
+fn assemble(
+    config: &ServeConfig,
+    store: Arc<dyn Store>,
+    dataset: Option<String>,
+    catalog: Arc<Catalog>,
+) -> Result<(Router, AppState), StartupError> {
+    let last_import = store.meta(LAST_IMPORT_META)?;
+    let site = Arc::new(SiteInfo { dataset, tiles: config.tile_layers() });
+    let http = HttpConfig {
+        web_dir: config.web.clone(),
+        max_concurrent_requests: usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX),
+        request_timeout: Duration::from_secs(config.request_timeout_s),
+        body_timeout: Duration::from_secs(config.body_timeout_s),
+        heavy_queries: config.heavy_queries(),
+        cors: config.cors_origins.clone(),
+        hsts: config.hsts,
+        trusted_proxies: config.trusted_proxies.clone(),
+        public_metrics: config.metrics == MetricsExposure::Public,
+        public_url: config.public_url.clone(),
+    };
+    let state = AppState::new(catalog, store, site, &http);
+    if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
+        state.metrics.set_last_import(at);
+    }
+    let router = router(state.clone(), &http);
+    Ok((router, state))
+}
+
 impl Application {
     /// Takes the database's lock, binds the address (both fail fast, before the slow part),
     /// opens and checks the store, seeds it when empty, loads the catalog.
@@ -199,26 +241,8 @@ impl Application {
             db = %config.db.display(),
             "database checked and catalog loaded"
         );
-        let last_import = store.meta(LAST_IMPORT_META)?;
-        let site = Arc::new(SiteInfo { dataset, tiles: config.tile_layers() });
-        let http = HttpConfig {
-            web_dir: config.web.clone(),
-            max_concurrent_requests: usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX),
-            request_timeout: Duration::from_secs(config.request_timeout_s),
-            body_timeout: Duration::from_secs(config.body_timeout_s),
-            heavy_queries: config.heavy_queries(),
-            cors: config.cors_origins.clone(),
-            hsts: config.hsts,
-            trusted_proxies: config.trusted_proxies.clone(),
-            public_metrics: config.metrics == MetricsExposure::Public,
-            public_url: config.public_url.clone(),
-        };
-        let state = AppState::new(catalog, store, site, &http);
-        if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
-            state.metrics.set_last_import(at);
-        }
-        let metrics = metrics_listener.map(|l| (l, metrics_router(state.clone())));
-        let router = router(state, &http);
+        let (router, state) = assemble(config, store, dataset, catalog)?;
+        let metrics = metrics_listener.map(|l| (l, metrics_router(state)));
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),

@@ -5,7 +5,7 @@
 use caremap::access::Role;
 use caremap::store::{NewUser, SqliteStore, Store};
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::support::app::{Reply, TestApp, spawn_app, spawn_app_with};
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")

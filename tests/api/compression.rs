@@ -1,7 +1,7 @@
 //! Responses are compressed (gzip or brotli) for clients that accept it: the GeoJSON lists,
 //! the page and its scripts; and left alone for clients that do not.
 
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
 
 #[tokio::test]
 async fn geojson_lists_the_page_and_its_scripts_are_compressed_when_the_client_accepts_it() {

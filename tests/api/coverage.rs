@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::helpers::{geodesic_m, lon_lat, spawn_app};
+use crate::support::app::{geodesic_m, lon_lat, spawn_app};
 
 fn centre(feature: &Value) -> (f64, f64) {
     let ring = &feature["geometry"]["coordinates"][0];

@@ -1,7 +1,7 @@
 //! Browser-facing headers: security headers on every response (page, API, errors), CORS on
 //! the public read API only, HSTS only when asked for.
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::support::app::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn every_kind_of_response_carries_the_security_headers() {

@@ -3,7 +3,8 @@
 use caremap::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{repo_path, spawn_app, spawn_app_with_data};
+use crate::support::app::{spawn_app, spawn_app_with_data};
+use crate::support::repo_path;
 
 fn feature(name: &str, phone: &str) -> Value {
     json!({"type": "Feature", "id": "p", "geometry": {"type": "Point", "coordinates": [139.90, 35.85]},

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
 
 const SQL: &str = "'; DROP TABLE providers; -- \" OR 1=1 /* ";
 const HTML: &str = "<script>alert('x')</script><img src=x onerror=\"alert(1)\">";
@@ -128,11 +128,11 @@ async fn a_formula_at_the_start_of_a_csv_cell_is_neutralised_for_spreadsheets() 
 
 /// A server whose catalog is `n` generated providers spread over Japan's cities (no sample),
 /// and those providers.
-async fn spawn_large(n: usize) -> (crate::helpers::TestApp, Vec<caremap::domain::Provider>) {
+async fn spawn_large(n: usize) -> (crate::support::app::TestApp, Vec<caremap::domain::Provider>) {
     use caremap::store::{SqliteStore, Store};
     let providers = caremap::generate::synthetic::providers(n, 13);
     let stored = providers.clone();
-    let app = crate::helpers::spawn_app_with(move |c| {
+    let app = crate::support::app::spawn_app_with(move |c| {
         SqliteStore::open(&c.db).unwrap().insert_providers(&stored, "gen").unwrap();
     })
     .await;
@@ -146,7 +146,7 @@ fn square(lon: f64, lat: f64, side: f64) -> Value {
 
 /// Polls /healthz while `heavy` runs; every answer must be 200. Returns the heavy result and
 /// how many health checks were answered meanwhile.
-async fn healthz_while<T>(app: &crate::helpers::TestApp, heavy: impl Future<Output = T>) -> (T, usize) {
+async fn healthz_while<T>(app: &crate::support::app::TestApp, heavy: impl Future<Output = T>) -> (T, usize) {
     let mut heavy = std::pin::pin!(heavy);
     let mut answered = 0;
     // A hang guard only: the search itself takes far less on any machine.
@@ -212,7 +212,7 @@ async fn overlapping_parts_over_a_large_catalog_find_each_provider_once_while_he
 
     let reply = reply.expect(200);
     assert_eq!(reply.json()["numberMatched"], expected.len(), "each provider counted once");
-    let got = crate::helpers::ids(&reply.features());
+    let got = crate::support::app::ids(&reply.features());
     assert_eq!(got, expected);
     assert!(health_checks >= 1, "/healthz answered while the search ran");
 }

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use caremap::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::import_fixtures::{Enc, Office, csv_text, encode, many_offices, mhlw_csv};
+use crate::support::app::{TestApp, spawn_app};
+use crate::support::fixtures::{Enc, Office, csv_text, encode, many_offices, mhlw_csv};
 
 const IMPORTS: &str = "/api/admin/imports";
 
@@ -312,7 +312,7 @@ async fn the_documented_example_files_import_without_a_skipped_row() {
     let app = spawn_app().await;
     let auth = editor(&app).await;
     let headers = [("authorization", auth.as_str())];
-    let example = |name: &str| std::fs::read(crate::helpers::repo_path("docs/import-examples").join(name)).unwrap();
+    let example = |name: &str| std::fs::read(crate::support::repo_path("docs/import-examples").join(name)).unwrap();
     for (source, file, rows) in [
         ("mhlw-care", "jigyosho_130.csv", 2),
         ("iryo-net", "02-1_clinic_facility_info_20260601.csv", 2),

@@ -6,7 +6,7 @@ use caremap::access::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, read_response, spawn_app_with};
+use crate::support::app::{TestApp, read_response, spawn_app_with};
 
 /// A search whose body is announced but only partly sent: its handler waits for the rest,
 /// holding its place among the requests in flight.

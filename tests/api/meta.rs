@@ -1,6 +1,6 @@
 //! Districts, services, about, health, static files.
 
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
 
 #[tokio::test]
 async fn districts_cover_the_sample_and_carry_counts() {

@@ -7,8 +7,8 @@ use caremap::http::MetricsExposure;
 use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
 use clap::Parser;
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
-use crate::import_fixtures::{Enc, Office, csv_text, encode, mhlw_csv};
+use crate::support::app::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::support::fixtures::{Enc, Office, csv_text, encode, mhlw_csv};
 
 #[tokio::test]
 async fn a_request_id_is_echoed_or_made() {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{geodesic_m, ids, lon_lat, spawn_app};
+use crate::support::app::{geodesic_m, ids, lon_lat, spawn_app};
 
 const CITY_HALL: (f64, f64) = (139.902861, 35.856306);
 

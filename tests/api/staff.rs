@@ -4,7 +4,7 @@
 use caremap::access::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::app::{TestApp, spawn_app};
 
 /// A server with an editor; returns the app and the `Authorization` header value.
 async fn app_with_editor() -> (TestApp, String) {

@@ -9,7 +9,8 @@ use std::path::Path;
 use caremap::app::config::ServeConfig;
 use caremap::app::startup::Application;
 
-use crate::helpers::{TestApp, repo_path, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app, spawn_app_with};
+use crate::support::repo_path;
 
 fn write(root: &Path, relative: &str, text: &str) {
     let path = root.join(relative);

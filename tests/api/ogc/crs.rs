@@ -2,7 +2,7 @@
 //! and `bbox-crs`.
 
 use super::*;
-use crate::cs2cs::cs2cs;
+use crate::support::cs2cs::cs2cs;
 
 // ---- Part 2: CRS ------------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp, ids, lon_lat, repo_path, spawn_app, spawn_app_with_data};
+use crate::support::app::{Reply, TestApp, ids, lon_lat, spawn_app, spawn_app_with_data};
+use crate::support::repo_path;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const EPSG4326: &str = "http://www.opengis.net/def/crs/EPSG/0/4326";

@@ -44,7 +44,7 @@ async fn links_use_the_host_the_client_addressed() {
 
 #[tokio::test]
 async fn with_a_public_url_a_forged_host_gets_links_under_the_configured_base() {
-    let app = crate::helpers::spawn_app_with(|c| {
+    let app = crate::support::app::spawn_app_with(|c| {
         c.public_url = Some(caremap::http::PublicUrl::parse("https://caremap.example.jp/").unwrap());
     })
     .await;

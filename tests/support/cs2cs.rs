@@ -1,6 +1,5 @@
 //! PROJ's command-line tool `cs2cs` (Debian's proj-bin, installed by `make test`) as the
 //! reference the CRS tests compare caremap's conversions against.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use crate::import_fixtures::{Clinic, IRYO_NET_HEADER, MHLW_HEADER, Notice, Office, kouseikyoku_xlsx};
+use crate::support::fixtures::{Clinic, IRYO_NET_HEADER, MHLW_HEADER, Notice, Office, kouseikyoku_xlsx};
 use caremap::import::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

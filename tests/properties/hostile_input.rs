@@ -3,9 +3,6 @@
 //! strings on every public GET endpoint, random JSON and bytes as search polygons, random
 //! Features as staff writes. The property: never a 5xx or a panic; every refusal is a 4xx
 //! `application/problem+json` whose `detail` says what was wrong.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod in_process;
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -14,10 +11,10 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
-use in_process::App;
+use crate::support::oneshot::{self, App};
 
 fn app() -> App {
-    in_process::app(Role::Admin)
+    oneshot::app(Role::Admin)
 }
 
 impl App {

@@ -2,18 +2,13 @@
 //! OAPIF driver lists the collections, pages through every provider and applies a spatial
 //! filter, against the server started in-process on port 0. GDAL runs as a child process
 //! (`tokio::process`), so the server keeps serving while it waits.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value;
 
-use helpers::{TestApp, ids, spawn_app};
+use crate::support::app::{TestApp, ids, spawn_app};
 
 /// Runs a GDAL command-line tool against the test server; returns its stdout, failing the test
 /// (with stderr) when it exits non-zero.

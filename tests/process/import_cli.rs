@@ -1,18 +1,14 @@
 //! `caremap import` and `caremap export` as staff run them: the real binary on fixture files
 //! written in the official layouts, a real SQLite file, exit codes, the printed report, and
 //! the database compared before and after a failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod cs2cs;
-mod import_fixtures;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use crate::support::cs2cs::cs2cs;
+use crate::support::fixtures::*;
 use caremap::domain::{HomeCareClass, Kind, Provider};
 use caremap::store::{SqliteStore, Store};
-use cs2cs::cs2cs;
-use import_fixtures::*;
 use serde_json::Value;
 
 struct Dir {
@@ -41,7 +37,7 @@ impl Dir {
 
 /// Runs the binary with `args`, from a folder without data/ (no districts are seeded).
 fn caremap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caremap"))
+    crate::support::process::caremap()
         .args(args)
         .env("CAREMAP_DATA", "/nonexistent")
         .env_remove("CAREMAP_DB")

@@ -2,7 +2,6 @@
 //! invented rows: MHLW care CSVs, 医療情報ネット 施設票 CSVs, the 厚生局 Excel list. The
 //! headers are spelled out here, not taken from caremap, so a change to the parser's idea of
 //! the layout cannot silently change the fixtures too.
-#![allow(dead_code)]
 
 /// The MHLW open-data header (24 columns; full-width brackets as published).
 pub const MHLW_HEADER: [&str; 24] = [

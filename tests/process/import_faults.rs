@@ -7,10 +7,6 @@
 //! The moments are found from the server's own log lines (`import files read`, `import
 //! planned`, `import transaction committed`) and from the write-ahead log growing, not from
 //! timings.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod import_fixtures;
-mod support;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -20,8 +16,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use import_fixtures::{Enc, many_offices, mhlw_csv};
-use support::{Server, add_user, caremap, metric, repo, serve_command};
+use crate::support::fixtures::{Enc, many_offices, mhlw_csv};
+use crate::support::process::{Server, add_user, caremap, metric, serve_command};
+use crate::support::repo_path;
 
 /// Rows per import: enough that writing the transaction takes a while.
 const ROWS: usize = 50_000;
@@ -222,7 +219,7 @@ fn an_import_command_killed_while_it_writes_keeps_none_or_all_of_it() {
     let db = dir.path().join("c.db");
     {
         let store = caremap::store::SqliteStore::open(&db).unwrap();
-        caremap::app::startup::seed_store(&store, &repo("data")).unwrap();
+        caremap::app::startup::seed_store(&store, &repo_path("data")).unwrap();
     }
     let (bytes, ids) = batch(0);
     let file = dir.path().join("jigyosho_110.csv");
@@ -232,7 +229,7 @@ fn an_import_command_killed_while_it_writes_keeps_none_or_all_of_it() {
 
     let mut child = caremap()
         .args(["import", "--source", "mhlw-care", "--data"])
-        .arg(repo("data"))
+        .arg(repo_path("data"))
         .arg("--db")
         .arg(&db)
         .arg(&file)

@@ -2,17 +2,14 @@
 //! 0 within 10 s, a drain that cannot finish is cut at the deadline, start-up refuses bad
 //! settings at once with a message naming the problem, and the logs are structured and never
 //! hold a token. `caremap import` refuses a database a server is running on.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod import_fixtures;
-mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::support::process::{Server, add_user, caremap, metric, run_to_exit, serve_command};
+use crate::support::repo_path;
 use serde_json::Value;
-use support::{Server, add_user, caremap, metric, repo, run_to_exit, serve_command};
 
 /// The polygon search body: a square around the middle of the sample city.
 const SEARCH: &str = r#"{"type":"Polygon","coordinates":[[[139.88,35.84],[139.94,35.84],[139.94,35.90],[139.88,35.90],[139.88,35.84]]]}"#;
@@ -139,7 +136,7 @@ fn start_up_refuses_a_database_another_caremap_is_serving() {
 
 fn import_command(db: &std::path::Path, file: &std::path::Path, extra: &[&str]) -> std::process::Command {
     let mut command = caremap();
-    command.args(["import", "--source", "mhlw-care", "--data"]).arg(repo("data")).arg("--db").arg(db);
+    command.args(["import", "--source", "mhlw-care", "--data"]).arg(repo_path("data")).arg("--db").arg(db);
     command.args(extra).arg(file);
     command
 }
@@ -151,7 +148,7 @@ fn last_import_at(db: &std::path::Path) -> Option<String> {
 
 #[test]
 fn an_import_is_refused_while_a_server_runs_on_the_database_and_recorded_once_it_stopped() {
-    use import_fixtures::{Enc, Office, mhlw_csv};
+    use crate::support::fixtures::{Enc, Office, mhlw_csv};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let file = dir.path().join("jigyosho_110.csv");
@@ -189,7 +186,7 @@ fn start_up_names_an_address_in_use() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let mut command = caremap();
-    command.args(["serve", "--addr", &addr, "--db"]).arg(dir.path().join("c.db")).arg("--data").arg(repo("data"));
+    command.args(["serve", "--addr", &addr, "--db"]).arg(dir.path().join("c.db")).arg("--data").arg(repo_path("data"));
     assert_refused(command, &[&addr, "cannot listen"]);
 }
 
@@ -198,7 +195,7 @@ fn start_up_names_a_malformed_data_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    std::fs::copy(repo("data/districts.geojson"), data.join("districts.geojson")).unwrap();
+    std::fs::copy(repo_path("data/districts.geojson"), data.join("districts.geojson")).unwrap();
     std::fs::write(data.join("providers.geojson"), r#"{"type":"FeatureCollection","features":[{"type":"Feat"#).unwrap();
     let mut command = caremap();
     command.args(["serve", "--addr", "127.0.0.1:0", "--db"]).arg(dir.path().join("c.db")).arg("--data").arg(&data);
@@ -299,7 +296,7 @@ fn database_files_are_created_readable_by_their_owner_only() {
     server.signal("TERM");
     assert!(server.wait_for_exit(Duration::from_secs(10)).expect("exits").success());
 
-    use import_fixtures::{Enc, Office, mhlw_csv};
+    use crate::support::fixtures::{Enc, Office, mhlw_csv};
     let file = dir.path().join("jigyosho_110.csv");
     std::fs::write(&file, mhlw_csv(&[Office::new("1270000001", "さくら")], Enc::Utf8Bom, true)).unwrap();
     let by_import = dir.path().join("imported.db");

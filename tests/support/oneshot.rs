@@ -1,20 +1,20 @@
-//! The real router over a temporary database seeded with the bundled sample, called in-process
-//! (`oneshot`, no socket), so property tests can send thousands of requests in seconds. Shared
-//! by the fuzzing tests (hostile_input, import_fuzz).
-#![allow(dead_code, clippy::unwrap_used)]
+//! The router `serve` runs, built by `startup::build_router` over a temporary database seeded
+//! with the bundled sample, called in-process (`oneshot`, no socket) so property tests can send
+//! thousands of requests in seconds.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
 use caremap::access::Role;
-use caremap::app::startup::seed_store;
+use caremap::app::config::ServeConfig;
+use caremap::app::startup::build_router;
 use caremap::catalog::Catalog;
-use caremap::http::{AppState, HttpConfig, SiteInfo, router};
 use caremap::store::{SqliteStore, Store};
 use tower::ServiceExt;
+
+use super::repo_path;
 
 /// The router with its store and catalog, a staff token, and a runtime to drive requests.
 pub struct App {
@@ -27,21 +27,16 @@ pub struct App {
     _dir: tempfile::TempDir,
 }
 
-/// A fresh app whose staff user `fuzz` has `role`.
+/// A fresh app on the bundled sample whose staff user `fuzz` has `role`.
 pub fn app(role: Role) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let store = SqliteStore::open(&dir.path().join("fuzz.db")).unwrap();
-    seed_store(&store, &repo.join("data")).unwrap();
+    let config = ServeConfig::for_paths(dir.path().join("fuzz.db"), repo_path("data"), repo_path("web"));
+    let store = SqliteStore::open(&config.db).unwrap();
     let (token, hash) = caremap::access::generate_token().unwrap();
     store.add_user("fuzz", role, &hash).unwrap();
-    let catalog = Arc::new(Catalog::new(store.load_providers().unwrap(), store.load_districts().unwrap()));
-    let store: Arc<dyn Store> = Arc::new(store);
-    let site = Arc::new(SiteInfo { dataset: Some("sample".into()), tiles: vec![] });
-    let config = HttpConfig::new(repo.join("web"));
-    let router = router(AppState::new(catalog.clone(), store.clone(), site, &config), &config);
+    let (router, state) = build_router(&config, Arc::new(store)).expect("the app builds");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    App { router, store, catalog, token, runtime, _dir: dir }
+    App { router, store: state.store.clone(), catalog: state.catalog.clone(), token, runtime, _dir: dir }
 }
 
 impl App {

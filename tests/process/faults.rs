@@ -7,15 +7,11 @@
 //! on a full disk (EFBIG or a short write instead of ENOSPC; SQLite reports either as a failed
 //! write and rolls the transaction back). It needs no privileges and no loop-mounted file
 //! system, and "space returns" is raising the limit again.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod import_fixtures;
-mod support;
 
 use std::time::Duration;
 
+use crate::support::process::{Server, add_user, metric, serve_command};
 use serde_json::{Value, json};
-use support::{Server, add_user, metric, serve_command};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn provider(id: &str, name: &str) -> Value {
@@ -103,7 +99,7 @@ async fn metrics_text(http: &reqwest::Client, server: &Server) -> String {
 
 #[tokio::test]
 async fn an_import_on_a_full_disk_gives_503_changes_nothing_and_commits_when_space_returns() {
-    use import_fixtures::{Enc, Office, mhlw_csv};
+    use crate::support::fixtures::{Enc, Office, mhlw_csv};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let auth = format!("Bearer {}", add_user(&db, "faults", "editor"));

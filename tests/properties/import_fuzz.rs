@@ -9,14 +9,8 @@
 //! `POST /api/admin/imports` (the real router, called in-process): the answer is 200 or a 4xx
 //! problem+json that names the file or the field, never a 5xx; a refused commit changes
 //! nothing; the catalog always serves what the database holds.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod files;
-#[path = "../import_fixtures/mod.rs"]
-mod import_fixtures;
-
-#[path = "../in_process/mod.rs"]
-mod in_process;
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -28,7 +22,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;
 
-use in_process::App;
+use crate::support::oneshot::{self, App};
 
 /// Import options for `format`: `--city` sometimes (the sources that take it).
 fn options(format: Format, city: bool, dry_run: bool) -> ImportOptions {
@@ -126,7 +120,7 @@ proptest! {
 }
 
 fn app() -> App {
-    in_process::app(Role::Editor)
+    oneshot::app(Role::Editor)
 }
 
 impl App {

@@ -1,5 +1,6 @@
-//! `spawn_app()` and a `TestApp` with typed request helpers that print status, headers and
-//! body when an expectation fails.
+//! The application started in-process through `startup::Application` (the path `serve`
+//! runs) on port 0: `spawn_app()` and a `TestApp` with typed request helpers that print
+//! status, headers and body when an expectation fails.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use caremap::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
+
+use super::repo_path;
 
 /// A running server with its own temporary database.
 pub struct TestApp {
@@ -78,10 +81,6 @@ impl std::fmt::Display for Reply {
         let shown: String = body.chars().take(2000).collect();
         write!(f, "{} {:?}\n{shown}", self.status, self.headers)
     }
-}
-
-pub fn repo_path(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
 /// Starts the server on the bundled sample.

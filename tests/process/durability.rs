@@ -2,17 +2,14 @@
 //! update providers, the server is killed with SIGKILL while they are still writing, and after
 //! a restart on the same database every write that was answered 2xx is there with its version.
 //! Also: the database files never hold a token in plain text.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::process::{Server, add_user, serve_command};
 use serde_json::{Value, json};
-use support::{Server, serve_command};
 
 const CLIENTS: usize = 6;
 /// Acknowledged writes to wait for before the kill (the clients keep writing past it).
@@ -63,7 +60,7 @@ async fn client(n: usize, base: String, auth: String, acks: Arc<AtomicUsize>) ->
 async fn every_acknowledged_write_survives_a_sigkill_mid_stream() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("caremap.db");
-    let token = support::add_user(&db, "durability", "editor");
+    let token = add_user(&db, "durability", "editor");
     let auth = format!("Bearer {token}");
     let server = Server::start(serve_command(&db, &[]));
 
@@ -183,8 +180,8 @@ fn assert_no_token(db: &Path, tokens: &[&str]) {
 async fn the_database_files_never_contain_a_token_in_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("caremap.db");
-    let first = support::add_user(&db, "yamada", "editor");
-    let second = support::add_user(&db, "suzuki", "editor");
+    let first = add_user(&db, "yamada", "editor");
+    let second = add_user(&db, "suzuki", "editor");
     let server = Server::start(serve_command(&db, &[]));
     let http = reqwest::Client::new();
     let (wrong, _) = caremap::access::generate_token().unwrap();

@@ -1,7 +1,6 @@
 //! Property tests: every index query equals a brute-force scan that uses the WGS84 geodesic
 //! distance, for random points anywhere on Earth — including near the antimeridian, near the
 //! poles and far outside Japan.
-#![allow(clippy::unwrap_used)]
 
 use caremap::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use caremap::spatial::index::{IndexEntry, SpatialIndex};
