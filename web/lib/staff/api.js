@@ -1,5 +1,9 @@
-// The staff API from the page: every request carries the token from sessionStorage (never a
-// cookie, never the URL), and every failure becomes a StaffError with a Japanese message.
+// The staff API from the page, through the shared fetch wrapper (shared/api.js): every request
+// carries the token from sessionStorage (never a cookie, never the URL), and every failure
+// becomes an ApiError with the staff page's Japanese message. The page's public reads
+// (search, map, reference data) go through the same wrapper.
+
+import { request } from '../shared/api.js';
 
 const TOKEN_KEY = 'caremap.staffToken';
 
@@ -9,16 +13,6 @@ export const tokenStore = {
   set: (token) => sessionStorage.setItem(TOKEN_KEY, token),
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
-
-/** A failed staff request, with the Japanese text to show and the problem details. */
-export class StaffError extends Error {
-  constructor(message, { status = 0, problem = null, cause = undefined } = {}) {
-    super(message, { cause });
-    this.name = 'StaffError';
-    this.status = status;
-    this.problem = problem;
-  }
-}
 
 /**
  * The Japanese message for a failed staff request.
@@ -54,48 +48,26 @@ export function staffMessage(status, retryAfter = null) {
   }
 }
 
+/** The staff page's text for a failed request (see shared/api.js `Failure`). */
+const describe = ({ status, retryAfter = null }) => staffMessage(status, retryAfter);
+
+/** Same-origin requests of this page: never cached, never with cookies. */
+const PRIVATE = { cache: 'no-store', credentials: 'omit' };
+
 /**
  * One staff request.
  * @param {string} method
  * @param {string} path
  * @param {{token: string, etag?: string|null, body?: object|null}} options
  * @returns {Promise<{data: any, etag: string|null}>}
- * @throws {StaffError}
+ * @throws {ApiError}
  */
 export async function staffRequest(method, path, { token, etag = null, body = null }) {
   const headers = { Authorization: `Bearer ${token}`, Accept: 'application/geo+json, application/json' };
   if (etag) headers['If-Match'] = etag;
   if (body) headers['Content-Type'] = 'application/geo+json';
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body ? JSON.stringify(body) : undefined,
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch (cause) {
-    throw new StaffError(staffMessage(0), { cause });
-  }
-  return finish(response);
-}
-
-/** The JSON body of a response, or a StaffError for a failed one. */
-async function finish(response) {
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    // An empty or non-JSON body; the status decides.
-  }
-  if (!response.ok) {
-    throw new StaffError(staffMessage(response.status, response.headers.get('Retry-After')), {
-      status: response.status,
-      problem: data,
-    });
-  }
-  return { data, etag: response.headers.get('ETag') };
+  const init = { method, headers, body: body ? JSON.stringify(body) : undefined, ...PRIVATE };
+  return answer(await request(path, init, describe));
 }
 
 /**
@@ -103,23 +75,34 @@ async function finish(response) {
  * @param {string} path
  * @param {{token: string, files: File[], fields?: Record<string, string>}} options
  * @returns {Promise<{data: any, etag: string|null}>}
- * @throws {StaffError}
+ * @throws {ApiError}
  */
 export async function staffUpload(path, { token, files, fields = {} }) {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   for (const file of files) form.append('file', file, file.name);
-  let response;
+  const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+  return answer(await request(path, { method: 'POST', headers, body: form, ...PRIVATE }, describe));
+}
+
+/**
+ * GET a public JSON document (no token): providers for the finder and the map, services,
+ * districts, the base map's tiles.
+ * @param {string} path
+ * @throws {ApiError}
+ */
+export async function publicJson(path) {
+  const response = await request(path, {}, describe);
+  return response.json();
+}
+
+/** The JSON body (null when empty or not JSON: the status said it worked) and the ETag. */
+async function answer(response) {
+  let data = null;
   try {
-    response = await fetch(path, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-      body: form,
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch (cause) {
-    throw new StaffError(staffMessage(0), { cause });
+    data = await response.json();
+  } catch {
+    // An empty or non-JSON body.
   }
-  return finish(response);
+  return { data, etag: response.headers.get('ETag') };
 }

@@ -1,9 +1,9 @@
 // The results' CSV download: its file name, the link (a plain GET when one request answers
 // it), and on click the merged file when several requests or a POST are needed.
 
+import { h } from '../shared/dom.js';
 import { MESSAGES, getText } from './api.js';
 import { mergeCsv } from './csv.js';
-import { h } from './dom.js';
 import { setStatus, showError } from './messages.js';
 import { state, ui } from './page-state.js';
 import { searchRequests } from './search-requests.js';

@@ -3,12 +3,10 @@
 // and the OGC API's HTML pages as a browser gets them (its Accept asks for HTML).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { axeViolations } from './lib/axe.js';
-import { launchBrowser, openPage, repoRoot, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
+import { addUser, launchBrowser, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 let server;
 let browser;
@@ -25,15 +23,12 @@ after(async () => {
 
 /** Opens `path`, lets `ready(page)` bring it to the state to check, and returns the violations. */
 async function violationsOf(path, ready) {
-  const { page, context, problems } = await openPage(browser, server.baseUrl, {}, path);
-  try {
+  return withPage(browser, server.baseUrl, { path }, async ({ page, problems }) => {
     await ready(page);
     const violations = await axeViolations(page);
     assert.deepEqual(problems, []);
     return violations;
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 describe('axe-core finds no violation', () => {
@@ -66,9 +61,7 @@ describe('axe-core finds no violation', () => {
   });
 
   it('on the staff page signed in', async () => {
-    const binary = join(repoRoot, 'target', 'debug', 'caremap');
-    const out = execFileSync(binary, ['user', 'add', '--db', server.dbPath, '--role', 'editor', 'a11y'], { encoding: 'utf8' });
-    const token = out.trim().split('\n').pop();
+    const token = addUser(server, 'a11y');
     const violations = await violationsOf('/staff.html', async (page) => {
       await page.fill('#token-input', token);
       await page.press('#token-input', 'Enter');

@@ -2,7 +2,8 @@
 // margin), loaded after the map stops moving and skipped while the view stays inside what
 // was loaded with the same filters.
 
-import { MESSAGES, getJson, isAbort } from './api.js';
+import { isAbort } from '../shared/api.js';
+import { MESSAGES, getJson } from './api.js';
 import { families } from './filters.js';
 import { clearError, showError, showMapNotice } from './messages.js';
 import { map, markers, state, ui } from './page-state.js';

@@ -3,7 +3,7 @@
 // into API parameter families, into words, and into the state of their controls (the text
 // condition is shown as a chip that removes it).
 
-import { h } from './dom.js';
+import { h } from '../shared/dom.js';
 import { state, ui } from './page-state.js';
 import { filterFamilies } from './query.js';
 

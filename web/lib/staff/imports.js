@@ -2,9 +2,10 @@
 // the import would change (a dry run: nothing is saved), then commit. The report (counts,
 // skipped rows with file and line, warnings, the changes) is shown as text, never as HTML.
 
-import { h, replaceChildren } from './dom.js';
-import { StaffError, staffUpload } from './staff-api.js';
-import { changeText } from './staff-form.js';
+import { ApiError } from '../shared/api.js';
+import { h, replaceChildren } from '../shared/dom.js';
+import { staffUpload } from './api.js';
+import { changeText } from './form-values.js';
 
 const IMPORTS = '/api/admin/imports';
 /** Sources whose files carry a city code (`city=` applies). */
@@ -160,8 +161,8 @@ function errorText(error) {
   if (error.status === 400 && problem?.invalid_params?.length) {
     return `指定に誤りがあります：\n${problem.invalid_params.map((p) => `${p.name}: ${p.reason}`).join('\n')}`;
   }
-  if (error.status === 409) return `${problem?.detail ?? error.message}\nもう一度お試しください。`;
-  return error.message;
+  if (error.status === 409) return `${problem?.detail ?? error.userMessage}\nもう一度お試しください。`;
+  return error.userMessage;
 }
 
 /**
@@ -216,7 +217,7 @@ export function setUpImports({ token, onCommitted, serviceLabels = () => new Map
       );
       if (!dryRun) onCommitted();
     } catch (error) {
-      if (!(error instanceof StaffError)) throw error;
+      if (!(error instanceof ApiError)) throw error;
       checked = false;
       replaceChildren(ui.report);
       status(errorText(error), 'error');

@@ -4,14 +4,11 @@
 // Users are made with the real `caremap user add` on the server's database.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { copyDataWith, launchBrowser, listedIds, openPage, repoRoot, startServer, waitForResults } from './lib/harness.js';
+import { addUser, copyDataWith, launchBrowser, listedIds, startServer, waitForResults, withPage } from './lib/harness.js';
 
-const BINARY = join(repoRoot, 'target', 'debug', 'caremap');
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
 
 let dataDir;
@@ -20,12 +17,6 @@ let browser;
 let token;
 let otherToken;
 let payloadId;
-
-/** `caremap user add`; the token is the last line of its output. */
-function addUser(name) {
-  const out = execFileSync(BINARY, ['user', 'add', '--db', server.dbPath, '--role', 'editor', name], { encoding: 'utf8' });
-  return out.trim().split('\n').pop();
-}
 
 async function api(method, path, { auth = token, etag = null, body = null } = {}) {
   const headers = { Authorization: `Bearer ${auth}` };
@@ -44,13 +35,14 @@ async function freshProvider() {
   return f;
 }
 
-async function signedInPage(t = token) {
-  const opened = await openPage(browser, server.baseUrl, {}, '/staff.html');
-  const { page } = opened;
-  await page.fill('#token-input', t);
-  await page.press('#token-input', 'Enter');
-  await page.waitForSelector('#app', { state: 'visible' });
-  return opened;
+/** Runs `run` on the staff page signed in with the test's token (see withPage). */
+function withSignedInPage(run) {
+  return withPage(browser, server.baseUrl, { path: '/staff.html' }, async (opened) => {
+    await opened.page.fill('#token-input', token);
+    await opened.page.press('#token-input', 'Enter');
+    await opened.page.waitForSelector('#app', { state: 'visible' });
+    return run(opened);
+  });
 }
 
 /** Finds a provider by name in the page and opens it in the editor. */
@@ -81,8 +73,8 @@ before(async () => {
     payloadId = String(feature.id);
   });
   server = await startServer({ dataDir });
-  token = addUser('tester');
-  otherToken = addUser('suzuki');
+  token = addUser(server, 'tester');
+  otherToken = addUser(server, 'suzuki');
   browser = await launchBrowser();
 });
 
@@ -94,8 +86,7 @@ after(async () => {
 
 describe('staff page', () => {
   it('refuses a wrong token and keeps a right one in sessionStorage only', async () => {
-    const { page, context, problems } = await openPage(browser, server.baseUrl, {}, '/staff.html');
-    try {
+    await withPage(browser, server.baseUrl, { path: '/staff.html' }, async ({ page, problems, context }) => {
       await page.fill('#token-input', `cmk_${'0'.repeat(64)}`);
       await page.press('#token-input', 'Enter');
       await page.waitForSelector('#signin-error:not([hidden])');
@@ -132,15 +123,12 @@ describe('staff page', () => {
         problems.filter((p) => !/status of 401 .*\/api\/admin\/me/.test(p)),
         [],
       );
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('edits a provider found by name, and the public API serves the change at once', async () => {
     const target = await freshProvider();
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems }) => {
       await openByName(page, target);
       assert.equal(await page.inputValue('#f-phone'), target.properties.phone ?? '');
       await page.fill('#f-phone', '04-7100-0001');
@@ -155,14 +143,11 @@ describe('staff page', () => {
       assert.match(await page.textContent('#history li.version[data-version="2"]'), /tester/);
       assert.match(await page.textContent('#history li.version[data-version="2"]'), /04-7100-0001/);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('opens a provider clicked on the map', async () => {
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems }) => {
       const dot = page.locator('path.dot').first();
       await dot.waitFor();
       await dot.click({ force: true });
@@ -173,15 +158,12 @@ describe('staff page', () => {
       assert.equal(title, served.properties.name);
       assert.equal(await page.isVisible('.leaflet-marker-icon.pin'), true);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows the error next to the phone field for a bad number and saves nothing', async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       await page.fill('#f-phone', '電話してください');
       await page.click('#save-button');
@@ -200,15 +182,12 @@ describe('staff page', () => {
       await page.click('#save-button');
       await waitForStatus(page, /保存しました（版 2）/);
       assert.equal(await page.isVisible('#err-phone'), false);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('reverts to an earlier version from the history', async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       await page.fill('#f-name', `${target.properties.name}（誤り）`);
       await page.click('#save-button');
@@ -222,15 +201,12 @@ describe('staff page', () => {
       const newest = await page.textContent('#history li.version[data-version="3"]');
       assert.match(newest, /以前の版に戻す/);
       assert.equal(await page.getAttribute('#history li.version:first-child', 'data-version'), '3');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("sets 受入可否 with today's date in one tap", async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       // Japan is UTC+9 all year; not Intl, whose en-CA format differs between Node releases.
       const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
@@ -244,15 +220,12 @@ describe('staff page', () => {
       await waitForStatus(page, /受入可（本日確認）として保存しました（版 3）/);
       served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
       assert.equal(served.properties.accepting, true);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('moves a provider by dragging its pin', async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       const before = [await page.inputValue('#f-lon'), await page.inputValue('#f-lat')];
       const pin = await page.locator('.leaflet-marker-icon.pin').boundingBox();
@@ -271,15 +244,12 @@ describe('staff page', () => {
       await waitForStatus(page, /保存しました（版 2）/);
       const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
       assert.deepEqual(served.geometry.coordinates, moved);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows who changed the provider meanwhile and re-applies my change to the latest version', async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       // Another member of staff saves first.
       const current = await api('GET', `/api/admin/providers/${encodeURIComponent(target.id)}`);
@@ -307,14 +277,11 @@ describe('staff page', () => {
       const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
       assert.equal(served.properties.name, `${target.properties.name}（本店）`);
       assert.equal(served.properties.phone, '04-7100-0003');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows a provider named like an HTML tag as text and runs nothing', async () => {
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems }) => {
       await openByName(page, { id: payloadId, properties: { name: PAYLOAD } });
       assert.equal(await page.textContent(`#search-results button[data-id="${payloadId}"] .result__name`), PAYLOAD);
       assert.equal(await page.inputValue('#f-name'), PAYLOAD);
@@ -327,15 +294,12 @@ describe('staff page', () => {
       assert.equal(await page.evaluate(() => window.__xss), undefined);
       assert.equal(await page.locator('img[src="x"]').count(), 0);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('registers a new provider placed by a tap and a drag on the map, and the map page shows it', async () => {
     const name = 'みらい訪問看護ステーション';
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems, context }) => {
       await page.locator('path.dot').first().waitFor();
       await page.click('#new-button');
       assert.equal(await page.textContent('#editor-title'), '新規登録');
@@ -382,25 +346,19 @@ describe('staff page', () => {
       assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
 
       // The public map page finds it by name.
-      const publicPage = await openPage(browser, server.baseUrl);
-      try {
+      await withPage(browser, server.baseUrl, async (publicPage) => {
         await publicPage.page.fill('#q', name);
         await publicPage.page.press('#q', 'Enter');
         await waitForResults(publicPage.page, '名称・住所の検索結果');
         assert.deepEqual(await listedIds(publicPage.page), [id]);
         assert.match(await publicPage.page.textContent('#results'), new RegExp(name));
-      } finally {
-        await publicPage.context.close();
-      }
-    } finally {
-      await context.close();
-    }
+      });
+    });
   });
 
   it('names the initial load and districts in the history instead of showing ids', async () => {
     const target = await freshProvider();
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       const first = await page.textContent('#history li.version[data-version="1"] .version__who');
       assert.equal(first, '初期データ');
@@ -411,8 +369,6 @@ describe('staff page', () => {
       const names1 = await page.textContent('#history li.version[data-version="1"]');
       assert.ok(names1.includes(names.get(target.properties.district)), `district named: ${names1}`);
       assert.ok(!names1.includes(`→ ${target.properties.district}`), `no district id: ${names1}`);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -1,7 +1,7 @@
 // DOM for providers: the result list item, the map popup, and the printed table row.
 // Everything from provider data goes in as text (see dom.js); links get only vetted URLs.
 
-import { h } from './dom.js';
+import { h } from '../shared/dom.js';
 import {
   badgesFor,
   formatDate,

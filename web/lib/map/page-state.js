@@ -117,7 +117,7 @@ export function removeLayer(name) {
 // The Leaflet map, its markers and the polygon drawer: null until the page has started.
 /** @type {L.Map} */
 export let map = null;
-/** @type {import('./map.js').MarkerStore} */
+/** @type {import('./markers.js').MarkerStore} */
 export let markers = null;
 /** @type {import('./draw.js').PolygonDrawer} */
 export let drawer = null;

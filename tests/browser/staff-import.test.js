@@ -4,13 +4,10 @@
 // The fixture rows are invented, in the official 24-column layout.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { launchBrowser, openPage, repoRoot, startServer } from './lib/harness.js';
+import { addUser, launchBrowser, startServer, withPage } from './lib/harness.js';
 
-const BINARY = join(repoRoot, 'target', 'debug', 'caremap');
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
 const HEADER =
   '都道府県コード又は市町村コード,No,都道府県名,市区町村名,事業所名,事業所名カナ,サービスの種類,住所,方書（ビル名等）,緯度,経度,' +
@@ -35,12 +32,14 @@ function csvFile(name, lines) {
   return { name, mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8') };
 }
 
-async function signedInPage() {
-  const opened = await openPage(browser, server.baseUrl, {}, '/staff.html');
-  await opened.page.fill('#token-input', token);
-  await opened.page.press('#token-input', 'Enter');
-  await opened.page.waitForSelector('#app', { state: 'visible' });
-  return opened;
+/** Runs `run` on the staff page signed in with the test's token (see withPage). */
+function withSignedInPage(run) {
+  return withPage(browser, server.baseUrl, { path: '/staff.html' }, async (opened) => {
+    await opened.page.fill('#token-input', token);
+    await opened.page.press('#token-input', 'Enter');
+    await opened.page.waitForSelector('#app', { state: 'visible' });
+    return run(opened);
+  });
 }
 
 async function status(page, pattern) {
@@ -58,10 +57,7 @@ const count = (page, key) => page.textContent(`#import-report [data-key="${key}"
 
 before(async () => {
   server = await startServer();
-  token = execFileSync(BINARY, ['user', 'add', '--db', server.dbPath, '--role', 'editor', 'importer'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .pop();
+  token = addUser(server, 'importer');
   browser = await launchBrowser();
 });
 
@@ -72,8 +68,7 @@ after(async () => {
 
 describe('staff page imports', () => {
   it('checks the changes first, then commits, and the public API sees them at once', async () => {
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems }) => {
       const file = csvFile('jigyosho_110.csv', [
         HEADER,
         row('1279000001', 'ひかり訪問介護'),
@@ -104,14 +99,11 @@ describe('staff page imports', () => {
       assert.equal((await response.json()).properties.name, 'ひかり訪問介護');
       assert.equal(await page.isDisabled('#import-commit'), true, 'a commit needs a new check');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('refuses a file with a wrong header, naming it and the expected header', async () => {
-    const { page, context } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page }) => {
       const before = (await server.getJson('/api/providers?limit=10000')).numberMatched;
       await page.setInputFiles('#import-files', csvFile('jigyosho_430.csv', ['事業所番号,名前', '1,x']));
       await page.click('#import-check');
@@ -120,14 +112,11 @@ describe('staff page imports', () => {
       assert.match(text, /都道府県コード又は市町村コード,No,都道府県名/);
       assert.equal(await page.isDisabled('#import-commit'), true);
       assert.equal((await server.getJson('/api/providers?limit=10000')).numberMatched, before);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows each change with its label and old → new, and states the policy in force', async () => {
-    const { page, context, problems } = await signedInPage();
-    try {
+    await withSignedInPage(async ({ page, problems }) => {
       const code = '1279000011';
       const put = async (file) => {
         await page.setInputFiles('#import-files', file);
@@ -159,8 +148,6 @@ describe('staff page imports', () => {
       const served = await server.getJson(`/api/providers/care-${code}`);
       assert.ok(served.properties.phone == null, 'the phone is gone');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -2,6 +2,7 @@
 // its legend, the per-district summary table with its total row and the table of squares for
 // keyboard and screen-reader users. Every figure is written as text (dom.js), never as HTML.
 
+import { h, replaceChildren } from '../shared/dom.js';
 import {
   COLOR_LABELS,
   NONE_COLOR,
@@ -14,7 +15,6 @@ import {
   legendClasses,
   squareStyle,
 } from './coverage-classes.js';
-import { h, replaceChildren } from './dom.js';
 
 const L = window.L;
 const $ = (id) => document.getElementById(id);

@@ -1,8 +1,8 @@
 // The staff edit form in the DOM: building its fields (every label and value as text),
 // reading and writing form values, and showing the server's field errors next to each field.
 
-import { h, replaceChildren } from './dom.js';
-import { HOME_CARE_CLASSES, HOME_CARE_FLAGS, KINDS, TEXT_FIELDS, fieldMessage } from './staff-form.js';
+import { h, replaceChildren } from '../shared/dom.js';
+import { HOME_CARE_CLASSES, HOME_CARE_FLAGS, KINDS, TEXT_FIELDS, fieldMessage } from './form-values.js';
 
 /**
  * Removes every field message and invalid mark.
@@ -208,7 +208,7 @@ function syncHomeCare(form) {
 }
 
 /**
- * The form's values (see staff-form.js `valuesFromFeature`).
+ * The form's values (see form-values.js `valuesFromFeature`).
  * @param {HTMLFormElement} form
  */
 export function readForm(form) {

@@ -2,7 +2,8 @@
 // shows exactly its results on the map and in the list, fits the map to them, 「さらに表示」,
 // and leaving search mode for browsing again.
 
-import { MESSAGES, getJson, isAbort, postJson } from './api.js';
+import { isAbort } from '../shared/api.js';
+import { MESSAGES, getJson, postJson } from './api.js';
 import { syncFilterControls } from './filters.js';
 import { clearError, setStatus, showError, showMapNotice } from './messages.js';
 import { NEAREST_K, NEAREST_K_MAX, layers, map, markers, removeLayer, state, ui } from './page-state.js';

@@ -1,6 +1,8 @@
-// Talking to the caremap API: fetch wrappers that turn every failure into an ApiError with a
-// Japanese message for the page. Problem details (RFC 9457) from the server are kept for
-// the console; what users read is always one of the messages below.
+// The map page's requests: GET and POST of JSON and CSV through the shared fetch wrapper
+// (shared/api.js), with the map page's Japanese messages. Problem details from the server are
+// kept on the ApiError for the console; what users read is always one of the messages below.
+
+import { ApiError, isAbort, request } from '../shared/api.js';
 
 export const MESSAGES = {
   network: '通信に失敗しました。時間をおいて再度お試しください。',
@@ -16,21 +18,6 @@ export const MESSAGES = {
   geolocationDenied: '位置情報を取得できませんでした。ブラウザで位置情報の利用を許可するか、地図で場所を選んでください。',
   geolocationUnsupported: '位置情報を取得できませんでした。このブラウザでは位置情報を利用できません。地図で場所を選んでください。',
 };
-
-/** A failed API call, with the Japanese text to show. */
-export class ApiError extends Error {
-  /**
-   * @param {string} userMessage Japanese, shown on the page
-   * @param {{status?: number, problem?: object, cause?: unknown}} details
-   */
-  constructor(userMessage, { status = 0, problem = null, cause = undefined } = {}) {
-    super(userMessage, { cause });
-    this.name = 'ApiError';
-    this.userMessage = userMessage;
-    this.status = status;
-    this.problem = problem;
-  }
-}
 
 /**
  * The Japanese message for an error response.
@@ -49,32 +36,17 @@ export function messageForStatus(status, problem) {
   return MESSAGES.server;
 }
 
-async function request(url, init) {
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch (cause) {
-    if (cause?.name === 'AbortError') throw cause;
-    // No network at all (the browser knows it is offline), or the server could not be reached.
-    throw new ApiError(navigator.onLine === false ? MESSAGES.offline : MESSAGES.network, { cause });
-  }
-  if (!response.ok) {
-    let problem = null;
-    try {
-      problem = await response.json();
-    } catch {
-      // Not problem+json (a proxy's error page, say); the status alone decides the message.
-    }
-    throw new ApiError(messageForStatus(response.status, problem), { status: response.status, problem });
-  }
-  return response;
+/** The map page's text for a failed request (see shared/api.js `Failure`). */
+function describe({ status, offline, problem }) {
+  if (status === 0) return offline ? MESSAGES.offline : MESSAGES.network;
+  return messageForStatus(status, problem);
 }
 
 async function readJson(response) {
   try {
     return await response.json();
   } catch (cause) {
-    if (cause?.name === 'AbortError') throw cause;
+    if (isAbort(cause)) throw cause;
     throw new ApiError(MESSAGES.server, { status: response.status, cause });
   }
 }
@@ -85,7 +57,7 @@ async function readJson(response) {
  * @param {{signal?: AbortSignal}} options
  */
 export async function getJson(url, { signal } = {}) {
-  const response = await request(url, { signal, headers: { Accept: 'application/geo+json, application/json' } });
+  const response = await request(url, { signal, headers: { Accept: 'application/geo+json, application/json' } }, describe);
   return readJson(response);
 }
 
@@ -96,12 +68,13 @@ export async function getJson(url, { signal } = {}) {
  * @param {{signal?: AbortSignal}} options
  */
 export async function postJson(url, body, { signal } = {}) {
-  const response = await request(url, {
+  const init = {
     method: 'POST',
     signal,
     headers: { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json, application/json' },
     body: JSON.stringify(body),
-  });
+  };
+  const response = await request(url, init, describe);
   return readJson(response);
 }
 
@@ -114,11 +87,6 @@ export async function getText(url, body = null) {
   const init = body
     ? { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify(body) }
     : {};
-  const response = await request(url, init);
+  const response = await request(url, init, describe);
   return response.text();
-}
-
-/** Whether an error is the cancellation of a request the page no longer needs. */
-export function isAbort(error) {
-  return error?.name === 'AbortError';
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { policyText } from '../../web/lib/staff-import.js';
+import { policyText } from '../../web/lib/staff/imports.js';
 import {
   changeText,
   changedKeys,
@@ -15,7 +15,7 @@ import {
   reapply,
   todayInJapan,
   valuesFromFeature,
-} from '../../web/lib/staff-form.js';
+} from '../../web/lib/staff/form-values.js';
 
 const feature = {
   type: 'Feature',

@@ -4,10 +4,11 @@
 // in coverage-render.js, the classes and URLs in coverage-classes.js. The view is
 // `state.coverage` (null while searching providers); page-url writes it to the address.
 
-import { ApiError, MESSAGES, getJson, isAbort } from './api.js';
+import { ApiError, isAbort } from '../shared/api.js';
+import { h, replaceChildren } from '../shared/dom.js';
+import { MESSAGES, getJson } from './api.js';
 import { COLORS, DEFAULT_POPULATION, MESHES, MESH_LABELS, coverageUrl, formatMetres } from './coverage-classes.js';
 import { drawSquares, renderLegend, renderSquares, renderSummary } from './coverage-render.js';
-import { h, replaceChildren } from './dom.js';
 import { clearError, setStatus, showError } from './messages.js';
 import { layers, map, state } from './page-state.js';
 

@@ -2,7 +2,7 @@
 // screen (a phone user sees them without scrolling), and the notices over the map (one per
 // slot, e.g. failing tiles and a truncated viewport, shown together).
 
-import { replaceChildren } from './dom.js';
+import { replaceChildren } from '../shared/dom.js';
 import { ui } from './page-state.js';
 
 /** A finished status ("…しました") stays on screen this long, then only for screen readers. */

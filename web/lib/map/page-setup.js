@@ -3,7 +3,7 @@
 // labels and map legend (/api/services), and the district choices with their provider counts
 // (/api/districts).
 
-import { h } from './dom.js';
+import { h } from '../shared/dom.js';
 import { formatJapanDate } from './format.js';
 import { state, ui } from './page-state.js';
 

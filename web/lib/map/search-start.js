@@ -2,11 +2,11 @@
 // centre (nearest first), the providers in view as a list, a name or address (and removing
 // that text condition), and a district.
 
+import { h } from '../shared/dom.js';
 import { MESSAGES, getJson } from './api.js';
-import { h } from './dom.js';
 import { stopDrawing } from './draw-controls.js';
 import { syncFilterControls } from './filters.js';
-import { districtLayer, originMarker } from './map.js';
+import { districtLayer, originMarker } from './markers.js';
 import { clearError, setStatus, showError } from './messages.js';
 import { NEAREST_K, drawer, layers, map, removeLayer, state, ui } from './page-state.js';
 import { clampBbox, roundBboxOutward } from './query.js';

@@ -3,8 +3,8 @@
 // table; and the link between list items and markers (show on map, highlight the chosen one),
 // and moving focus to the list.
 
+import { h } from '../shared/dom.js';
 import { updateCsvLink } from './csv-download.js';
-import { h } from './dom.js';
 import { conditionsText } from './filters.js';
 import { inAnyFeature } from './geo.js';
 import { setStatus } from './messages.js';
