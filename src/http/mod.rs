@@ -17,6 +17,7 @@ pub mod observe;
 mod ogc;
 pub mod output;
 pub mod params;
+mod population_import;
 mod preconditions;
 mod providers;
 pub mod server;

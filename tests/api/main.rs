@@ -19,6 +19,7 @@ mod limits;
 mod meta;
 mod observe;
 mod ogc;
+mod population_import;
 mod providers;
 mod staff;
 mod static_files;
