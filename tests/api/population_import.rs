@@ -2,7 +2,7 @@
 //! the columns the file offers with their labels, check the chosen columns (squares, suppressed
 //! squares) without storing, then commit; `/api/coverage` uses the new column at once.
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use serde_json::Value;
 
 use crate::helpers::{Reply, TestApp, spawn_app};
