@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::catalog::Snapshot;
+use crate::coverage::PopulationLayers;
 use crate::spatial::crs::Crs;
 use crate::spatial::mesh::{MeshCell, MeshLevel};
 
@@ -46,9 +47,8 @@ fn cell_area(cell: MeshCell) -> MultiPolygon<f64> {
 
 /// Reads the coverage question and its area (`district`, or the city); with no district
 /// loaded the `bbox` envelope is the area, as on `/api/coverage`.
-fn question(params: &mut Params, snapshot: &Snapshot, state: &AppState, bbox: Option<&BboxQuery>) -> Request {
-    let layers = state.population.load();
-    let mut request = api::parse_question(params, &layers, DEFAULTS);
+fn question(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers, bbox: Option<&BboxQuery>) -> Request {
+    let mut request = api::parse_question(params, layers, DEFAULTS);
     let district = request.district.take();
     let envelope = match bbox {
         Some(b) if district.is_none() && snapshot.districts().is_empty() => {
@@ -84,10 +84,11 @@ pub async fn items_list(state: AppState, raw: Option<String>, headers: HeaderMap
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let w = window(&mut params);
-    let request = question(&mut params, &snapshot, &state, w.bbox.as_ref());
+    // One set of layers for checking `population` and computing with it.
+    let layers = state.population.load_full();
+    let request = question(&mut params, &snapshot, &layers, w.bbox.as_ref());
     let format = Format::from_params(&mut params, true, &headers);
     params.finish()?;
-    let layers = state.population.load_full();
     let done = api::compute(&state, snapshot, layers.clone(), request).await?;
     let mut kept = Vec::with_capacity(done.cells.len());
     for (c, district) in done.cells.iter().zip(&done.districts) {
@@ -134,12 +135,13 @@ pub async fn item_get(
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
-    let request = question(&mut params, &snapshot, &state, None);
+    let layers = state.population.load_full();
+    let request = question(&mut params, &snapshot, &layers, None);
     let format = Format::from_params(&mut params, true, &headers);
     params.finish()?;
     let not_found = || ApiError::NotFound(format!("feature '{feature_id}' in collection '{}'", COLLECTION.id()));
     let wanted = MeshCell::parse(&feature_id).map_err(|_| not_found())?;
-    let done = api::compute(&state, snapshot, state.population.load_full(), request).await?;
+    let done = api::compute(&state, snapshot, layers, request).await?;
     let (c, district) = done.cells.iter().zip(&done.districts).find(|(c, _)| c.cell == wanted).ok_or_else(not_found)?;
     let mut value = feature_in(c, district.as_ref(), crs)?;
     let query = Query::parse(raw.as_deref());

@@ -348,8 +348,9 @@ pub fn document(base: &Base, snapshot: &Snapshot, layers: &PopulationLayers) -> 
         "info": {
             "title": "caremap OGC API – Features",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Care providers and home-medical clinics with their districts, served as OGC API – \
-                            Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
+            "description": "Care providers and home-medical clinics with their districts, and the coverage grid \
+                            (distance to the nearest matching provider per JIS grid square, computed on \
+                            request), served as OGC API – Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
                             as query parameters. Unknown query parameters and invalid values are answered \
                             with 400 (application/problem+json).",
             "license": { "name": "MIT OR Apache-2.0" },
