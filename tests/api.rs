@@ -20,6 +20,7 @@ mod api {
     mod meta;
     mod observe;
     mod ogc;
+    mod population_import;
     mod providers;
     mod staff;
     mod static_files;

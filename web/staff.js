@@ -11,13 +11,15 @@
 // in lib/staff/: page-state (elements, state), session (sign in and out), search and
 // provider-map (finding providers), selected (the provider being edited), editor-form (the
 // status line and the form; form-fields builds it, form-values is its plain-data logic),
-// writes, conflict (412), history, imports; api is the staff API over lib/shared/api.js.
+// writes, conflict (412), history, imports, population (the e-Stat population layer); api is
+// the staff API over lib/shared/api.js.
 
 import { publicJson, tokenStore } from './lib/staff/api.js';
 import { resolveConflict } from './lib/staff/conflict.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
 import { setUpImports } from './lib/staff/imports.js';
+import { setUpPopulationImport } from './lib/staff/population.js';
 import { state, ui } from './lib/staff/page-state.js';
 import { loadMarkers, movePinFromInputs, placePin } from './lib/staff/provider-map.js';
 import { search } from './lib/staff/search.js';
@@ -99,6 +101,7 @@ function wire() {
 async function start() {
   wire();
   setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
+  setUpPopulationImport({ token: () => state.token });
   await loadServices();
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();

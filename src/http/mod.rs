@@ -124,8 +124,9 @@ pub struct SharedState {
     pub trusted_proxies: Vec<IpNet>,
     /// The public URL the OGC links are built under.
     pub public_url: Option<PublicUrl>,
-    /// Population per grid square, for coverage (loaded at start).
-    pub population: Arc<crate::coverage::PopulationLayers>,
+    /// Population per grid square, for coverage (loaded at start; replaced whole when staff
+    /// import a population layer, so a request keeps the layers it started with).
+    pub population: Arc<arc_swap::ArcSwap<crate::coverage::PopulationLayers>>,
 }
 
 impl AppState {
@@ -143,11 +144,12 @@ impl AppState {
         ));
         let auth_failures = Arc::new(authenticate::FailureLimiter::default());
         let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
-        let population =
-            Arc::new(crate::coverage::PopulationLayers::new(store.load_population().unwrap_or_else(|e| {
+        let population = Arc::new(arc_swap::ArcSwap::from_pointee(crate::coverage::PopulationLayers::new(
+            store.load_population().unwrap_or_else(|e| {
                 tracing::error!(error = %e, "population layer not loaded; coverage answers without it");
                 Vec::new()
-            })));
+            }),
+        )));
         Self(Arc::new(SharedState {
             catalog,
             store,

@@ -147,6 +147,28 @@ impl MeshTable {
     }
 }
 
+/// The value columns a file offers (every column of line 1 but KEY_CODE, HTKSYORI, HTKSAKI and
+/// GASSAN), each with its label from line 2, in file order: what a person chooses from.
+///
+/// # Errors
+/// [`EstatError`] when the file cannot be decoded or lacks its two header lines.
+pub fn value_columns(bytes: &[u8]) -> Result<Vec<Column>, EstatError> {
+    let (text, _) = encoding::decode(bytes).map_err(|e| EstatError::Encoding(e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let codes = next_fields(&mut records).ok_or(EstatError::MissingColumn("KEY_CODE"))?;
+    let labels = next_fields(&mut records).ok_or(EstatError::MissingLabels)?;
+    if !codes.iter().any(|c| c == "KEY_CODE") {
+        return Err(EstatError::MissingColumn("KEY_CODE"));
+    }
+    Ok(codes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !["KEY_CODE", "HTKSYORI", "HTKSAKI", "GASSAN"].contains(&c.as_str()) && !c.is_empty())
+        .map(|(i, c)| Column { code: c.clone(), label: labels.get(i).cloned().unwrap_or_default() })
+        .collect())
+}
+
 /// Reads one e-Stat mesh file, keeping the columns named in `wanted` (codes of line 1 or
 /// labels of line 2; labels compared after NFKC and with spaces removed).
 ///
@@ -265,6 +287,15 @@ mod tests {
 
     fn cols(names: &[&str]) -> Vec<String> {
         names.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_columns_offered_are_the_value_columns_with_their_labels() {
+        let offered = value_columns(file(&[]).as_bytes()).unwrap();
+        assert_eq!(offered.len(), 9);
+        assert_eq!(offered[0], Column { code: "T001141001".into(), label: "人口（総数）".into() });
+        assert_eq!(offered[6].label, "７５歳以上人口　総数");
+        assert!(value_columns(b"a,b\r\n1,2\r\n").is_err(), "not an e-Stat mesh file");
     }
 
     #[test]

@@ -52,6 +52,23 @@ fn ids_in_file(path: &Path) -> Vec<String> {
     ids
 }
 
+/// The cells of a GeoJSON file written by ogr2ogr, by mesh code: nearest_m and count_within.
+fn cells_in_file(path: &Path) -> Vec<(String, Option<f64>, u64)> {
+    let fc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut cells: Vec<(String, Option<f64>, u64)> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let code = p["mesh_code"].as_str().unwrap().to_owned();
+            (code, p["nearest_m"].as_f64(), p["count_within"].as_u64().unwrap())
+        })
+        .collect();
+    cells.sort_by(|a, b| a.0.cmp(&b.0));
+    cells
+}
+
 /// Ids and `numberMatched` of a public API query.
 async fn public(app: &TestApp, query: &str) -> (Vec<String>, u64) {
     let reply = app.get(&format!("/api/providers?limit=10000{query}")).await.expect(200);
@@ -62,14 +79,14 @@ async fn public(app: &TestApp, query: &str) -> (Vec<String>, u64) {
 }
 
 #[tokio::test]
-async fn ogrinfo_lists_the_four_collections() {
+async fn ogrinfo_lists_the_five_collections() {
     let app = spawn_app().await;
     let out = gdal("ogrinfo", &["-ro", "-so", &connection(&app)]).await;
     let layers: BTreeSet<&str> = out
         .lines()
         .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or("")))
         .collect();
-    for id in ["providers", "care", "clinics", "districts"] {
+    for id in ["providers", "care", "clinics", "districts", "coverage"] {
         assert!(layers.contains(id), "{id} missing from:\n{out}");
     }
     let summary = gdal("ogrinfo", &["-ro", "-so", &connection(&app), "providers"]).await;
@@ -130,4 +147,29 @@ async fn gdal_finds_the_queryables_in_the_api_definition_and_sends_them_to_the_s
     let (expected, _) = public(&app, "&kind=hospital").await;
     assert!(!expected.is_empty());
     assert_eq!(ids_in_file(&file), expected);
+}
+
+#[tokio::test]
+async fn ogr2ogr_reads_the_coverage_collection_as_the_cells_of_api_coverage() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("coverage.geojson");
+    let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "coverage", "-oo", "PAGE_SIZE=100"];
+    gdal("ogr2ogr", &args).await;
+
+    // A client that sends no parameters gets the collection's default question.
+    let api = app.get("/api/coverage?preset=home-care-24h-2km&mesh=250m").await.expect(200).features();
+    let mut expected: Vec<(String, Option<f64>, u64)> = api
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (p["mesh_code"].as_str().unwrap().to_owned(), p["nearest_m"].as_f64(), p["count_within"].as_u64().unwrap())
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(expected.len() > 100, "several pages of cells: {}", expected.len());
+    let got = cells_in_file(&file);
+    assert_eq!(got, expected);
+    let summary = gdal("ogrinfo", &["-ro", "-so", &connection(&app), "coverage"]).await;
+    assert!(summary.contains("Polygon"), "{summary}");
 }

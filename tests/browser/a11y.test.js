@@ -76,6 +76,7 @@ describe('axe-core finds no violation', () => {
     '/ogc/collections',
     '/ogc/collections/care',
     '/ogc/collections/care/items?limit=10',
+    '/ogc/collections/coverage/items?mesh=1km&limit=10',
     '/ogc/collections/districts/items/north',
     '/ogc/collections/clinics/queryables',
     '/ogc/api',

@@ -1,11 +1,13 @@
-// Browser tests of the import section of the staff page: choose an MHLW file, check the
+// Browser tests of the import sections of the staff page: choose an MHLW file, check the
 // changes (nothing is saved), commit, and see the result in the public API at once; a file
 // with a wrong header is refused with its name and the expected header, and nothing changes.
-// The fixture rows are invented, in the official 24-column layout.
+// The fixture rows are invented, in the official 24-column layout. The population section reads
+// an e-Stat mesh file's columns, checks and commits it, and the coverage API uses it at once.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { axeViolations } from './lib/axe.js';
 import { addUser, launchBrowser, startServer, withPage } from './lib/harness.js';
 
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
@@ -147,6 +149,79 @@ describe('staff page imports', () => {
       await status(page, /取り込みが完了しました/);
       const served = await server.getJson(`/api/providers/care-${code}`);
       assert.ok(served.properties.phone == null, 'the phone is gone');
+      assert.deepEqual(problems, []);
+    });
+  });
+});
+
+/** An e-Stat 地域メッシュ統計 file in cp932 (Shift_JIS): a line of codes, a line of labels, and
+ * invented counts for three 500 m squares of the sample city, the third suppressed (`*`) into
+ * the first. Its last column's label is markup, to prove labels are shown as text. */
+function estatFile() {
+  const lines = [
+    'KEY_CODE,HTKSYORI,HTKSAKI,GASSAN,T001141001,T001141022,T001141023,T009999999',
+    `,,,,人口（総数）,７５歳以上人口　総数,７５歳以上人口　男,${PAYLOAD}`,
+    '533957923,1,,533957933,1000,150,77,1',
+    '533957924,0,,,1200,160,71,1',
+    '533957933,2,533957923,,*,*,*,*',
+  ];
+  const decoder = new TextDecoder('shift_jis');
+  // Node has no Shift_JIS encoder: map each character through a table of the ones used here.
+  const table = new Map();
+  for (let code = 0x8140; code <= 0x9ffc; code += 1) {
+    const bytes = Uint8Array.of(code >> 8, code & 0xff);
+    const ch = decoder.decode(bytes);
+    if (ch.length === 1 && !table.has(ch)) table.set(ch, bytes);
+  }
+  const out = [];
+  for (const ch of `${lines.join('\r\n')}\r\n`) {
+    if (ch.charCodeAt(0) < 0x80) out.push(ch.charCodeAt(0));
+    else out.push(...table.get(ch));
+  }
+  return { name: 'tblT001141H5339.txt', mimeType: 'text/plain', buffer: Buffer.from(out) };
+}
+
+const loadedColumns = async () => (await server.getJson('/api/coverage/presets')).population.map((c) => c.code);
+
+describe('staff page population import', () => {
+  it('shows the file’s columns with their labels, checks the chosen ones, then commits for 地域の状況', async () => {
+    await withSignedInPage(async ({ page, problems }) => {
+      const popStatus = async (pattern) => {
+        await page.waitForFunction(
+          ([source]) => {
+            const el = document.getElementById('population-status');
+            return !el.hidden && new RegExp(source).test(el.textContent);
+          },
+          [pattern.source],
+        );
+        return page.textContent('#population-status');
+      };
+      await page.setInputFiles('#population-files', estatFile());
+      await popStatus(/項目を読み込みました/);
+      const columns = await page.textContent('#population-columns');
+      assert.match(columns, /T001141023　７５歳以上人口　男/, 'the label line of the cp932 file');
+      assert.ok(columns.includes(PAYLOAD), 'labels are shown as text');
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+
+      await page.click('#population-check');
+      await popStatus(/1つ以上選んでください/);
+      assert.equal(await page.isDisabled('#population-commit'), true);
+
+      await page.check('#population-columns input[value="T001141023"]');
+      await page.click('#population-check');
+      await popStatus(/確認しました/);
+      assert.deepEqual(await axeViolations(page), [], 'the column list and the report are accessible');
+      const cell = (key) => page.textContent(`#population-report tr[data-code="T001141023"] [data-key="${key}"]`);
+      assert.deepEqual([await cell('squares'), await cell('suppressed'), await cell('total')], ['3', '1', '148']);
+      assert.match(await page.textContent('#population-report'), /まだ保存していません/);
+      assert.equal((await loadedColumns()).includes('T001141023'), false, 'the check saved nothing');
+
+      await page.click('#population-commit');
+      await popStatus(/取り込みが完了しました/);
+      assert.ok((await loadedColumns()).includes('T001141023'));
+      const cells = await server.getJson('/api/coverage?mesh=500m&population=T001141023');
+      assert.equal(cells.features.find((f) => f.id === '533957923').properties.population, 77);
+      assert.equal(await page.isDisabled('#population-commit'), true, 'a commit needs a new check');
       assert.deepEqual(problems, []);
     });
   });

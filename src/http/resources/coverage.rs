@@ -77,19 +77,43 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
-/// What a coverage request asks for, parsed.
-struct Request {
-    level: MeshLevel,
-    threshold_m: f64,
-    filter: Filter,
-    cells: Vec<MeshCell>,
-    population: Option<String>,
-    supply: Supply,
-    csv: bool,
+/// The ids of the presets, in the order `/api/coverage/presets` lists them.
+pub(super) fn preset_ids() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.id).collect()
 }
 
-fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) -> Result<Request, ApiError> {
-    let preset = params.raw("preset").map(|id| (PRESETS.iter().find(|p| p.id == id), id));
+/// What a coverage request asks for, parsed.
+pub(super) struct Request {
+    pub(super) level: MeshLevel,
+    pub(super) threshold_m: f64,
+    pub(super) filter: Filter,
+    pub(super) cells: Vec<MeshCell>,
+    pub(super) population: Option<String>,
+    pub(super) supply: Supply,
+    /// `district`: the area asked (its squares are listed by [`area_cells`]).
+    pub(super) district: Option<String>,
+}
+
+/// What a client gets when it names neither a preset nor a provider filter (and no `mesh`).
+#[derive(Clone, Copy)]
+pub(super) struct Defaults {
+    pub(super) level: MeshLevel,
+    pub(super) preset: Option<&'static str>,
+}
+
+/// `/api/coverage`: 500 m squares, and every provider when no filter is given.
+const API_DEFAULTS: Defaults = Defaults { level: MeshLevel::Half, preset: None };
+
+/// The provider-filter parameters (see [`Params::filter`]; `district` is the area here).
+pub(super) const FILTER_PARAMS: [&str; 6] = ["kind", "service", "accepting", "home_care", "available_24h", "q"];
+
+/// Reads everything of a coverage request but `bbox` and `f`: `preset`, `mesh`, `threshold_m`,
+/// `population`, `supply`, `district` (the area, kept for [`area_cells`]) and the provider
+/// filters. Errors name the parameter; the returned request has no cells yet.
+pub(super) fn parse_question(params: &mut Params, layers: &PopulationLayers, defaults: Defaults) -> Request {
+    let asked_nothing = !params.has("preset") && FILTER_PARAMS.iter().all(|name| !params.has(name));
+    let preset = params.raw("preset").or_else(|| asked_nothing.then(|| defaults.preset.map(str::to_owned)).flatten());
+    let preset = preset.map(|id| (PRESETS.iter().find(|p| p.id == id), id));
     let preset = match preset {
         Some((Some(p), _)) => Some(p),
         Some((None, id)) => {
@@ -100,19 +124,17 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
         None => None,
     };
     let level = match params.raw("mesh").as_deref() {
-        None => MeshLevel::Half,
-        Some(name @ ("250m" | "500m" | "1km")) => MeshLevel::from_name(name).unwrap_or(MeshLevel::Half),
+        None => defaults.level,
+        Some(name @ ("250m" | "500m" | "1km")) => MeshLevel::from_name(name).unwrap_or(defaults.level),
         Some(other) => {
             params.error("mesh", format!("must be 250m, 500m or 1km, not '{other}'"));
-            MeshLevel::Half
+            defaults.level
         }
     };
     let threshold_m = params
         .number("threshold_m", THRESHOLD_M.1..=THRESHOLD_M.2)
         .or(preset.map(|p| p.threshold_m))
         .unwrap_or(THRESHOLD_M.0);
-    let district = params.raw("district");
-    let bbox = params.raw("bbox");
     let population = params.raw("population");
     let supply = match params.raw("supply").as_deref() {
         None | Some("providers") => Supply::Providers,
@@ -122,16 +144,9 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
             Supply::Providers
         }
     };
-    let csv = match params.raw("f").as_deref() {
-        None | Some("geojson" | "json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            params.error("f", "must be geojson or csv");
-            false
-        }
-    };
-    // `district` is the area here, not a provider filter: people near a district's edge are
-    // served by providers beyond it.
+    // Read before the filters so that `district` stays the area, not a provider filter:
+    // people near a district's edge are served by providers beyond it.
+    let district = params.raw("district");
     let given = params.filter(|_| true);
     let mut filter = preset.map_or_else(Filter::default, |p| (p.filter)());
     merge_filter(&mut filter, given);
@@ -141,6 +156,19 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
         let codes: Vec<&str> = layers.columns().iter().map(|c| c.code.as_str()).collect();
         params.error("population", format!("unknown population column '{code}'; loaded: {}", list_or_none(&codes)));
     }
+    Request { level, threshold_m, filter, cells: Vec::new(), population, supply, district }
+}
+
+/// The squares of the area asked: a district's (centres inside it), a box's (every square it
+/// touches, CRS84 `[minLon, minLat, maxLon, maxLat]`), or with neither the city's (every
+/// district's). Errors name `district` or `bbox`; more than [`MAX_CELLS`] is an error.
+pub(super) fn area_cells(
+    params: &mut Params,
+    snapshot: &Snapshot,
+    level: MeshLevel,
+    district: Option<String>,
+    bbox: Option<[f64; 4]>,
+) -> Vec<MeshCell> {
     let cells = match (district, bbox) {
         (Some(_), Some(_)) => {
             params.error("bbox", "give district or bbox, not both");
@@ -153,24 +181,9 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
                 Vec::new()
             }
         },
-        (None, Some(raw)) => match Bbox::parse(&raw) {
-            Ok(b) if b.min.lon() <= b.max.lon() => {
-                cells_covering(params, [b.min.lon(), b.min.lat(), b.max.lon(), b.max.lat()], level)
-            }
-            Ok(_) => {
-                params.error("bbox", "a box across the antimeridian has no grid squares");
-                Vec::new()
-            }
-            Err(e) => {
-                params.error("bbox", e.to_string());
-                Vec::new()
-            }
-        },
+        (None, Some(bounds)) => cells_covering(params, bounds, level),
         (None, None) => {
-            let mut cells: Vec<MeshCell> =
-                snapshot.districts().iter().flat_map(|d| cells_in_area(&d.area, level)).collect();
-            cells.sort_unstable();
-            cells.dedup();
+            let cells = city_cells(snapshot, level);
             if cells.is_empty() {
                 params.error("bbox", "is required when no districts are loaded (or give district=)");
             }
@@ -186,7 +199,51 @@ fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) ->
             ),
         );
     }
-    Ok(Request { level, threshold_m, filter, cells, population, supply, csv })
+    cells
+}
+
+/// Every square whose centre lies in some district, in code order.
+pub(super) fn city_cells(snapshot: &Snapshot, level: MeshLevel) -> Vec<MeshCell> {
+    let mut cells: Vec<MeshCell> = snapshot.districts().iter().flat_map(|d| cells_in_area(&d.area, level)).collect();
+    cells.sort_unstable();
+    cells.dedup();
+    cells
+}
+
+/// A CRS84 `bbox` parameter as `[minLon, minLat, maxLon, maxLat]`; errors name `bbox`.
+fn bbox_param(params: &mut Params) -> Option<[f64; 4]> {
+    let raw = params.raw("bbox")?;
+    match Bbox::parse(&raw) {
+        Ok(b) if b.min.lon() <= b.max.lon() => Some([b.min.lon(), b.min.lat(), b.max.lon(), b.max.lat()]),
+        Ok(_) => {
+            params.error("bbox", "a box across the antimeridian has no grid squares");
+            None
+        }
+        Err(e) => {
+            params.error("bbox", e.to_string());
+            None
+        }
+    }
+}
+
+/// The whole `/api/coverage` request: the question, its area, and `f` (`true` for CSV).
+fn parse(params: &mut Params, snapshot: &Snapshot, layers: &PopulationLayers) -> (Request, bool) {
+    let mut request = parse_question(params, layers, API_DEFAULTS);
+    let district = request.district.take();
+    let bbox_given = params.has("bbox");
+    let bbox = bbox_param(params);
+    let csv = match params.raw("f").as_deref() {
+        None | Some("geojson" | "json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            params.error("f", "must be geojson or csv");
+            false
+        }
+    };
+    if !(bbox_given && bbox.is_none()) {
+        request.cells = area_cells(params, snapshot, request.level, district, bbox);
+    }
+    (request, csv)
 }
 
 fn list_or_none(items: &[&str]) -> String {
@@ -237,20 +294,25 @@ fn cells_in_area(area: &geo::MultiPolygon<f64>, level: MeshLevel) -> Vec<MeshCel
         .collect()
 }
 
-struct Computed {
-    request: Request,
-    cells: Vec<CellCoverage>,
-    districts: Vec<Option<String>>,
-    snapshot: Arc<Snapshot>,
+/// The coverage of a request's cells, with each cell's district.
+pub(super) struct Computed {
+    pub(super) request: Request,
+    pub(super) cells: Vec<CellCoverage>,
+    pub(super) districts: Vec<Option<String>>,
+    pub(super) snapshot: Arc<Snapshot>,
 }
 
-async fn run(state: &AppState, query: Option<String>) -> ApiResult<Computed> {
-    let snapshot = state.catalog.snapshot();
-    let layers = state.population.clone();
-    let mut params = Params::parse(query.as_deref())?;
-    let request = parse(&mut params, &snapshot, &layers)?;
-    params.finish()?;
-    // Thousands of index queries: a heavy query, off the async workers, stopped at the deadline.
+/// Computes a parsed request against `snapshot`: thousands of index queries, so a heavy query,
+/// off the async workers and stopped at the deadline.
+///
+/// # Errors
+/// 503 when the heavy-query pool is full or the deadline passes.
+pub(super) async fn compute(
+    state: &AppState,
+    snapshot: Arc<Snapshot>,
+    layers: Arc<PopulationLayers>,
+    request: Request,
+) -> ApiResult<Computed> {
     state
         .limits
         .run_heavy(move |stop| {
@@ -271,6 +333,40 @@ async fn run(state: &AppState, query: Option<String>) -> ApiResult<Computed> {
         .await
 }
 
+async fn run(state: &AppState, query: Option<String>) -> ApiResult<(Computed, bool)> {
+    let snapshot = state.catalog.snapshot();
+    let layers = state.population.load_full();
+    let mut params = Params::parse(query.as_deref())?;
+    let (request, csv) = parse(&mut params, &snapshot, &layers);
+    params.finish()?;
+    Ok((compute(state, snapshot, layers, request).await?, csv))
+}
+
+/// A cell as a GeoJSON Feature (id and `mesh_code`: the cell's code; a CRS84 Polygon).
+pub(super) fn cell_feature(c: &CellCoverage, district: Option<&String>) -> serde_json::Value {
+    let [w, s, e, n] = c.cell.bounds();
+    json!({
+        "type": "Feature",
+        "id": c.cell.code(),
+        "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
+        "properties": {
+            "mesh_code": c.cell.code(),
+            "district": district,
+            "nearest_m": c.nearest_m.map(|d| round(d, 1)),
+            "nearest_id": c.nearest_id,
+            "count_within": c.count_within,
+            "population": c.population.map(|p| round(p, 2)),
+            "access": c.access.map(|a| round(a, 4)),
+        }
+    })
+}
+
+/// The `population` member of a response: the column's code, label and source.
+pub(super) fn column_info(layers: &PopulationLayers, code: Option<&str>) -> serde_json::Value {
+    let column = code.and_then(|c| layers.get(c));
+    column.map_or(serde_json::Value::Null, |c| json!({"code": c.code, "label": c.label, "source": c.source}))
+}
+
 fn round(v: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (v * f).round() / f
@@ -278,38 +374,16 @@ fn round(v: f64, places: i32) -> f64 {
 
 /// `GET /api/coverage?mesh=&(district=|bbox=)&threshold_m=&population=&preset=&supply=&f=csv&<filters>`
 async fn coverage_cells(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
-    let done = run(&state, query).await?;
-    if done.request.csv {
+    let (done, csv) = run(&state, query).await?;
+    if csv {
         return Ok(csv_response(&done));
     }
-    let column = done.request.population.as_deref().and_then(|c| state.population.get(c));
-    let features: Vec<_> = done
-        .cells
-        .iter()
-        .zip(&done.districts)
-        .map(|(c, district)| {
-            let [w, s, e, n] = c.cell.bounds();
-            json!({
-                "type": "Feature",
-                "id": c.cell.code(),
-                "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
-                "properties": {
-                    "mesh_code": c.cell.code(),
-                    "district": district,
-                    "nearest_m": c.nearest_m.map(|d| round(d, 1)),
-                    "nearest_id": c.nearest_id,
-                    "count_within": c.count_within,
-                    "population": c.population.map(|p| round(p, 2)),
-                    "access": c.access.map(|a| round(a, 4)),
-                }
-            })
-        })
-        .collect();
+    let features: Vec<_> = done.cells.iter().zip(&done.districts).map(|(c, d)| cell_feature(c, d.as_ref())).collect();
     let body = json!({
         "type": "FeatureCollection",
         "mesh": done.request.level.name(),
         "threshold_m": done.request.threshold_m,
-        "population": column.map(|c| json!({"code": c.code, "label": c.label, "source": c.source})),
+        "population": column_info(&state.population.load(), done.request.population.as_deref()),
         "numberReturned": features.len(),
         "features": features,
     });
@@ -387,8 +461,8 @@ impl DistrictSummary {
 /// `GET /api/coverage/summary?…` (the same parameters): per district, the people and cells
 /// with no matching provider within `threshold_m`, and the total.
 async fn coverage_summary(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
-    let done = run(&state, query).await?;
-    if done.request.csv {
+    let (done, csv) = run(&state, query).await?;
+    if csv {
         return Err(ApiError::param("f", "the summary is JSON; use f=csv on /api/coverage"));
     }
     let mut rows: Vec<DistrictSummary> = done
@@ -411,11 +485,10 @@ async fn coverage_summary(State(state): State<AppState>, RawQuery(query): RawQue
     if outside.cells > 0 {
         districts.push(outside.finish());
     }
-    let column = done.request.population.as_deref().and_then(|c| state.population.get(c));
     Ok(Json(json!({
         "mesh": done.request.level.name(),
         "threshold_m": done.request.threshold_m,
-        "population": column.map(|c| json!({"code": c.code, "label": c.label, "source": c.source})),
+        "population": column_info(&state.population.load(), done.request.population.as_deref()),
         "districts": districts,
         "total": total.finish(),
     }))
@@ -428,6 +501,7 @@ async fn coverage_presets(State(state): State<AppState>) -> Json<serde_json::Val
         PRESETS.iter().map(|p| json!({"id": p.id, "label": p.label, "threshold_m": p.threshold_m})).collect();
     let columns: Vec<_> = state
         .population
+        .load()
         .columns()
         .iter()
         .map(|c| json!({"code": c.code, "label": c.label, "source": c.source, "mesh": c.population.level().name()}))

@@ -1,4 +1,5 @@
 //! Imports from the staff page: `POST /api/admin/imports?source=…&dry_run=true|false`
+//! (`source=estat-mesh`, the population layer, is answered by [`super::population_import`])
 //! (editor role) with the files as `multipart/form-data` (one part per file, its file name
 //! giving the MHLW service code or the 医療情報ネット kind) or one file as the raw body
 //! (`name=` gives its file name). `blank_clears=true` (a query parameter, or a text field of
@@ -42,7 +43,7 @@ fn options(query: Option<&str>, actor: &str) -> ApiResult<(ImportOptions, Option
     let mut params = Params::parse(query)?;
     let source = match params.raw("source") {
         None => {
-            params.error("source", "is required: mhlw-care, iryo-net, kouseikyoku or geojson");
+            params.error("source", "is required: mhlw-care, iryo-net, kouseikyoku, geojson or estat-mesh");
             None
         }
         Some(raw) => Source::parse(&raw).map_err(|reason| params.error("source", reason)).ok(),
@@ -79,55 +80,67 @@ fn too_large_or_bad(status: StatusCode, reason: String) -> ApiError {
 /// The one text field a multipart form may carry beside its files.
 const BLANK_CLEARS_FIELD: &str = "blank_clears";
 
-fn bad_form(name: &str, reason: String) -> ApiError {
+pub(super) fn bad_form(name: &str, reason: String) -> ApiError {
     ApiError::InvalidBody { status: StatusCode::BAD_REQUEST, errors: vec![FieldError::new(name, reason)] }
 }
 
-/// What a request uploads: the files, and `blank_clears` when the form says it.
-struct Upload {
-    files: Vec<InputFile>,
-    blank_clears: Option<bool>,
+/// What a request uploads: the files, and the text fields of the form.
+pub(super) struct Upload {
+    pub(super) files: Vec<InputFile>,
+    /// `(name, value)` of each text field, in form order.
+    pub(super) fields: Vec<(String, String)>,
 }
 
-/// The uploaded files: every file part of a multipart form (the only other part it may have
-/// is the `blank_clears` field, `true` or `false`), or the raw body.
-async fn upload(request: Request, state: &AppState, raw_name: Option<String>) -> ApiResult<Upload> {
+/// The uploaded files: every file part of a multipart form (its other parts may only be text
+/// fields named in `allowed`), or the raw body.
+pub(super) async fn upload(
+    request: Request,
+    state: &AppState,
+    raw_name: Option<String>,
+    allowed: &[&str],
+) -> ApiResult<Upload> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let mut form =
             Multipart::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
         let mut files = Vec::new();
-        let mut blank_clears = None;
+        let mut fields = Vec::new();
         while let Some(field) = form.next_field().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))? {
             let Some(name) = field.file_name().map(str::to_owned) else {
                 let field_name = field.name().unwrap_or("").to_owned();
-                if field_name != BLANK_CLEARS_FIELD {
+                if !allowed.contains(&field_name.as_str()) {
                     return Err(bad_form("file", format!("form field '{field_name}' is not a file")));
                 }
                 let text = field.text().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
-                blank_clears = Some(match text.trim() {
-                    "true" => true,
-                    "false" => false,
-                    other => return Err(bad_form(BLANK_CLEARS_FIELD, format!("must be true or false, not '{other}'"))),
-                });
+                fields.push((field_name, text));
                 continue;
             };
             let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
             files.push(InputFile { name, bytes: bytes.to_vec() });
         }
-        Ok(Upload { files, blank_clears })
+        Ok(Upload { files, fields })
     } else {
         let bytes =
             Bytes::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
         let files = vec![InputFile { name: raw_name.unwrap_or_else(|| "upload".into()), bytes: bytes.to_vec() }];
-        Ok(Upload { files, blank_clears: None })
+        Ok(Upload { files, fields: Vec::new() })
+    }
+}
+
+/// The form's `blank_clears`, `true` or `false`, when it has one.
+fn blank_clears_field(fields: &[(String, String)]) -> ApiResult<Option<bool>> {
+    let Some((_, text)) = fields.iter().rev().find(|(name, _)| name == BLANK_CLEARS_FIELD) else { return Ok(None) };
+    match text.trim() {
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        other => Err(bad_form(BLANK_CLEARS_FIELD, format!("must be true or false, not '{other}'"))),
     }
 }
 
 /// Maps an import failure to its HTTP answer: bad options 400, a file that cannot be read
 /// as its format 422 (the detail names the file and what was expected), a provider changed
 /// meanwhile 409, a database that cannot take writes now (full disk) 503.
-fn import_error(e: ImportError) -> ApiError {
+pub(super) fn import_error(e: ImportError) -> ApiError {
     match e {
         ImportError::Options { name, reason } => ApiError::param(name, reason),
         ImportError::Store(StoreError::VersionMismatch { current }) => ApiError::Conflict(format!(
@@ -153,9 +166,12 @@ async fn imports_create(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> ApiResult<Response> {
+    if super::population_import::asks_for_population(query.as_deref()) {
+        return super::population_import::population_import(state, user, query, request).await;
+    }
     let (mut options, raw_name) = options(query.as_deref(), &user.name)?;
-    let Upload { files, blank_clears } = upload(request, &state, raw_name).await?;
-    if let Some(form_value) = blank_clears {
+    let Upload { files, fields } = upload(request, &state, raw_name, &[BLANK_CLEARS_FIELD]).await?;
+    if let Some(form_value) = blank_clears_field(&fields)? {
         let query_value = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.starts_with("blank_clears=")));
         if query_value && form_value != options.blank_clears {
             return Err(bad_form(BLANK_CLEARS_FIELD, "the query and the form say different things".into()));

@@ -7,6 +7,7 @@ pub(crate) mod history; // a provider's history and the audit log
 pub(crate) mod imports; // /api/admin/imports: dry run and commit of official files
 pub(crate) mod meta; // /healthz, /readyz, /api/services, /api/about
 pub(crate) mod ogc; // OGC API – Features under /ogc
+pub(crate) mod population_import; // /api/admin/imports?source=estat-mesh: the population layer
 pub(crate) mod providers; // the public provider queries
 pub(crate) mod staff; // /api/admin/providers: create, update, delete, restore, revert
 pub mod static_files; // the pages in web/

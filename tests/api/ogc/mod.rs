@@ -1,8 +1,9 @@
 //! OGC API – Features: tests for each requirement class claimed in `/ogc/conformance`, against
 //! the bundled sample over real HTTP. `part1` covers Part 1 core and GeoJSON, `openapi` the
 //! OpenAPI 3.0 class, `crs` Part 2, and `queryables` Part 3's queryables and queryables as
-//! query parameters.
+//! query parameters; `coverage` the coverage grid as a collection.
 
+mod coverage;
 mod crs;
 mod html;
 mod openapi;
@@ -20,7 +21,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const EPSG4326: &str = "http://www.opengis.net/def/crs/EPSG/0/4326";
 const EPSG6668: &str = "http://www.opengis.net/def/crs/EPSG/0/6668";
 const EPSG6677: &str = "http://www.opengis.net/def/crs/EPSG/0/6677";
-const COLLECTIONS: [&str; 4] = ["providers", "care", "clinics", "districts"];
+const COLLECTIONS: [&str; 5] = ["providers", "care", "clinics", "districts", "coverage"];
 const SAMPLE_COUNT: usize = 368;
 
 /// The link with relation `rel` (and media type `media_type`, when given).

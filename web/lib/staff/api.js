@@ -71,15 +71,16 @@ export async function staffRequest(method, path, { token, etag = null, body = nu
 }
 
 /**
- * Uploads files as multipart/form-data (the text `fields` first, then one `file` part per file).
+ * Uploads files as multipart/form-data (the text `fields` first, a field given as a list once
+ * per value, then one `file` part per file).
  * @param {string} path
- * @param {{token: string, files: File[], fields?: Record<string, string>}} options
+ * @param {{token: string, files: File[], fields?: Record<string, string|string[]>}} options
  * @returns {Promise<{data: any, etag: string|null}>}
  * @throws {ApiError}
  */
 export async function staffUpload(path, { token, files, fields = {} }) {
   const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  for (const [name, value] of Object.entries(fields)) for (const one of [value].flat()) form.append(name, one);
   for (const file of files) form.append('file', file, file.name);
   const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
   return answer(await request(path, { method: 'POST', headers, body: form, ...PRIVATE }, describe));

@@ -153,7 +153,7 @@ export function renderReport(el, report, serviceLabels = new Map()) {
 }
 
 /** The text to show for a failed import: the server's detail names the file and the problem. */
-function errorText(error) {
+export function errorText(error) {
   const problem = error.problem;
   if (error.status === 422 && problem?.invalid_params?.length) {
     return `ファイルを読み込めませんでした（何も保存していません）。\n${problem.invalid_params.map((p) => p.reason).join('\n')}`;

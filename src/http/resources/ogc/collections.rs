@@ -88,6 +88,7 @@ fn extent(collection: CollectionId, snapshot: &Snapshot) -> Option<Extent> {
                 }
             }
         }
+        None if collection == CollectionId::Coverage => bbox = super::coverage::extent(snapshot),
         None => {
             for d in snapshot.districts() {
                 if let Some(r) = d.area.bounding_rect() {

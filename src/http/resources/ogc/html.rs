@@ -94,6 +94,39 @@ fn features_table(out: &mut String, features: &[Value], item_base: Option<&str>)
     out.push_str("</tbody>\n</table>\n");
 }
 
+/// The grid cells of the coverage collection: code, district, distance, count, people, score.
+fn cells_table(out: &mut String, features: &[Value], item_base: Option<&str>) {
+    out.push_str(
+        "<h2 id=\"features-heading\">メッシュ</h2>\n<p><a href=\"/?view=coverage\">地図で見る（地域の状況）</a></p>\n\
+         <table aria-labelledby=\"features-heading\">\n<thead>\n<tr><th scope=\"col\">メッシュコード</th>\
+         <th scope=\"col\">圏域</th><th scope=\"col\">最寄りまでの距離(m)</th><th scope=\"col\">圏内の事業所数</th>\
+         <th scope=\"col\">人口</th><th scope=\"col\">アクセス指標</th></tr>\n</thead>\n<tbody>\n",
+    );
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for f in features {
+        let props = &f["properties"];
+        let code = text(&props["mesh_code"]);
+        let code_cell = match item_base {
+            Some(base) => format!("<a href=\"{}/{}?f=html\">{}</a>", escape(base), escape(&code), escape(&code)),
+            None => escape(&code),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{code_cell}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&text(&props["district"])),
+            escape(&text(&props["nearest_m"])),
+            escape(&text(&props["count_within"])),
+            escape(&text(&props["population"])),
+            escape(&text(&props["access"]))
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
 fn collections_list(out: &mut String, collections: &[Value]) {
     out.push_str("<h2>コレクション</h2>\n<ul class=\"ogc-collections\">\n");
     for c in collections {
@@ -150,7 +183,11 @@ pub fn render(title: &str, doc: &Value) -> String {
             .as_array()
             .and_then(|ls| ls.iter().find(|l| l["rel"] == "self"))
             .map(|l| str_of(l, "href").split('?').next().unwrap_or("").to_owned());
-        features_table(&mut out, features, item_base.as_deref());
+        if features.first().is_some_and(|f| f["properties"]["mesh_code"].is_string()) {
+            cells_table(&mut out, features, item_base.as_deref());
+        } else {
+            features_table(&mut out, features, item_base.as_deref());
+        }
     }
     let pretty = serde_json::to_string_pretty(doc).unwrap_or_default();
     let _ = writeln!(out, "<h2>JSON</h2>\n<pre class=\"ogc-json\" tabindex=\"0\">{}</pre>", escape(&pretty));

@@ -45,14 +45,19 @@ fn to_usize(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
 }
 
-/// Reads every parameter of an items request; parameters a collection does not have
-/// (`datetime`, `near`, `k` and the queryables on districts) are left for
-/// [`Params::finish`] to refuse as unknown.
-fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapshot, headers: &HeaderMap) -> ItemsQuery {
+/// The paging and spatial parameters every collection's items share.
+pub(super) struct Window {
+    pub(super) limit: usize,
+    pub(super) offset: usize,
+    pub(super) crs: Crs,
+    pub(super) bbox: Option<BboxQuery>,
+}
+
+/// Reads `limit`, `offset`, `crs`, `bbox` and `bbox-crs`; errors name the parameter.
+pub(super) fn window(params: &mut Params) -> Window {
     let limit = to_usize(params.integer("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT));
     let offset = to_usize(params.integer("offset", 0, 0..=u64::from(u32::MAX)));
     let crs = crs_param(params, "crs").unwrap_or(Crs::Crs84);
-    let bbox_given = params.has("bbox");
     let bbox_crs_given = params.has("bbox-crs");
     let bbox_crs = crs_param(params, "bbox-crs");
     let bbox = match params.raw("bbox") {
@@ -66,6 +71,15 @@ fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapsho
         }
         None => None,
     };
+    Window { limit, offset, crs, bbox }
+}
+
+/// Reads every parameter of an items request; parameters a collection does not have
+/// (`datetime`, `near`, `k` and the queryables on districts) are left for
+/// [`Params::finish`] to refuse as unknown.
+fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapshot, headers: &HeaderMap) -> ItemsQuery {
+    let bbox_given = params.has("bbox");
+    let Window { limit, offset, crs, bbox } = window(params);
     let mut query = ItemsQuery {
         limit,
         offset,
@@ -187,9 +201,15 @@ struct LinkedFeature<'a> {
 }
 
 /// The links of a page: `self`, `alternate`, `collection`, and `next`/`prev` typed like `self`.
-fn page_links(base: &Base, collection: CollectionId, query: &Query, q: &ItemsQuery, matched: usize) -> Vec<Link> {
+pub(super) fn page_links(
+    base: &Base,
+    collection: CollectionId,
+    query: &Query,
+    (format, limit, offset): (Format, usize, usize),
+    matched: usize,
+) -> Vec<Link> {
     let items = base.url(&format!("/collections/{}/items", collection.id()));
-    let (own, other, other_query) = match q.format {
+    let (own, other, other_query) = match format {
         Format::Json => (GEOJSON, HTML, query.with("f", "html")),
         Format::Html => (HTML, GEOJSON, query.with("f", "json")),
     };
@@ -198,20 +218,20 @@ fn page_links(base: &Base, collection: CollectionId, query: &Query, q: &ItemsQue
         Link::new(format!("{items}{}", other_query.suffix()), "alternate", other, "このページ（別の形式）"),
         Link::new(base.url(&format!("/collections/{}", collection.id())), "collection", JSON, collection.title()),
     ];
-    let limit = q.limit.to_string();
-    if q.offset.saturating_add(q.limit) < matched {
-        let next = query.with("limit", &limit).with("offset", &(q.offset + q.limit).to_string());
+    let limit_text = limit.to_string();
+    if offset.saturating_add(limit) < matched {
+        let next = query.with("limit", &limit_text).with("offset", &(offset + limit).to_string());
         links.push(Link::new(format!("{items}{}", next.suffix()), "next", own, "次のページ"));
     }
-    if q.offset > 0 {
-        let prev = query.with("limit", &limit).with("offset", &q.offset.saturating_sub(q.limit).to_string());
+    if offset > 0 {
+        let prev = query.with("limit", &limit_text).with("offset", &offset.saturating_sub(limit).to_string());
         links.push(Link::new(format!("{items}{}", prev.suffix()), "prev", own, "前のページ"));
     }
     links
 }
 
 /// Adds `Content-Crs` (Part 2) and, for filterable collections, the queryables `Link` header.
-fn with_headers(mut response: Response, crs: Crs, queryables: Option<Link>) -> Response {
+pub(super) fn with_headers(mut response: Response, crs: Crs, queryables: Option<Link>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
         response.headers_mut().insert("content-crs", v);
     }
@@ -221,7 +241,7 @@ fn with_headers(mut response: Response, crs: Crs, queryables: Option<Link>) -> R
     response
 }
 
-fn render<F: Serialize>(body: &F, format: Format, title: &str) -> Response {
+pub(super) fn render<F: Serialize>(body: &F, format: Format, title: &str) -> Response {
     match format {
         Format::Json => json_response(body, GEOJSON),
         Format::Html => html::page(title, &serde_json::to_value(body).unwrap_or_default()),
@@ -239,6 +259,9 @@ pub async fn items_list(
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
+    if collection == CollectionId::Coverage {
+        return super::coverage::items_list(state, raw, headers, base).await;
+    }
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let q = items_query(&mut params, collection, &snapshot, &headers);
@@ -267,7 +290,7 @@ pub async fn items_list(
                     time_stamp,
                     number_matched: found.len(),
                     number_returned: features.len(),
-                    links: page_links(&base, collection, &links_query, &q, found.len()),
+                    links: page_links(&base, collection, &links_query, (q.format, q.limit, q.offset), found.len()),
                     features,
                 };
                 Ok(Ok(render(&body, q.format, &title)))
@@ -286,7 +309,7 @@ pub async fn items_list(
             time_stamp,
             number_matched: found.len(),
             number_returned: features.len(),
-            links: page_links(&base, collection, &links_query, &q, found.len()),
+            links: page_links(&base, collection, &links_query, (q.format, q.limit, q.offset), found.len()),
             features,
         };
         render(&body, q.format, &title)
@@ -304,6 +327,9 @@ pub async fn item_get(
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
+    if collection == CollectionId::Coverage {
+        return super::coverage::item_get(state, feature_id, raw, headers, base).await;
+    }
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);

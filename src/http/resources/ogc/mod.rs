@@ -10,6 +10,7 @@
 //! (no `Accept`, `*/*`, a JSON type, or `f=json`). Responses say `Vary: Accept`.
 
 mod collections;
+mod coverage;
 mod datetime;
 mod html;
 mod items;
@@ -77,12 +78,20 @@ pub enum CollectionId {
     Clinics,
     /// The districts (polygons).
     Districts,
+    /// The coverage grid: JIS grid squares with the distance to the nearest matching provider
+    /// (computed on request; see [`coverage`]).
+    Coverage,
 }
 
 impl CollectionId {
     /// Every collection, in the order `/collections` lists them.
-    pub const ALL: [CollectionId; 4] =
-        [CollectionId::Providers, CollectionId::Care, CollectionId::Clinics, CollectionId::Districts];
+    pub const ALL: [CollectionId; 5] = [
+        CollectionId::Providers,
+        CollectionId::Care,
+        CollectionId::Clinics,
+        CollectionId::Districts,
+        CollectionId::Coverage,
+    ];
 
     /// The collection with this id.
     pub fn parse(id: &str) -> Option<Self> {
@@ -96,6 +105,7 @@ impl CollectionId {
             Self::Care => "care",
             Self::Clinics => "clinics",
             Self::Districts => "districts",
+            Self::Coverage => "coverage",
         }
     }
 
@@ -106,6 +116,7 @@ impl CollectionId {
             Self::Care => "介護事業所",
             Self::Clinics => "診療所・病院（在宅医療）",
             Self::Districts => "日常生活圏域",
+            Self::Coverage => "地域の状況（メッシュ別の最寄りまでの距離）",
         }
     }
 
@@ -116,16 +127,21 @@ impl CollectionId {
             Self::Care => "介護保険の事業所（種別 care）",
             Self::Clinics => "訪問診療・往診をする診療所と病院（種別 clinic・hospital）",
             Self::Districts => "日常生活圏域の区域（ポリゴン）と圏域内の事業所数",
+            Self::Coverage => {
+                "地域メッシュ（JIS X 0410）ごとの最寄りの事業所までの距離、一定距離内の事業所数、人口とアクセス指標。\
+                               条件を指定しないときは、市内の250mメッシュで24時間対応の在宅療養支援診療所・病院まで2km\
+                               （preset=home-care-24h-2km）。/api/coverage と同じパラメータで条件を変えられます"
+            }
         }
     }
 
-    /// The provider kinds the collection holds; `None` for districts.
+    /// The provider kinds the collection holds; `None` for districts and the coverage grid.
     pub fn kinds(self) -> Option<&'static [Kind]> {
         match self {
             Self::Providers => Some(&Kind::ALL),
             Self::Care => Some(&[Kind::Care]),
             Self::Clinics => Some(&[Kind::Clinic, Kind::Hospital]),
-            Self::Districts => None,
+            Self::Districts | Self::Coverage => None,
         }
     }
 

@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::catalog::Snapshot;
+use crate::coverage::PopulationLayers;
 
 use super::items::DEFAULT_K;
 use super::reproject::offered_uris;
@@ -58,8 +59,13 @@ fn operation(id: &str, summary: &str, parameters: Vec<Value>, ok: Value, not_fou
 }
 
 /// The query parameters of a collection's items, as OpenAPI Parameter Objects or references.
-pub fn items_parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<Value> {
+pub fn items_parameters(collection: CollectionId, snapshot: &Snapshot, layers: &PopulationLayers) -> Vec<Value> {
     let mut p: Vec<Value> = ["limit", "offset", "bbox", "bbox-crs", "crs"].iter().map(|n| param_ref(n)).collect();
+    if collection == CollectionId::Coverage {
+        let districts: Vec<&str> = snapshot.districts().iter().map(|d| d.id.as_str()).collect();
+        let columns: Vec<&str> = layers.columns().iter().map(|c| c.code.as_str()).collect();
+        p.extend(super::coverage::openapi_parameters(&districts, &columns));
+    }
     if collection.kinds().is_some() {
         p.extend(["datetime", "near", "k", "q"].iter().map(|n| param_ref(n)));
         for (name, schema) in queryables::parameters(collection, snapshot) {
@@ -71,6 +77,19 @@ pub fn items_parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<Va
                 "schema": schema, "example": example,
             }));
         }
+    }
+    p.push(param_ref("f-features"));
+    p
+}
+
+/// The parameters of a single feature: its id, `crs`, `f`, and for the coverage grid the
+/// question it is computed for.
+fn item_parameters(collection: CollectionId, snapshot: &Snapshot, layers: &PopulationLayers) -> Vec<Value> {
+    let mut p = vec![param_ref("featureId"), param_ref("crs")];
+    if collection == CollectionId::Coverage {
+        let districts: Vec<&str> = snapshot.districts().iter().map(|d| d.id.as_str()).collect();
+        let columns: Vec<&str> = layers.columns().iter().map(|c| c.code.as_str()).collect();
+        p.extend(super::coverage::openapi_parameters(&districts, &columns));
     }
     p.push(param_ref("f-features"));
     p
@@ -157,7 +176,8 @@ fn components() -> Value {
             },
             "featureId": {
                 "name": "featureId", "in": "path", "required": true,
-                "description": "A provider id (e.g. `care-1291000003`) or a district id.",
+                "description": "A provider id (e.g. `care-1291000003`), a district id, or a grid-square code \
+                                (`coverage`, e.g. `5339577744`).",
                 "schema": { "type": "string" },
             },
         },
@@ -225,7 +245,7 @@ fn schemas() -> Value {
 }
 
 /// The OpenAPI 3.0 document for the server at `base`.
-pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
+pub fn document(base: &Base, snapshot: &Snapshot, layers: &PopulationLayers) -> Value {
     let json_html = |schema: &str| vec![(JSON, schema.to_owned()), (HTML, String::new())];
     let ok = |d: &str, media: Vec<(&str, String)>| {
         ok_response(d, &media.iter().map(|(m, s)| (*m, s.as_str())).collect::<Vec<_>>())
@@ -304,7 +324,7 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             operation(
                 &format!("get{}Items", c.id()),
                 &format!("Features of '{}' ({})", c.id(), c.title()),
-                items_parameters(c, snapshot),
+                items_parameters(c, snapshot, layers),
                 items_ok,
                 true,
             ),
@@ -317,7 +337,7 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             operation(
                 &format!("get{}Item", c.id()),
                 &format!("One feature of '{}'", c.id()),
-                vec![param_ref("featureId"), param_ref("crs"), param_ref("f-features")],
+                item_parameters(c, snapshot, layers),
                 item_ok,
                 true,
             ),
@@ -328,8 +348,9 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
         "info": {
             "title": "caremap OGC API – Features",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Care providers and home-medical clinics with their districts, served as OGC API – \
-                            Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
+            "description": "Care providers and home-medical clinics with their districts, and the coverage grid \
+                            (distance to the nearest matching provider per JIS grid square, computed on \
+                            request), served as OGC API – Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
                             as query parameters. Unknown query parameters and invalid values are answered \
                             with 400 (application/problem+json).",
             "license": { "name": "MIT OR Apache-2.0" },
@@ -394,7 +415,7 @@ pub async fn api_get(
     let mut params = Params::parse(query.as_deref())?;
     let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
-    let doc = document(&base, &state.catalog.snapshot());
+    let doc = document(&base, &state.catalog.snapshot(), &state.population.load());
     Ok(match format {
         Format::Json => json_response(&doc, OPENAPI),
         Format::Html => html::html_response(render_html(&doc)),

@@ -62,7 +62,11 @@ pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'stati
 /// The queryables document of a collection (JSON Schema 2020-12).
 pub fn document(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> Value {
     let mut properties = serde_json::Map::new();
-    let geometry = if collection == CollectionId::Districts { "geometry-multipolygon" } else { "geometry-point" };
+    let geometry = match collection {
+        CollectionId::Districts => "geometry-multipolygon",
+        CollectionId::Coverage => "geometry-polygon",
+        _ => "geometry-point",
+    };
     properties.insert(
         "geometry".into(),
         json!({ "title": "位置", "format": geometry, "x-ogc-role": "primary-geometry",
@@ -70,6 +74,16 @@ pub fn document(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> V
     );
     for (name, schema) in parameters(collection, snapshot) {
         properties.insert(name.into(), schema);
+    }
+    if collection == CollectionId::Coverage {
+        let districts: Vec<&str> = snapshot.districts().iter().map(|d| d.id.as_str()).collect();
+        properties.insert(
+            "district".into(),
+            json!({ "title": "日常生活圏域", "type": "string", "enum": districts,
+                    "description": "The district holding the cell's centre (property `district`). The other \
+                                    parameters of the items (preset, mesh, threshold_m, population, supply, \
+                                    the provider filters) choose the question, not cells; see the API definition." }),
+        );
     }
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
