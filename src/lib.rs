@@ -3,6 +3,7 @@
 //! Dependencies point one way: `http` → `import`/`export` → `catalog`/`store` → `domain`/`index`.
 
 pub mod accounts; // the `caremap user` commands
+pub mod address; // 住所: normalization, the gazetteer (geocode, reverse)
 pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod cli; // the command line
