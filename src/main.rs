@@ -131,6 +131,7 @@ fn import_files(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std::erro
     let source = match args.source {
         ImportKind::Providers(source) => source,
         ImportKind::EstatMesh => return import_population(args),
+        ImportKind::Address(source) => return import_addresses(args, source),
     };
     let options = ImportOptions {
         dry_run: args.dry_run,
@@ -166,6 +167,25 @@ fn import_population(args: &caremap::cli::ImportArgs) -> Result<(), Box<dyn std:
     let files = args.files.iter().map(|p| caremap::import::InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let store = SqliteStore::open(&args.db)?;
     let report = caremap::import::population::import(&store, &files, &args.columns, args.dry_run)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `caremap import --source isj-oaza | isj-gaiku | abr`: the lock is already held (unless a
+/// dry run).
+fn import_addresses(
+    args: &caremap::cli::ImportArgs,
+    source: caremap::import::address::AddressSource,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use caremap::import::address::{AddressOptions, import};
+    let files = args.files.iter().map(|p| caremap::import::InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
+    let store = SqliteStore::open(&args.db)?;
+    let options = AddressOptions { source, dry_run: args.dry_run, city: args.city.clone(), crs: args.crs };
+    let report = import(&store, &options, &files)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

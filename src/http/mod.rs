@@ -1,6 +1,7 @@
 //! The HTTP layer (axum): one state struct, one router merged from each resource's routes,
 //! static files from `web/`, and problem+json for every error. Only this module knows axum.
 
+mod address;
 pub mod auth;
 mod body;
 pub mod client;
@@ -137,6 +138,8 @@ pub struct SharedState {
     pub public_url: Option<PublicUrl>,
     /// Population per grid square, for coverage (loaded at start).
     pub population: Arc<crate::coverage::PopulationLayers>,
+    /// Address points for geocoding (loaded at start).
+    pub addresses: Arc<crate::address::Gazetteer>,
 }
 
 impl AppState {
@@ -159,6 +162,7 @@ impl AppState {
                 tracing::error!(error = %e, "population layer not loaded; coverage answers without it");
                 Vec::new()
             })));
+        let addresses = Arc::new(load_gazetteer(store.as_ref()));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -170,8 +174,32 @@ impl AppState {
             trusted_proxies,
             public_url,
             population,
+            addresses,
         }))
     }
+}
+
+/// Every stored address point in a gazetteer; an empty one (address search answers nothing)
+/// when the store cannot be read.
+fn load_gazetteer(store: &dyn Store) -> crate::address::Gazetteer {
+    let started = std::time::Instant::now();
+    let mut builder = crate::address::GazetteerBuilder::default();
+    if let Err(e) = store.for_each_address(&mut |p| {
+        builder.add_point(p);
+    }) {
+        tracing::error!(error = %e, "address points not loaded; address search answers nothing");
+        return crate::address::Gazetteer::default();
+    }
+    let gazetteer = builder.build();
+    let counts = gazetteer.counts();
+    tracing::info!(
+        towns = counts.towns,
+        blocks = counts.blocks,
+        residences = counts.residences,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "address gazetteer built"
+    );
+    gazetteer
 }
 
 /// Builds the application router: the API, the OGC API, health checks, metrics, and the page
@@ -188,6 +216,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let public = Router::new()
         .merge(providers::router())
         .merge(coverage::router())
+        .merge(address::router())
         .merge(districts::router())
         .merge(meta::router())
         .merge(ogc::router());

@@ -13,6 +13,7 @@
 //! Ids derive from the official codes, so a re-import updates instead of duplicating:
 //! `care-<事業所番号>` for care offices, `med-<医療情報ネット ID>` for clinics and hospitals.
 
+pub mod address;
 mod encoding;
 pub mod estat_mesh;
 mod fields;

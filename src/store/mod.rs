@@ -2,6 +2,7 @@
 //! backend (PostgreSQL/PostGIS for multi-replica deployments) can be added without touching
 //! the HTTP layer or the catalog.
 
+mod address;
 mod import;
 mod lock;
 mod migrations;
@@ -348,6 +349,26 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure (nothing is written then).
     fn replace_population(&self, columns: &[PopulationColumn]) -> Result<()>;
+
+    /// Calls `each` with every stored address point (町字, 街区, 住居), in no given order.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn for_each_address(&self, each: &mut dyn FnMut(&crate::address::AddressPoint)) -> Result<()>;
+
+    /// Whether any address point is stored.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn has_addresses(&self) -> Result<bool>;
+
+    /// Replaces the address points of `source` and of the sample in `cities` (five-digit
+    /// codes) with `points`, in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is written then).
+    fn replace_addresses(&self, source: &str, cities: &[String], points: &[crate::address::AddressPoint])
+    -> Result<()>;
 
     /// A setting, e.g. `dataset`.
     ///

@@ -350,6 +350,23 @@ impl Store for SqliteStore {
         super::population::replace(&mut self.conn(), columns)
     }
 
+    fn for_each_address(&self, each: &mut dyn FnMut(&crate::address::AddressPoint)) -> Result<()> {
+        super::address::for_each(&self.conn(), each)
+    }
+
+    fn has_addresses(&self) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM address_points)", [], |r| r.get(0))?)
+    }
+
+    fn replace_addresses(
+        &self,
+        source: &str,
+        cities: &[String],
+        points: &[crate::address::AddressPoint],
+    ) -> Result<()> {
+        super::address::replace(&mut self.conn(), source, cities, points)
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
