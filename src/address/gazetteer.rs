@@ -452,7 +452,7 @@ impl Gazetteer {
             level: Level::Town,
             address: self.town_address(t),
             location: town.location,
-            remainder: remainder.trim_start_matches('-').to_owned(),
+            remainder: remainder.trim_start_matches(['-', ' ']).to_owned(),
             source: town.source,
             approximate: town.source == SAMPLE_SOURCE,
         }
@@ -496,7 +496,7 @@ impl Gazetteer {
             // what was not matched.
             return Some(group.iter().map(|&t| self.town_candidate(t, after)).collect());
         }
-        Some(matched.into_iter().map(|t| self.descend(t, after_chome.trim_start_matches('-'))).collect())
+        Some(matched.into_iter().map(|t| self.descend(t, after_chome.trim_start_matches(['-', ' ']))).collect())
     }
 
     /// From a matched town down to its 街区 and 住居 as far as `rest` goes.
@@ -513,7 +513,7 @@ impl Gazetteer {
         found.location = block.location;
         found.source = block.source;
         found.approximate = block.source == SAMPLE_SOURCE;
-        found.remainder = after_block.trim_start_matches('-').to_owned();
+        found.remainder = after_block.trim_start_matches(['-', ' ']).to_owned();
         let Some((r, after_r)) = after_block.strip_prefix('-').and_then(leading_number) else { return found };
         let Ok(number) = r.parse::<u32>() else { return found };
         let sub =
@@ -536,7 +536,7 @@ impl Gazetteer {
             found.location = location;
             found.source = source;
             found.approximate = source == SAMPLE_SOURCE;
-            found.remainder = tail.trim_start_matches('-').to_owned();
+            found.remainder = tail.trim_start_matches(['-', ' ']).to_owned();
         }
         found
     }

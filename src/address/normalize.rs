@@ -196,8 +196,9 @@ fn tokenize(text: &str) -> Vec<Token> {
         tokens.push(if is_hyphen(c) || (matches!(c, 'ー' | 'ｰ') && after_digit) {
             Token::Hyphen
         } else if c.is_whitespace() {
-            // Only a space after a number matters (it may separate two numbers).
-            if !after_digit {
+            // Only a space after a number or an address marker matters (it may separate two
+            // numbers, or end the address before a floor or room number).
+            if !after_digit && !matches!(tokens.last(), Some(Token::Marker(_))) {
                 i += 1;
                 continue;
             }
@@ -257,8 +258,12 @@ pub fn normalize(text: &str) -> String {
             Token::Kanji(run) => out.push_str(run),
             Token::Other(c) => push_other(&mut out, *c, tokens.get(i + 1)),
             Token::Space => {
-                // Rule 4: a space between digits separates two numbers.
-                if prev_number && matches!(next_solid(i), Some(Token::Digits(_))) {
+                let next_number = matches!(next_solid(i), Some(Token::Digits(_)));
+                // Rule 4: a space between digits separates two numbers; after 「号」 (the end of
+                // an address) it is kept, so 「16号 2階」 does not read as 16-2.
+                if next_number && matches!(tokens[..i].last(), Some(Token::Marker("号"))) {
+                    out.push(' ');
+                } else if prev_number && next_number {
                     push_hyphen(&mut out);
                 }
             }
@@ -276,6 +281,10 @@ pub fn normalize(text: &str) -> String {
                     "番" | "番地" | "号" if prev_number => {
                         // 「16番地の3」: the の that follows is the separator. Before a kanji
                         // (「101号室」「1番町」) the marker is part of what follows and stays.
+                        // Only a number right after 「号」 continues it (「16号2」 is rare; 「16号 2階」
+                        // is a floor).
+                        let next_number =
+                            if *m == "号" { matches!(tokens.get(i + 1), Some(Token::Digits(_))) } else { next_number };
                         if next_number {
                             push_hyphen(&mut out);
                         } else if matches!(tokens.get(i + 1), Some(Token::Other(c)) if is_kanji(*c)) {
@@ -432,6 +441,12 @@ mod tests {
     #[test]
     fn leading_zeros_are_not_part_of_a_number() {
         assert_eq!(normalize("南流山1-016-016"), "南流山1-16-16");
+    }
+
+    #[test]
+    fn a_number_after_go_and_a_space_is_not_part_of_the_address() {
+        assert_eq!(normalize("南流山1丁目16番16号　２階"), "南流山1丁目16-16 2階");
+        assert_eq!(normalize("16番 16号"), "16-16");
     }
 
     #[test]

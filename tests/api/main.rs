@@ -2,6 +2,7 @@
 //! temporary database seeded from data/, and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod addresses;
 mod auth;
 mod compression;
 mod coverage;

@@ -4,6 +4,8 @@
 //! the layout cannot silently change the fixtures too.
 #![allow(dead_code)]
 
+pub mod address;
+
 /// The MHLW open-data header (24 columns; full-width brackets as published).
 pub const MHLW_HEADER: [&str; 24] = [
     "都道府県コード又は市町村コード",
