@@ -170,9 +170,12 @@ pub fn import(store: &dyn Store, options: &AddressOptions, files: &[InputFile]) 
 /// no codes).
 pub fn known_cities(store: &dyn Store) -> Result<HashMap<(String, String), String>, ImportError> {
     let mut known = HashMap::new();
+    // Rows come by city (the table's key starts with it): one insert per city.
+    let mut last = String::new();
     store.for_each_address(&mut |p| {
-        if !known.contains_key(&(p.pref.clone(), p.city.clone())) {
-            known.insert((p.pref.clone(), p.city.clone()), p.city_code.clone());
+        if p.city_code != last {
+            last.clone_from(&p.city_code);
+            known.entry((p.pref.clone(), p.city.clone())).or_insert_with(|| p.city_code.clone());
         }
     })?;
     Ok(known)
@@ -622,7 +625,7 @@ fn read_abr(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(), Import
         reading.report.files.push(AddressFileReport { file: file.name.clone(), encoding, kind, rows });
     }
     // Towns with names and positions; then 住居 by their town.
-    let mut by_crs: HashMap<Crs, (Vec<(f64, f64)>, Vec<AddressPoint>)> = HashMap::new();
+    let mut by_crs: HashMap<Crs, Pending> = HashMap::new();
     let mut town_list: Vec<(&(String, String), &AbrTown)> = towns.iter().collect();
     town_list.sort_by(|a, b| a.0.cmp(b.0));
     for ((lg_code, machiaza_id), town) in &town_list {
@@ -667,6 +670,9 @@ fn read_abr(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(), Import
     }
     Ok(())
 }
+
+/// Positions on one datum (lon, lat) and the points they belong to, before conversion.
+type Pending = (Vec<(f64, f64)>, Vec<AddressPoint>);
 
 fn abr_point(level: Level, lg_code: &str, town: &AbrTown, block: String, residence: String) -> AddressPoint {
     AddressPoint {
