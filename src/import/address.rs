@@ -442,6 +442,11 @@ fn read_isj_gaiku(
             reading.skip(&file.name, row.line, "大字・町丁目名 or 街区符号・地番 is empty");
             continue;
         }
+        if block_no.contains([',', '.']) {
+            // Recent releases list several 地番 in one cell ("24,29"): no single point.
+            reading.skip(&file.name, row.line, format!("街区符号・地番 '{block_no}' is not one 街区 or 地番"));
+            continue;
+        }
         let position = match lon_lat_cells(&row, lat, lon) {
             Ok(p) => p,
             Err(reason) => {
@@ -604,9 +609,14 @@ fn read_abr(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(), Import
                 let entry = residences.entry(key).or_default();
                 entry.file = file_index;
                 entry.line = row.line;
-                entry.block = block;
-                let second = second.trim_start_matches('0');
-                entry.residence = if second.is_empty() { first } else { format!("{first}-{second}") };
+                // The 住居マスター's numbers win over the ids of its position extension.
+                if entry.block.is_empty() || blk_num.is_some() {
+                    entry.block = block;
+                }
+                if entry.residence.is_empty() || rsdt_num.is_some() {
+                    let second = second.trim_start_matches('0');
+                    entry.residence = if second.is_empty() { first } else { format!("{first}-{second}") };
+                }
                 if position.is_some() {
                     entry.position = position;
                 }
