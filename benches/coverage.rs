@@ -9,7 +9,7 @@ use std::hint::black_box;
 use caremap::catalog::{Catalog, Filter};
 use caremap::coverage::{Population, Supply, compute};
 use caremap::domain::ServiceSet;
-use caremap::mesh::{MeshCell, MeshLevel};
+use caremap::spatial::mesh::{MeshCell, MeshLevel};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// A box the size of Chiba prefecture around Chiba city: 0.9° × 0.6°, 288 × 288 squares at 250 m.
@@ -24,7 +24,7 @@ fn population(bounds: [f64; 4]) -> Population {
 
 fn bench_coverage(c: &mut Criterion) {
     let n = std::env::var("COVERAGE_PROVIDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let catalog = Catalog::new(caremap::synthetic::providers(n, 1), Vec::new());
+    let catalog = Catalog::new(caremap::generate::synthetic::providers(n, 1), Vec::new());
     let snapshot = catalog.snapshot();
     let nursing = Filter { services: ServiceSet::parse(["130"]).unwrap(), ..Filter::default() };
     let prefecture = MeshCell::covering(PREFECTURE, MeshLevel::Quarter).unwrap();

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
+use caremap::app::config::ServeConfig;
 use caremap::catalog::{Catalog, Filter, Found};
-use caremap::config::ServeConfig;
 use caremap::domain::{LonLat, Provider};
-use caremap::features::FeatureOut;
-use caremap::http::output::{Format, feature_collection_bytes, respond};
+use caremap::formats::geojson::FeatureOut;
+use caremap::http::plumbing::output::{Format, feature_collection_bytes, respond};
 use caremap::http::{AppState, HttpConfig, SiteInfo, router};
 use caremap::store::{SqliteStore, Store};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -25,13 +25,13 @@ const PROVIDERS: usize = 1_000_000;
 
 /// Query points drawn from the same distribution as the data (people search where providers are).
 fn query_points(n: usize) -> Vec<LonLat> {
-    caremap::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
+    caremap::generate::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
 }
 
 /// The bundled sample's providers: every text field filled in, as in real MHLW data.
 fn sample_providers() -> Vec<Provider> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/providers.geojson");
-    caremap::startup::read_providers_file(&path, &[]).unwrap().0
+    caremap::app::startup::read_providers_file(&path, &[]).unwrap().0
 }
 
 fn body_len(response: axum::response::Response) -> usize {
@@ -64,7 +64,7 @@ fn serde_bytes(page: &[Found<'_>]) -> Vec<u8> {
 
 fn bench_encoding(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode");
-    let synthetic = caremap::synthetic::providers(100, 7);
+    let synthetic = caremap::generate::synthetic::providers(100, 7);
     let sample = sample_providers();
     for (name, providers) in [("synthetic", &synthetic), ("sample", &sample)] {
         for n in [1, 10, 100] {
@@ -85,7 +85,7 @@ fn bench_encoding(c: &mut Criterion) {
 
 fn bench_handler(c: &mut Criterion) {
     let queries = query_points(1024);
-    let catalog = Arc::new(Catalog::new(caremap::synthetic::providers(PROVIDERS, 1), Vec::new()));
+    let catalog = Arc::new(Catalog::new(caremap::generate::synthetic::providers(PROVIDERS, 1), Vec::new()));
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
     let config = ServeConfig::for_paths(dir.path().join("bench.db"), dir.path().into(), dir.path().into());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use caremap::catalog::{Catalog, Change, Filter};
 use caremap::domain::{Bbox, LonLat, Provider, ServiceSet};
-use caremap::index::{IndexEntry, SpatialIndex};
+use caremap::spatial::index::{IndexEntry, SpatialIndex};
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{LineString, MultiPolygon, Polygon};
 
@@ -36,7 +36,7 @@ fn many_parts(queries: &[LonLat], parts: usize) -> MultiPolygon<f64> {
 
 /// Query points drawn from the same distribution as the data (people search where providers are).
 fn query_points(n: usize) -> Vec<LonLat> {
-    caremap::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
+    caremap::generate::synthetic::providers(n, 999).into_iter().map(|p| p.location).collect()
 }
 
 /// The service whose share of providers is closest to 1 %.
@@ -69,7 +69,7 @@ fn district_polygon(c: LonLat) -> MultiPolygon<f64> {
 fn bench_index(c: &mut Criterion) {
     let queries = query_points(1024);
     for n in sizes() {
-        let providers = caremap::synthetic::providers(n, 1);
+        let providers = caremap::generate::synthetic::providers(n, 1);
         let entries: Vec<IndexEntry> = providers
             .iter()
             .enumerate()

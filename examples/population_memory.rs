@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use caremap::coverage::PopulationLayers;
-use caremap::mesh::{MeshCell, MeshLevel};
+use caremap::spatial::mesh::{MeshCell, MeshLevel};
 use caremap::store::PopulationColumn;
 
 /// A box the size of Chiba prefecture (the coverage bench's).

@@ -21,9 +21,9 @@ use std::collections::HashMap;
 
 use crate::catalog::{Filter, Snapshot};
 use crate::domain::{LonLat, Provider};
-use crate::geodesy::Ecef;
-use crate::index::{Stop, Stopped};
-use crate::mesh::{MeshCell, MeshLevel};
+use crate::spatial::geodesy::Ecef;
+use crate::spatial::index::{Stop, Stopped};
+use crate::spatial::mesh::{MeshCell, MeshLevel};
 
 /// Residents per cell that a provider's access score is scaled to.
 pub const ACCESS_PER: f64 = 1_000.0;

@@ -1,27 +1,18 @@
 //! caremap: find care providers and home-medical clinics near a place or inside a district.
 //!
-//! Dependencies point one way: `http` → `import`/`export` → `catalog`/`store` → `domain`/`index`.
+//! Dependencies point one way: `app` → `http` → `edits`/`import`/`formats` → `catalog`/`store`
+//! → `spatial`/`domain`.
 
-pub mod accounts; // the `caremap user` commands
+pub mod access; // staff roles and API tokens (random, stored as SHA-256)
 pub mod address; // 住所: normalization, the gazetteer (geocode, reverse)
-pub mod auth; // staff roles and API tokens (random, stored as SHA-256)
+pub mod app; // the binary's commands: cli, config, startup (serve), import, export, gen, user
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
-pub mod cli; // the command line
-pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod coverage; // per grid square: nearest provider, count within reach, E2SFCA access
-pub mod crs; // proj at the edges: Japanese CRSs in, OGC crs= out
-pub mod csv_out; // providers as CSV for Excel (BOM, Japanese headers)
-pub mod domain; // validated domain types: positions, areas, providers, services, districts
+pub mod domain; // validated domain types: positions, areas, providers, services, districts, times
 pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
-pub mod export; // the whole dataset as GeoJSON or CSV, in a chosen CRS
-pub mod features; // providers as GeoJSON Features, in and out
-pub mod geodesy; // ECEF positions and fast geodesic distances for the index
-pub mod http; // axum routes, problem+json errors, static files
-pub mod import; // MHLW, 医療情報ネット, 厚生局 and GeoJSON files into the store
-pub mod index; // rstar R-trees: geodesic nearest/radius, bbox/polygon
-pub mod mesh; // JIS X 0410 grid squares (地域メッシュ): code <-> cell on latitude/longitude
-pub mod process; // warnings about the process: root, a database others may read
-pub mod sample; // the bundled Nagareyama sample (generated, labelled as sample)
-pub mod startup; // open store, seed, load catalog, bind, serve
-pub mod store; // the durable store (SQLite) behind a trait
-pub mod synthetic; // synthetic national providers for benchmarks
+pub mod formats; // providers as GeoJSON and CSV, and the whole-dataset export
+pub mod generate; // data caremap makes itself: the Nagareyama sample, synthetic providers
+pub mod http; // axum: error, plumbing (extractors, layers), resources (one file each)
+pub mod import; // MHLW, 医療情報ネット, 厚生局, e-Stat and GeoJSON files into the store
+pub mod spatial; // R-tree index, geodesy, CRS conversion (proj), JIS grid squares
+pub mod store; // the durable store behind a trait; SQLite in store/sqlite

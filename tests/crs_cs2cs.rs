@@ -4,7 +4,7 @@
 
 mod cs2cs;
 
-use caremap::crs::{Crs, convert};
+use caremap::spatial::crs::{Crs, convert};
 use cs2cs::cs2cs;
 
 const PLACES: [(f64, f64); 4] =

@@ -187,7 +187,7 @@ async fn the_database_files_never_contain_a_token_in_plain_text() {
     let second = support::add_user(&db, "suzuki", "editor");
     let server = Server::start(serve_command(&db, &[]));
     let http = reqwest::Client::new();
-    let (wrong, _) = caremap::auth::generate_token().unwrap();
+    let (wrong, _) = caremap::access::generate_token().unwrap();
     for token in [&first, &second, &wrong] {
         http.get(format!("{}/api/admin/me", server.base)).bearer_auth(token).send().await.unwrap();
     }

@@ -9,7 +9,7 @@ mod in_process;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use caremap::auth::Role;
+use caremap::access::Role;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
@@ -436,7 +436,7 @@ proptest! {
 #[test]
 fn a_query_string_over_the_cap_is_refused_with_a_4xx_problem() {
     let app = app();
-    let long = format!("/api/providers?q={}", "a".repeat(caremap::http::params::MAX_QUERY_BYTES));
+    let long = format!("/api/providers?q={}", "a".repeat(caremap::http::plumbing::params::MAX_QUERY_BYTES));
     app.get(&long).unwrap();
     let polygon = json!({"type": "Polygon", "coordinates": [(0..=caremap::domain::MAX_POLYGON_VERTICES)
         .map(|i| { let a = i as f64 / 1000.0; json!([139.9 + a.cos() * 0.01, 35.86 + a.sin() * 0.01]) })

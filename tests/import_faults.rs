@@ -222,7 +222,7 @@ fn an_import_command_killed_while_it_writes_keeps_none_or_all_of_it() {
     let db = dir.path().join("c.db");
     {
         let store = caremap::store::SqliteStore::open(&db).unwrap();
-        caremap::startup::seed_store(&store, &repo("data")).unwrap();
+        caremap::app::startup::seed_store(&store, &repo("data")).unwrap();
     }
     let (bytes, ids) = batch(0);
     let file = dir.path().join("jigyosho_110.csv");

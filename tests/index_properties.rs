@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use caremap::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
-use caremap::index::{IndexEntry, SpatialIndex};
+use caremap::spatial::index::{IndexEntry, SpatialIndex};
 use geo::{Distance, Geodesic, Intersects, LineString, MultiPolygon, Point, Polygon};
 use proptest::prelude::*;
 

@@ -238,7 +238,7 @@ fn request_logs_are_structured_and_never_contain_a_token() {
     let mut command = serve_command(&db, &[]);
     command.env("CAREMAP_LOG", "trace").env("CAREMAP_LOG_FORMAT", "json");
     let mut server = Server::start(command);
-    let (wrong, _) = caremap::auth::generate_token().unwrap();
+    let (wrong, _) = caremap::access::generate_token().unwrap();
     let exchange = |path: &str, headers: &str| {
         let mut stream = TcpStream::connect(server.addr).unwrap();
         write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n").unwrap();

@@ -7,27 +7,28 @@
 // to both. The address bar holds the search and filters (page-url), so links, reload and
 // back / forward restore them (page-restore).
 //
-// This file starts the page and wires its controls; the parts live in lib/:
+// This file starts the page and wires its controls; the parts live in lib/map/:
 // page-state (elements, state, layers), page-setup (reference data), filters, viewport
 // (browsing), search-start / search-run / search-requests (searches), draw-controls,
 // results (with sort), csv-download, messages, page-url / url-state and page-restore;
 // 「地域の状況」 (the coverage grid) in coverage-view / coverage-render / coverage-classes.
+// What the staff page shares with it is in lib/shared/ (the fetch wrapper, dom, the base map).
 
-import { ApiError, MESSAGES, getJson } from './lib/api.js';
-import { wireCoverage } from './lib/coverage-view.js';
-import { onCsvClick } from './lib/csv-download.js';
-import { PolygonDrawer } from './lib/draw.js';
-import { finishDrawing, startDrawing, stopDrawing, updateDrawToolbar } from './lib/draw-controls.js';
-import { chooseService, syncFilterControls, toggleGroup } from './lib/filters.js';
-import { MarkerStore, createMap, districtLayer } from './lib/map.js';
-import { clearError, closeMapNotices, showError, showMapNotice } from './lib/messages.js';
-import { restoreFromUrl } from './lib/page-restore.js';
-import { applyAbout, applyDistricts, applyServices } from './lib/page-setup.js';
-import { DESKTOP_QUERY, attachMap, drawer, layers, state, ui } from './lib/page-state.js';
-import { copyLink, recordState } from './lib/page-url.js';
-import { popupContent } from './lib/render.js';
-import { highlightListItem, rerenderResults, showOnMap } from './lib/results.js';
-import { clearSearch, runSearch, showMore } from './lib/search-run.js';
+import { MESSAGES, getJson } from './lib/map/api.js';
+import { wireCoverage } from './lib/map/coverage-view.js';
+import { onCsvClick } from './lib/map/csv-download.js';
+import { finishDrawing, startDrawing, stopDrawing, updateDrawToolbar } from './lib/map/draw-controls.js';
+import { PolygonDrawer } from './lib/map/draw.js';
+import { chooseService, syncFilterControls, toggleGroup } from './lib/map/filters.js';
+import { MarkerStore, districtLayer } from './lib/map/markers.js';
+import { clearError, closeMapNotices, showError, showMapNotice } from './lib/map/messages.js';
+import { restoreFromUrl } from './lib/map/page-restore.js';
+import { applyAbout, applyDistricts, applyServices } from './lib/map/page-setup.js';
+import { DESKTOP_QUERY, attachMap, drawer, layers, state, ui } from './lib/map/page-state.js';
+import { copyLink, recordState } from './lib/map/page-url.js';
+import { popupContent } from './lib/map/render.js';
+import { highlightListItem, rerenderResults, showOnMap } from './lib/map/results.js';
+import { clearSearch, runSearch, showMore } from './lib/map/search-run.js';
 import {
   applyText,
   notePopupClose,
@@ -37,8 +38,10 @@ import {
   searchFromGeolocation,
   searchHere,
   searchViewport,
-} from './lib/search-start.js';
-import { loadViewport, scheduleViewportLoad } from './lib/viewport.js';
+} from './lib/map/search-start.js';
+import { loadViewport, scheduleViewportLoad } from './lib/map/viewport.js';
+import { ApiError } from './lib/shared/api.js';
+import { createMap } from './lib/shared/base-map.js';
 
 async function start() {
   const [about, services, districts] = await Promise.allSettled([

@@ -10,7 +10,7 @@
 //!   (街区, 住居番号, 枝番): binary searches, no per-point allocation (32 bytes a 住居);
 //! - R-trees over the Earth-centred positions of the 町字 and 街区 for "nearest": the walk stops
 //!   once the straight-line distance (a lower bound of the geodesic) exceeds the best geodesic
-//!   distance found, so the answer is exact ([`crate::geodesy`]).
+//!   distance found, so the answer is exact ([`crate::spatial::geodesy`]).
 
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ use rstar::primitives::GeomWithData;
 use super::normalize::{normalize, town_key};
 use super::{AddressPoint, Level, SAMPLE_SOURCE, SOURCES};
 use crate::domain::LonLat;
-use crate::geodesy::Ecef;
+use crate::spatial::geodesy::Ecef;
 
 type Tree = RTree<GeomWithData<[f64; 3], u32>>;
 

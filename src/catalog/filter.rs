@@ -3,7 +3,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::{Kind, Provider, ServiceSet};
-use crate::index::IndexEntry;
+use crate::spatial::index::IndexEntry;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
 #[derive(Debug, Clone, Default)]

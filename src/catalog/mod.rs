@@ -18,7 +18,7 @@ use arc_swap::ArcSwap;
 use geo::MultiPolygon;
 
 use crate::domain::{Bbox, District, LonLat, Provider, district_of};
-use crate::index::{Cores, Hit, Stop, Stopped};
+use crate::spatial::index::{Cores, Hit, Stop, Stopped};
 
 use filter::Matcher;
 pub use filter::{Entry, Filter, normalize_text};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::filter::Entry;
 use crate::domain::Provider;
-use crate::index::{Cores, SpatialIndex};
+use crate::spatial::index::{Cores, SpatialIndex};
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct Segment {

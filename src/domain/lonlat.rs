@@ -59,10 +59,10 @@ impl LonLat {
         Self::new(lon, lat)
     }
 
-    /// Whether the point lies in the rough extent of Japan (lon 122–154, lat 20–46), the
-    /// check that catches swapped or mistyped coordinates in staff edits.
+    /// Whether the point lies in [`JAPAN_EXTENT`], the check that catches swapped or mistyped
+    /// coordinates in staff edits and imports.
     pub fn is_in_japan_extent(self) -> bool {
-        (122.0..=154.0).contains(&self.lon) && (20.0..=46.0).contains(&self.lat)
+        JAPAN_EXTENT.contains(self.lon, self.lat)
     }
 
     /// Longitude in degrees.
@@ -97,6 +97,32 @@ impl TryFrom<[f64; 2]> for LonLat {
 impl From<LonLat> for [f64; 2] {
     fn from(p: LonLat) -> Self {
         [p.lon, p.lat]
+    }
+}
+
+/// The rough extent of Japan and its islands in WGS84 degrees (lon 122–154, lat 20–46): imported
+/// and edited positions must lie in it, synthetic ones are kept in it, and PROJ picks the
+/// transformations valid in it.
+pub const JAPAN_EXTENT: Extent = Extent { min_lon: 122.0, min_lat: 20.0, max_lon: 154.0, max_lat: 46.0 };
+
+/// A lon/lat rectangle by its bounds in degrees (WGS84), bounds included. Unlike
+/// [`crate::domain::Bbox`] it can be a constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    /// Western bound.
+    pub min_lon: f64,
+    /// Southern bound.
+    pub min_lat: f64,
+    /// Eastern bound.
+    pub max_lon: f64,
+    /// Northern bound.
+    pub max_lat: f64,
+}
+
+impl Extent {
+    /// Whether `lon`, `lat` (degrees) lie inside, bounds included.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
     }
 }
 

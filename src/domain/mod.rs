@@ -1,5 +1,5 @@
 //! Domain types, validated when they are created: positions, areas, providers, services,
-//! districts. No I/O here.
+//! districts, stored times. No I/O here.
 
 pub mod area;
 pub mod district;
@@ -8,11 +8,13 @@ pub mod history;
 pub mod lonlat;
 pub mod provider;
 pub mod service;
+pub mod timestamp;
 
 pub use area::{AreaError, Bbox, MAX_POLYGON_PARTS, MAX_POLYGON_VERTICES, polygon_from_geojson, search_area_from_json};
 pub use district::{District, DistrictError, district_of, parse_districts};
 pub use fields::{Owner, PROVIDER_FIELDS, ProviderField, field_label, staff_owned};
 pub use history::{FieldChange, action, actor_name, entry_changes, field_changes, name_districts};
-pub use lonlat::{LonLat, LonLatError};
+pub use lonlat::{Extent, JAPAN_EXTENT, LonLat, LonLatError};
 pub use provider::{FieldError, HomeCare, HomeCareClass, Kind, Provider};
 pub use service::{GROUPS, SERVICE_TYPES, ServiceGroup, ServiceSet, ServiceType, service_type};
+pub use timestamp::{now_utc, utc_text};

@@ -1,12 +1,15 @@
 //! One HTTP error type for the whole API, answered as `application/problem+json` (RFC 9457).
 //! Client errors say what was wrong and name the field; internal errors are logged and
-//! answered with a generic message that leaks nothing.
+//! answered with a generic message that leaks nothing. Also how store errors map to answers,
+//! and the helper that runs blocking store work off the async threads.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::FieldError;
+use crate::formats::geojson::FeatureOut;
+use crate::store::StoreError;
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -313,4 +316,45 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// A 422 naming each bad field.
+pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+    ApiError::InvalidBody { status: StatusCode::UNPROCESSABLE_ENTITY, errors }
+}
+
+/// Maps a store error to the HTTP answer the staff API documents.
+pub fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Duplicate { id } => ApiError::Exists(FieldError::new(
+            "id",
+            format!(
+                "provider '{id}' already exists (perhaps deleted: restore it instead); leave the id out to get a new one"
+            ),
+        )),
+        StoreError::NotFound { id } => ApiError::NotFound(format!("provider '{id}'")),
+        StoreError::VersionMismatch { current } => {
+            let version = current.provider.version;
+            match serde_json::to_value(FeatureOut::staff(&current.provider, current.deleted_at.as_deref())) {
+                Ok(feature) => ApiError::PreconditionFailed { version, current: Box::new(feature) },
+                Err(e) => ApiError::Internal(e.to_string()),
+            }
+        }
+        e @ (StoreError::Deleted { .. } | StoreError::NotDeleted { .. } | StoreError::UserExists { .. }) => {
+            ApiError::Conflict(e.to_string())
+        }
+        e @ StoreError::UnknownVersion { .. } => unprocessable(vec![FieldError::new("version", e.to_string())]),
+        StoreError::UnknownUser { name } => ApiError::NotFound(format!("user '{name}'")),
+        e if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
+        e => ApiError::Internal(e.to_string()),
+    }
+}
+
+/// Runs blocking store work off the async threads. The work runs to its end even if the
+/// client goes away (a `spawn_blocking` task is not cancelled when its handle is dropped).
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreError> + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
+        .map_err(store_error)
 }

@@ -1,28 +1,13 @@
 //! The HTTP layer (axum): one state struct, one router merged from each resource's routes,
 //! static files from `web/`, and problem+json for every error. Only this module knows axum.
+//!
+//! [`error`] is the one error type; [`plumbing`] holds what every request passes through
+//! (extractors, layers, output formats, the server loop); [`resources`] holds one file per
+//! resource, each starting with its routes.
 
-mod address;
-pub mod auth;
-mod body;
-pub mod client;
-mod coverage;
-mod districts;
 pub mod error;
-pub mod headers;
-mod history;
-mod imports;
-pub mod limits;
-mod meta;
-pub mod metrics;
-pub mod observe;
-mod ogc;
-pub mod output;
-pub mod params;
-mod preconditions;
-mod providers;
-pub mod server;
-mod staff;
-pub mod static_files;
+pub mod plumbing;
+pub mod resources;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,15 +25,18 @@ use crate::catalog::Catalog;
 use crate::edits::Edits;
 use crate::store::Store;
 
-pub use body::MAX_BODY_BYTES;
-pub use client::IpNet;
+use plumbing::{authenticate, headers, load_shedding, metrics, observe};
+use resources::{accounts, address, coverage, districts, history, imports, meta, ogc, providers, staff, static_files};
+
 pub use error::ApiError;
-pub use headers::CorsOrigins;
-pub use imports::MAX_IMPORT_BYTES;
-pub use meta::TileLayer;
-pub use metrics::MetricsExposure;
-pub use ogc::PublicUrl;
-pub use providers::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT, MAX_RADIUS_M};
+pub use plumbing::body::MAX_BODY_BYTES;
+pub use plumbing::client::IpNet;
+pub use plumbing::headers::CorsOrigins;
+pub use plumbing::metrics::MetricsExposure;
+pub use resources::imports::MAX_IMPORT_BYTES;
+pub use resources::meta::TileLayer;
+pub use resources::ogc::PublicUrl;
+pub use resources::providers::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT, MAX_RADIUS_M};
 
 /// Facts about this deployment that the page shows.
 #[derive(Debug, Clone)]
@@ -127,12 +115,12 @@ pub struct SharedState {
     /// The staff write path (store commit, then catalog publish).
     pub edits: Arc<Edits>,
     /// Failed staff sign-ins per client.
-    pub auth_failures: Arc<auth::FailureLimiter>,
+    pub auth_failures: Arc<authenticate::FailureLimiter>,
     /// Request counts, latencies and gauges for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
     /// The concurrency cap and request deadline.
-    pub limits: Arc<limits::Limits>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`client`]).
+    pub limits: Arc<load_shedding::Limits>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`plumbing::client`]).
     pub trusted_proxies: Vec<IpNet>,
     /// The public URL the OGC links are built under.
     pub public_url: Option<PublicUrl>,
@@ -148,14 +136,14 @@ impl AppState {
     pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
         let edits = Arc::new(Edits::new(store.clone(), catalog.clone()));
         let metrics = Arc::new(metrics::Metrics::new());
-        let limits = Arc::new(limits::Limits::new(
+        let limits = Arc::new(load_shedding::Limits::new(
             config.max_concurrent_requests,
             config.request_timeout,
             config.body_timeout,
             config.heavy_queries,
             metrics.clone(),
         ));
-        let auth_failures = Arc::new(auth::FailureLimiter::default());
+        let auth_failures = Arc::new(authenticate::FailureLimiter::default());
         let (trusted_proxies, public_url) = (config.trusted_proxies.clone(), config.public_url.clone());
         let population =
             Arc::new(crate::coverage::PopulationLayers::new(store.load_population().unwrap_or_else(|e| {
@@ -236,7 +224,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             Router::new()
                 .merge(staff::router())
                 .merge(history::router())
-                .merge(auth::router())
+                .merge(accounts::router())
                 .merge(imports::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )
@@ -251,7 +239,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| ApiError::Internal("a handler panicked".into()).into_response()))
-        .layer(axum::middleware::from_fn_with_state(state.limits.clone(), limits::limit))
+        .layer(axum::middleware::from_fn_with_state(state.limits.clone(), load_shedding::limit))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

@@ -30,8 +30,8 @@ use super::fields::{CityCode, checked};
 use super::table::{CsvTable, Row, folded};
 use super::{Encoding, ImportError, InputFile};
 use crate::address::{AddressPoint, Level};
-use crate::crs::{Crs, convert};
 use crate::domain::LonLat;
+use crate::spatial::crs::{Crs, convert};
 use crate::store::Store;
 
 /// The address formats.

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
 use super::encoding::{self, Encoding};
-use crate::mesh::{MeshCell, MeshError};
+use crate::spatial::mesh::{MeshCell, MeshError};
 
 /// Longest value text accepted in a count cell (counts are at most a few hundred thousand).
 const MAX_COUNT_LEN: usize = 12;

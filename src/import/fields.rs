@@ -6,18 +6,8 @@ use crate::domain::provider::is_phone_number;
 
 use super::table::folded;
 
-/// Longitudes of Japan and its islands, degrees (WGS84).
-pub const JAPAN_LON: std::ops::RangeInclusive<f64> = 122.0..=154.0;
-/// Latitudes of Japan and its islands, degrees (WGS84).
-pub const JAPAN_LAT: std::ops::RangeInclusive<f64> = 20.0..=46.0;
-
 /// The reason every coordinate problem starts with, so the report groups them.
 pub const NO_COORDINATES: &str = "no usable coordinates";
-
-/// Whether a WGS84 position is in Japan.
-pub fn in_japan(p: LonLat) -> bool {
-    JAPAN_LON.contains(&p.lon()) && JAPAN_LAT.contains(&p.lat())
-}
 
 /// A WGS84 position from latitude and longitude cells in decimal degrees.
 ///
@@ -44,7 +34,7 @@ pub fn position(lat_cell: &str, lon_cell: &str) -> Result<LonLat, String> {
 /// A reason starting with [`NO_COORDINATES`].
 pub fn checked(lon: f64, lat: f64) -> Result<LonLat, String> {
     match LonLat::registered(lon, lat) {
-        Ok(p) if in_japan(p) => Ok(p),
+        Ok(p) if p.is_in_japan_extent() => Ok(p),
         Ok(_) => Err(format!("{NO_COORDINATES}: {lon}, {lat} (lon, lat) is outside Japan")),
         Err(e) => Err(format!("{NO_COORDINATES}: {e}")),
     }

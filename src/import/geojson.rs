@@ -2,14 +2,14 @@
 //! `caremap export --format geojson` writes them), in WGS84 or in the CRS given by `--crs`
 //! or by the file's legacy `crs` member (`{"type":"name","properties":{"name":…}}`).
 //! Coordinates are read in GeoJSON order (x = longitude or easting, y = latitude or
-//! northing) and converted to WGS84 with PROJ ([`crate::crs`]).
+//! northing) and converted to WGS84 with PROJ ([`crate::spatial::crs`]).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::crs::{Crs, convert};
-use crate::features::provider_from_feature;
+use crate::formats::geojson::provider_from_feature;
+use crate::spatial::crs::{Crs, convert};
 
 use super::fields::checked;
 use super::{Collected, FileReport, ImportError, ImportOptions, InputFile, Parsed};

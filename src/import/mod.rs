@@ -31,13 +31,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 pub use encoding::Encoding;
-pub use fields::{CityCode, JAPAN_LAT, JAPAN_LON};
+pub use fields::CityCode;
 pub use kouseikyoku::Notification;
 pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Policy, PolicyField, Report, Skipped};
 
 use crate::catalog::{Catalog, Change};
-use crate::crs::Crs;
-use crate::domain::{District, HomeCareClass, Provider, service_type};
+use crate::domain::{District, HomeCareClass, Provider, now_utc, service_type};
+use crate::spatial::crs::Crs;
 use crate::store::{Store, StoreError};
 
 /// History action of a provider added or changed by an import.
@@ -409,12 +409,6 @@ pub fn apply(
     report.dry_run = false;
     report.imported_at = write.imported_at;
     Ok(report)
-}
-
-/// Now as RFC 3339 UTC with whole seconds.
-fn now_utc() -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::now_utc().format(&format).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// The stronger of two 在宅療養支援 classes (単独型 > 連携型 > 従来型).

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::estat_mesh::{self, EstatError, Suppression};
 use super::{ImportError, InputFile};
-use crate::mesh::{MeshCell, MeshLevel};
+use crate::spatial::mesh::{MeshCell, MeshLevel};
 use crate::store::{PopulationColumn, Store};
 
 /// What one column holds after the import.

@@ -2,23 +2,16 @@
 //! backend (PostgreSQL/PostGIS for multi-replica deployments) can be added without touching
 //! the HTTP layer or the catalog.
 
-mod address;
-mod import;
-mod lock;
-mod migrations;
-mod population;
+mod error;
 mod sqlite;
-mod users;
-mod writes;
 
-pub use import::{ImportRemoval, ImportUpsert, ImportWrite};
-pub use lock::{DbLock, lock_path};
-pub use sqlite::SqliteStore;
+pub use error::{Result, StoreError};
+pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 
 /// The `meta` key holding the RFC 3339 UTC time of the last committed import.
 pub const LAST_IMPORT_META: &str = "last_import_at";
 
-use crate::auth::{Role, TokenHash};
+use crate::access::{Role, TokenHash};
 use crate::domain::{District, Provider};
 
 /// A provider as the staff see it: the live fields and whether it is soft-deleted.
@@ -123,144 +116,6 @@ pub struct AccountEvent {
 /// The actor recorded by the store methods that take none.
 pub const UNKNOWN_ACTOR: &str = "unknown";
 
-/// Errors from the store. Messages carry the path or the value involved.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not be opened (bad path, permissions, not a database).
-    #[error("cannot open database {path}: {source}")]
-    Open {
-        /// The path given.
-        path: String,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// The folder of the database file does not exist (SQLite would only say "unable to open").
-    #[error("cannot open database {path}: the folder {folder} does not exist")]
-    NoFolder {
-        /// The database path given.
-        path: String,
-        /// Its folder.
-        folder: String,
-    },
-    /// Another process (a running `caremap serve`) holds the database's lock.
-    #[error(
-        "database {path} is in use by another caremap process{}; stop it first (two servers on one \
-         database would not see each other's changes)",
-        holder.as_ref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
-    )]
-    Locked {
-        /// The database path.
-        path: String,
-        /// The process id written in the lock file, if readable.
-        holder: Option<String>,
-    },
-    /// The lock file could not be created or locked.
-    #[error("cannot lock {path}: {source}")]
-    Lock {
-        /// The lock file.
-        path: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// SQLite's integrity check found damage in the file.
-    #[error("database {path} is damaged (PRAGMA quick_check: {detail}); restore it from a backup")]
-    Damaged {
-        /// The database path.
-        path: String,
-        /// The first problems SQLite reported.
-        detail: String,
-    },
-    /// The database was written by a newer caremap.
-    #[error("database schema version {found} is newer than this caremap supports ({supported})")]
-    SchemaTooNew {
-        /// Version in the file.
-        found: i64,
-        /// Newest version this binary knows.
-        supported: i64,
-    },
-    /// A stored row could not be read back into a provider.
-    #[error("stored provider {id} is unreadable: {reason}")]
-    Corrupt {
-        /// The provider id.
-        id: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An insert met an id that is already stored.
-    #[error("provider id '{id}' already exists")]
-    Duplicate {
-        /// The id.
-        id: String,
-    },
-    /// No provider has this id (live or deleted).
-    #[error("provider '{id}' not found")]
-    NotFound {
-        /// The id.
-        id: String,
-    },
-    /// The caller's expected version is not the current one (someone else changed it).
-    #[error("provider '{}' is at version {}", current.provider.id, current.provider.version)]
-    VersionMismatch {
-        /// The provider as it is now.
-        current: Box<ProviderRecord>,
-    },
-    /// The provider is soft-deleted, so it cannot be changed until it is restored.
-    #[error("provider '{id}' is deleted; restore it first")]
-    Deleted {
-        /// The id.
-        id: String,
-    },
-    /// A restore of a provider that is not deleted.
-    #[error("provider '{id}' is not deleted")]
-    NotDeleted {
-        /// The id.
-        id: String,
-    },
-    /// A version the provider never had.
-    #[error("provider '{id}' has no version {version}")]
-    UnknownVersion {
-        /// The id.
-        id: String,
-        /// The version asked for.
-        version: i64,
-    },
-    /// A user name that is taken by an active user.
-    #[error("user '{name}' already exists")]
-    UserExists {
-        /// The name.
-        name: String,
-    },
-    /// No user has this name.
-    #[error("no user named '{name}'")]
-    UnknownUser {
-        /// The name.
-        name: String,
-    },
-    /// Any other SQLite failure.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-}
-
-impl StoreError {
-    /// Whether the database refused the operation for a reason outside caremap that can pass:
-    /// a full disk or file-size limit (`SQLITE_FULL`, or the `SQLITE_IOERR` a refused write
-    /// gives), a read-only file, a lock held too long. Nothing was written then (SQLite rolls
-    /// the transaction back), and reads from the catalog still work.
-    pub fn is_unavailable(&self) -> bool {
-        use rusqlite::ErrorCode;
-        let StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) = self else { return false };
-        matches!(
-            e.code,
-            ErrorCode::DiskFull
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::ReadOnly
-                | ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::CannotOpen
-        )
-    }
-}
-
 /// One population column per grid square (e.g. 75歳以上人口 at 500 m from the census).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopulationColumn {
@@ -269,18 +124,15 @@ pub struct PopulationColumn {
     /// The Japanese label (`７５歳以上人口　総数`).
     pub label: String,
     /// The level of its squares.
-    pub level: crate::mesh::MeshLevel,
+    pub level: crate::spatial::mesh::MeshLevel,
     /// Where it came from (`estat-mesh: <file names>`, or `sample`).
     pub source: String,
     /// RFC 3339 UTC time it was stored (`None` before).
     pub imported_at: Option<String>,
     /// The squares and their counts; `None` where the count was suppressed (it is inside
     /// another square).
-    pub counts: Vec<(crate::mesh::MeshCell, Option<f64>)>,
+    pub counts: Vec<(crate::spatial::mesh::MeshCell, Option<f64>)>,
 }
-
-/// Result alias for the store.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What a store keeps: providers (with their history), districts and a few settings.
 pub trait Store: Send + Sync {

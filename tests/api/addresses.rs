@@ -383,7 +383,7 @@ fn blocks_need_their_city_stored_first_because_the_file_has_no_city_codes() {
 #[test]
 fn a_reimport_replaces_its_own_rows_and_the_samples_of_that_city() {
     let (_dir, store) = temp_store();
-    caremap::startup::seed_store(&store, &crate::helpers::repo_path("data")).unwrap();
+    caremap::app::startup::seed_store(&store, &crate::helpers::repo_path("data")).unwrap();
     let sample = counts(&store);
     assert!(sample[0] > 50 && sample[1] > 0, "{sample:?}");
     let city =

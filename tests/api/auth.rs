@@ -2,7 +2,7 @@
 //! 429 after repeated failures from one client (the peer, or the client a trusted proxy
 //! names), and a valid token accepted whatever the failures.
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use caremap::store::{NewUser, SqliteStore, Store};
 
 use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
@@ -33,7 +33,7 @@ async fn admin_paths_without_a_token_answer_401_with_a_bearer_challenge() {
 async fn a_wrong_or_malformed_token_answers_401_invalid_token() {
     let app = spawn_app().await;
     app.add_user("yamada", Role::Editor);
-    let (other, _) = caremap::auth::generate_token().unwrap();
+    let (other, _) = caremap::access::generate_token().unwrap();
     for auth in [bearer(&other), bearer("abc"), "Basic eWFtYWRhOnNlY3JldA==".into()] {
         let reply = app.send("GET", "/api/admin/me", &[("authorization", &auth)], None).await;
         let challenge = reply.headers["www-authenticate"].to_str().unwrap().to_owned();
@@ -87,7 +87,7 @@ async fn me(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> Reply {
 }
 
 fn wrong_token() -> String {
-    caremap::auth::generate_token().unwrap().0
+    caremap::access::generate_token().unwrap().0
 }
 
 #[tokio::test]
@@ -146,7 +146,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own() {
 #[tokio::test]
 async fn an_expired_token_answers_401_naming_the_expiry() {
     let app = spawn_app().await;
-    let (token, hash) = caremap::auth::generate_token().unwrap();
+    let (token, hash) = caremap::access::generate_token().unwrap();
     let store = SqliteStore::open(&app.db).unwrap();
     let expired_at = "2026-01-01T00:00:00Z".to_owned();
     let new =
@@ -158,7 +158,7 @@ async fn an_expired_token_answers_401_naming_the_expiry() {
     assert!(body["detail"].as_str().unwrap().contains("expired at 2026-01-01T00:00:00Z"), "{body}");
     assert!(challenge.contains("invalid_token") && challenge.contains("expired"), "{challenge}");
 
-    let (later, hash) = caremap::auth::generate_token().unwrap();
+    let (later, hash) = caremap::access::generate_token().unwrap();
     store.rotate_user("yamada", &hash, Some("2999-01-01T00:00:00Z".into()), "t").unwrap();
     me(&app, &later, None).await.expect(200);
     me(&app, &token, None).await.expect(401);
@@ -170,7 +170,7 @@ async fn the_account_log_lists_who_added_rotated_and_revoked_whom_for_admins_onl
     let admin = app.add_user("suzuki", Role::Admin);
     app.add_user("yamada", Role::Editor);
     let store = SqliteStore::open(&app.db).unwrap();
-    let (_, hash) = caremap::auth::generate_token().unwrap();
+    let (_, hash) = caremap::access::generate_token().unwrap();
     store.rotate_user("yamada", &hash, Some("2999-01-01T00:00:00Z".into()), "cli:root").unwrap();
     store.revoke_user_by("yamada", "cli:tanaka").unwrap();
 

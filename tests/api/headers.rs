@@ -55,7 +55,7 @@ async fn public_reads_may_be_made_from_any_origin_by_default() {
 #[tokio::test]
 async fn the_staff_api_never_answers_cross_origin_requests() {
     let app = spawn_app().await;
-    let token = app.add_user("cors", caremap::auth::Role::Admin);
+    let token = app.add_user("cors", caremap::access::Role::Admin);
     let preflight = app
         .send(
             "OPTIONS",

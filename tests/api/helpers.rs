@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use caremap::auth::Role;
-use caremap::config::ServeConfig;
-use caremap::startup::Application;
+use caremap::access::Role;
+use caremap::app::config::ServeConfig;
+use caremap::app::startup::Application;
 use caremap::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -193,7 +193,7 @@ impl TestApp {
     /// Creates a staff user in the server's database (as `caremap user add` does) and
     /// returns its token.
     pub fn add_user(&self, name: &str, role: Role) -> String {
-        let (token, hash) = caremap::auth::generate_token().unwrap();
+        let (token, hash) = caremap::access::generate_token().unwrap();
         SqliteStore::open(&self.db).unwrap().add_user(name, role, &hash).unwrap();
         token
     }

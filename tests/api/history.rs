@@ -1,6 +1,6 @@
 //! History and audit: every version with who, when and the changes field by field.
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{repo_path, spawn_app, spawn_app_with_data};

@@ -40,7 +40,7 @@ fn text_fields() -> Vec<(&'static str, String)> {
 #[tokio::test]
 async fn sql_and_html_in_every_text_field_round_trip_as_text_everywhere() {
     let app = spawn_app().await;
-    let token = app.add_user("hostile", caremap::auth::Role::Editor);
+    let token = app.add_user("hostile", caremap::access::Role::Editor);
     let auth = format!("Bearer {token}");
     let id = "x'\"<b>&;--%";
     let mut properties = json!({"kind": "care", "services": ["130"], "phone": "04-7150-1234"});
@@ -111,7 +111,7 @@ async fn sql_and_html_in_every_text_field_round_trip_as_text_everywhere() {
 #[tokio::test]
 async fn a_formula_at_the_start_of_a_csv_cell_is_neutralised_for_spreadsheets() {
     let app = spawn_app().await;
-    let token = app.add_user("formula", caremap::auth::Role::Editor);
+    let token = app.add_user("formula", caremap::access::Role::Editor);
     let feature = json!({"type": "Feature", "id": "formula-1",
         "properties": {"kind": "care", "name": "=HYPERLINK(\"http://evil.example\",\"開く\")", "services": ["130"]},
         "geometry": {"type": "Point", "coordinates": [139.9, 35.86]}});
@@ -130,7 +130,7 @@ async fn a_formula_at_the_start_of_a_csv_cell_is_neutralised_for_spreadsheets() 
 /// and those providers.
 async fn spawn_large(n: usize) -> (crate::helpers::TestApp, Vec<caremap::domain::Provider>) {
     use caremap::store::{SqliteStore, Store};
-    let providers = caremap::synthetic::providers(n, 13);
+    let providers = caremap::generate::synthetic::providers(n, 13);
     let stored = providers.clone();
     let app = crate::helpers::spawn_app_with(move |c| {
         SqliteStore::open(&c.db).unwrap().insert_providers(&stored, "gen").unwrap();
@@ -220,7 +220,7 @@ async fn overlapping_parts_over_a_large_catalog_find_each_provider_once_while_he
 #[tokio::test]
 async fn a_sparse_xlsx_upload_is_refused_and_the_server_keeps_serving() {
     let app = spawn_app().await;
-    let token = app.add_user("excel", caremap::auth::Role::Editor);
+    let token = app.add_user("excel", caremap::access::Role::Editor);
     let auth = format!("Bearer {token}");
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();

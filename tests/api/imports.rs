@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};

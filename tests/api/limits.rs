@@ -2,7 +2,7 @@
 //! (health checks still answer, readiness says the API is overloaded), slow requests time out
 //! with 503, slow bodies fill only their own budget, slow or idle connections are closed.
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

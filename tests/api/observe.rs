@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use caremap::http::MetricsExposure;
 use caremap::store::{LAST_IMPORT_META, SqliteStore, Store};
 use clap::Parser;
@@ -116,8 +116,8 @@ async fn a_committed_import_sets_the_last_import_time_and_a_dry_run_or_a_refused
 
 #[tokio::test]
 async fn metrics_are_not_served_unless_asked_for() {
-    let serve = caremap::cli::Cli::try_parse_from(["caremap", "serve"]).unwrap();
-    let caremap::cli::Command::Serve(defaults) = serve.command else { panic!("not serve") };
+    let serve = caremap::app::cli::Cli::try_parse_from(["caremap", "serve"]).unwrap();
+    let caremap::app::cli::Command::Serve(defaults) = serve.command else { panic!("not serve") };
     assert_eq!(defaults.metrics, MetricsExposure::Off, "the default");
     let app = spawn_app_with(|c| c.metrics = MetricsExposure::Off).await;
     let reply = app.get("/metrics").await.expect(404);

@@ -1,7 +1,7 @@
 //! The staff write API: every status code it answers, read-your-writes, optimistic
 //! concurrency and field-named validation.
 
-use caremap::auth::Role;
+use caremap::access::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};

@@ -6,8 +6,8 @@
 use std::fs;
 use std::path::Path;
 
-use caremap::config::ServeConfig;
-use caremap::startup::Application;
+use caremap::app::config::ServeConfig;
+use caremap::app::startup::Application;
 
 use crate::helpers::{TestApp, repo_path, spawn_app, spawn_app_with};
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { formatMetres, formatPeople, formatShare } from '../../web/lib/coverage-classes.js';
-import { launchBrowser, openPage, startServer } from './lib/harness.js';
+import { formatMetres, formatPeople, formatShare } from '../../web/lib/map/coverage-classes.js';
+import { launchBrowser, startServer, withPage } from './lib/harness.js';
 
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -52,8 +52,7 @@ for (const [size, options] of [
 ]) {
   describe(`地域の状況 at ${size} size`, () => {
     it('draws one path per square of the API, a legend with numbers, and the API’s summary as the table', async () => {
-      const { page, problems, context } = await openPage(browser, server.baseUrl, options, `/?view=coverage&${VIEW}`);
-      try {
+      await withPage(browser, server.baseUrl, { ...options, path: `/?view=coverage&${VIEW}` }, async ({ page, problems }) => {
         const api = await server.getJson(`/api/coverage?${VIEW}`);
         const summary = await server.getJson(`/api/coverage/summary?${VIEW}`);
         assert.ok(api.features.length > 50, 'the sample city has many 500 m squares');
@@ -79,14 +78,11 @@ for (const [size, options] of [
         assert.equal(await page.isVisible('#results-section'), false);
         assert.equal(await page.getAttribute('#view-coverage', 'aria-pressed'), 'true');
         assert.deepEqual(problems, []);
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it(`puts the summary table ${size === 'desktop' ? 'beside' : 'below'} the map`, async () => {
-      const { page, context } = await openPage(browser, server.baseUrl, options, `/?view=coverage&${VIEW}`);
-      try {
+      await withPage(browser, server.baseUrl, { ...options, path: `/?view=coverage&${VIEW}` }, async ({ page }) => {
         const api = await server.getJson(`/api/coverage?${VIEW}`);
         await waitForSquares(page, api.features.length);
         const map = await page.locator('#map').boundingBox();
@@ -101,14 +97,11 @@ for (const [size, options] of [
           const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(scrollWidth <= options.viewport.width, `no sideways scrolling (${scrollWidth})`);
         }
-      } finally {
-        await context.close();
-      }
+      });
     });
 
     it('opens from the switch by keyboard and asks again when a preset is chosen', async () => {
-      const { page, problems, context } = await openPage(browser, server.baseUrl, options);
-      try {
+      await withPage(browser, server.baseUrl, options, async ({ page, problems }) => {
         const [first] = await Promise.all([
           page.waitForRequest((r) => new URL(r.url()).pathname === '/api/coverage'),
           (async () => {
@@ -144,9 +137,7 @@ for (const [size, options] of [
         await waitForSquares(page, api.features.length);
         assert.equal(await page.inputValue('#coverage-preset'), 'nursing-accepting-2km');
         assert.deepEqual(problems, []);
-      } finally {
-        await context.close();
-      }
+      });
     });
   });
 }
@@ -154,8 +145,7 @@ for (const [size, options] of [
 describe('地域の状況’s other conditions, table and printout', () => {
   it('colours by people beyond reach without a new request, and restores mesh and colour from a link', async () => {
     const path = '/?view=coverage&preset=nursing-accepting-2km&mesh=1km&population=T001141022&color=beyond';
-    const { page, problems, context } = await openPage(browser, server.baseUrl, DESKTOP, path);
-    try {
+    await withPage(browser, server.baseUrl, { ...DESKTOP, path: path }, async ({ page, problems }) => {
       const api = await server.getJson('/api/coverage?preset=nursing-accepting-2km&mesh=1km&population=T001141022');
       await waitForSquares(page, api.features.length);
       assert.equal(await page.inputValue('#coverage-mesh'), '1km');
@@ -177,14 +167,11 @@ describe('地域の状況’s other conditions, table and printout', () => {
       assert.equal(asked, 0);
       assert.equal(new URL(page.url()).searchParams.get('color'), 'distance');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('asks for 250 m squares when chosen, and falls back to the defaults for ids it does not know', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl, DESKTOP, '/?view=coverage&preset=nope&population=T999&mesh=5km');
-    try {
+    await withPage(browser, server.baseUrl, { ...DESKTOP, path: '/?view=coverage&preset=nope&population=T999&mesh=5km' }, async ({ page, problems }) => {
       const api = await server.getJson(`/api/coverage?${VIEW}`);
       await waitForSquares(page, api.features.length);
       assert.equal(await page.inputValue('#coverage-preset'), 'home-care-24h-2km');
@@ -199,14 +186,11 @@ describe('地域の状況’s other conditions, table and printout', () => {
       await waitForSquares(page, fine.features.length);
       assert.equal(new URL(page.url()).searchParams.get('mesh'), '250m');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('lists every square in a table for keyboard and screen-reader users, and each square’s popup as text', async () => {
-    const { page, context } = await openPage(browser, server.baseUrl, DESKTOP, `/?view=coverage&${VIEW}`);
-    try {
+    await withPage(browser, server.baseUrl, { ...DESKTOP, path: `/?view=coverage&${VIEW}` }, async ({ page }) => {
       const api = await server.getJson(`/api/coverage?${VIEW}`);
       await waitForSquares(page, api.features.length);
       await page.focus('#coverage-squares summary');
@@ -222,14 +206,11 @@ describe('地域の状況’s other conditions, table and printout', () => {
       const popup = await page.textContent('.coverage-popup');
       assert.match(popup, new RegExp(`メッシュ ${api.features[0].id}`));
       assert.match(popup, /最寄りまでの距離/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('prints the conditions, legend and summary table without the map', async () => {
-    const { page, context } = await openPage(browser, server.baseUrl, DESKTOP, `/?view=coverage&${VIEW}`);
-    try {
+    await withPage(browser, server.baseUrl, { ...DESKTOP, path: `/?view=coverage&${VIEW}` }, async ({ page }) => {
       const api = await server.getJson(`/api/coverage?${VIEW}`);
       await waitForSquares(page, api.features.length);
       await page.emulateMedia({ media: 'print' });
@@ -239,8 +220,6 @@ describe('地域の状況’s other conditions, table and printout', () => {
       assert.equal(await page.isVisible('#map'), false);
       assert.equal(await page.isVisible('#coverage-print'), false);
       assert.equal(await page.isVisible('.print-area'), false);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { sortFeatures } from '../../web/lib/sort.js';
-import { launchBrowser, listedIds, openPage, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
+import { sortFeatures } from '../../web/lib/map/sort.js';
+import { launchBrowser, listedIds, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 /** A fixed position in the middle of the sample city (lon, lat). */
 const HERE = { longitude: 139.9, latitude: 35.87 };
@@ -27,13 +27,11 @@ after(async () => {
   await server?.stop();
 });
 
-function openWithGeolocation(extra = {}, path = '/') {
-  return openPage(
-    browser,
-    server.baseUrl,
-    { geolocation: { ...HERE, accuracy: 10 }, permissions: ['geolocation'], ...extra },
-    path,
-  );
+/** Runs `run` on the map page with the browser at HERE (see withPage); `extra` may be left out. */
+function withGeolocation(extra, run) {
+  if (typeof extra === 'function') return withGeolocation({}, extra);
+  const options = { geolocation: { ...HERE, accuracy: 10 }, permissions: ['geolocation'], ...extra };
+  return withPage(browser, server.baseUrl, options, run);
 }
 
 async function searchFromHere(page) {
@@ -60,8 +58,7 @@ async function inView(page, selector, viewport) {
 
 describe('the map page’s conditions', () => {
   it('sends one service chosen on its own as service=<that code> alone', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       const services = await server.getJson('/api/services');
       const visit = services.groups.find((g) => g.id === 'visit');
       const nursing = services.services.find((s) => s.code === '130');
@@ -83,14 +80,11 @@ describe('the map page’s conditions', () => {
       assert.deepEqual(await listedIds(page), api.features.map((f) => f.id));
       assert.match(page.url(), /[?&]service=130(&|$)/);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('filters by 24時間対応 and 在宅医療 with their own switches', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       await searchFromHere(page);
       const [request] = await Promise.all([
         page.waitForRequest((r) => r.url().includes('/api/providers/nearest') && r.url().includes('available_24h=true')),
@@ -108,14 +102,11 @@ describe('the map page’s conditions', () => {
       ]);
       await waitForSummary(page, '24時間対応・在宅療養支援診療所など');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('removes the text condition with its chip, applies an emptied box at once, and keeps it out of 現在地', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       const south = await server.getJson('/api/providers?district=south&limit=10000');
       const withText = await server.getJson(`/api/providers?district=south&q=${encodeURIComponent('わかば')}&limit=10000`);
       assert.ok(withText.numberMatched > 0 && withText.numberMatched < south.numberMatched);
@@ -156,9 +147,7 @@ describe('the map page’s conditions', () => {
       assert.equal((await listedIds(page)).length, NEAREST_SHOWN);
       assert.equal(await page.isVisible('#text-condition'), false);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
@@ -176,8 +165,7 @@ async function waitForSteadyUrl(page) {
 
 describe('the search in the address bar', () => {
   it('restores the same list from a copied link in a new browser, and back / forward move between searches', async () => {
-    const { page, problems, context } = await openWithGeolocation({ permissions: ['geolocation', 'clipboard-read', 'clipboard-write'] });
-    try {
+    await withGeolocation({ permissions: ['geolocation', 'clipboard-read', 'clipboard-write'] }, async ({ page, problems, context }) => {
       await waitForMarkers(page);
       await page.selectOption('#district', 'north');
       await waitForResults(page, '北部圏域');
@@ -205,8 +193,8 @@ describe('the search in the address bar', () => {
       assert.ok(params.get('view'));
 
       // Another browser (a fresh context: no shared storage) opening the link sees the same.
-      const other = await openPage(browser, server.baseUrl, {}, new URL(link).pathname + new URL(link).search);
-      try {
+      const path = new URL(link).pathname + new URL(link).search;
+      await withPage(browser, server.baseUrl, { path }, async (other) => {
         await waitForResults(other.page, '北部圏域');
         await waitForSummary(other.page, '受入可のみ');
         assert.deepEqual(await listedIds(other.page), ids);
@@ -215,9 +203,7 @@ describe('the search in the address bar', () => {
         assert.equal(await other.page.inputValue('#sort'), 'name');
         await other.page.waitForSelector(`#results li.is-selected[data-id="${selected}"]`);
         assert.deepEqual(other.problems, []);
-      } finally {
-        await other.context.close();
-      }
+      });
 
       // A new search is a new history entry; back returns to the district's list.
       await page.getByRole('button', { name: '現在地から探す' }).click();
@@ -231,16 +217,13 @@ describe('the search in the address bar', () => {
       await waitForResults(page, '現在地から近い順');
       assert.equal((await listedIds(page)).length, NEAREST_SHOWN);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('lists and what they say', () => {
   it('lists a district in 五十音 order by default, and by distance or confirmation on request', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const api = await server.getJson('/api/providers?district=central&limit=10000');
       await waitForMarkers(page);
       await page.selectOption('#district', 'central');
@@ -268,14 +251,11 @@ describe('lists and what they say', () => {
       // The URL's view is rounded to about 1 m; the first few are far enough apart to agree.
       assert.deepEqual((await listedIds(page)).slice(0, 5), expected.slice(0, 5));
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows 受入可否 with its date in the list, and the data’s last update in the footer', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const api = await server.getJson('/api/providers?district=east&limit=10000');
       const dated = api.features.find((f) => f.properties.accepting === true && f.properties.accepting_updated_at);
       assert.ok(dated, 'the sample has a dated 受入可');
@@ -287,14 +267,11 @@ describe('lists and what they say', () => {
       assert.match(badge, new RegExp(`^受入可（(\\d{4}/)?${m}/${d}確認）$`));
       assert.match(await page.textContent('#dataset-info'), /データ更新 \d{4}年\d{1,2}月\d{1,2}日/);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('offers no CSV or print for an empty list', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       await page.selectOption('#district', 'east');
       await waitForResults(page, '圏域');
@@ -305,34 +282,26 @@ describe('lists and what they say', () => {
       assert.equal(await page.isVisible('#csv-link'), false);
       assert.equal(await page.isVisible('#print-button'), false);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('says when a place is outside the city and gives no walking time for far providers', async () => {
     // Chiba city centre, about 25 km south of the sample city.
     const far = { longitude: 140.1233, latitude: 35.6073 };
-    const { page, problems, context } = await openPage(browser, server.baseUrl, {
-      geolocation: { ...far, accuracy: 10 },
-      permissions: ['geolocation'],
-    });
-    try {
+    const options = { geolocation: { ...far, accuracy: 10 }, permissions: ['geolocation'] };
+    await withPage(browser, server.baseUrl, options, async ({ page, problems }) => {
       await searchFromHere(page);
       assert.match(await page.textContent('#results-note'), /現在地は市の区域（日常生活圏域）の外です/);
       assert.equal(await page.locator('#results .distance__value').count(), NEAREST_SHOWN);
       assert.equal(await page.locator('#results .distance__walk').count(), 0, 'no 「徒歩257分」');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('status and errors on a phone', () => {
   it('keeps 503 (混み合っています), server fault and offline messages in view at 390×844', async () => {
-    const { page, context } = await openWithGeolocation(PHONE);
-    try {
+    await withGeolocation(PHONE, async ({ page, context }) => {
       await waitForMarkers(page);
       const alert = page.getByRole('alert');
 
@@ -361,14 +330,11 @@ describe('status and errors on a phone', () => {
       await page.waitForFunction(() => /オフライン/.test(document.getElementById('error-text').textContent));
       assert.ok(await inView(page, '#error', PHONE.viewport), 'the offline message is on screen');
       assert.doesNotMatch(await alert.textContent(), /混み合って|サーバー/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('keeps 「検索しています…」 in view at 390×844', async () => {
-    const { page, context } = await openWithGeolocation(PHONE);
-    try {
+    await withGeolocation(PHONE, async ({ page }) => {
       await waitForMarkers(page);
       let release;
       const held = new Promise((resolve) => {
@@ -383,8 +349,6 @@ describe('status and errors on a phone', () => {
       assert.ok(await inView(page, '#status', PHONE.viewport), 'the status is on screen');
       release();
       await waitForResults(page, '現在地から近い順');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -4,20 +4,11 @@
 // fetched here through Node, never through the page.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
-import { parseCsv } from '../../web/lib/csv.js';
-import { sortFeatures } from '../../web/lib/sort.js';
-import {
-  launchBrowser,
-  listedIds,
-  markerTotal,
-  openPage,
-  startServer,
-  waitForMarkers,
-  waitForResults,
-} from './lib/harness.js';
+import { sortFeatures } from '../../web/lib/map/sort.js';
+import { downloadProviderCsv } from './lib/csv.js';
+import { launchBrowser, listedIds, markerTotal, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 /** A fixed position in the middle of the sample city (lon, lat). */
 const HERE = { longitude: 139.9, latitude: 35.87 };
@@ -78,12 +69,11 @@ function groupById(id) {
   return group;
 }
 
-async function openWithGeolocation(extra = {}) {
-  return openPage(browser, server.baseUrl, {
-    geolocation: { ...HERE, accuracy: 10 },
-    permissions: ['geolocation'],
-    ...extra,
-  });
+/** Runs `run` on the map page with the browser at HERE (see withPage); `extra` may be left out. */
+function withGeolocation(extra, run) {
+  if (typeof extra === 'function') return withGeolocation({}, extra);
+  const options = { geolocation: { ...HERE, accuracy: 10 }, permissions: ['geolocation'], ...extra };
+  return withPage(browser, server.baseUrl, options, run);
 }
 
 async function searchFromHere(page) {
@@ -94,8 +84,7 @@ async function searchFromHere(page) {
 
 describe('the map page', () => {
   it('loads in Japanese with the sample notice and without console errors', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       assert.equal(await page.getAttribute('html', 'lang'), 'ja');
       assert.equal(await page.isVisible('#sample-notice'), true);
@@ -107,14 +96,11 @@ describe('the map page', () => {
       const districts = await server.getJson('/api/districts');
       assert.equal(await page.locator('#district option').count(), districts.features.length + 1);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('takes its tile layers from /api/about: 地理院タイル by default, OpenStreetMap as the alternative', async () => {
-    const { page, problems, context, external } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems, external }) => {
       const about = await server.getJson('/api/about');
       const [first, second] = about.tiles;
       await waitForMarkers(page);
@@ -129,14 +115,11 @@ describe('the map page', () => {
         () => [...document.querySelectorAll('img.leaflet-tile')].some((img) => img.src.includes('tile.openstreetmap.org')),
       );
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows every provider of the viewport once, and a small pan loads nothing', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const bboxRequests = [];
       page.on('request', (r) => {
         if (r.url().includes('/api/providers?') && r.url().includes('bbox=')) bboxRequests.push(r.url());
@@ -170,14 +153,11 @@ describe('the map page', () => {
       const titles = await page.$$eval('.leaflet-marker-icon.pin', (els) => els.map((e) => e.getAttribute('title')));
       assert.ok(titles.every((t) => t && t.length > 0), 'every marker has a descriptive title');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('lists the nearest providers from the current position, nearest first', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       await searchFromHere(page);
       const ids = await listedIds(page);
       const api = await server.getJson(`/api/providers/nearest?lon=${HERE.longitude}&lat=${HERE.latitude}&k=${NEAREST_SHOWN}`);
@@ -211,14 +191,11 @@ describe('the map page', () => {
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
       assert.equal(await page.locator('.leaflet-marker-icon.pin--ranked').count(), NEAREST_SHOWN);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('lists the providers nearest to a place tapped on the map', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       const [spot] = await emptyMapSpots(page, 1);
       assert.ok(spot, 'an empty spot on the map');
@@ -235,14 +212,11 @@ describe('the map page', () => {
       assert.deepEqual(await listedIds(page), api.features.map((f) => f.id));
       assert.equal(await page.locator('.origin--place').count(), 1, 'the chosen place is marked');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('narrows the results with a service chip', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       const visit = groupById('visit');
       await searchFromHere(page);
       const unfiltered = await page.evaluate(() => [...document.querySelectorAll('#results .result')].map((li) => li.dataset.id));
@@ -269,14 +243,11 @@ describe('the map page', () => {
       const removed = unfiltered.filter((id) => !ids.includes(id));
       assert.ok(removed.length > 0, 'the chip narrowed the list');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('treats a home-medical chip and a service chip as either, not both', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       const visit = groupById('visit');
       const home = groupById('home_medical');
       await searchFromHere(page);
@@ -303,21 +274,14 @@ describe('the map page', () => {
       assert.ok(ids.some((id) => a.features.some((f) => f.id === id)), 'visiting services are listed');
 
       // Its CSV is built from both requests: one BOM, one header, the listed providers in order.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-link').click()]);
-      const bytes = await readFile(await download.path());
-      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
-      const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
-      assert.ok(lines[0].startsWith('ID,種別,事業所番号,名称'));
-      assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ids);
+      const csv = await downloadProviderCsv(page);
+      assert.deepEqual(csv.ids, ids);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('draws the chosen district and lists only its providers', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const districts = await server.getJson('/api/districts');
       const north = districts.features.find((f) => f.id === 'north');
       assert.ok(north, 'the sample has a north district');
@@ -341,32 +305,23 @@ describe('the map page', () => {
 
       // CSV of the same query: UTF-8 with a BOM and the Japanese header, one row a provider.
       assert.match(await page.getAttribute('#csv-link', 'href'), /f=csv/);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-link').click()]);
-      const bytes = await readFile(await download.path());
-      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
-      const text = bytes.subarray(3).toString('utf8');
-      assert.ok(text.startsWith('ID,種別,事業所番号,名称'), text.slice(0, 80));
+      const { download, header, records, ids: csvIds } = await downloadProviderCsv(page);
       // Named by the server after what it holds and the day in Japan, not 「providers.csv」.
       const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
       assert.equal(download.suggestedFilename(), `caremap_${name}圏域_${today}.csv`);
       // The 圏域 column holds the district's name, not its id.
-      const [header, ...records] = parseCsv(text);
       const column = header.indexOf('圏域');
       assert.ok(column > 0 && records.length === ids.length);
-      const rows = text.trimEnd().split('\r\n').slice(1);
-      assert.deepEqual(new Set(rows.map((r) => r.split(',')[0])), new Set(ids));
+      assert.deepEqual(new Set(csvIds), new Set(ids));
       assert.ok(records.every((r) => r[column] === name), 'the 圏域 column names the district');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('reflows on a phone and at 200 % zoom without sideways scrolling', async () => {
     // 640×400 is what a 1280×800 screen offers at 200 % zoom.
     for (const viewport of [{ width: 390, height: 844 }, { width: 640, height: 400 }, { width: 320, height: 568 }]) {
-      const { page, problems, context } = await openWithGeolocation({ viewport, hasTouch: true, isMobile: true });
-      try {
+      await withGeolocation({ viewport, hasTouch: true, isMobile: true }, async ({ page, problems }) => {
         await searchFromHere(page);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.equal(overflow, 0, `no horizontal scrolling at ${viewport.width}px`);
@@ -376,15 +331,12 @@ describe('the map page', () => {
         const box = await first.boundingBox();
         assert.ok(box.x >= 0 && box.x + box.width <= viewport.width, `the list fits ${viewport.width}px`);
         assert.deepEqual(problems, []);
-      } finally {
-        await context.close();
-      }
+      });
     }
   });
 
   it('prints the list as a clean table without the map', async () => {
-    const { page, problems, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems }) => {
       await searchFromHere(page);
       await page.evaluate(() => {
         window.__printed = 0;
@@ -406,14 +358,11 @@ describe('the map page', () => {
       rows.forEach((cell, i) => assert.ok(cell.startsWith(names[i]), `row ${i + 1} is ${names[i]}`));
       assert.equal(await page.isVisible('#print-sample'), true, 'the printout says it is sample data');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('searches inside an area drawn on the map', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       await page.getByRole('button', { name: '範囲を描いて探す' }).click();
       assert.equal(await page.getAttribute('#draw-button', 'aria-pressed'), 'true');
@@ -441,22 +390,15 @@ describe('the map page', () => {
       assert.equal(await page.locator('path.search-area').count(), 1);
 
       // Its CSV (a POST, so built in the page) still opens in Excel: BOM, header, same rows.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv-link').click()]);
-      const bytes = await readFile(await download.path());
-      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with the UTF-8 BOM');
-      const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
-      assert.ok(lines[0].startsWith('ID,種別,事業所番号,名称'));
-      assert.deepEqual(new Set(lines.slice(1).map((l) => l.split(',')[0])), new Set(ids));
-      assert.equal(lines.length - 1, ids.length);
+      const csv = await downloadProviderCsv(page);
+      assert.deepEqual(new Set(csv.ids), new Set(ids));
+      assert.equal(csv.records.length, ids.length);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('finds providers by name, kana-insensitively', async () => {
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       await page.fill('#q', 'さくら');
       await page.press('#q', 'Enter');
@@ -467,14 +409,11 @@ describe('the map page', () => {
       assert.deepEqual(ids, sortFeatures(api.features, 'kana').map((f) => f.id));
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('keeps working when map tiles cannot be loaded', async () => {
-    const { page, problems, context, external } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page, problems, external }) => {
       await waitForMarkers(page);
       await page.waitForSelector('#map-notice:not([hidden])');
       assert.match(await page.textContent('#map-notice'), /背景地図を読み込めませんでした/);
@@ -483,15 +422,12 @@ describe('the map page', () => {
       await waitForResults(page, '現在地から近い順');
       assert.equal((await listedIds(page)).length, NEAREST_SHOWN);
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('says in Japanese when the position cannot be obtained', async () => {
     // No geolocation permission in this context: the browser refuses the position.
-    const { page, problems, context } = await openPage(browser, server.baseUrl);
-    try {
+    await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       await waitForMarkers(page);
       await page.getByRole('button', { name: '現在地から探す' }).click();
       const alert = page.getByRole('alert');
@@ -499,22 +435,17 @@ describe('the map page', () => {
       assert.match(await alert.textContent(), /^位置情報を取得できませんでした。/);
       assert.equal(await page.isEnabled('#locate-button'), true, 'the button can be pressed again');
       assert.deepEqual(problems, []);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('says in Japanese when the API cannot be reached', async () => {
-    const { page, context } = await openWithGeolocation();
-    try {
+    await withGeolocation(async ({ page }) => {
       await waitForMarkers(page);
       await page.route('**/api/providers/nearest**', (route) => route.abort('connectionrefused'));
       await page.getByRole('button', { name: '現在地から探す' }).click();
       const alert = page.getByRole('alert');
       await alert.waitFor();
       assert.equal(await alert.textContent(), '通信に失敗しました。時間をおいて再度お試しください。');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 
-import { launchBrowser, listedIds, openPage, repoRoot, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
+import { launchBrowser, listedIds, repoRoot, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 const OUT = join(repoRoot, 'docs', 'screenshots');
 const HERE = { longitude: 139.9, latitude: 35.87, accuracy: 10 };
@@ -33,15 +33,15 @@ async function settle(page) {
 }
 
 it('takes the phone screenshot after 「現在地から探す」', async () => {
-  const { page, problems, context } = await openPage(browser, server.baseUrl, {
+  const options = {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 1,
     isMobile: true,
     hasTouch: true,
     geolocation: HERE,
     permissions: ['geolocation'],
-  });
-  try {
+  };
+  await withPage(browser, server.baseUrl, options, async ({ page, problems }) => {
     await waitForMarkers(page);
     await page.getByRole('button', { name: '現在地から探す' }).click();
     await waitForResults(page, '現在地から近い順');
@@ -51,17 +51,15 @@ it('takes the phone screenshot after 「現在地から探す」', async () => {
     await page.screenshot({ path });
     assert.ok((await stat(path)).size > 10_000);
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 it('takes the desktop screenshot of a district with a service filter', async () => {
-  const { page, problems, context } = await openPage(browser, server.baseUrl, {
+  const options = {
     viewport: { width: 1280, height: 800 },
     deviceScaleFactor: 1,
-  });
-  try {
+  };
+  await withPage(browser, server.baseUrl, options, async ({ page, problems }) => {
     await waitForMarkers(page);
     await page.selectOption('#district', 'central');
     await waitForResults(page, '圏域の事業所');
@@ -75,7 +73,5 @@ it('takes the desktop screenshot of a district with a service filter', async () 
     await page.screenshot({ path });
     assert.ok((await stat(path)).size > 10_000);
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
+  });
 });

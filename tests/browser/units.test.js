@@ -14,13 +14,13 @@ import {
   formatShare,
   legendClasses,
   squareStyle,
-} from '../../web/lib/coverage-classes.js';
-import { mergeCsv, parseCsv, writeCsv } from '../../web/lib/csv.js';
-import { badgesFor, formatDistance, formatJapanDate, formatWalking, telHref, walkingMinutes } from '../../web/lib/format.js';
-import { geodesicDistanceM, inAnyFeature } from '../../web/lib/geo.js';
-import { bboxContains, filterFamilies, mergeFeatures, urlWith } from '../../web/lib/query.js';
-import { sortFeatures } from '../../web/lib/sort.js';
-import { queryToState, stateToQuery } from '../../web/lib/url-state.js';
+} from '../../web/lib/map/coverage-classes.js';
+import { mergeCsv, parseCsv, writeCsv } from '../../web/lib/map/csv.js';
+import { badgesFor, formatDistance, formatJapanDate, formatWalking, telHref, walkingMinutes } from '../../web/lib/map/format.js';
+import { geodesicDistanceM, inAnyFeature } from '../../web/lib/map/geo.js';
+import { bboxContains, filterFamilies, mergeFeatures, urlWith } from '../../web/lib/map/query.js';
+import { sortFeatures } from '../../web/lib/map/sort.js';
+import { queryToState, stateToQuery } from '../../web/lib/map/url-state.js';
 
 describe('distance and walking time', () => {
   it('shows metres below 1 km rounded to 10 m, and km with one decimal above', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
 
-import { copyDataWith, launchBrowser, listedIds, openPage, startServer, waitForMarkers, waitForResults } from './lib/harness.js';
+import { copyDataWith, launchBrowser, listedIds, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 const PAYLOAD = '<img src=x onerror=window.__xss=1>';
 
@@ -35,8 +35,7 @@ it('shows a provider named like an HTML tag as text and runs nothing', async () 
   const stored = await server.getJson(`/api/providers/${encodeURIComponent(targetId)}`);
   assert.equal(stored.properties.name, PAYLOAD, 'the server serves the edited name');
 
-  const { page, problems, context } = await openPage(browser, server.baseUrl);
-  try {
+  await withPage(browser, server.baseUrl, async ({ page, problems }) => {
     await waitForMarkers(page);
     await page.fill('#q', PAYLOAD);
     await page.press('#q', 'Enter');
@@ -66,7 +65,5 @@ it('shows a provider named like an HTML tag as text and runs nothing', async () 
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     assert.equal(await page.locator('img[src="x"]').count(), 0);
     assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
+  });
 });

@@ -20,7 +20,7 @@ mod in_process;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use caremap::auth::Role;
+use caremap::access::Role;
 use caremap::import::{CityCode, ImportError, ImportOptions, InputFile};
 use caremap::store::LAST_IMPORT_META;
 use files::{Format, any_file, damaged_file, file_name, format, mutated_file, utf8_file_cut_inside_a_character};

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
-use caremap::auth::Role;
+use caremap::access::Role;
+use caremap::app::startup::seed_store;
 use caremap::catalog::Catalog;
 use caremap::http::{AppState, HttpConfig, SiteInfo, router};
-use caremap::startup::seed_store;
 use caremap::store::{SqliteStore, Store};
 use tower::ServiceExt;
 
@@ -33,7 +33,7 @@ pub fn app(role: Role) -> App {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let store = SqliteStore::open(&dir.path().join("fuzz.db")).unwrap();
     seed_store(&store, &repo.join("data")).unwrap();
-    let (token, hash) = caremap::auth::generate_token().unwrap();
+    let (token, hash) = caremap::access::generate_token().unwrap();
     store.add_user("fuzz", role, &hash).unwrap();
     let catalog = Arc::new(Catalog::new(store.load_providers().unwrap(), store.load_districts().unwrap()));
     let store: Arc<dyn Store> = Arc::new(store);

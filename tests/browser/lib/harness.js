@@ -3,7 +3,7 @@
 // nothing leaves 127.0.0.1: requests to other hosts (map tiles) are aborted, so the tests
 // are deterministic offline and also prove the page survives failing tiles.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { access, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,7 +141,7 @@ export function launchBrowser() {
  * @param {object} contextOptions extra options for browser.newContext (viewport, geolocation …)
  * @param {string} path the page to open (the map page unless given)
  */
-export async function openPage(browser, baseUrl, contextOptions = {}, path = '/') {
+async function openPage(browser, baseUrl, contextOptions = {}, path = '/') {
   const context = await browser.newContext({
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
@@ -167,6 +167,42 @@ export async function openPage(browser, baseUrl, contextOptions = {}, path = '/'
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   await page.goto(`${baseUrl}${path}`);
   return { context, page, problems, external };
+}
+
+/**
+ * Opens a page (as `openPage`), runs `run` with it, and closes its browser context whatever
+ * happens: the one way tests get a page.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} baseUrl
+ * @param {{path?: string} & object} options `path` is the page to open (the map page unless
+ *   given); everything else goes to browser.newContext (viewport, geolocation …). May be left
+ *   out: `withPage(browser, baseUrl, run)`.
+ * @param {(opened: {page: import('playwright-core').Page, problems: string[], external: string[],
+ *   context: import('playwright-core').BrowserContext}) => Promise<T>} run
+ * @returns {Promise<T>} what `run` returns
+ * @template T
+ */
+export async function withPage(browser, baseUrl, options, run) {
+  if (typeof options === 'function') return withPage(browser, baseUrl, {}, options);
+  const { path = '/', ...contextOptions } = options;
+  const opened = await openPage(browser, baseUrl, contextOptions, path);
+  try {
+    return await run(opened);
+  } finally {
+    await opened.context.close();
+  }
+}
+
+/**
+ * Adds a staff account with the real `caremap user add` on the server's database.
+ * @param {{dbPath: string}} server
+ * @param {string} name
+ * @param {string} role editor or admin
+ * @returns {string} its token (the last line the command prints)
+ */
+export function addUser(server, name, role = 'editor') {
+  const out = execFileSync(BINARY, ['user', 'add', '--db', server.dbPath, '--role', role, name], { encoding: 'utf8' });
+  return out.trim().split('\n').pop();
 }
 
 /** Waits until the map shows provider markers or clusters. */

@@ -1,0 +1,346 @@
+//! Builds the application from its settings: lock the database, bind the listener, open and
+//! check the store, load the bundled data into an empty database, load the catalog, serve
+//! until a shutdown signal, drain. Tests use this exact path on port 0.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::app::config::ServeConfig;
+use crate::catalog::Catalog;
+use crate::domain::{District, Provider, district_of, parse_districts};
+use crate::formats::geojson::provider_from_feature;
+use crate::http::plumbing::metrics::metrics_router;
+use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
+use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
+use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database failed to open or load.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A bundled data file is missing or malformed.
+    #[error("data file {path}: {reason}")]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The page folder lacks the page or the vendor files it loads (`web/node_modules`).
+    #[error("web folder: {0}")]
+    Web(String),
+    /// The address could not be bound (in use, not local, malformed).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+/// A server bound to its port, holding its database's lock, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    /// The listener and router of `--metrics HOST:PORT`.
+    metrics: Option<(TcpListener, Router)>,
+    options: ServerOptions,
+    _lock: DbLock,
+}
+
+fn data_error(path: &Path, reason: impl ToString) -> StartupError {
+    StartupError::Data { path: path.to_owned(), reason: reason.to_string() }
+}
+
+/// Reads a provider FeatureCollection file (the bundled sample format). Returns the providers
+/// and whether the file marks itself as sample data (`"sample": true`).
+///
+/// # Errors
+/// [`StartupError::Data`] naming the file and, for a bad feature, its index and fields.
+pub fn read_providers_file(path: &Path, districts: &[District]) -> Result<(Vec<Provider>, bool), StartupError> {
+    let text = std::fs::read_to_string(path).map_err(|e| data_error(path, e))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| data_error(path, e))?;
+    let is_sample = value.get("sample").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let fc = serde_json::from_value::<geojson::FeatureCollection>(value).map_err(|e| data_error(path, e))?;
+    let mut providers = Vec::with_capacity(fc.features.len());
+    for (i, f) in fc.features.iter().enumerate() {
+        let updated_at = f.property("updated_at").and_then(|v| v.as_str()).unwrap_or("1970-01-01T00:00:00Z");
+        let mut p = provider_from_feature(f, updated_at, "data").map_err(|errors| {
+            let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect();
+            data_error(path, format!("feature {i}: {}", fields.join("; ")))
+        })?;
+        p.district = district_of(districts, p.location).map(|d| d.id.clone());
+        providers.push(p);
+    }
+    Ok((providers, is_sample))
+}
+
+/// Brings an empty store up to the bundled data: districts if it has none, providers if it
+/// has none (then labels the dataset). Returns the dataset label.
+///
+/// # Errors
+/// On a store failure or a missing/malformed data file.
+pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, StartupError> {
+    if store.load_districts()?.is_empty() {
+        let path = data_dir.join("districts.geojson");
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|e| data_error(&path, e))?;
+            let districts = parse_districts(&text).map_err(|e| data_error(&path, e))?;
+            store.replace_districts(&districts)?;
+        }
+    }
+    if store.count_providers()? == 0 {
+        let path = data_dir.join("providers.geojson");
+        let districts = store.load_districts()?;
+        let (providers, is_sample) = read_providers_file(&path, &districts)?;
+        store.insert_providers(&providers, "load-data")?;
+        let label = if is_sample { crate::generate::sample::SAMPLE_DATASET } else { "data" };
+        store.set_meta("dataset", label)?;
+        tracing::info!(count = providers.len(), file = %path.display(), dataset = label, "loaded bundled data");
+    }
+    if !store.has_population()? {
+        seed_population(store, data_dir)?;
+    }
+    if !store.has_addresses()? {
+        seed_addresses(store, data_dir)?;
+    }
+    Ok(store.meta("dataset")?)
+}
+
+/// Stores the bundled population layer (e-Stat layout) when the data folder has one.
+fn seed_population(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::generate::sample::population;
+    let path = data_dir.join(population::FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+    let file = crate::import::InputFile { name: population::FILE.into(), bytes };
+    let wanted: Vec<String> = population::COLUMNS.iter().map(ToString::to_string).collect();
+    let (mut columns, _) =
+        crate::import::population::read(&[file], &wanted, false).map_err(|e| data_error(&path, e))?;
+    for column in &mut columns {
+        column.source = population::SOURCE.into();
+    }
+    store.replace_population(&columns)?;
+    tracing::info!(columns = columns.len(), file = %path.display(), "loaded bundled population layer");
+    Ok(())
+}
+
+/// Stores the bundled sample's approximate address points (位置参照情報 layouts) when the data
+/// folder has them.
+fn seed_addresses(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::generate::sample::address::{GAIKU_FILE, OAZA_FILE};
+    use crate::import::address::{AddressOptions, AddressSource, read};
+    let mut points = Vec::new();
+    let mut known = std::collections::HashMap::new();
+    for (name, source) in [(OAZA_FILE, AddressSource::IsjOaza), (GAIKU_FILE, AddressSource::IsjGaiku)] {
+        let path = data_dir.join(name);
+        if !path.exists() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+        let options = AddressOptions { source, dry_run: false, city: None, crs: None };
+        let file = crate::import::InputFile { name: name.into(), bytes };
+        let (read, _) = read(&options, &[file], &known).map_err(|e| data_error(&path, e))?;
+        for p in &read {
+            known.entry((p.pref.clone(), p.city.clone())).or_insert_with(|| p.city_code.clone());
+        }
+        points.extend(read);
+    }
+    if points.is_empty() {
+        return Ok(());
+    }
+    for p in &mut points {
+        p.source = crate::address::SAMPLE_SOURCE;
+    }
+    let mut cities: Vec<String> = points.iter().map(|p| p.city_code.clone()).collect();
+    cities.sort();
+    cities.dedup();
+    store.replace_addresses(crate::address::SAMPLE_SOURCE, &cities, &points)?;
+    tracing::info!(points = points.len(), "loaded bundled approximate address points");
+    Ok(())
+}
+
+/// Seeds an empty store from `data`, then reads every provider and district into a catalog.
+fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<Catalog>), StartupError> {
+    let dataset = seed_store(store, data)?;
+    let started = std::time::Instant::now();
+    let districts = store.load_districts()?;
+    let mut read_ms = 0;
+    let catalog = Catalog::load(districts, |each| {
+        let read = store.load_providers_chunked(8192, each);
+        read_ms = started.elapsed().as_millis() as u64;
+        read
+    })?;
+    let catalog = Arc::new(catalog);
+    // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
+    tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, "catalog built");
+    Ok((dataset, catalog))
+}
+
+impl Application {
+    /// Takes the database's lock, binds the address (both fail fast, before the slow part),
+    /// opens and checks the store, seeds it when empty, loads the catalog.
+    ///
+    /// # Errors
+    /// [`StartupError`] with the path or address involved: a missing database folder, a
+    /// database another caremap holds, an address in use, a page folder without its vendor
+    /// files (`make web-deps`), a damaged database, a malformed
+    /// data file.
+    pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
+        crate::http::resources::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
+        let lock = DbLock::acquire(&config.db)?;
+        let listener = TcpListener::bind(&config.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
+        let metrics_listener = match &config.metrics {
+            MetricsExposure::Listen(addr) => Some(
+                TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr: addr.clone(), source })?,
+            ),
+            MetricsExposure::Off | MetricsExposure::Public => None,
+        };
+        crate::app::process::warn_about_risks(&config.db);
+        let started = std::time::Instant::now();
+        let sqlite = SqliteStore::open(&config.db)?;
+        // A database with providers is checked on a second connection while the catalog
+        // loads (both read the whole file; on two cores that halves the start-up of a large
+        // one). An empty one is checked before anything is seeded into it.
+        let check = match sqlite.count_providers() {
+            Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
+            Ok(_) => {
+                sqlite.quick_check()?;
+                None
+            }
+            Err(e) => {
+                sqlite.quick_check()?;
+                return Err(e.into());
+            }
+        };
+        let store: Arc<dyn Store> = Arc::new(sqlite);
+        let loaded = load_catalog(store.as_ref(), &config.data);
+        if let Some(check) = check {
+            check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        }
+        let (dataset, catalog) = loaded?;
+        tracing::info!(
+            providers = catalog.snapshot().len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            db = %config.db.display(),
+            "database checked and catalog loaded"
+        );
+        let last_import = store.meta(LAST_IMPORT_META)?;
+        let site = Arc::new(SiteInfo { dataset, tiles: config.tile_layers() });
+        let http = HttpConfig {
+            web_dir: config.web.clone(),
+            max_concurrent_requests: usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(config.request_timeout_s),
+            body_timeout: Duration::from_secs(config.body_timeout_s),
+            heavy_queries: config.heavy_queries(),
+            cors: config.cors_origins.clone(),
+            hsts: config.hsts,
+            trusted_proxies: config.trusted_proxies.clone(),
+            public_metrics: config.metrics == MetricsExposure::Public,
+            public_url: config.public_url.clone(),
+        };
+        let state = AppState::new(catalog, store, site, &http);
+        if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
+            state.metrics.set_last_import(at);
+        }
+        let metrics = metrics_listener.map(|l| (l, metrics_router(state.clone())));
+        let router = router(state, &http);
+        let options = ServerOptions {
+            idle_timeout: Duration::from_secs(config.idle_timeout_s),
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
+        };
+        Ok(Self { listener, router, metrics, options, _lock: lock })
+    }
+
+    /// The address actually bound (useful with port 0).
+    ///
+    /// # Panics
+    /// Never in practice: a bound TCP listener always has a local address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The address of the metrics listener (`--metrics HOST:PORT`), if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests for at most the
+    /// shutdown timeout. The database lock is released when this returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
+        let Self { listener, router, metrics, options, _lock } = self;
+        let Some((metrics_listener, metrics_router)) = metrics else {
+            return serve(listener, router, options, shutdown).await;
+        };
+        // One shutdown for both listeners: the signal is broadcast to each.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let metrics = tokio::spawn(serve(metrics_listener, metrics_router, options, wait(stopped.clone())));
+        let main = serve(listener, router, options, wait(stopped)).await;
+        let _ = metrics.await;
+        main
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then drains. The signal handlers are installed by
+    /// this call, before the returned future runs.
+    pub fn run_until_stopped(self) -> impl Future<Output = Stopped> + Send {
+        self.run_until(shutdown_signal())
+    }
+}
+
+/// A future that completes on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that arrives as soon as
+/// the server is listening is not lost (or, worse, left to its default action: exit). Must be
+/// called inside a Tokio runtime.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    let install = |kind: SignalKind, name: &str| match signal(kind) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(signal = name, error = %e, "cannot handle the signal; it will stop the process at once");
+            None
+        }
+    };
+    async fn next(signal: Option<Signal>) {
+        match signal {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    let (terminate, interrupt) =
+        (install(SignalKind::terminate(), "SIGTERM"), install(SignalKind::interrupt(), "SIGINT"));
+    async move {
+        let name = tokio::select! { () = next(terminate) => "SIGTERM", () = next(interrupt) => "SIGINT" };
+        tracing::info!(signal = name, "shutdown signal received; draining requests");
+    }
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; draining requests");
+    }
+}

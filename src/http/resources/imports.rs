@@ -1,0 +1,198 @@
+//! Imports from the staff page: `POST /api/admin/imports?source=…&dry_run=true|false`
+//! (editor role) with the files as `multipart/form-data` (one part per file, its file name
+//! giving the MHLW service code or the 医療情報ネット kind) or one file as the raw body
+//! (`name=` gives its file name). `blank_clears=true` (a query parameter, or a text field of
+//! the form) lets empty cells erase stored values. Answers the import report as JSON: with `dry_run=true`
+//! (the default) the diff of what a commit would do; with `dry_run=false` what was committed.
+//!
+//! Parsing runs on a blocking thread and holds no lock; the diff, the commit and the publish
+//! to the catalog run under the write path's lock (see [`crate::edits::Edits::exclusive`]).
+//! Readers are never blocked: they keep the catalog snapshot they hold until the new one is
+//! swapped in.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::catalog::Catalog;
+use crate::domain::FieldError;
+use crate::import::{self, CityCode, ImportError, ImportOptions, InputFile, Source};
+use crate::spatial::crs::Crs;
+use crate::store::{Store, StoreError};
+
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::params::Params;
+
+/// Largest import upload, bytes. The largest national MHLW file (110 訪問介護) is about
+/// 15 MB, so the 1 MiB limit of other bodies would refuse real files.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Routes under `/api/admin/imports`, with their own body limit.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/admin/imports", post(imports_create)).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+}
+
+/// The options of a request, each bad one named.
+fn options(query: Option<&str>, actor: &str) -> ApiResult<(ImportOptions, Option<String>)> {
+    let mut params = Params::parse(query)?;
+    let source = match params.raw("source") {
+        None => {
+            params.error("source", "is required: mhlw-care, iryo-net, kouseikyoku or geojson");
+            None
+        }
+        Some(raw) => Source::parse(&raw).map_err(|reason| params.error("source", reason)).ok(),
+    };
+    let dry_run = params.boolean("dry_run").unwrap_or(true);
+    let remove_missing = params.boolean("remove_missing").unwrap_or(false);
+    let blank_clears = params.boolean("blank_clears").unwrap_or(false);
+    let city = params.raw("city").and_then(|raw| CityCode::parse(&raw).map_err(|r| params.error("city", r)).ok());
+    let crs = params.raw("crs").and_then(|raw| Crs::parse(&raw).map_err(|e| params.error("crs", e.to_string())).ok());
+    let service = params.raw("service");
+    let name = params.text("name");
+    params.finish()?;
+    let source = source.ok_or_else(|| ApiError::param("source", "is required"))?;
+    let options = ImportOptions {
+        dry_run,
+        city,
+        crs,
+        service,
+        remove_missing,
+        blank_clears,
+        ..ImportOptions::new(source, actor)
+    };
+    Ok((options, name))
+}
+
+fn too_large_or_bad(status: StatusCode, reason: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(MAX_IMPORT_BYTES)
+    } else {
+        ApiError::InvalidBody { status: StatusCode::BAD_REQUEST, errors: vec![FieldError::new("file", reason)] }
+    }
+}
+
+/// The one text field a multipart form may carry beside its files.
+const BLANK_CLEARS_FIELD: &str = "blank_clears";
+
+fn bad_form(name: &str, reason: String) -> ApiError {
+    ApiError::InvalidBody { status: StatusCode::BAD_REQUEST, errors: vec![FieldError::new(name, reason)] }
+}
+
+/// What a request uploads: the files, and `blank_clears` when the form says it.
+struct Upload {
+    files: Vec<InputFile>,
+    blank_clears: Option<bool>,
+}
+
+/// The uploaded files: every file part of a multipart form (the only other part it may have
+/// is the `blank_clears` field, `true` or `false`), or the raw body.
+async fn upload(request: Request, state: &AppState, raw_name: Option<String>) -> ApiResult<Upload> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let mut form =
+            Multipart::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
+        let mut files = Vec::new();
+        let mut blank_clears = None;
+        while let Some(field) = form.next_field().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))? {
+            let Some(name) = field.file_name().map(str::to_owned) else {
+                let field_name = field.name().unwrap_or("").to_owned();
+                if field_name != BLANK_CLEARS_FIELD {
+                    return Err(bad_form("file", format!("form field '{field_name}' is not a file")));
+                }
+                let text = field.text().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
+                blank_clears = Some(match text.trim() {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(bad_form(BLANK_CLEARS_FIELD, format!("must be true or false, not '{other}'"))),
+                });
+                continue;
+            };
+            let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
+            files.push(InputFile { name, bytes: bytes.to_vec() });
+        }
+        Ok(Upload { files, blank_clears })
+    } else {
+        let bytes =
+            Bytes::from_request(request, state).await.map_err(|e| too_large_or_bad(e.status(), e.body_text()))?;
+        let files = vec![InputFile { name: raw_name.unwrap_or_else(|| "upload".into()), bytes: bytes.to_vec() }];
+        Ok(Upload { files, blank_clears: None })
+    }
+}
+
+/// Maps an import failure to its HTTP answer: bad options 400, a file that cannot be read
+/// as its format 422 (the detail names the file and what was expected), a provider changed
+/// meanwhile 409, a database that cannot take writes now (full disk) 503.
+fn import_error(e: ImportError) -> ApiError {
+    match e {
+        ImportError::Options { name, reason } => ApiError::param(name, reason),
+        ImportError::Store(StoreError::VersionMismatch { current }) => ApiError::Conflict(format!(
+            "provider '{}' changed while the import was prepared; nothing was written, run it again",
+            current.provider.id
+        )),
+        ImportError::Store(StoreError::Duplicate { id } | StoreError::NotFound { id }) => ApiError::Conflict(format!(
+            "provider '{id}' changed while the import was prepared; nothing was written, run it again"
+        )),
+        ImportError::Store(e) if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
+        ImportError::Store(e) => ApiError::Internal(e.to_string()),
+        file_error => ApiError::InvalidBody {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: vec![FieldError::new("file", file_error.to_string())],
+        },
+    }
+}
+
+/// `POST /api/admin/imports?source=…[&dry_run=true|false][&city=][&crs=][&service=][&remove_missing=][&blank_clears=][&name=]`
+async fn imports_create(
+    State(state): State<AppState>,
+    user: StaffUser,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> ApiResult<Response> {
+    let (mut options, raw_name) = options(query.as_deref(), &user.name)?;
+    let Upload { files, blank_clears } = upload(request, &state, raw_name).await?;
+    if let Some(form_value) = blank_clears {
+        let query_value = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.starts_with("blank_clears=")));
+        if query_value && form_value != options.blank_clears {
+            return Err(bad_form(BLANK_CLEARS_FIELD, "the query and the form say different things".into()));
+        }
+        options.blank_clears = form_value;
+    }
+    let read_options = options.clone();
+    let parsed = tokio::task::spawn_blocking(move || import::read(&read_options, &files))
+        .await
+        .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
+        .map_err(import_error)?;
+    let (edits, store, catalog) = (state.edits.clone(), state.store.clone(), state.catalog.clone());
+    let metrics = state.metrics.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let dry_run = options.dry_run;
+        let run = move |store: &dyn Store, catalog: &Catalog| {
+            let snapshot = catalog.snapshot();
+            import::apply(&options, parsed, store, snapshot.districts(), None, Some(catalog))
+        };
+        // A dry run writes nothing, so it does not wait for (or hold up) other writes.
+        if dry_run {
+            run(store.as_ref(), &catalog)
+        } else {
+            edits.exclusive(|store: &dyn Store, catalog: &Catalog| {
+                let report = run(store, catalog)?;
+                // Under the write lock, so two imports publish their times in commit order.
+                if let Some(at) = report.imported_at.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339)
+                {
+                    metrics.set_last_import(at);
+                }
+                Ok(report)
+            })
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
+    .map_err(import_error)?;
+    let body = serde_json::to_vec(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}

@@ -1,0 +1,13 @@
+//! One file per resource, each starting with its routes, then its DTOs, then its handlers.
+
+pub(crate) mod accounts; // /api/admin/me and /api/admin/users
+pub(crate) mod address; // /api/geocode, /api/reverse, and address= of the provider queries
+pub(crate) mod coverage; // /api/coverage: per grid square, nearest provider and access score
+pub(crate) mod districts; // /api/districts
+pub(crate) mod history; // a provider's history and the audit log
+pub(crate) mod imports; // /api/admin/imports: dry run and commit of official files
+pub(crate) mod meta; // /healthz, /readyz, /api/services, /api/about
+pub(crate) mod ogc; // OGC API – Features under /ogc
+pub(crate) mod providers; // the public provider queries
+pub(crate) mod staff; // /api/admin/providers: create, update, delete, restore, revert
+pub mod static_files; // the pages in web/

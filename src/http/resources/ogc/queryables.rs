@@ -1,0 +1,142 @@
+//! Queryables (OGC API – Features Part 3): the JSON Schema at
+//! `/collections/{id}/queryables`, and the same properties as equality query parameters on
+//! `/items` ("queryables as query parameters"). The schema of each parameter in the OpenAPI
+//! document is the schema of its queryable, taken from here.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::catalog::{Filter, Snapshot};
+use crate::domain::{Kind, SERVICE_TYPES, ServiceSet};
+
+use super::{Base, CollectionId, Format, JSON, SCHEMA_JSON, html, json_response};
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::plumbing::params::Params;
+
+/// The simple-valued queryables of a collection with their JSON Schemas, in a stable order.
+/// Each is also an equality query parameter of the collection's items.
+pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'static str, Value)> {
+    let Some(kinds) = collection.kinds() else { return Vec::new() };
+    let kind_ids: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let codes: Vec<&str> = SERVICE_TYPES.iter().map(|s| s.code).collect();
+    let districts: Vec<&str> = snapshot.districts().iter().map(|d| d.id.as_str()).collect();
+    vec![
+        (
+            "kind",
+            json!({ "title": "種別", "type": "string", "enum": kind_ids,
+                    "description": "Provider kind (property `kind`)." }),
+        ),
+        (
+            "service",
+            json!({ "title": "サービス種類", "type": "string", "enum": codes,
+                    "description": "An MHLW service code; matches providers whose `services` include it." }),
+        ),
+        (
+            "district",
+            json!({ "title": "日常生活圏域", "type": "string", "enum": districts,
+                    "description": "District id (property `district`); see the `districts` collection." }),
+        ),
+        (
+            "accepting",
+            json!({ "title": "新規受入", "type": "boolean",
+                    "description": "Whether the provider takes new clients now (property `accepting`)." }),
+        ),
+        (
+            "home_care",
+            json!({ "title": "在宅医療", "type": "boolean",
+                    "description": "Whether the provider does home medical care: a 在宅療養支援 class, \
+                                    house calls or home visits (from property `home_care`)." }),
+        ),
+        (
+            "available_24h",
+            json!({ "title": "24時間対応", "type": "boolean",
+                    "description": "Whether home medical care is available 24 hours \
+                                    (property `home_care.available_24h`)." }),
+        ),
+    ]
+}
+
+/// The queryables document of a collection (JSON Schema 2020-12).
+pub fn document(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> Value {
+    let mut properties = serde_json::Map::new();
+    let geometry = if collection == CollectionId::Districts { "geometry-multipolygon" } else { "geometry-point" };
+    properties.insert(
+        "geometry".into(),
+        json!({ "title": "位置", "format": geometry, "x-ogc-role": "primary-geometry",
+                "description": "Queried with `bbox` (and `bbox-crs`)." }),
+    );
+    for (name, schema) in parameters(collection, snapshot) {
+        properties.insert(name.into(), schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": base.url(&format!("/collections/{}/queryables", collection.id())),
+        "type": "object",
+        "title": collection.title(),
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+/// Reads the queryable parameters of a provider collection into a [`Filter`] restricted to
+/// the collection's kinds, plus the free-text `q`. Each takes one value; errors name the
+/// parameter.
+pub fn filter_params(params: &mut Params, collection: CollectionId, snapshot: &Snapshot) -> Filter {
+    let kinds: &[Kind] = collection.kinds().unwrap_or(&[]);
+    let mut filter = Filter { kinds: Some(kinds.to_vec()), ..Filter::default() };
+    let one_of = |values: &[&str]| format!("must be one of {}", values.join(", "));
+    if let Some(raw) = params.raw("kind") {
+        match Kind::parse(raw.trim()).filter(|k| kinds.contains(k)) {
+            Some(k) => filter.kinds = Some(vec![k]),
+            None => params.error("kind", one_of(&kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>())),
+        }
+    }
+    if let Some(raw) = params.raw("service") {
+        match ServiceSet::parse([raw.trim()]) {
+            Ok(s) => filter.services = s,
+            Err(e) => params.error("service", format!("{e}; give one MHLW service code")),
+        }
+    }
+    if let Some(raw) = params.raw("district") {
+        match snapshot.district(raw.trim()) {
+            Some(d) => filter.district = Some(d.id.clone()),
+            None => params
+                .error("district", one_of(&snapshot.districts().iter().map(|d| d.id.as_str()).collect::<Vec<_>>())),
+        }
+    }
+    filter.accepting = params.boolean("accepting");
+    filter.home_care = params.boolean("home_care");
+    filter.available_24h = params.boolean("available_24h");
+    filter.text = params.text("q");
+    filter
+}
+
+/// Whether the client asked for plain `application/json` rather than JSON Schema.
+fn wants_plain_json(headers: &HeaderMap) -> bool {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    accept.contains(JSON) && !accept.contains(SCHEMA_JSON)
+}
+
+/// `GET /ogc/collections/{collection_id}/queryables[?f=json|html]`: `application/schema+json`,
+/// or `application/json` when the client accepts only that.
+pub async fn queryables_get(
+    State(state): State<AppState>,
+    Path(collection_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    base: Base,
+) -> ApiResult<Response> {
+    let collection = CollectionId::from_path(&collection_id)?;
+    let mut params = Params::parse(query.as_deref())?;
+    let format = Format::from_params(&mut params, false, &headers);
+    params.finish()?;
+    let doc = document(collection, &state.catalog.snapshot(), &base);
+    Ok(match format {
+        Format::Html => html::page(&format!("{} – 検索条件", collection.title()), &doc),
+        Format::Json if wants_plain_json(&headers) => json_response(&doc, JSON),
+        Format::Json => json_response(&doc, SCHEMA_JSON),
+    })
+}

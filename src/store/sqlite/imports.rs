@@ -1,0 +1,251 @@
+//! Imports: reading every stored provider (live or deleted) for the diff, and writing a
+//! planned import in one IMMEDIATE transaction. Each write checks that the provider is still
+//! at the version the plan saw, so a staff edit made while the files were parsed is never
+//! overwritten silently: the whole import fails and nothing is written. The time of the
+//! import is recorded (meta `last_import_at`) in the same transaction, so it changes exactly
+//! when the data does.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::rows::{
+    PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, read_record, write_districts, write_history,
+    write_provider,
+};
+use crate::domain::{District, Provider};
+use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, StoreError};
+
+/// A provider an import adds, changes or restores.
+#[derive(Debug, Clone)]
+pub struct ImportUpsert {
+    /// The provider as it will be stored (version, `updated_at`, `updated_by` set).
+    pub provider: Provider,
+    /// The stored version the plan saw; `None` for an id that was not stored.
+    pub base_version: Option<i64>,
+    /// The history action.
+    pub action: &'static str,
+}
+
+/// A provider an import soft-deletes.
+#[derive(Debug, Clone)]
+pub struct ImportRemoval {
+    /// The provider as it will be stored (next version, `updated_at` = the deletion time).
+    pub provider: Provider,
+    /// The stored version the plan saw.
+    pub base_version: i64,
+    /// The history action.
+    pub action: &'static str,
+}
+
+/// Everything one import writes.
+#[derive(Debug, Clone, Default)]
+pub struct ImportWrite {
+    /// Providers added, changed or restored.
+    pub upserts: Vec<ImportUpsert>,
+    /// Providers soft-deleted.
+    pub removals: Vec<ImportRemoval>,
+    /// RFC 3339 UTC time of the import, recorded as the last import time ([`LAST_IMPORT_META`])
+    /// in the same transaction; `None` leaves the recorded time as it is.
+    pub imported_at: Option<String>,
+}
+
+pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRecord>> {
+    let mut stmt = conn.prepare(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers ORDER BY id"))?;
+    let rows = stmt.query_map([], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (provider, deleted_at) = row?;
+        out.push(ProviderRecord { provider: provider?, deleted_at });
+    }
+    Ok(out)
+}
+
+/// The error for a provider that is no longer at `expected`.
+fn changed_under_us(conn: &Connection, id: &str) -> StoreError {
+    match read_record(conn, id) {
+        Ok(Some(current)) => StoreError::VersionMismatch { current: Box::new(current) },
+        Ok(None) => StoreError::NotFound { id: id.to_owned() },
+        Err(e) => e,
+    }
+}
+
+pub(super) fn apply_import(
+    conn: &mut Connection,
+    write: &ImportWrite,
+    seed_districts: Option<&[District]>,
+) -> Result<()> {
+    // A large import touches far more pages than SQLite's default 2 MB cache holds; a bigger
+    // cache for the duration of the import keeps the index pages in memory.
+    let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
+    let result = write_import(conn, write, seed_districts);
+    conn.pragma_update(None, "cache_size", cache_size)?;
+    result
+}
+
+/// Page cache during an import, KiB (the negative `cache_size` form).
+const IMPORT_CACHE_KIB: i64 = -256 * 1024;
+
+fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(districts) = seed_districts {
+        write_districts(&tx, districts)?;
+    }
+    for u in &write.upserts {
+        match u.base_version {
+            // A plain INSERT: the primary key refuses an id that appeared since the plan.
+            None => insert_new_provider(&tx, &u.provider).map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Duplicate { id: u.provider.id.clone() },
+                _ => StoreError::Sqlite(e),
+            })?,
+            Some(base) => {
+                let current: Option<i64> = tx
+                    .prepare_cached("SELECT version FROM providers WHERE id = ?1")?
+                    .query_row([&u.provider.id], |r| r.get(0))
+                    .optional()?;
+                if current != Some(base) {
+                    return Err(changed_under_us(&tx, &u.provider.id));
+                }
+                write_provider(&tx, &u.provider)?;
+            }
+        }
+        write_history(&tx, &u.provider, u.action)?;
+    }
+    for r in &write.removals {
+        let p = &r.provider;
+        let updated = tx
+            .prepare_cached(
+                "UPDATE providers SET version = ?2, updated_at = ?3, updated_by = ?4, deleted_at = ?3 \
+                 WHERE id = ?1 AND version = ?5 AND deleted_at IS NULL",
+            )?
+            .execute(params![p.id, p.version, p.updated_at, p.updated_by, r.base_version])?;
+        if updated != 1 {
+            return Err(changed_under_us(&tx, &p.id));
+        }
+        write_history(&tx, p, r.action)?;
+    }
+    if let Some(at) = &write.imported_at {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![LAST_IMPORT_META, at],
+        )?;
+    }
+    let written = std::time::Instant::now();
+    tx.commit()?;
+    tracing::info!(commit_ms = written.elapsed().as_millis() as u64, "import transaction committed");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Kind, LonLat, action};
+    use crate::store::{SqliteStore, Store};
+
+    fn provider(id: &str, name: &str, version: i64) -> Provider {
+        Provider {
+            services: vec!["110".into()],
+            version,
+            updated_at: "2026-11-01T00:00:00Z".into(),
+            updated_by: "import".into(),
+            ..Provider::new(id.into(), Kind::Care, name.into(), LonLat::new(139.9, 35.85).unwrap())
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        store.insert_providers(&[provider("a", "あ", 1), provider("b", "い", 1)], "test").unwrap();
+        (dir, store)
+    }
+
+    fn history(store: &SqliteStore, id: &str) -> Vec<String> {
+        store.provider_history(id).unwrap().into_iter().map(|e| e.action).collect()
+    }
+
+    #[test]
+    fn a_write_planned_against_an_older_version_is_refused_and_writes_nothing() {
+        let (_dir, store) = store();
+        let write = ImportWrite {
+            upserts: vec![
+                ImportUpsert { provider: provider("c", "う", 1), base_version: None, action: "import" },
+                ImportUpsert { provider: provider("a", "あ2", 2), base_version: Some(1), action: "import" },
+            ],
+            removals: vec![],
+            imported_at: Some("2026-11-02T00:00:00Z".into()),
+        };
+        // A staff edit lands between the diff and the commit.
+        store.update_provider(&provider("a", "あ（修正）", 1), &[1], "staff", action::UPDATE).unwrap();
+        let err = store.apply_import(&write, None).unwrap_err();
+        assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err}");
+        let names: Vec<String> = store.load_providers().unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["あ（修正）", "い"], "nothing of the import was written");
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap(), None, "nor its time");
+    }
+
+    #[test]
+    fn a_removal_soft_deletes_and_an_upsert_brings_a_deleted_provider_back() {
+        let (_dir, store) = store();
+        let remove = ImportWrite {
+            upserts: vec![],
+            removals: vec![ImportRemoval {
+                provider: provider("b", "い", 2),
+                base_version: 1,
+                action: "import-delete",
+            }],
+            imported_at: None,
+        };
+        store.apply_import(&remove, None).unwrap();
+        assert_eq!(store.count_providers().unwrap(), 1);
+        let record = store.provider_record("b").unwrap().unwrap();
+        assert_eq!((record.provider.version, record.deleted_at.as_deref()), (2, Some("2026-11-01T00:00:00Z")));
+        let restore = ImportWrite {
+            upserts: vec![ImportUpsert {
+                provider: provider("b", "い", 3),
+                base_version: Some(2),
+                action: "import-restore",
+            }],
+            removals: vec![],
+            imported_at: None,
+        };
+        store.apply_import(&restore, None).unwrap();
+        assert_eq!(store.provider_record("b").unwrap().unwrap().deleted_at, None);
+        assert_eq!(history(&store, "b"), ["import-restore", "import-delete", "test"]);
+        assert_eq!(store.load_provider_records().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_new_id_that_appeared_meanwhile_is_a_duplicate() {
+        let (_dir, store) = store();
+        let write = ImportWrite {
+            upserts: vec![ImportUpsert { provider: provider("a", "x", 1), base_version: None, action: "import" }],
+            removals: vec![],
+            imported_at: None,
+        };
+        assert!(matches!(store.apply_import(&write, None), Err(StoreError::Duplicate { .. })));
+    }
+
+    #[test]
+    fn a_committed_import_records_its_time_and_one_without_a_time_keeps_the_last() {
+        let (_dir, store) = store();
+        let write = |at: Option<&str>, name: &str, version: i64| ImportWrite {
+            upserts: vec![ImportUpsert {
+                provider: provider("a", name, version),
+                base_version: Some(version - 1),
+                action: "import",
+            }],
+            removals: vec![],
+            imported_at: at.map(str::to_owned),
+        };
+        store.apply_import(&write(Some("2026-11-02T09:00:00Z"), "あ2", 2), None).unwrap();
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
+        store.apply_import(&write(None, "あ3", 3), None).unwrap();
+        assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
+        let empty = ImportWrite { imported_at: Some("2026-11-03T09:00:00Z".into()), ..ImportWrite::default() };
+        store.apply_import(&empty, None).unwrap();
+        assert_eq!(
+            store.meta(LAST_IMPORT_META).unwrap().as_deref(),
+            Some("2026-11-03T09:00:00Z"),
+            "an import that changed no provider still happened"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Schema migrations, embedded in the binary and applied in order. `PRAGMA user_version` holds
+//! the number of migrations applied. Never edit a released migration; add a new one.
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: providers, their history, districts, settings.
+    "
+    CREATE TABLE providers (
+        id                   TEXT PRIMARY KEY,
+        kind                 TEXT NOT NULL CHECK (kind IN ('care', 'clinic', 'hospital', 'pharmacy')),
+        official_code        TEXT,
+        name                 TEXT NOT NULL,
+        name_kana            TEXT,
+        services             TEXT NOT NULL DEFAULT '',
+        home_care            TEXT,
+        address              TEXT,
+        phone                TEXT,
+        fax                  TEXT,
+        url                  TEXT,
+        corporation          TEXT,
+        corporate_number     TEXT,
+        capacity             INTEGER,
+        open_days            TEXT,
+        notes                TEXT,
+        accepting            INTEGER,
+        accepting_updated_at TEXT,
+        lon                  REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat                  REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        district             TEXT,
+        version              INTEGER NOT NULL CHECK (version >= 1),
+        updated_at           TEXT NOT NULL,
+        updated_by           TEXT NOT NULL,
+        deleted_at           TEXT
+    ) STRICT;
+    CREATE INDEX providers_official_code ON providers (official_code);
+
+    CREATE TABLE provider_history (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider_id TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        action      TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        changed_at  TEXT NOT NULL,
+        changed_by  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX provider_history_by_provider ON provider_history (provider_id, version);
+    CREATE INDEX provider_history_by_time ON provider_history (changed_at);
+
+    CREATE TABLE districts (
+        id          TEXT PRIMARY KEY,
+        position    INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        description TEXT,
+        geometry    TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    ",
+    // 2: staff users. Only the SHA-256 of a token is kept (see crate::access); names are the
+    // `changed_by` of the history, so a revoked user stays listed instead of being deleted.
+    // The history index finds the version before an entry (its diff) by sequence.
+    "
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL CHECK (role IN ('editor', 'admin')),
+        token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    ) STRICT;
+    CREATE INDEX provider_history_by_seq_provider ON provider_history (provider_id, seq);
+    ",
+    // 3: tokens may expire (NULL: never), and who added, rotated or revoked which account is
+    // kept in an append-only log of its own (the provider history is the catalog's, and
+    // account changes are not provider versions).
+    "
+    ALTER TABLE users ADD COLUMN expires_at TEXT;
+    CREATE TABLE account_events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_name  TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('user_add', 'user_rotate', 'user_revoke')),
+        role       TEXT NOT NULL,
+        expires_at TEXT,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX account_events_by_time ON account_events (changed_at);
+    ",
+    // 4: population per JIS X 0410 grid square (e-Stat 地域メッシュ統計), one row per column and
+    // square; `value` NULL where the census suppressed the count (it is in another square).
+    "
+    CREATE TABLE population_columns (
+        code        TEXT PRIMARY KEY,
+        label       TEXT NOT NULL,
+        mesh_level  TEXT NOT NULL CHECK (mesh_level IN ('80km', '10km', '1km', '500m', '250m')),
+        source      TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE population (
+        column_code TEXT NOT NULL REFERENCES population_columns (code) ON DELETE CASCADE,
+        mesh_code   TEXT NOT NULL,
+        value       REAL,
+        PRIMARY KEY (column_code, mesh_code)
+    ) STRICT, WITHOUT ROWID;
+    ",
+    // 5: address points (国土交通省 位置参照情報, アドレス・ベース・レジストリ, the sample): one row
+    // per 町字 (level 3; block and residence empty), 街区 (7) or 住居 (8), keyed by where it is in
+    // the address. Each import replaces its source's rows for the cities it covers.
+    "
+    CREATE TABLE address_points (
+        city_code TEXT NOT NULL CHECK (length(city_code) = 5),
+        town      TEXT NOT NULL,
+        block     TEXT NOT NULL DEFAULT '',
+        residence TEXT NOT NULL DEFAULT '',
+        level     INTEGER NOT NULL CHECK (level IN (3, 7, 8)),
+        pref      TEXT NOT NULL,
+        city      TEXT NOT NULL,
+        lon       REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat       REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        source    TEXT NOT NULL,
+        PRIMARY KEY (city_code, town, block, residence)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX address_points_by_source ON address_points (source, city_code);
+    ",
+];

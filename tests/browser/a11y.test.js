@@ -1,0 +1,91 @@
+// Accessibility stays measurable: axe-core (WCAG 2.1 A/AA and best practice) finds nothing on
+// the map page (loaded, and with a result list), the staff page (signed out and signed in),
+// and the OGC API's HTML pages as a browser gets them (its Accept asks for HTML).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { axeViolations } from './lib/axe.js';
+import { addUser, launchBrowser, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens `path`, lets `ready(page)` bring it to the state to check, and returns the violations. */
+async function violationsOf(path, ready) {
+  return withPage(browser, server.baseUrl, { path }, async ({ page, problems }) => {
+    await ready(page);
+    const violations = await axeViolations(page);
+    assert.deepEqual(problems, []);
+    return violations;
+  });
+}
+
+describe('axe-core finds no violation', () => {
+  it('on the map page once its markers are shown', async () => {
+    assert.deepEqual(await violationsOf('/', waitForMarkers), []);
+  });
+
+  it('on the map page with a result list', async () => {
+    const violations = await violationsOf('/', async (page) => {
+      await waitForMarkers(page);
+      await page.fill('#q', 'さくら');
+      await page.press('#q', 'Enter');
+      await waitForResults(page, '名称・住所の検索結果');
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the map page in the 地域の状況 view with its table of squares open', async () => {
+    const violations = await violationsOf('/?view=coverage', async (page) => {
+      await page.waitForFunction(() => document.querySelectorAll('path.coverage-cell').length > 0);
+      await page.waitForSelector('#coverage-summary tbody tr');
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the staff page signed out', async () => {
+    const violations = await violationsOf('/staff.html', (page) => page.waitForSelector('#signin', { state: 'visible' }));
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the staff page signed in', async () => {
+    const token = addUser(server, 'a11y');
+    const violations = await violationsOf('/staff.html', async (page) => {
+      await page.fill('#token-input', token);
+      await page.press('#token-input', 'Enter');
+      await page.waitForSelector('#app', { state: 'visible' });
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  for (const path of [
+    '/ogc',
+    '/ogc/conformance',
+    '/ogc/collections',
+    '/ogc/collections/care',
+    '/ogc/collections/care/items?limit=10',
+    '/ogc/collections/districts/items/north',
+    '/ogc/collections/clinics/queryables',
+    '/ogc/api',
+  ]) {
+    it(`on the OGC API page ${path}`, async () => {
+      const violations = await violationsOf(path, async (page) => {
+        assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+        await page.waitForSelector('main h1');
+      });
+      assert.deepEqual(violations, []);
+    });
+  }
+});

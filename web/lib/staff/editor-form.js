@@ -1,0 +1,29 @@
+// The editor's status line and its form: reading and writing the values, clearing errors, and
+// the notice that there are unsaved changes.
+
+import { clearFieldErrors, readForm, updateChosenServices, writeForm } from './form-fields.js';
+import { changedKeys } from './form-values.js';
+import { state, ui } from './page-state.js';
+
+/** Sets the editor's status line (`kind`: ok, info or error); empty text hides it. */
+export function showStatus(text, kind = 'ok') {
+  ui.status.textContent = text;
+  ui.status.className = `message message--${kind}`;
+  ui.status.hidden = !text;
+}
+
+export const readValues = () => readForm(ui.form);
+export const clearErrors = () => clearFieldErrors(ui.form, ui.formError);
+
+/** Fills the form with `values`. */
+export function writeValues(values) {
+  writeForm(ui.form, values, state.serviceLabels);
+  updateDirty();
+}
+
+/** Shows the unsaved-changes notice when the form differs from the provider as loaded. */
+export function updateDirty() {
+  updateChosenServices(ui.form, state.serviceLabels);
+  ui.dirty.hidden =
+    !state.selected || state.selected.isNew || changedKeys(state.selected.values, readValues()).length === 0;
+}
