@@ -71,6 +71,8 @@ pub struct Candidate {
     pub level: Level,
     /// The matched address, normalized (「千葉県流山市南流山1丁目16番16号」).
     pub address: String,
+    /// The 町字 it is in, normalized (「南流山1丁目」); `None` for a 市区町村 or 都道府県.
+    pub town: Option<String>,
     /// The point of that level.
     pub location: LonLat,
     /// The text after the matched part (normalized), never dropped: a building name, a room,
@@ -90,6 +92,8 @@ pub struct Nearby {
     pub level: Level,
     /// Its address, normalized.
     pub address: String,
+    /// The 町字 it is (or is in), normalized (「南流山1丁目」).
+    pub town: String,
     /// Its point.
     pub location: LonLat,
     /// WGS84 geodesic metres from the query point.
@@ -443,7 +447,15 @@ impl Gazetteer {
             }
             (city.pref.clone(), mean(sum).unwrap_or(city.location))
         };
-        Candidate { level, address, location, remainder: rest.to_owned(), source: "derived", approximate: true }
+        Candidate {
+            level,
+            address,
+            town: None,
+            location,
+            remainder: rest.to_owned(),
+            source: "derived",
+            approximate: true,
+        }
     }
 
     fn town_candidate(&self, t: u32, remainder: &str) -> Candidate {
@@ -451,6 +463,7 @@ impl Gazetteer {
         Candidate {
             level: Level::Town,
             address: self.town_address(t),
+            town: Some(town.display.clone()),
             location: town.location,
             remainder: remainder.trim_start_matches(['-', ' ']).to_owned(),
             source: town.source,
@@ -550,6 +563,7 @@ impl Gazetteer {
             out.push(Nearby {
                 level: Level::Town,
                 address: self.town_address(t),
+                town: town.display.clone(),
                 location: town.location,
                 distance_m,
                 source: town.source,
@@ -561,6 +575,7 @@ impl Gazetteer {
             out.push(Nearby {
                 level: Level::Block,
                 address: format!("{}{}番", self.town_address(block.town), block.key),
+                town: self.towns[block.town as usize].display.clone(),
                 location: block.location,
                 distance_m,
                 source: block.source,

@@ -1,8 +1,10 @@
 //! Addresses: the official address points (町字, 街区, 住居 from 国土交通省 位置参照情報 and
 //! デジタル庁 アドレス・ベース・レジストリ), the normalization that makes differently written
 //! addresses compare equal, and the in-memory gazetteer that geocodes text to a point and
-//! finds the 町字 / 街区 nearest to a point.
+//! finds the 町字 / 街区 nearest to a point; and the 地域包括支援センター responsible for each
+//! 町丁目.
 
+pub mod centers;
 pub mod gazetteer;
 pub mod normalize;
 

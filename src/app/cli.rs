@@ -75,6 +75,8 @@ pub enum ImportKind {
     EstatMesh,
     /// Address points (位置参照情報, アドレス・ベース・レジストリ).
     Address(AddressSource),
+    /// The city's 地域包括支援センター with their 担当区域.
+    CommunityCenters,
 }
 
 impl ImportKind {
@@ -86,10 +88,15 @@ impl ImportKind {
         if s == "estat-mesh" {
             return Ok(Self::EstatMesh);
         }
+        if s == "community-centers" {
+            return Ok(Self::CommunityCenters);
+        }
         if let Some(source) = AddressSource::parse(s) {
             return Ok(Self::Address(source));
         }
-        Source::parse(s).map(Self::Providers).map_err(|e| format!("{e}, estat-mesh, isj-oaza, isj-gaiku, abr"))
+        Source::parse(s)
+            .map(Self::Providers)
+            .map_err(|e| format!("{e}, estat-mesh, isj-oaza, isj-gaiku, abr, community-centers"))
     }
 }
 
@@ -101,7 +108,8 @@ pub struct ImportArgs {
     pub db: PathBuf,
     /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson (providers),
     /// estat-mesh (census counts per grid square, with --column), or address points:
-    /// isj-oaza / isj-gaiku (位置参照情報 大字・町丁目 / 街区レベル) and abr (アドレス・ベース・レジストリ).
+    /// isj-oaza / isj-gaiku (位置参照情報 大字・町丁目 / 街区レベル) and abr (アドレス・ベース・レジストリ),
+    /// or community-centers (the city's 地域包括支援センター and their 担当区域).
     #[arg(long, value_parser = ImportKind::parse)]
     pub source: ImportKind,
     /// estat-mesh: the columns to keep, by code (T001141022) or Japanese label; repeatable.

@@ -18,6 +18,7 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
         ImportKind::Providers(source) => source,
         ImportKind::EstatMesh => return import_population(args),
         ImportKind::Address(source) => return import_addresses(args, source),
+        ImportKind::CommunityCenters => return import_centers(args),
     };
     let options = ImportOptions {
         dry_run: args.dry_run,
@@ -72,6 +73,19 @@ fn import_addresses(
     let store = SqliteStore::open(&args.db)?;
     let options = AddressOptions { source, dry_run: args.dry_run, city: args.city.clone(), crs: args.crs };
     let report = import::address::import(&store, &options, &files)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `caremap import --source community-centers`: the lock is already held (unless a dry run).
+fn import_centers(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
+    let store = SqliteStore::open(&args.db)?;
+    let report = import::community_centers::import(&store, &files, args.dry_run)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

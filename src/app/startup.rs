@@ -112,6 +112,9 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
     if !store.has_addresses()? {
         seed_addresses(store, data_dir)?;
     }
+    if store.load_community_centers()?.is_empty() {
+        seed_community_centers(store, data_dir)?;
+    }
     Ok(store.meta("dataset")?)
 }
 
@@ -132,6 +135,21 @@ fn seed_population(store: &dyn Store, data_dir: &Path) -> Result<(), StartupErro
     }
     store.replace_population(&columns)?;
     tracing::info!(columns = columns.len(), file = %path.display(), "loaded bundled population layer");
+    Ok(())
+}
+
+/// Stores the bundled sample's invented 地域包括支援センター when the data folder has them.
+fn seed_community_centers(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::generate::sample::community_centers::{FILE, SOURCE};
+    let path = data_dir.join(FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+    let file = crate::import::InputFile { name: FILE.into(), bytes };
+    let centers = crate::import::community_centers::read(&file, SOURCE).map_err(|e| data_error(&path, e))?;
+    store.replace_community_centers(&centers)?;
+    tracing::info!(centers = centers.len(), "loaded bundled sample 地域包括支援センター");
     Ok(())
 }
 

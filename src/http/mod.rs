@@ -26,7 +26,10 @@ use crate::edits::Edits;
 use crate::store::Store;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
-use resources::{accounts, address, coverage, districts, history, imports, meta, ogc, providers, staff, static_files};
+use resources::{
+    accounts, address, community_centers, coverage, districts, history, imports, meta, ogc, providers, staff,
+    static_files,
+};
 
 pub use error::ApiError;
 pub use plumbing::body::MAX_BODY_BYTES;
@@ -128,6 +131,8 @@ pub struct SharedState {
     pub population: Arc<crate::coverage::PopulationLayers>,
     /// Address points for geocoding (loaded at start).
     pub addresses: Arc<crate::address::Gazetteer>,
+    /// 地域包括支援センター and their 担当区域 (loaded at start).
+    pub community_centers: Arc<crate::address::centers::Centers>,
 }
 
 impl AppState {
@@ -151,6 +156,11 @@ impl AppState {
                 Vec::new()
             })));
         let addresses = Arc::new(load_gazetteer(store.as_ref()));
+        let community_centers =
+            Arc::new(crate::address::centers::Centers::new(store.load_community_centers().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "地域包括支援センター not loaded; /api/community-centers answers none");
+                Vec::new()
+            })));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -163,6 +173,7 @@ impl AppState {
             public_url,
             population,
             addresses,
+            community_centers,
         }))
     }
 }
@@ -205,6 +216,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .merge(providers::router())
         .merge(coverage::router())
         .merge(address::router())
+        .merge(community_centers::router())
         .merge(districts::router())
         .merge(meta::router())
         .merge(ogc::router());

@@ -267,12 +267,12 @@ pub fn read(
 }
 
 /// Finds the first of `names` in the header.
-fn column_of(table: &CsvTable<'_>, names: &[&str]) -> Option<usize> {
+pub(super) fn column_of(table: &CsvTable<'_>, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| table.column(n))
 }
 
 /// Opens a table and checks that each group of alternative names has one in the header.
-fn open_table<'a>(
+pub(super) fn open_table<'a>(
     file: &'a InputFile,
     text: &'a str,
     required: &[&[&str]],

@@ -14,6 +14,7 @@
 //! `care-<事業所番号>` for care offices, `med-<医療情報ネット ID>` for clinics and hospitals.
 
 pub mod address;
+pub mod community_centers;
 mod encoding;
 pub mod estat_mesh;
 mod fields;

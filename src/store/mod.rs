@@ -222,6 +222,18 @@ pub trait Store: Send + Sync {
     fn replace_addresses(&self, source: &str, cities: &[String], points: &[crate::address::AddressPoint])
     -> Result<()>;
 
+    /// Every 地域包括支援センター with its 担当区域, in the order they were stored.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>>;
+
+    /// Replaces every 地域包括支援センター, in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is written then).
+    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()>;
+
     /// A setting, e.g. `dataset`.
     ///
     /// # Errors

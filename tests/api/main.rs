@@ -4,6 +4,7 @@
 
 mod addresses;
 mod auth;
+mod community_centers;
 mod compression;
 mod coverage;
 #[path = "../cs2cs/mod.rs"]

@@ -41,6 +41,8 @@ pub struct Origin {
     pub source: &'static str,
     /// Whether the point is approximate.
     pub approximate: bool,
+    /// The 町字 of the match, normalized (none for a 市区町村 or 都道府県).
+    pub town: Option<String>,
     /// The point used, `[lon, lat]`.
     pub coordinates: [f64; 2],
     #[serde(skip)]
@@ -102,6 +104,7 @@ fn origin(c: Candidate) -> Origin {
         remainder: c.remainder,
         source: c.source,
         approximate: c.approximate,
+        town: c.town,
     }
 }
 

@@ -1,8 +1,10 @@
 //! Address points (町字, 街区, 住居): an import replaces, in one transaction, the rows of its
-//! source for the cities its files cover, and the sample's rows of those cities.
+//! source for the cities its files cover, and the sample's rows of those cities. And the
+//! 地域包括支援センター, replaced as a whole.
 
 use rusqlite::{Connection, params};
 
+use crate::address::centers::CommunityCenter;
 use crate::address::{AddressPoint, Level, SAMPLE_SOURCE, source_name};
 use crate::domain::LonLat;
 use crate::store::{Result, StoreError};
@@ -79,4 +81,58 @@ pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -
         each(&p);
     }
     Ok(())
+}
+
+/// Replaces every 地域包括支援センター, in one transaction.
+pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter]) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM community_centers", [])?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO community_centers (id, position, name, address, phone, lon, lat, areas, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for (i, c) in centers.iter().enumerate() {
+            insert.execute(params![
+                c.id,
+                i as i64,
+                c.name,
+                c.address,
+                c.phone,
+                c.location.lon(),
+                c.location.lat(),
+                c.areas.join("\n"),
+                c.source
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every 地域包括支援センター, in the order they were given.
+pub(super) fn load_centers(conn: &Connection) -> Result<Vec<CommunityCenter>> {
+    let mut stmt = conn
+        .prepare("SELECT id, name, address, phone, lon, lat, areas, source FROM community_centers ORDER BY position")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, f64>(4)?,
+            r.get::<_, f64>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, address, phone, lon, lat, areas, source) = row?;
+        let location = LonLat::new(lon, lat)
+            .map_err(|e| StoreError::Corrupt { id: format!("community center {id}"), reason: e.to_string() })?;
+        let areas = areas.lines().filter(|a| !a.is_empty()).map(str::to_owned).collect();
+        out.push(CommunityCenter { id, name, address, phone, location, areas, source });
+    }
+    Ok(out)
 }

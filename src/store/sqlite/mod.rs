@@ -225,6 +225,14 @@ impl Store for SqliteStore {
         address::replace(&mut self.conn(), source, cities, points)
     }
 
+    fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>> {
+        address::load_centers(&self.conn())
+    }
+
+    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
+        address::replace_centers(&mut self.conn(), centers)
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
