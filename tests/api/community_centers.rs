@@ -142,3 +142,12 @@ fn a_centres_file_with_a_missing_column_or_a_repeated_id_changes_nothing() {
     assert!(community_centers::import(&store, &[file("c.csv", outside.into_bytes())], false).is_err());
     assert_eq!(store.load_community_centers().unwrap(), before);
 }
+
+#[test]
+fn the_documented_example_file_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let bytes = std::fs::read(crate::helpers::repo_path("docs/import-examples/community_centers.csv")).unwrap();
+    let report = community_centers::import(&store, &[file("community_centers.csv", bytes)], false).unwrap();
+    assert_eq!((report.centers, report.areas), (2, 6));
+}
