@@ -17,51 +17,52 @@ use std::collections::HashMap;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use super::normalize::{normalize, town_key};
+use super::builder::{GazetteerBuilder, add_to, mean};
+use super::normalize::normalize;
 use super::{AddressPoint, Level, SAMPLE_SOURCE, SOURCES};
 use crate::domain::LonLat;
 use crate::spatial::geodesy::Ecef;
 
-type Tree = RTree<GeomWithData<[f64; 3], u32>>;
+pub(super) type Tree = RTree<GeomWithData<[f64; 3], u32>>;
 
 #[derive(Debug)]
-struct City {
-    pref: String,
-    name: String,
-    pref_key: String,
-    city_key: String,
-    location: LonLat,
+pub(super) struct City {
+    pub(super) pref: String,
+    pub(super) name: String,
+    pub(super) pref_key: String,
+    pub(super) city_key: String,
+    pub(super) location: LonLat,
 }
 
 #[derive(Debug)]
-struct Town {
-    city: u32,
+pub(super) struct Town {
+    pub(super) city: u32,
     /// The published name, normalized (「南流山1丁目」).
-    display: String,
-    chome: Option<u32>,
-    location: LonLat,
-    source: &'static str,
+    pub(super) display: String,
+    pub(super) chome: Option<u32>,
+    pub(super) location: LonLat,
+    pub(super) source: &'static str,
 }
 
 #[derive(Debug)]
-struct Block {
-    town: u32,
+pub(super) struct Block {
+    pub(super) town: u32,
     /// The 街区符号 / 地番, normalized (「16」).
-    key: String,
-    location: LonLat,
-    source: &'static str,
+    pub(super) key: String,
+    pub(super) location: LonLat,
+    pub(super) source: &'static str,
 }
 
 /// One 住居: plain numbers, so two million of them are one allocation.
 #[derive(Debug, Clone, Copy)]
-struct Residence {
-    block: u32,
-    number: u32,
+pub(super) struct Residence {
+    pub(super) block: u32,
+    pub(super) number: u32,
     /// The second number of 「16-2」; 0 when there is none.
-    sub: u32,
-    lon: f64,
-    lat: f64,
-    source: u8,
+    pub(super) sub: u32,
+    pub(super) lon: f64,
+    pub(super) lat: f64,
+    pub(super) source: u8,
 }
 
 /// A match of a geocoding query, best first.
@@ -107,236 +108,17 @@ pub struct Nearby {
 /// Address points by name and by position. Immutable once built.
 #[derive(Debug, Default)]
 pub struct Gazetteer {
-    cities: Vec<City>,
-    towns: Vec<Town>,
+    pub(super) cities: Vec<City>,
+    pub(super) towns: Vec<Town>,
     /// Canonical base name → towns (ordered by city, then 丁目).
-    by_base: HashMap<String, Vec<u32>>,
+    pub(super) by_base: HashMap<String, Vec<u32>>,
     /// The base names, sorted, for completing a partly typed name.
-    bases: Vec<String>,
-    max_base_chars: usize,
-    blocks: Vec<Block>,
-    residences: Vec<Residence>,
-    town_tree: Tree,
-    block_tree: Tree,
-}
-
-#[derive(Debug)]
-struct PartTown {
-    city: u32,
-    name: String,
-    point: Option<(LonLat, &'static str)>,
-    sum: [f64; 3],
-}
-
-#[derive(Debug)]
-struct PartBlock {
-    town: u32,
-    key: String,
-    point: Option<(LonLat, &'static str)>,
-    sum: [f64; 3],
-}
-
-/// Collects address points (in any order, any level) and builds a [`Gazetteer`]. A 街区 or
-/// 住居 whose 町字 has no point of its own makes one at the mean of its points (likewise a
-/// 街区 of 住居).
-#[derive(Debug, Default)]
-pub struct GazetteerBuilder {
-    cities: Vec<(String, String)>,
-    city_ids: HashMap<String, u32>,
-    towns: Vec<PartTown>,
-    town_ids: HashMap<u32, HashMap<String, u32>>,
-    blocks: Vec<PartBlock>,
-    block_ids: HashMap<u32, HashMap<String, u32>>,
-    residences: Vec<Residence>,
-}
-
-/// The canonical key of a 街区符号 / 地番, borrowed when it is already plain digits.
-fn block_key(block: &str) -> std::borrow::Cow<'_, str> {
-    if !block.is_empty() && block.bytes().all(|b| b.is_ascii_digit()) {
-        let trimmed = block.trim_start_matches('0');
-        std::borrow::Cow::Borrowed(if trimmed.is_empty() { "0" } else { trimmed })
-    } else {
-        std::borrow::Cow::Owned(normalize(block))
-    }
-}
-
-/// `16` → (16, 0), `16-2` → (16, 2).
-fn residence_numbers(residence: &str) -> Option<(u32, u32)> {
-    let canonical = block_key(residence);
-    let mut parts = canonical.split('-');
-    let number = parts.next()?.parse().ok()?;
-    let sub = match parts.next() {
-        Some(s) => s.parse().ok()?,
-        None => 0,
-    };
-    parts.next().is_none().then_some((number, sub))
-}
-
-fn add_to(sum: &mut [f64; 3], p: LonLat) {
-    sum[0] += p.lon();
-    sum[1] += p.lat();
-    sum[2] += 1.0;
-}
-
-fn mean(sum: [f64; 3]) -> Option<LonLat> {
-    (sum[2] > 0.0).then(|| LonLat::new(sum[0] / sum[2], sum[1] / sum[2]).ok()).flatten()
-}
-
-impl GazetteerBuilder {
-    /// Adds one point (fields as in [`AddressPoint`]). Returns false for a 住居 number that is
-    /// not one or two numbers (it is left out).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add(
-        &mut self,
-        level: Level,
-        city_code: &str,
-        pref: &str,
-        city: &str,
-        town: &str,
-        block: &str,
-        residence: &str,
-        location: LonLat,
-        source: &'static str,
-    ) -> bool {
-        let c = match self.city_ids.get(city_code) {
-            Some(&c) => c,
-            None => {
-                let c = self.cities.len() as u32;
-                self.cities.push((pref.to_owned(), city.to_owned()));
-                self.city_ids.insert(city_code.to_owned(), c);
-                c
-            }
-        };
-        // Towns are one by their normalized name (「大字木」 of one file is 「木」 of another);
-        // the name as written is remembered too, so each spelling is normalized once.
-        let towns = self.town_ids.entry(c).or_default();
-        let t = match towns.get(town) {
-            Some(&t) => t,
-            None => {
-                let canonical = normalize(town);
-                let t = match towns.get(&canonical) {
-                    Some(&t) => t,
-                    None => {
-                        let t = self.towns.len() as u32;
-                        self.towns.push(PartTown { city: c, name: canonical.clone(), point: None, sum: [0.0; 3] });
-                        towns.insert(canonical, t);
-                        t
-                    }
-                };
-                towns.insert(town.to_owned(), t);
-                t
-            }
-        };
-        if level == Level::Town {
-            self.towns[t as usize].point = Some((location, source));
-            return true;
-        }
-        add_to(&mut self.towns[t as usize].sum, location);
-        let key = block_key(block);
-        let blocks = self.block_ids.entry(t).or_default();
-        let b = match blocks.get(key.as_ref()) {
-            Some(&b) => b,
-            None => {
-                let b = self.blocks.len() as u32;
-                self.blocks.push(PartBlock { town: t, key: key.clone().into_owned(), point: None, sum: [0.0; 3] });
-                blocks.insert(key.into_owned(), b);
-                b
-            }
-        };
-        if level == Level::Block {
-            self.blocks[b as usize].point = Some((location, source));
-            return true;
-        }
-        add_to(&mut self.blocks[b as usize].sum, location);
-        let Some((number, sub)) = residence_numbers(residence) else { return false };
-        let source = SOURCES.iter().position(|s| *s == source).unwrap_or(0) as u8;
-        self.residences.push(Residence { block: b, number, sub, lon: location.lon(), lat: location.lat(), source });
-        true
-    }
-
-    /// Adds an [`AddressPoint`].
-    pub fn add_point(&mut self, p: &AddressPoint) -> bool {
-        self.add(p.level, &p.city_code, &p.pref, &p.city, &p.town, &p.block, &p.residence, p.location, p.source)
-    }
-
-    /// Sorts, indexes and builds the trees.
-    pub fn build(self) -> Gazetteer {
-        // The source of a town placed at the mean of its blocks: the blocks' source.
-        let mut block_source: Vec<Option<&'static str>> = vec![None; self.towns.len()];
-        for b in &self.blocks {
-            if let Some((_, source)) = b.point {
-                block_source[b.town as usize].get_or_insert(source);
-            }
-        }
-        let mut towns: Vec<Town> = Vec::with_capacity(self.towns.len());
-        for (i, part) in self.towns.iter().enumerate() {
-            let (location, source) = match part.point {
-                Some(p) => p,
-                None => (mean(part.sum).unwrap_or(LonLat::TOKYO_STATION), block_source[i].unwrap_or("abr")),
-            };
-            let (_, chome) = town_key(&part.name);
-            towns.push(Town { city: part.city, display: normalize(&part.name), chome, location, source });
-        }
-        let mut by_base: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, part) in self.towns.iter().enumerate() {
-            by_base.entry(town_key(&part.name).0).or_default().push(i as u32);
-        }
-        for ids in by_base.values_mut() {
-            ids.sort_by_key(|&t| (towns[t as usize].city, towns[t as usize].chome, t));
-        }
-        let mut bases: Vec<String> = by_base.keys().cloned().collect();
-        bases.sort();
-        let max_base_chars = bases.iter().map(|b| b.chars().count()).max().unwrap_or(0);
-        let cities = self
-            .cities
-            .iter()
-            .enumerate()
-            .map(|(c, (pref, name))| {
-                let mut sum = [0.0; 3];
-                for t in towns.iter().filter(|t| t.city as usize == c) {
-                    add_to(&mut sum, t.location);
-                }
-                City {
-                    pref: pref.clone(),
-                    name: name.clone(),
-                    pref_key: normalize(pref),
-                    city_key: normalize(name),
-                    location: mean(sum).unwrap_or(LonLat::TOKYO_STATION),
-                }
-            })
-            .collect();
-        // Blocks sorted by (town, key); residences re-pointed at the new block numbers.
-        let mut order: Vec<u32> = (0..self.blocks.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.blocks[a as usize], &self.blocks[b as usize]);
-            (a.town, &a.key).cmp(&(b.town, &b.key))
-        });
-        let mut new_id = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        let blocks: Vec<Block> = order
-            .iter()
-            .map(|&old| {
-                let part = &self.blocks[old as usize];
-                let (location, source) =
-                    part.point.unwrap_or_else(|| (mean(part.sum).unwrap_or(LonLat::TOKYO_STATION), "abr"));
-                Block { town: part.town, key: part.key.clone(), location, source }
-            })
-            .collect();
-        let mut residences = self.residences;
-        for r in &mut residences {
-            r.block = new_id[r.block as usize];
-        }
-        residences.sort_unstable_by_key(|r| (r.block, r.number, r.sub));
-        residences.dedup_by_key(|r| (r.block, r.number, r.sub));
-        let tree = |points: Vec<(LonLat, u32)>| {
-            Tree::bulk_load(points.into_iter().map(|(p, i)| GeomWithData::new(Ecef::new(p).xyz, i)).collect())
-        };
-        let town_tree = tree(towns.iter().enumerate().map(|(i, t)| (t.location, i as u32)).collect());
-        let block_tree = tree(blocks.iter().enumerate().map(|(i, b)| (b.location, i as u32)).collect());
-        Gazetteer { cities, towns, by_base, bases, max_base_chars, blocks, residences, town_tree, block_tree }
-    }
+    pub(super) bases: Vec<String>,
+    pub(super) max_base_chars: usize,
+    pub(super) blocks: Vec<Block>,
+    pub(super) residences: Vec<Residence>,
+    pub(super) town_tree: Tree,
+    pub(super) block_tree: Tree,
 }
 
 /// Leading ASCII digits of `s` and what follows.

@@ -4,11 +4,13 @@
 //! finds the 町字 / 街区 nearest to a point; and the 地域包括支援センター responsible for each
 //! 町丁目.
 
+mod builder;
 pub mod centers;
 pub mod gazetteer;
 pub mod normalize;
 
-pub use gazetteer::{Candidate, Gazetteer, GazetteerBuilder, Nearby};
+pub use builder::GazetteerBuilder;
+pub use gazetteer::{Candidate, Gazetteer, Nearby};
 pub use normalize::normalize;
 
 use serde::Serialize;
