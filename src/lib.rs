@@ -4,6 +4,7 @@
 //! → `spatial`/`domain`.
 
 pub mod access; // staff roles and API tokens (random, stored as SHA-256)
+pub mod address; // 住所: normalization, the gazetteer (geocode, reverse)
 pub mod app; // the binary's commands: cli, config, startup (serve), import, export, gen, user
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod coverage; // per grid square: nearest provider, count within reach, E2SFCA access

@@ -7,7 +7,9 @@ mod support;
 
 /// One module per resource or concern, in tests/api/.
 mod api {
+    mod addresses;
     mod auth;
+    mod community_centers;
     mod compression;
     mod coverage;
     mod errors;

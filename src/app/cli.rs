@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::access::Role;
 use crate::app::config::ServeConfig;
 use crate::formats::export::ExportFormat;
+use crate::import::address::AddressSource;
 use crate::import::{CityCode, Source};
 use crate::spatial::crs::Crs;
 
@@ -72,6 +73,10 @@ pub enum ImportKind {
     Providers(Source),
     /// e-Stat 地域メッシュ統計 files: population per grid square.
     EstatMesh,
+    /// Address points (位置参照情報, アドレス・ベース・レジストリ).
+    Address(AddressSource),
+    /// The city's 地域包括支援センター with their 担当区域.
+    CommunityCenters,
 }
 
 impl ImportKind {
@@ -83,7 +88,15 @@ impl ImportKind {
         if s == "estat-mesh" {
             return Ok(Self::EstatMesh);
         }
-        Source::parse(s).map(Self::Providers).map_err(|e| format!("{e}, estat-mesh"))
+        if s == "community-centers" {
+            return Ok(Self::CommunityCenters);
+        }
+        if let Some(source) = AddressSource::parse(s) {
+            return Ok(Self::Address(source));
+        }
+        Source::parse(s)
+            .map(Self::Providers)
+            .map_err(|e| format!("{e}, estat-mesh, isj-oaza, isj-gaiku, abr, community-centers"))
     }
 }
 
@@ -93,8 +106,10 @@ pub struct ImportArgs {
     /// Database file (created if missing).
     #[arg(long, env = "CAREMAP_DB")]
     pub db: PathBuf,
-    /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson (providers), or
-    /// estat-mesh (census counts per grid square, with --column).
+    /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson (providers),
+    /// estat-mesh (census counts per grid square, with --column), or address points:
+    /// isj-oaza / isj-gaiku (位置参照情報 大字・町丁目 / 街区レベル) and abr (アドレス・ベース・レジストリ),
+    /// or community-centers (the city's 地域包括支援センター and their 担当区域).
     #[arg(long, value_parser = ImportKind::parse)]
     pub source: ImportKind,
     /// estat-mesh: the columns to keep, by code (T001141022) or Japanese label; repeatable.
@@ -104,10 +119,11 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Keep only rows of this city (全国地方公共団体コード, 5 digits or 6 with the check
-    /// digit), e.g. 12220 for Nagareyama. mhlw-care and iryo-net only.
+    /// digit), e.g. 12220 for Nagareyama. mhlw-care, iryo-net and the address sources.
     #[arg(long, env = "CAREMAP_CITY", value_parser = CityCode::parse)]
     pub city: Option<CityCode>,
-    /// CRS of GeoJSON coordinates when the file does not say (EPSG:4326, 6668, 6677, 4612, 4301).
+    /// CRS of GeoJSON coordinates when the file does not say (EPSG:4326, 6668, 6677, 4612, 4301);
+    /// for address files the datum of their latitude and longitude (EPSG:6668, the default, or 4612).
     #[arg(long, value_parser = parse_crs)]
     pub crs: Option<Crs>,
     /// MHLW service code of every row (when the file name is not jigyosho_<code>…).

@@ -17,6 +17,8 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     let source = match args.source {
         ImportKind::Providers(source) => source,
         ImportKind::EstatMesh => return import_population(args),
+        ImportKind::Address(source) => return import_addresses(args, source),
+        ImportKind::CommunityCenters => return import_centers(args),
     };
     let options = ImportOptions {
         dry_run: args.dry_run,
@@ -52,6 +54,38 @@ fn import_population(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let store = SqliteStore::open(&args.db)?;
     let report = import::population::import(&store, &files, &args.columns, args.dry_run)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `caremap import --source isj-oaza | isj-gaiku | abr`: the lock is already held (unless a
+/// dry run).
+fn import_addresses(
+    args: &ImportArgs,
+    source: import::address::AddressSource,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::import::address::AddressOptions;
+    let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
+    let store = SqliteStore::open(&args.db)?;
+    let options = AddressOptions { source, dry_run: args.dry_run, city: args.city.clone(), crs: args.crs };
+    let report = import::address::import(&store, &options, &files)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `caremap import --source community-centers`: the lock is already held (unless a dry run).
+fn import_centers(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
+    let store = SqliteStore::open(&args.db)?;
+    let report = import::community_centers::import(&store, &files, args.dry_run)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -110,6 +110,12 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
     if !store.has_population()? {
         seed_population(store, data_dir)?;
     }
+    if !store.has_addresses()? {
+        seed_addresses(store, data_dir)?;
+    }
+    if store.load_community_centers()?.is_empty() {
+        seed_community_centers(store, data_dir)?;
+    }
     Ok(store.meta("dataset")?)
 }
 
@@ -130,6 +136,56 @@ fn seed_population(store: &dyn Store, data_dir: &Path) -> Result<(), StartupErro
     }
     store.replace_population(&columns)?;
     tracing::info!(columns = columns.len(), file = %path.display(), "loaded bundled population layer");
+    Ok(())
+}
+
+/// Stores the bundled sample's invented 地域包括支援センター when the data folder has them.
+fn seed_community_centers(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::generate::sample::community_centers::{FILE, SOURCE};
+    let path = data_dir.join(FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+    let file = crate::import::InputFile { name: FILE.into(), bytes };
+    let centers = crate::import::community_centers::read(&file, SOURCE).map_err(|e| data_error(&path, e))?;
+    store.replace_community_centers(&centers)?;
+    tracing::info!(centers = centers.len(), "loaded bundled sample 地域包括支援センター");
+    Ok(())
+}
+
+/// Stores the bundled sample's approximate address points (位置参照情報 layouts) when the data
+/// folder has them.
+fn seed_addresses(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError> {
+    use crate::generate::sample::address::{GAIKU_FILE, OAZA_FILE};
+    use crate::import::address::{AddressOptions, AddressSource, read};
+    let mut points = Vec::new();
+    let mut known = std::collections::HashMap::new();
+    for (name, source) in [(OAZA_FILE, AddressSource::IsjOaza), (GAIKU_FILE, AddressSource::IsjGaiku)] {
+        let path = data_dir.join(name);
+        if !path.exists() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
+        let options = AddressOptions { source, dry_run: false, city: None, crs: None };
+        let file = crate::import::InputFile { name: name.into(), bytes };
+        let (read, _) = read(&options, &[file], &known).map_err(|e| data_error(&path, e))?;
+        for p in &read {
+            known.entry((p.pref.clone(), p.city.clone())).or_insert_with(|| p.city_code.clone());
+        }
+        points.extend(read);
+    }
+    if points.is_empty() {
+        return Ok(());
+    }
+    for p in &mut points {
+        p.source = crate::address::SAMPLE_SOURCE;
+    }
+    let mut cities: Vec<String> = points.iter().map(|p| p.city_code.clone()).collect();
+    cities.sort();
+    cities.dedup();
+    store.replace_addresses(crate::address::SAMPLE_SOURCE, &cities, &points)?;
+    tracing::info!(points = points.len(), "loaded bundled approximate address points");
     Ok(())
 }
 

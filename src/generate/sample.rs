@@ -3,6 +3,8 @@
 //! is made up by this program and labelled as sample data; nothing is copied from elsewhere.
 //! Regenerate `data/` with `caremap sample --out data`.
 
+pub mod address;
+pub mod community_centers;
 pub mod population;
 
 use std::path::Path;
@@ -353,7 +355,9 @@ pub fn providers_geojson(providers: &[Provider]) -> serde_json::Value {
 }
 
 /// Writes `districts.geojson`, `providers.geojson` (320 care offices, 48 clinics and
-/// hospitals) and the population layer `population_sample.csv` into `dir`.
+/// hospitals), the population layer `population_sample.csv` and the approximate address
+/// points (`address_sample_oaza.csv`, `address_sample_gaiku.csv`) and the invented
+/// 地域包括支援センター (`community_centers_sample.csv`) into `dir`.
 ///
 /// # Errors
 /// When a file cannot be written.
@@ -365,6 +369,9 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("districts.geojson"), pretty(districts_geojson(&districts)))?;
     std::fs::write(dir.join("providers.geojson"), pretty(providers_geojson(&providers)))?;
     std::fs::write(dir.join(population::FILE), population::csv())?;
+    std::fs::write(dir.join(address::OAZA_FILE), address::oaza_csv())?;
+    std::fs::write(dir.join(address::GAIKU_FILE), address::gaiku_csv())?;
+    std::fs::write(dir.join(community_centers::FILE), community_centers::csv())?;
     Ok(())
 }
 

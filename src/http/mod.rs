@@ -26,7 +26,10 @@ use crate::edits::Edits;
 use crate::store::Store;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
-use resources::{accounts, coverage, districts, history, imports, meta, ogc, providers, staff, static_files};
+use resources::{
+    accounts, address, community_centers, coverage, districts, history, imports, meta, ogc, providers, staff,
+    static_files,
+};
 
 pub use error::ApiError;
 pub use plumbing::body::MAX_BODY_BYTES;
@@ -127,6 +130,10 @@ pub struct SharedState {
     /// Population per grid square, for coverage (loaded at start; replaced whole when staff
     /// import a population layer, so a request keeps the layers it started with).
     pub population: Arc<arc_swap::ArcSwap<crate::coverage::PopulationLayers>>,
+    /// Address points for geocoding (loaded at start).
+    pub addresses: Arc<crate::address::Gazetteer>,
+    /// 地域包括支援センター and their 担当区域 (loaded at start).
+    pub community_centers: Arc<crate::address::centers::Centers>,
 }
 
 impl AppState {
@@ -150,6 +157,12 @@ impl AppState {
                 Vec::new()
             }),
         )));
+        let addresses = Arc::new(load_gazetteer(store.as_ref()));
+        let community_centers =
+            Arc::new(crate::address::centers::Centers::new(store.load_community_centers().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "地域包括支援センター not loaded; /api/community-centers answers none");
+                Vec::new()
+            })));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -161,8 +174,33 @@ impl AppState {
             trusted_proxies,
             public_url,
             population,
+            addresses,
+            community_centers,
         }))
     }
+}
+
+/// Every stored address point in a gazetteer; an empty one (address search answers nothing)
+/// when the store cannot be read.
+fn load_gazetteer(store: &dyn Store) -> crate::address::Gazetteer {
+    let started = std::time::Instant::now();
+    let mut builder = crate::address::GazetteerBuilder::default();
+    if let Err(e) = store.for_each_address(&mut |p| {
+        builder.add_point(p);
+    }) {
+        tracing::error!(error = %e, "address points not loaded; address search answers nothing");
+        return crate::address::Gazetteer::default();
+    }
+    let gazetteer = builder.build();
+    let counts = gazetteer.counts();
+    tracing::info!(
+        towns = counts.towns,
+        blocks = counts.blocks,
+        residences = counts.residences,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "address gazetteer built"
+    );
+    gazetteer
 }
 
 /// Builds the application router: the API, the OGC API, health checks, metrics, and the page
@@ -179,6 +217,8 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let public = Router::new()
         .merge(providers::router())
         .merge(coverage::router())
+        .merge(address::router())
+        .merge(community_centers::router())
         .merge(districts::router())
         .merge(meta::router())
         .merge(ogc::router());

@@ -13,11 +13,15 @@
 //! Ids derive from the official codes, so a re-import updates instead of duplicating:
 //! `care-<事業所番号>` for care offices, `med-<医療情報ネット ID>` for clinics and hospitals.
 
+mod abr;
+pub mod address;
+pub mod community_centers;
 mod encoding;
 pub mod estat_mesh;
 mod fields;
 mod geojson;
 mod iryo_net;
+mod isj;
 mod kouseikyoku;
 mod mhlw_care;
 mod plan;

@@ -202,6 +202,38 @@ pub trait Store: Send + Sync {
     /// On a database failure (nothing is written then).
     fn replace_population(&self, columns: &[PopulationColumn]) -> Result<()>;
 
+    /// Calls `each` with every stored address point (町字, 街区, 住居), in no given order.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn for_each_address(&self, each: &mut dyn FnMut(&crate::address::AddressPoint)) -> Result<()>;
+
+    /// Whether any address point is stored.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn has_addresses(&self) -> Result<bool>;
+
+    /// Replaces the address points of `source` and of the sample in `cities` (five-digit
+    /// codes) with `points`, in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is written then).
+    fn replace_addresses(&self, source: &str, cities: &[String], points: &[crate::address::AddressPoint])
+    -> Result<()>;
+
+    /// Every 地域包括支援センター with its 担当区域, in the order they were stored.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>>;
+
+    /// Replaces every 地域包括支援センター, in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure (nothing is written then).
+    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()>;
+
     /// A setting, e.g. `dataset`.
     ///
     /// # Errors

@@ -848,3 +848,26 @@ fn a_field_over_its_length_limit_skips_the_row_naming_the_field() {
     let lines = skipped(&report);
     assert!(lines.len() == 1 && lines[0].contains(":3: notes: must be at most 4000 characters"), "{lines:?}");
 }
+
+#[test]
+fn address_files_import_by_city_and_a_file_missing_a_column_changes_nothing() {
+    use crate::support::fixtures::address::{isj_gaiku_csv, isj_oaza_csv};
+    let dir = Dir::new();
+    let db = dir.db();
+    let oaza = dir.write("12000-19.0b.csv", &isj_oaza_csv(Enc::ShiftJis, true));
+    let gaiku = dir.write("12_2025.csv", &isj_gaiku_csv(Enc::Utf8Bom, true));
+    let dry = import_ok(&db, "isj-oaza", &["--city", "122203", "--dry-run"], &[&oaza]);
+    assert_eq!((dry["towns"].as_u64(), dry["dry_run"].as_bool()), (Some(12), Some(true)));
+    let report = import_ok(&db, "isj-oaza", &["--city", "12220"], &[&oaza]);
+    assert_eq!((report["towns"].as_u64(), &report["cities"]), (Some(12), &serde_json::json!(["12220"])));
+    let report = import_ok(&db, "isj-gaiku", &[], &[&gaiku]);
+    assert_eq!(report["blocks"], 5);
+    let before = snapshot(&db);
+    let text = String::from_utf8(isj_gaiku_csv(Enc::Utf8, true)).unwrap().replacen("街区符号・地番", "街区", 1);
+    let bad = dir.write("bad.csv", text.as_bytes());
+    let out = caremap(&["import", "--db", &db, "--source", "isj-gaiku", &gaiku, &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let message = stderr(&out);
+    assert!(message.contains(&bad) && message.contains("街区符号・地番"), "{message}");
+    assert_eq!(snapshot(&db), before, "the database is exactly as it was");
+}

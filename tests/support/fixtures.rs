@@ -3,6 +3,8 @@
 //! headers are spelled out here, not taken from caremap, so a change to the parser's idea of
 //! the layout cannot silently change the fixtures too.
 
+pub mod address;
+
 /// The MHLW open-data header (24 columns; full-width brackets as published).
 pub const MHLW_HEADER: [&str; 24] = [
     "都道府県コード又は市町村コード",

@@ -1,6 +1,8 @@
 //! One file per resource, each starting with its routes, then its DTOs, then its handlers.
 
 pub(crate) mod accounts; // /api/admin/me and /api/admin/users
+pub(crate) mod address; // /api/geocode, /api/reverse, and address= of the provider queries
+pub(crate) mod community_centers; // /api/community-centers: 地域包括支援センター and 担当区域
 pub(crate) mod coverage; // /api/coverage: per grid square, nearest provider and access score
 pub(crate) mod districts; // /api/districts
 pub(crate) mod history; // a provider's history and the audit log

@@ -15,6 +15,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::plumbing::body::JsonBytes;
 use crate::http::plumbing::output::{CsvFile, Format, GEOJSON, respond_as};
 use crate::http::plumbing::params::Params;
+use crate::http::resources::address::{Origin, address_param, respond_with_origin};
 
 /// Most results of a nearest query.
 pub const MAX_K: u64 = 100;
@@ -67,11 +68,16 @@ fn csv_file<'a>(snapshot: &'a Snapshot, filter: &Filter, what: &str, what_ascii:
     }
 }
 
-/// `GET /api/providers/nearest?lon=&lat=&k=10[&max_distance_m=][filters][&f=csv]`
+/// `GET /api/providers/nearest?lon=&lat=|address=&k=10[&max_distance_m=][filters][&f=csv]`; with
+/// `address`, the GeoJSON says in `origin` which point and level were used.
 async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
-    let from = params.lon_lat("lon", "lat");
+    let origin = address_param(&mut params, &state.addresses, &["lon", "lat"]);
+    let from = match &origin {
+        Some(origin) => origin.as_ref().map(Origin::location),
+        None => params.lon_lat("lon", "lat"),
+    };
     let k = params.integer("k", 10, 1..=MAX_K);
     let max_distance_m = params.number("max_distance_m", 0.0..=20_100_000.0);
     let filter = filter_params(&mut params, &snapshot);
@@ -79,21 +85,26 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     params.finish()?;
     let from = from.ok_or_else(|| ApiError::param("lon", "is required"))?;
     let found = snapshot.nearest(from, usize::try_from(k).unwrap_or(10), max_distance_m, &filter);
+    if let (Some(Some(origin)), Format::GeoJson) = (&origin, format) {
+        return Ok(respond_with_origin(&found, found.len(), origin));
+    }
     let csv = csv_file(&snapshot, &filter, "近くの事業所", "nearest");
     Ok(respond_as(&found, found.len(), format, &csv))
 }
 
-/// `GET /api/providers?bbox=|near=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`,
+/// `GET /api/providers?bbox=|near=&radius_m=|address=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`,
 /// a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
-    if params.has("bbox") && params.has("near") {
-        params.error("bbox", "give one area only: bbox, or near with radius_m");
+    let near_given = params.has("near") || params.has("address");
+    if params.has("bbox") && near_given {
+        params.error("bbox", "give one area only: bbox, or near (or address) with radius_m");
     }
-    if params.has("radius_m") != params.has("near") {
-        params.error(if params.has("near") { "radius_m" } else { "near" }, "near and radius_m go together");
+    if params.has("radius_m") != near_given {
+        params.error(if near_given { "radius_m" } else { "near" }, "near (or address) and radius_m go together");
     }
+    let origin = address_param(&mut params, &state.addresses, &["near"]).flatten();
     let bbox = params.raw("bbox").and_then(|raw| match Bbox::parse(&raw) {
         Ok(b) => Some(b),
         Err(e) => {
@@ -101,7 +112,10 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
             None
         }
     });
-    let near = params.position("near");
+    let near = match &origin {
+        Some(origin) => Some(origin.location()),
+        None => params.position("near"),
+    };
     let radius_m = params.number("radius_m", 1.0..=MAX_RADIUS_M);
     let filter = filter_params(&mut params, &snapshot);
     let (limit, offset) = page_params(&mut params);
@@ -115,10 +129,14 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
                     snapshot.in_bbox_until(&bbox, &filter, stop)?,
                     csv_file(&snapshot, &filter, "地図の範囲", "map_area"),
                 ),
-                (None, Some(center), Some(radius_m)) => (
-                    snapshot.within_radius_until(center, radius_m, &filter, stop)?,
-                    csv_file(&snapshot, &filter, "周辺", "nearby"),
-                ),
+                (None, Some(center), Some(radius_m)) => {
+                    let found = snapshot.within_radius_until(center, radius_m, &filter, stop)?;
+                    if let (Some(origin), Format::GeoJson) = (&origin, format) {
+                        let page: Vec<Found<'_>> = found.iter().skip(offset).take(limit).copied().collect();
+                        return Ok(respond_with_origin(&page, found.len(), origin));
+                    }
+                    (found, csv_file(&snapshot, &filter, "周辺", "nearby"))
+                }
                 _ if filter.text.is_some() => {
                     (snapshot.all_until(&filter, stop)?, csv_file(&snapshot, &filter, "検索結果", "search"))
                 }

@@ -105,4 +105,36 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (column_code, mesh_code)
     ) STRICT, WITHOUT ROWID;
     ",
+    // 5: address points (国土交通省 位置参照情報, アドレス・ベース・レジストリ, the sample): one row
+    // per 町字 (level 3; block and residence empty), 街区 (7) or 住居 (8), keyed by where it is in
+    // the address. Each import replaces its source's rows for the cities it covers. And the
+    // 地域包括支援センター with their 担当区域 (町丁目 names, one per line), replaced as a whole.
+    "
+    CREATE TABLE address_points (
+        city_code TEXT NOT NULL CHECK (length(city_code) = 5),
+        town      TEXT NOT NULL,
+        block     TEXT NOT NULL DEFAULT '',
+        residence TEXT NOT NULL DEFAULT '',
+        level     INTEGER NOT NULL CHECK (level IN (3, 7, 8)),
+        pref      TEXT NOT NULL,
+        city      TEXT NOT NULL,
+        lon       REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat       REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        source    TEXT NOT NULL,
+        PRIMARY KEY (city_code, town, block, residence)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX address_points_by_source ON address_points (source, city_code);
+
+    CREATE TABLE community_centers (
+        id       TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        name     TEXT NOT NULL,
+        address  TEXT NOT NULL,
+        phone    TEXT NOT NULL,
+        lon      REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat      REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        areas    TEXT NOT NULL,
+        source   TEXT NOT NULL
+    ) STRICT;
+    ",
 ];

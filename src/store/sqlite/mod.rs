@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OpenFlags, params};
 
+mod address;
 mod imports;
 mod lock;
 mod migrations;
@@ -205,6 +206,31 @@ impl Store for SqliteStore {
 
     fn replace_population(&self, columns: &[PopulationColumn]) -> Result<()> {
         population::replace(&mut self.conn(), columns)
+    }
+
+    fn for_each_address(&self, each: &mut dyn FnMut(&crate::address::AddressPoint)) -> Result<()> {
+        address::for_each(&self.conn(), each)
+    }
+
+    fn has_addresses(&self) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM address_points)", [], |r| r.get(0))?)
+    }
+
+    fn replace_addresses(
+        &self,
+        source: &str,
+        cities: &[String],
+        points: &[crate::address::AddressPoint],
+    ) -> Result<()> {
+        address::replace(&mut self.conn(), source, cities, points)
+    }
+
+    fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>> {
+        address::load_centers(&self.conn())
+    }
+
+    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
+        address::replace_centers(&mut self.conn(), centers)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
