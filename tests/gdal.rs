@@ -128,11 +128,74 @@ async fn gdal_finds_the_queryables_in_the_api_definition_and_sends_them_to_the_s
     let file = dir.path().join("hospitals.geojson");
     let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "clinics", "-where", "kind = 'hospital'"];
     let (_, log) = gdal_logged("ogr2ogr", &args, true).await;
+    // The API definition declares `filter-lang`, so GDAL writes the clause as CQL text.
     assert!(
-        log.contains("/ogc/collections/clinics/items?") && log.contains("kind=hospital"),
+        log.contains("/ogc/collections/clinics/items?") && log.contains("filter=kind%20%3D%20'hospital'"),
         "server-side filter:\n{log}"
     );
     let (expected, _) = public(&app, "&kind=hospital").await;
     assert!(!expected.is_empty());
     assert_eq!(ids_in_file(&file), expected);
+}
+
+/// The count of filtered items requests the server has answered in `lang`, from `/metrics`.
+async fn filters_answered(app: &TestApp, lang: &str) -> u64 {
+    let metrics = app.get("/metrics").await.expect(200).text();
+    let series = format!("caremap_ogc_filters_total{{lang=\"{lang}\"}} ");
+    metrics.lines().find_map(|l| l.strip_prefix(&series)).map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[tokio::test]
+async fn ogr2ogr_sends_a_where_clause_to_the_server_as_cql2_and_gets_the_same_features() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clinics.geojson");
+    // GDAL 3.6 (Debian 12) turns AND, OR, LIKE and comparisons into CQL text; it evaluates
+    // what it cannot translate (IN, here) itself, after the server has filtered by the rest.
+    let clause =
+        "(kind = 'clinic' OR kind = 'hospital') AND name LIKE '%クリニック%' AND district IN ('north', 'east')";
+    let before = filters_answered(&app, "cql2-text").await;
+    let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "providers", "-where", clause];
+    let (_, log) = gdal_logged("ogr2ogr", &args, true).await;
+    assert!(filters_answered(&app, "cql2-text").await > before, "the server answered a filter:\n{log}");
+    let sent = log
+        .lines()
+        .find(|l| l.contains("/ogc/collections/providers/items?") && l.contains("filter="))
+        .unwrap_or_else(|| panic!("no filtered request:\n{log}"));
+    for part in ["OR", "LIKE", "AND", "kind", "name"] {
+        assert!(sent.contains(part), "{part} goes to the server: {sent}");
+    }
+    let all = app.get("/api/providers?limit=10000").await.expect(200).features();
+    let mut expected: Vec<String> = all
+        .iter()
+        .filter(|f| {
+            let p = &f["properties"];
+            (p["kind"] == "clinic" || p["kind"] == "hospital")
+                && p["name"].as_str().unwrap().contains("クリニック")
+                && (p["district"] == "north" || p["district"] == "east")
+        })
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(ids_in_file(&file), expected);
+}
+
+#[tokio::test]
+async fn ogrinfo_counts_what_a_filter_with_booleans_and_numbers_selects() {
+    let app = spawn_app().await;
+    let clause = "accepting = 1 AND capacity >= 10 AND kind = 'care'";
+    let before = filters_answered(&app, "cql2-text").await;
+    let out = gdal("ogrinfo", &["-ro", "-so", &connection(&app), "providers", "-where", clause]).await;
+    assert!(filters_answered(&app, "cql2-text").await > before, "the server answered a filter");
+    let all = app.get("/api/providers?limit=10000").await.expect(200).features();
+    let expected = all
+        .iter()
+        .filter(|f| {
+            let p = &f["properties"];
+            p["accepting"] == true && p["capacity"].as_u64().is_some_and(|c| c >= 10) && p["kind"] == "care"
+        })
+        .count();
+    assert!(expected > 0);
+    assert!(out.contains(&format!("Feature Count: {expected}")), "expected {expected}:\n{out}");
 }

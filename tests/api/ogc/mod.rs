@@ -1,9 +1,10 @@
 //! OGC API – Features: tests for each requirement class claimed in `/ogc/conformance`, against
 //! the bundled sample over real HTTP. `part1` covers Part 1 core and GeoJSON, `openapi` the
-//! OpenAPI 3.0 class, `crs` Part 2, and `queryables` Part 3's queryables and queryables as
-//! query parameters.
+//! OpenAPI 3.0 class, `crs` Part 2, `queryables` Part 3's queryables and queryables as query
+//! parameters, and `filter` Part 3's CQL2 filters with `sortby` and `properties`.
 
 mod crs;
+mod filter;
 mod html;
 mod openapi;
 mod part1;

@@ -11,6 +11,7 @@
 
 mod collections;
 mod datetime;
+mod filter;
 mod html;
 mod items;
 mod landing;

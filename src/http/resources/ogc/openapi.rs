@@ -10,13 +10,14 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::catalog::Snapshot;
+use crate::catalog::{SORTABLE, Snapshot};
 
 use super::items::DEFAULT_K;
 use super::reproject::offered_uris;
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, html, json_response, queryables};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
+use crate::http::plumbing::output::PROPERTY_NAMES;
 use crate::http::plumbing::params::{MAX_TEXT_CHARS, Params};
 use crate::http::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 
@@ -61,9 +62,21 @@ fn operation(id: &str, summary: &str, parameters: Vec<Value>, ok: Value, not_fou
 pub fn items_parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<Value> {
     let mut p: Vec<Value> = ["limit", "offset", "bbox", "bbox-crs", "crs"].iter().map(|n| param_ref(n)).collect();
     if collection.kinds().is_some() {
-        p.extend(["datetime", "near", "k", "q"].iter().map(|n| param_ref(n)));
+        p.extend(
+            ["datetime", "near", "k", "q", "filter", "filter-lang", "filter-crs", "sortby", "properties"]
+                .iter()
+                .map(|n| param_ref(n)),
+        );
         for (name, schema) in queryables::parameters(collection, snapshot) {
-            let example = schema["enum"].get(0).cloned().unwrap_or(json!(true));
+            let example = schema["enum"].get(0).cloned().unwrap_or_else(|| {
+                match (schema["type"].as_str(), schema["format"].as_str()) {
+                    (Some("boolean"), _) => json!(true),
+                    (Some("integer"), _) => json!(10),
+                    (_, Some("date-time")) => json!("2026-11-01T00:00:00Z"),
+                    (_, Some("date")) => json!("2026-11-01"),
+                    _ => json!("流山"),
+                }
+            });
             let description = schema["description"].as_str().unwrap_or("").to_owned();
             p.push(json!({
                 "name": name, "in": "query", "required": false, "style": "form", "explode": false,
@@ -138,6 +151,47 @@ fn components() -> Value {
                 "description": "caremap extension: text in the name, kana or address (width- and \
                                 kana-insensitive).",
                 "schema": { "type": "string", "maxLength": MAX_TEXT_CHARS }, "example": "流山",
+            },
+            "filter": {
+                "name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "OGC API – Features Part 3: only features for which this CQL2 expression is true. \
+                                Basic CQL2 (=, <>, <, <=, >, >=, AND, OR, NOT, IS NULL), LIKE (% and _), \
+                                BETWEEN, IN on the queryables (see /collections/{collectionId}/queryables); \
+                                S_INTERSECTS(geometry, POINT|MULTIPOINT|LINESTRING|POLYGON|MULTIPOLYGON|BBOX). \
+                                caremap extension: S_DWITHIN(geometry, POINT(lon lat), metres), WGS84 \
+                                geodesic distance. `service = '130'` and `service IN (…)` test the provider's \
+                                service codes. An invalid expression is a 400 naming `filter` with the byte \
+                                offset (cql2-text) or JSON pointer (cql2-json) of the problem.",
+                "schema": { "type": "string" },
+                "example": "kind IN ('clinic','hospital') AND name LIKE '%クリニック%'",
+            },
+            "filter-lang": {
+                "name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "Encoding of `filter`. `cql-text` (the draft name that GDAL 3.6 and earlier send) \
+                                is read as cql2-text.",
+                "schema": { "type": "string", "enum": super::filter::FILTER_LANGS, "default": "cql2-text" },
+                "example": "cql2-text",
+            },
+            "filter-crs": {
+                "name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "CRS of the geometry literals in `filter`, in its axis order (EPSG:4326/6668 \
+                                lat,lon; EPSG:6677 northing,easting). S_DWITHIN distances stay in metres.",
+                "schema": crs_schema, "example": offered_uris()[0],
+            },
+            "sortby": {
+                "name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": format!("Sort order (OGC API – Features Part 8 spelling): a comma list of \
+                                properties, each optionally prefixed + (ascending, default) or - (descending), \
+                                e.g. `name,-updated_at`. Missing values sort last; ties are broken by id, so \
+                                pages stay stable. Sortable: {}.", SORTABLE.join(", ")),
+                "schema": { "type": "array", "items": { "type": "string", "pattern": "^[+-]?[a-z_0-9]+$" } },
+                "example": ["name", "-updated_at"],
+            },
+            "properties": {
+                "name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "Only these properties in each feature (id and geometry always stay).",
+                "schema": { "type": "array", "items": { "type": "string", "enum": PROPERTY_NAMES } },
+                "example": ["name", "address", "phone"],
             },
             "f-features": {
                 "name": "f", "in": "query", "required": false, "style": "form", "explode": false,
@@ -329,8 +383,8 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             "title": "caremap OGC API – Features",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Care providers and home-medical clinics with their districts, served as OGC API – \
-                            Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
-                            as query parameters. Unknown query parameters and invalid values are answered \
+                            Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 (queryables, \
+                            queryables as query parameters, CQL2 filters). Unknown query parameters and invalid values are answered \
                             with 400 (application/problem+json).",
             "license": { "name": "MIT OR Apache-2.0" },
         },
