@@ -26,7 +26,7 @@ use crate::edits::Edits;
 use crate::store::Store;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
-use resources::{accounts, coverage, districts, history, imports, meta, ogc, providers, staff, static_files};
+use resources::{accounts, api_doc, coverage, districts, history, imports, meta, ogc, providers, staff, static_files};
 
 pub use error::ApiError;
 pub use plumbing::body::MAX_BODY_BYTES;
@@ -179,6 +179,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .merge(coverage::router())
         .merge(districts::router())
         .merge(meta::router())
+        .merge(api_doc::router())
         .merge(ogc::router());
     let public =
         if config.public_metrics { public.route("/metrics", axum::routing::get(metrics::metrics_get)) } else { public };

@@ -2,6 +2,7 @@
 //! temporary database seeded from data/, and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_doc;
 mod auth;
 mod compression;
 mod coverage;

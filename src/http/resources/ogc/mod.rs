@@ -32,7 +32,9 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::plumbing::params::Params;
 
+pub(crate) use html::html_response;
 pub use links::{Base, Link, PublicUrl};
+pub(crate) use openapi::render_html;
 
 /// Media type of every JSON resource that is not feature content.
 pub const JSON: &str = "application/json";

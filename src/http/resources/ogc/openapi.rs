@@ -395,15 +395,12 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
     })
 }
 
-/// The API definition as a plain HTML page: each path with its summary and parameters.
-fn render_html(doc: &Value) -> String {
+/// An OpenAPI document as a plain HTML page titled `title`: each operation with its summary and
+/// parameters, and a link to the JSON at `json_href`.
+pub(crate) fn render_html(doc: &Value, title: &str, json_href: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<p>{}</p>", html::escape(doc["info"]["description"].as_str().unwrap_or("")));
-    let _ = writeln!(
-        out,
-        "<p><a href=\"{}/api?f=json\">OpenAPI 3.0（JSON）</a></p>",
-        html::escape(doc["servers"][0]["url"].as_str().unwrap_or(""))
-    );
+    let _ = writeln!(out, "<p><a href=\"{}\">OpenAPI 3.0（JSON）</a></p>", html::escape(json_href));
     let resolve = |p: &Value| -> Value {
         match p["$ref"].as_str().and_then(|r| r.strip_prefix("#/")) {
             Some(path) => doc.pointer(&format!("/{path}")).cloned().unwrap_or(Value::Null),
@@ -411,30 +408,33 @@ fn render_html(doc: &Value) -> String {
         }
     };
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        let op = &item["get"];
-        let _ = writeln!(
-            out,
-            "<h2>GET {}</h2>\n<p>{}</p>",
-            html::escape(path),
-            html::escape(op["summary"].as_str().unwrap_or(""))
-        );
-        out.push_str(
-            "<table>\n<thead>\n<tr><th scope=\"col\">パラメータ</th><th scope=\"col\">場所</th>\
-             <th scope=\"col\">型</th><th scope=\"col\">説明</th></tr>\n</thead>\n<tbody>\n",
-        );
-        for p in op["parameters"].as_array().into_iter().flatten().map(resolve) {
+        for method in ["get", "post", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                html::escape(p["name"].as_str().unwrap_or("")),
-                html::escape(p["in"].as_str().unwrap_or("")),
-                html::escape(&p["schema"].to_string()),
-                html::escape(p["description"].as_str().unwrap_or(""))
+                "<h2>{} {}</h2>\n<p>{}</p>",
+                method.to_ascii_uppercase(),
+                html::escape(path),
+                html::escape(op["summary"].as_str().unwrap_or(""))
             );
+            out.push_str(
+                "<table>\n<thead>\n<tr><th scope=\"col\">パラメータ</th><th scope=\"col\">場所</th>\
+                 <th scope=\"col\">型</th><th scope=\"col\">説明</th></tr>\n</thead>\n<tbody>\n",
+            );
+            for p in op["parameters"].as_array().into_iter().flatten().map(resolve) {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html::escape(p["name"].as_str().unwrap_or("")),
+                    html::escape(p["in"].as_str().unwrap_or("")),
+                    html::escape(&p["schema"].to_string()),
+                    html::escape(p["description"].as_str().unwrap_or(""))
+                );
+            }
+            out.push_str("</tbody>\n</table>\n");
         }
-        out.push_str("</tbody>\n</table>\n");
     }
-    html::document("API 定義（OGC API – Features）", &out)
+    html::document(title, &out)
 }
 
 /// `GET /ogc/api[?f=json|html]`: the OpenAPI 3.0 document
@@ -451,6 +451,9 @@ pub async fn api_get(
     let doc = document(&base, &state.catalog.snapshot());
     Ok(match format {
         Format::Json => json_response(&doc, OPENAPI),
-        Format::Html => html::html_response(render_html(&doc)),
+        Format::Html => {
+            let json_href = format!("{}/api?f=json", doc["servers"][0]["url"].as_str().unwrap_or(""));
+            html::html_response(render_html(&doc, "API 定義（OGC API – Features）", &json_href))
+        }
     })
 }
