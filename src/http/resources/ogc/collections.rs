@@ -128,6 +128,12 @@ pub fn collection_out(collection: CollectionId, snapshot: &Snapshot, base: &Base
             Link::new(base.url(&format!("{path}/items")), "items", GEOJSON, "地物（GeoJSON）"),
             Link::new(base.url(&format!("{path}/items?f=html")), "items", HTML, "地物（HTML）"),
             queryables_link(collection, base),
+            Link::new(
+                base.url(&format!("{path}/tiles")),
+                super::tiles::REL_TILESETS_VECTOR,
+                JSON,
+                "ベクトルタイル（Mapbox Vector Tile）",
+            ),
         ],
     }
 }

@@ -19,6 +19,7 @@ mod links;
 mod openapi;
 mod queryables;
 mod reproject;
+mod tiles;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -62,6 +63,11 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/collections/{collection_id}/queryables", get(queryables::queryables_get))
         .route("/ogc/collections/{collection_id}/items", get(items::items_list))
         .route("/ogc/collections/{collection_id}/items/{feature_id}", get(items::item_get))
+        .route("/ogc/tileMatrixSets", get(tiles::tile_matrix_sets_list))
+        .route("/ogc/tileMatrixSets/{tms_id}", get(tiles::tile_matrix_set_get))
+        .route("/ogc/collections/{collection_id}/tiles", get(tiles::tilesets_list))
+        .route("/ogc/collections/{collection_id}/tiles/{tms_id}", get(tiles::tileset_get))
+        .route("/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{row}/{col}", get(tiles::tile_get))
         .route("/ogc/{*rest}", any(not_found))
         .layer(tower_http::set_header::SetResponseHeaderLayer::appending(
             header::VARY,

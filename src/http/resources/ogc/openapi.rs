@@ -205,6 +205,22 @@ fn components() -> Value {
                 "schema": { "type": "string", "enum": ["json", "html"], "default": "json" },
                 "example": "json",
             },
+            "tileMatrixSetId": {
+                "name": "tileMatrixSetId", "in": "path", "required": true,
+                "schema": { "type": "string", "enum": ["WebMercatorQuad"] },
+            },
+            "tileMatrix": {
+                "name": "tileMatrix", "in": "path", "required": true, "description": "Zoom level, 0 to 22.",
+                "schema": { "type": "integer", "minimum": 0, "maximum": 22 },
+            },
+            "tileRow": {
+                "name": "tileRow", "in": "path", "required": true, "description": "Row, 0 at the top.",
+                "schema": { "type": "integer", "minimum": 0 },
+            },
+            "tileCol": {
+                "name": "tileCol", "in": "path", "required": true, "description": "Column, 0 at the west.",
+                "schema": { "type": "integer", "minimum": 0 },
+            },
             "collectionId": {
                 "name": "collectionId", "in": "path", "required": true,
                 "schema": { "type": "string", "enum": CollectionId::ALL.map(CollectionId::id) },
@@ -377,6 +393,75 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             ),
         );
     }
+    let tiles_json = |d: &str| ok(d, json_html("#/components/schemas/openapi"));
+    paths.insert(
+        "/tileMatrixSets".into(),
+        operation(
+            "getTileMatrixSets",
+            "The tile matrix sets (WebMercatorQuad)",
+            vec![param_ref("f")],
+            tiles_json("The list."),
+            false,
+        ),
+    );
+    paths.insert(
+        "/tileMatrixSets/{tileMatrixSetId}".into(),
+        operation(
+            "getTileMatrixSet",
+            "A tile matrix set definition (OGC 2D TileMatrixSet 2.0)",
+            vec![param_ref("tileMatrixSetId"), param_ref("f")],
+            tiles_json("The definition."),
+            true,
+        ),
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles".into(),
+        operation(
+            "getCollectionTilesets",
+            "A collection's vector tilesets",
+            vec![param_ref("collectionId"), param_ref("f")],
+            tiles_json("The tilesets."),
+            true,
+        ),
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}".into(),
+        operation(
+            "getCollectionTileset",
+            "A collection's tileset metadata",
+            vec![param_ref("collectionId"), param_ref("tileMatrixSetId"), param_ref("f")],
+            tiles_json("The tileset."),
+            true,
+        ),
+    );
+    let mut tile_ok = json!({ "description": "A Mapbox Vector Tile with one layer named after the collection.",
+        "content": { "application/vnd.mapbox-vector-tile": { "schema": { "type": "string", "format": "binary" } } } });
+    tile_ok["description"] = json!(
+        "A Mapbox Vector Tile with one layer named after the collection. Provider \
+        tiles take the collection's queryables as parameters and filter/filter-lang/filter-crs, as its items do."
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}".into(),
+        operation(
+            "getCollectionTile",
+            "A vector tile of a collection",
+            [
+                "collectionId",
+                "tileMatrixSetId",
+                "tileMatrix",
+                "tileRow",
+                "tileCol",
+                "filter",
+                "filter-lang",
+                "filter-crs",
+            ]
+            .iter()
+            .map(|n| param_ref(n))
+            .collect(),
+            tile_ok,
+            true,
+        ),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -384,7 +469,7 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Care providers and home-medical clinics with their districts, served as OGC API – \
                             Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 (queryables, \
-                            queryables as query parameters, CQL2 filters). Unknown query parameters and invalid values are answered \
+                            queryables as query parameters, CQL2 filters), and OGC API – Tiles (vector tiles in WebMercatorQuad). Unknown query parameters and invalid values are answered \
                             with 400 (application/problem+json).",
             "license": { "name": "MIT OR Apache-2.0" },
         },
