@@ -183,3 +183,22 @@ async fn properties_chooses_the_returned_properties() {
     app.get("/ogc/collections/care/items?properties=name,colour").await.expect_problem(400, "properties");
     app.get("/api/providers?properties=name&f=csv").await.expect_problem(400, "properties");
 }
+
+#[tokio::test]
+async fn filters_accept_exactly_the_queryables_the_collection_lists() {
+    let app = spawn_app().await;
+    let doc = app.get("/ogc/collections/providers/queryables").await.expect(200).json();
+    let names: Vec<&str> = doc["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(names.len() > 10 && names.contains(&"geometry"), "{names:?}");
+    for name in names.iter().filter(|n| **n != "geometry") {
+        let q = format!("/ogc/collections/providers/items?limit=1&filter={}", urlencode(&format!("{name} IS NULL")));
+        app.get(&q).await.expect(200);
+    }
+    let geometry = urlencode("S_INTERSECTS(geometry, POINT(139.9 35.85))");
+    app.get(&format!("/ogc/collections/providers/items?filter={geometry}")).await.expect(200);
+    for not_queryable in ["phone", "notes", "version", "home_care.class"] {
+        let q = format!("/ogc/collections/providers/items?filter={}", urlencode(&format!("{not_queryable} IS NULL")));
+        let body = app.get(&q).await.expect_problem(400, "filter");
+        assert!(body["detail"].as_str().unwrap().contains("unknown queryable"), "{body}");
+    }
+}

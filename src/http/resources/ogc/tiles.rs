@@ -25,6 +25,32 @@ pub const TMS_ID: &str = "WebMercatorQuad";
 /// Link relation of a collection's vector tilesets.
 pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
 
+/// What a collection's tiles hold. Every collection must say (no wildcard arm), so a new
+/// collection cannot get tiles of the wrong kind by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileContent {
+    /// Provider points.
+    Providers,
+    /// District polygons.
+    Districts,
+}
+
+/// What the collection's tiles hold; `None` for a collection without tiles.
+pub fn tile_content(collection: CollectionId) -> Option<TileContent> {
+    match collection {
+        CollectionId::Providers | CollectionId::Care | CollectionId::Clinics => Some(TileContent::Providers),
+        CollectionId::Districts => Some(TileContent::Districts),
+    }
+}
+
+/// The collection named in a tiles path, when it has tiles.
+fn tiled(collection_id: &str) -> ApiResult<(CollectionId, TileContent)> {
+    let collection = CollectionId::from_path(collection_id)?;
+    let content =
+        tile_content(collection).ok_or_else(|| ApiError::NotFound(format!("tiles of collection '{collection_id}'")))?;
+    Ok((collection, content))
+}
+
 fn tms_or_404(id: &str) -> ApiResult<()> {
     if id == TMS_ID { Ok(()) } else { Err(ApiError::NotFound(format!("tile matrix set '{id}'"))) }
 }
@@ -92,9 +118,12 @@ pub async fn tile_matrix_set_get(
 }
 
 /// The tileset metadata of a collection.
-fn tileset(collection: CollectionId, base: &Base) -> Value {
+fn tileset(collection: CollectionId, content: TileContent, base: &Base) -> Value {
     let path = format!("/collections/{}/tiles/{TMS_ID}", collection.id());
-    let geometry = if collection == CollectionId::Districts { "polygons" } else { "points" };
+    let geometry = match content {
+        TileContent::Providers => "points",
+        TileContent::Districts => "polygons",
+    };
     json!({
         "title": format!("{}（ベクトルタイル）", collection.title()),
         "dataType": "vector",
@@ -120,9 +149,9 @@ pub async fn tilesets_list(
     headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
-    let collection = CollectionId::from_path(&collection_id)?;
+    let (collection, content) = tiled(&collection_id)?;
     let format = format_only(raw.as_deref(), &headers)?;
-    let mut set = tileset(collection, &base);
+    let mut set = tileset(collection, content, &base);
     set["tileMatrixSetURI"] = json!(URI);
     let doc = json!({ "tilesets": [set], "links": [
         { "href": base.url(&format!("/collections/{}/tiles", collection.id())), "rel": "self", "type": JSON }] });
@@ -136,10 +165,10 @@ pub async fn tileset_get(
     headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
-    let collection = CollectionId::from_path(&collection_id)?;
+    let (collection, content) = tiled(&collection_id)?;
     tms_or_404(&tms)?;
     let format = format_only(raw.as_deref(), &headers)?;
-    Ok(respond(&tileset(collection, &base), format, &format!("{} – タイルセット", collection.title())))
+    Ok(respond(&tileset(collection, content, &base), format, &format!("{} – タイルセット", collection.title())))
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`: a
@@ -150,7 +179,7 @@ pub async fn tile_get(
     Path((collection_id, tms, z, row, col)): Path<(String, String, String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let collection = CollectionId::from_path(&collection_id)?;
+    let (collection, content) = tiled(&collection_id)?;
     tms_or_404(&tms)?;
     let number = |name: &str, v: &str| v.parse::<u32>().map_err(|_| ApiError::param(name, "must be a whole number"));
     let tile = TileId::new(number("tileMatrix", &z)?, number("tileRow", &row)?, number("tileCol", &col)?).map_err(
@@ -168,7 +197,7 @@ pub async fn tile_get(
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let mut filter = Filter::default();
-    if collection.kinds().is_some() {
+    if content == TileContent::Providers {
         filter = queryables::filter_params(&mut params, collection, &snapshot);
         if let Some((expr, lang)) = filter_param(&mut params) {
             let combined = match filter.cql.take() {
@@ -181,7 +210,7 @@ pub async fn tile_get(
     }
     params.finish()?;
     let bbox = tile.bbox();
-    let bytes = if collection.kinds().is_some() {
+    let bytes = if content == TileContent::Providers {
         let found = snapshot.in_bbox(&bbox, &filter);
         let providers: Vec<_> = found.iter().map(|f| f.provider).collect();
         providers_tile(tile, collection.id(), &providers)
