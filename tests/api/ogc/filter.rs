@@ -180,6 +180,11 @@ async fn properties_chooses_the_returned_properties() {
             assert!(f["id"].is_string() && f["geometry"]["type"] == "Point");
         }
     }
+    let one = app.get("/ogc/collections/care/items?limit=1").await.expect(200).features();
+    let id = one[0]["id"].as_str().unwrap();
+    let single = app.get(&format!("/ogc/collections/care/items/{id}?properties=name")).await.expect(200).json();
+    assert_eq!(single["properties"].as_object().unwrap().keys().collect::<Vec<_>>(), ["name"]);
+    assert!(single["links"].is_array(), "the feature keeps its links: {single}");
     app.get("/ogc/collections/care/items?properties=name,colour").await.expect_problem(400, "properties");
     app.get("/api/providers?properties=name&f=csv").await.expect_problem(400, "properties");
 }

@@ -155,13 +155,13 @@ fn matching_providers<'s>(
         Some(b) => snapshot.in_bbox_until(&b.envelope, &q.filter, stop)?,
         None => snapshot.matching_until(&q.filter, stop)?,
     };
-    q.sortby.sort(&mut found);
     found.retain(in_time);
     if let Some(b) = &q.bbox
         && let Err(e) = retain_fallible(&mut found, "bbox", |f| b.contains(f.provider.location))
     {
         return Ok(Err(e));
     }
+    q.sortby.sort(&mut found);
     Ok(Ok(found))
 }
 

@@ -286,6 +286,7 @@ fn schemas() -> Value {
             "$schema": { "type": "string" }, "$id": { "type": "string" }, "type": { "type": "string" },
             "properties": { "type": "object" } } },
         "openapi": { "type": "object" },
+        "tiling": { "type": "object", "description": "A tile matrix set, tileset or tilesets list (OGC API – Tiles)." },
         "problem": { "type": "object", "required": ["type", "title", "status"], "properties": {
             "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
             "detail": { "type": "string" },
@@ -393,7 +394,7 @@ pub fn document(base: &Base, snapshot: &Snapshot) -> Value {
             ),
         );
     }
-    let tiles_json = |d: &str| ok(d, json_html("#/components/schemas/openapi"));
+    let tiles_json = |d: &str| ok(d, json_html("#/components/schemas/tiling"));
     paths.insert(
         "/tileMatrixSets".into(),
         operation(
