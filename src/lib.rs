@@ -8,6 +8,7 @@ pub mod address; // 住所: normalization, the gazetteer (geocode, reverse)
 pub mod app; // the binary's commands: cli, config, startup (serve), import, export, gen, user
 pub mod catalog; // providers by id + spatial index, published as immutable snapshots
 pub mod coverage; // per grid square: nearest provider, count within reach, E2SFCA access
+pub mod cql; // CQL2 filters (OGC API – Features Part 3): parse cql2-text/-json, evaluate on providers
 pub mod domain; // validated domain types: positions, areas, providers, services, districts, times
 pub mod edits; // staff writes: commit to the store, then publish to the catalog, in order
 pub mod formats; // providers as GeoJSON and CSV, and the whole-dataset export

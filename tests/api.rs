@@ -8,6 +8,7 @@ mod support;
 /// One module per resource or concern, in tests/api/.
 mod api {
     mod addresses;
+    mod api_doc;
     mod auth;
     mod community_centers;
     mod compression;

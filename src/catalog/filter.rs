@@ -1,6 +1,10 @@
 //! Query filters and the text folding used by `q=`.
 
+use std::sync::Arc;
+
 use unicode_normalization::UnicodeNormalization;
+
+use crate::cql::Expr;
 
 use crate::domain::{Kind, Provider, ServiceSet};
 use crate::spatial::index::IndexEntry;
@@ -22,6 +26,9 @@ pub struct Filter {
     pub available_24h: Option<bool>,
     /// Text that must appear in the name, kana or address (normalised, kana-insensitive).
     pub text: Option<String>,
+    /// A CQL2 expression that must be true (OGC API – Features `filter`), evaluated during the
+    /// index walk like every other condition.
+    pub cql: Option<Arc<Expr>>,
 }
 
 /// A provider with what caremap derives from it for fast filtering.
@@ -87,6 +94,7 @@ impl<'f> Matcher<'f> {
             && f.home_care.is_none()
             && f.available_24h.is_none()
             && self.text.is_none()
+            && f.cql.is_none()
     }
 
     pub(super) fn matches(&self, e: &Entry) -> bool {
@@ -100,5 +108,6 @@ impl<'f> Matcher<'f> {
             && f.home_care.is_none_or(|h| home.any() == h)
             && f.available_24h.is_none_or(|h| home.available_24h == h)
             && self.text.as_ref().is_none_or(|t| e.search_key.contains(t.as_str()))
+            && f.cql.as_ref().is_none_or(|x| x.matches(p))
     }
 }

@@ -27,7 +27,7 @@ use crate::store::Store;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
-    accounts, address, community_centers, coverage, districts, history, imports, meta, ogc, providers, staff,
+    accounts, address, api_doc, community_centers, coverage, districts, history, imports, meta, ogc, providers, staff,
     static_files,
 };
 
@@ -221,6 +221,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .merge(community_centers::router())
         .merge(districts::router())
         .merge(meta::router())
+        .merge(api_doc::router())
         .merge(ogc::router());
     let public =
         if config.public_metrics { public.route("/metrics", axum::routing::get(metrics::metrics_get)) } else { public };

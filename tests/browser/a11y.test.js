@@ -1,6 +1,7 @@
 // Accessibility stays measurable: axe-core (WCAG 2.1 A/AA and best practice) finds nothing on
 // the map page (loaded, and with a result list), the staff page (signed out and signed in),
-// and the OGC API's HTML pages as a browser gets them (its Accept asks for HTML).
+// and the HTML pages of the OGC API and the API description as a browser gets them (its Accept
+// asks for HTML).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -80,8 +81,11 @@ describe('axe-core finds no violation', () => {
     '/ogc/collections/districts/items/north',
     '/ogc/collections/clinics/queryables',
     '/ogc/api',
+    '/ogc/tileMatrixSets/WebMercatorQuad',
+    '/ogc/collections/care/tiles/WebMercatorQuad',
+    '/api/openapi',
   ]) {
-    it(`on the OGC API page ${path}`, async () => {
+    it(`on the API page ${path}`, async () => {
       const violations = await violationsOf(path, async (page) => {
         assert.equal(await page.getAttribute('html', 'lang'), 'ja');
         await page.waitForSelector('main h1');

@@ -35,6 +35,11 @@ struct RequestLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FilterLabels {
+    lang: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: &'static str,
     route: String,
@@ -53,6 +58,7 @@ pub struct Metrics {
     in_flight: Gauge,
     shed: Counter,
     timed_out: Counter,
+    filters: Family<FilterLabels, Counter>,
     providers: Gauge,
     last_import: Gauge<f64, AtomicU64>,
     resident_memory: Gauge,
@@ -98,6 +104,12 @@ impl Metrics {
             "Requests answered 503 because they took longer than --request-timeout-s",
             timed_out.clone(),
         );
+        let filters = Family::<FilterLabels, Counter>::default();
+        registry.register(
+            "caremap_ogc_filters",
+            "OGC API items requests answered with a CQL2 filter, by filter-lang",
+            filters.clone(),
+        );
         let providers = Gauge::default();
         registry.register("caremap_providers_loaded", "Providers in the catalog being served", providers.clone());
         let last_import = Gauge::<f64, AtomicU64>::default();
@@ -111,7 +123,18 @@ impl Metrics {
         registry.register("process_start_time_seconds", "Unix time the process started", start_time);
         let resident_memory = Gauge::default();
         registry.register("process_resident_memory_bytes", "Resident memory of the process", resident_memory.clone());
-        Self { registry, requests, durations, in_flight, shed, timed_out, providers, last_import, resident_memory }
+        Self {
+            registry,
+            requests,
+            durations,
+            in_flight,
+            shed,
+            timed_out,
+            filters,
+            providers,
+            last_import,
+            resident_memory,
+        }
     }
 
     /// Counts an answered request under its route template (e.g. `/api/providers/{id}`, so
@@ -124,6 +147,11 @@ impl Metrics {
     /// Counts a request refused by load shedding.
     pub fn record_shed(&self) {
         self.shed.inc();
+    }
+
+    /// Counts an items request answered with a CQL2 filter in `lang` (`cql2-text`, `cql2-json`).
+    pub fn record_filter(&self, lang: &'static str) {
+        self.filters.get_or_create(&FilterLabels { lang }).inc();
     }
 
     /// Counts a request that timed out.

@@ -102,6 +102,81 @@ pub fn respond_as(page: &[Found<'_>], matched: usize, format: Format, csv: &CsvF
     }
 }
 
+/// The public properties of a provider Feature, in the order they are written: what
+/// `properties=` may name.
+pub const PROPERTY_NAMES: [&str; 21] = [
+    "kind",
+    "official_code",
+    "name",
+    "name_kana",
+    "services",
+    "home_care",
+    "address",
+    "phone",
+    "fax",
+    "url",
+    "corporation",
+    "corporate_number",
+    "capacity",
+    "open_days",
+    "notes",
+    "accepting",
+    "accepting_updated_at",
+    "district",
+    "version",
+    "updated_at",
+    "distance_m",
+];
+
+/// Parses `properties=`: a comma list of [`PROPERTY_NAMES`], each once.
+///
+/// # Errors
+/// A reason naming the unknown or repeated property.
+pub fn parse_properties(raw: &str) -> Result<Vec<String>, String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in raw.split(',').map(str::trim) {
+        if !PROPERTY_NAMES.contains(&name) {
+            return Err(format!("has no property '{name}'; properties: {}", PROPERTY_NAMES.join(", ")));
+        }
+        if names.iter().any(|n| n == name) {
+            return Err(format!("names '{name}' more than once"));
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
+}
+
+/// A Feature as JSON with only the properties in `keep` (`properties=`).
+///
+/// # Errors
+/// Never in practice (see [`FeatureOut::write_json`]).
+pub fn feature_selecting(feature: &FeatureOut<'_>, keep: &[String]) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(feature)?;
+    if let Some(properties) = value.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
+        properties.retain(|k, _| keep.iter().any(|n| n == k));
+    }
+    Ok(value)
+}
+
+/// A page as a GeoJSON FeatureCollection (like [`feature_collection_bytes`]) whose features
+/// keep only the properties in `keep`.
+pub fn respond_selecting(page: &[Found<'_>], matched: usize, keep: &[String]) -> Response {
+    let features: serde_json::Result<Vec<serde_json::Value>> =
+        page.iter().map(|f| feature_selecting(&FeatureOut::new(f.provider, f.distance_m), keep)).collect();
+    let body = features.and_then(|features| {
+        serde_json::to_vec(&serde_json::json!({
+            "type": "FeatureCollection",
+            "numberMatched": matched,
+            "numberReturned": page.len(),
+            "features": features,
+        }))
+    });
+    match body {
+        Ok(bytes) => ([(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], bytes).into_response(),
+        Err(e) => ApiError::Internal(format!("encoding GeoJSON: {e}")).into_response(),
+    }
+}
+
 /// Bytes reserved per Feature: a provider with every field filled in takes about 900.
 const FEATURE_BYTES: usize = 1024;
 
@@ -154,6 +229,18 @@ fn csv_response(page: &[Found<'_>], csv: &CsvFile<'_>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_property_list_keeps_only_the_named_properties() {
+        let providers = crate::generate::synthetic::providers(1, 3);
+        let keep = parse_properties("name,district").unwrap();
+        let value = feature_selecting(&FeatureOut::new(&providers[0], None), &keep).unwrap();
+        let names: Vec<&String> = value["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["district", "name"]);
+        assert_eq!(value["id"], serde_json::json!(providers[0].id), "id and geometry stay");
+        assert!(parse_properties("name,nmae").unwrap_err().contains("'nmae'"));
+        assert!(parse_properties("name,name").is_err());
+    }
 
     #[test]
     fn a_csv_is_named_after_what_it_holds_with_an_ascii_fallback() {

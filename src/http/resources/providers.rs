@@ -6,14 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::catalog::{Filter, Found, Snapshot};
+use crate::catalog::{Filter, Found, Snapshot, SortBy};
 use crate::domain::{AreaError, Bbox, FieldError, search_area_from_json};
 use crate::formats::geojson::FeatureOut;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::plumbing::body::JsonBytes;
-use crate::http::plumbing::output::{CsvFile, Format, GEOJSON, respond_as};
+use crate::http::plumbing::output::{CsvFile, Format, GEOJSON, parse_properties, respond_as, respond_selecting};
 use crate::http::plumbing::params::Params;
 use crate::http::resources::address::{Origin, address_param, respond_with_origin};
 
@@ -92,8 +92,27 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     Ok(respond_as(&found, found.len(), format, &csv))
 }
 
-/// `GET /api/providers?bbox=|near=&radius_m=|address=&radius_m=|district=[filters][&q=][&limit=][&offset=][&f=csv]`,
-/// a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
+/// `sortby` (`name,-updated_at`) and `properties` (`name,phone`), shared by the lists; errors
+/// name the parameter. `properties` is for GeoJSON only (CSV columns are fixed).
+fn list_shape_params(params: &mut Params, format: Format) -> (SortBy, Option<Vec<String>>) {
+    let sortby = params.raw("sortby").map_or_else(SortBy::default, |raw| {
+        SortBy::parse(&raw).unwrap_or_else(|reason| {
+            params.error("sortby", reason);
+            SortBy::default()
+        })
+    });
+    let properties = params.raw("properties").and_then(|raw| match format {
+        Format::Csv => {
+            params.error("properties", "is for GeoJSON; CSV files have fixed columns");
+            None
+        }
+        Format::GeoJson => parse_properties(&raw).map_err(|r| params.error("properties", r)).ok(),
+    });
+    (sortby, properties)
+}
+
+/// `GET /api/providers?bbox=|near=&radius_m=|address=&radius_m=|district=[filters][&q=][&sortby=][&properties=]
+/// [&limit=][&offset=][&f=csv]`, a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?;
@@ -120,28 +139,33 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     let filter = filter_params(&mut params, &snapshot);
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
+    let (sortby, properties) = list_shape_params(&mut params, format);
     params.finish()?;
     state
         .limits
         .run_heavy(move |stop| {
-            let (found, csv) = match (bbox, near, radius_m) {
+            let (mut found, csv) = match (bbox, near, radius_m) {
                 (Some(bbox), _, _) => (
                     snapshot.in_bbox_until(&bbox, &filter, stop)?,
                     csv_file(&snapshot, &filter, "地図の範囲", "map_area"),
                 ),
-                (None, Some(center), Some(radius_m)) => {
-                    let found = snapshot.within_radius_until(center, radius_m, &filter, stop)?;
-                    if let (Some(origin), Format::GeoJson) = (&origin, format) {
-                        let page: Vec<Found<'_>> = found.iter().skip(offset).take(limit).copied().collect();
-                        return Ok(respond_with_origin(&page, found.len(), origin));
-                    }
-                    (found, csv_file(&snapshot, &filter, "周辺", "nearby"))
-                }
+                (None, Some(center), Some(radius_m)) => (
+                    snapshot.within_radius_until(center, radius_m, &filter, stop)?,
+                    csv_file(&snapshot, &filter, "周辺", "nearby"),
+                ),
                 _ if filter.text.is_some() => {
                     (snapshot.all_until(&filter, stop)?, csv_file(&snapshot, &filter, "検索結果", "search"))
                 }
                 _ => (snapshot.all_until(&filter, stop)?, csv_file(&snapshot, &filter, "一覧", "providers")),
             };
+            sortby.sort(&mut found);
+            let page = || -> Vec<Found<'_>> { found.iter().skip(offset).take(limit).copied().collect() };
+            if let Some(keep) = &properties {
+                return Ok(respond_selecting(&page(), found.len(), keep));
+            }
+            if let (Some(origin), Format::GeoJson) = (&origin, format) {
+                return Ok(respond_with_origin(&page(), found.len(), origin));
+            }
             Ok(paged(&found, offset, limit, format, &csv))
         })
         .await

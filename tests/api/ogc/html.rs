@@ -74,5 +74,5 @@ async fn links_on_an_html_page_to_json_resources_give_json_in_a_browser() {
     let conformance = app.url("/ogc/conformance?f=json");
     assert!(html.contains(&format!("href=\"{conformance}\"")), "{html}");
     let reply = app.send("GET", "/ogc/conformance?f=json", &[("accept", BROWSER)], None).await.expect(200);
-    assert_eq!(reply.json()["conformsTo"].as_array().map(Vec::len), Some(6));
+    assert_eq!(reply.json()["conformsTo"].as_array().map(Vec::len), Some(20));
 }

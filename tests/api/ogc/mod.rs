@@ -1,14 +1,18 @@
 //! OGC API – Features: tests for each requirement class claimed in `/ogc/conformance`, against
 //! the bundled sample over real HTTP. `part1` covers Part 1 core and GeoJSON, `openapi` the
-//! OpenAPI 3.0 class, `crs` Part 2, and `queryables` Part 3's queryables and queryables as
-//! query parameters; `coverage` the coverage grid as a collection.
+//! OpenAPI 3.0 class, `crs` Part 2, `queryables` Part 3's queryables and queryables as query
+//! parameters, `filter` Part 3's CQL2 filters with `sortby` and `properties`, and `tiles` OGC
+//! API – Tiles (the tiles' content is decoded by GDAL in gdal.rs); `coverage` the coverage grid as
+//! a collection.
 
 mod coverage;
 mod crs;
+mod filter;
 mod html;
 mod openapi;
 mod part1;
 mod queryables;
+mod tiles;
 
 use std::collections::BTreeSet;
 

@@ -55,7 +55,9 @@ async fn the_api_definition_has_an_html_version() {
 /// The example of a declared parameter as a query-string value.
 fn example_value(p: &Value) -> String {
     match &p["example"] {
-        Value::Array(items) => items.iter().map(Value::to_string).collect::<Vec<_>>().join(","),
+        Value::Array(items) => {
+            items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect::<Vec<_>>().join(",")
+        }
         Value::String(s) => s.clone(),
         Value::Null => panic!("parameter {} has no example", p["name"]),
         other => other.to_string(),
@@ -77,10 +79,13 @@ async fn every_declared_items_parameter_is_accepted_and_undeclared_ones_are_refu
             if name == "k" {
                 query.push_str("&near=139.9,35.85");
             }
+            if name == "filter-lang" || name == "filter-crs" {
+                query.push_str("&filter=TRUE");
+            }
             app.get(&format!("/ogc/collections/{c}/items?{query}")).await.expect(200);
         }
         let declared: BTreeSet<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
-        for candidate in ["datetime", "near", "kind", "service", "colour", "limits", "filter"] {
+        for candidate in ["datetime", "near", "kind", "service", "colour", "limits", "filter", "sortby"] {
             if !declared.contains(candidate) {
                 let value = if candidate == "near" { "139.9,35.85" } else { "1" };
                 app.get(&format!("/ogc/collections/{c}/items?{candidate}={value}"))

@@ -123,13 +123,23 @@ pub fn collection_out(collection: CollectionId, snapshot: &Snapshot, base: &Base
         extent: extent(collection, snapshot),
         crs: offered_uris(),
         storage_crs: Crs::Crs84.uri(),
-        links: vec![
+        links: [
             Link::new(base.url(&path), "self", JSON, "このコレクション（JSON）"),
             Link::new(base.url(&format!("{path}?f=html")), "alternate", HTML, "このコレクション（HTML）"),
             Link::new(base.url(&format!("{path}/items")), "items", GEOJSON, "地物（GeoJSON）"),
             Link::new(base.url(&format!("{path}/items?f=html")), "items", HTML, "地物（HTML）"),
             queryables_link(collection, base),
-        ],
+        ]
+        .into_iter()
+        .chain(super::tiles::tile_content(collection).map(|_| {
+            Link::new(
+                base.url(&format!("{path}/tiles")),
+                super::tiles::REL_TILESETS_VECTOR,
+                JSON,
+                "ベクトルタイル（Mapbox Vector Tile）",
+            )
+        }))
+        .collect(),
     }
 }
 

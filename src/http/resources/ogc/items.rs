@@ -1,7 +1,8 @@
 //! Features: `/ogc/collections/{id}/items` (paged, filtered by `bbox`, `datetime`, the
-//! queryables and the `near`/`k` extension, in any offered CRS) and
-//! `/ogc/collections/{id}/items/{featureId}`. Provider features are the public API's
-//! [`FeatureOut`]; pages are ordered by id (nearest first with `near`), so paging is stable.
+//! queryables, a CQL2 `filter` and the `near`/`k` extension, sorted by `sortby`, reduced to
+//! `properties`, in any offered CRS) and `/ogc/collections/{id}/items/{featureId}`. Provider
+//! features are the public API's [`FeatureOut`]; pages are ordered by id (nearest first with
+//! `near`; by `sortby` then id when given), so paging is stable.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -10,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::catalog::{Filter, Found, Snapshot};
+use crate::catalog::{Filter, Found, Snapshot, SortBy};
 use crate::domain::{District, LonLat};
 use crate::formats::geojson::FeatureOut;
 use crate::spatial::crs::{Crs, CrsError};
@@ -18,10 +19,12 @@ use crate::spatial::index::{Stop, Stopped};
 
 use super::collections::queryables_link;
 use super::datetime::{Interval, format_utc};
+use super::filter::filter_param;
 use super::links::{Query, segment};
 use super::reproject::{BboxQuery, crs_param, feature_value_out, position_out};
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, Link, html, json_response, queryables};
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::plumbing::output::{feature_selecting, parse_properties};
 use crate::http::plumbing::params::Params;
 use crate::http::{AppState, DEFAULT_LIMIT, MAX_K, MAX_LIMIT, districts};
 
@@ -38,6 +41,10 @@ struct ItemsQuery {
     datetime: Option<Interval>,
     near: Option<(LonLat, usize)>,
     filter: Filter,
+    /// The `filter-lang` of a CQL2 `filter`, when one was given.
+    filter_lang: Option<&'static str>,
+    sortby: SortBy,
+    properties: Option<Vec<String>>,
     format: Format,
 }
 
@@ -88,6 +95,9 @@ fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapsho
         datetime: None,
         near: None,
         filter: Filter::default(),
+        filter_lang: None,
+        sortby: SortBy::default(),
+        properties: None,
         format: Format::Json,
     };
     if collection.kinds().is_some() {
@@ -105,6 +115,22 @@ fn items_query(params: &mut Params, collection: CollectionId, snapshot: &Snapsho
         }
         query.near = center.map(|c| (c, k));
         query.filter = queryables::filter_params(params, collection, snapshot);
+        if let Some((expr, lang)) = filter_param(params) {
+            query.filter.cql = Some(std::sync::Arc::new(match query.filter.cql.take() {
+                Some(equalities) => (*equalities).clone().and(expr),
+                None => expr,
+            }));
+            query.filter_lang = Some(lang);
+        }
+        if let Some(raw) = params.raw("sortby") {
+            query.sortby = SortBy::parse(&raw).unwrap_or_else(|reason| {
+                params.error("sortby", reason);
+                SortBy::default()
+            });
+        }
+        query.properties = params
+            .raw("properties")
+            .and_then(|raw| parse_properties(&raw).map_err(|r| params.error("properties", r)).ok());
     }
     query.format = Format::from_params(params, true, headers);
     query
@@ -136,11 +162,12 @@ fn matching_providers<'s>(
         let mut found = snapshot.nearest(center, want, None, &q.filter);
         found.retain(in_time);
         found.truncate(k);
+        q.sortby.sort(&mut found);
         return Ok(Ok(found));
     }
     let mut found = match &q.bbox {
         Some(b) => snapshot.in_bbox_until(&b.envelope, &q.filter, stop)?,
-        None => snapshot.all_until(&q.filter, stop)?,
+        None => snapshot.matching_until(&q.filter, stop)?,
     };
     found.retain(in_time);
     if let Some(b) = &q.bbox
@@ -148,6 +175,7 @@ fn matching_providers<'s>(
     {
         return Ok(Err(e));
     }
+    q.sortby.sort(&mut found);
     Ok(Ok(found))
 }
 
@@ -161,14 +189,30 @@ fn matching_districts<'s>(snapshot: &'s Snapshot, q: &ItemsQuery) -> ApiResult<V
     Ok(found)
 }
 
-/// A provider Feature in `crs`.
-fn provider_feature<'p>(f: &Found<'p>, crs: Crs) -> ApiResult<FeatureOut<'p>> {
-    let out = FeatureOut::new(f.provider, f.distance_m);
-    if crs == Crs::Crs84 {
-        return Ok(out);
+/// A provider Feature in `crs`, with every property or only those of `properties=`.
+#[derive(Serialize)]
+#[serde(untagged)]
+// Features are written straight from a page's Vec; boxing the common variant would cost an
+// allocation per feature to save memory only while a page is encoded.
+#[allow(clippy::large_enum_variant)]
+enum ProviderFeature<'p> {
+    Full(FeatureOut<'p>),
+    Selected(Value),
+}
+
+/// A provider Feature in `crs`, reduced to `keep` when given.
+fn provider_feature<'p>(f: &Found<'p>, crs: Crs, keep: Option<&[String]>) -> ApiResult<ProviderFeature<'p>> {
+    let mut out = FeatureOut::new(f.provider, f.distance_m);
+    if crs != Crs::Crs84 {
+        let coordinates = position_out(f.provider.location, crs).map_err(|e| ApiError::param("crs", e.to_string()))?;
+        out = out.with_coordinates(coordinates);
     }
-    let coordinates = position_out(f.provider.location, crs).map_err(|e| ApiError::param("crs", e.to_string()))?;
-    Ok(out.with_coordinates(coordinates))
+    match keep {
+        None => Ok(ProviderFeature::Full(out)),
+        Some(keep) => {
+            feature_selecting(&out, keep).map(ProviderFeature::Selected).map_err(|e| ApiError::Internal(e.to_string()))
+        }
+    }
 }
 
 /// A district Feature (with its provider count) in `crs`.
@@ -196,7 +240,7 @@ struct FeatureCollectionOut<F: Serialize> {
 #[derive(Serialize)]
 struct LinkedFeature<'a> {
     #[serde(flatten)]
-    feature: FeatureOut<'a>,
+    feature: ProviderFeature<'a>,
     links: Vec<Link>,
 }
 
@@ -266,6 +310,9 @@ pub async fn items_list(
     let mut params = Params::parse(raw.as_deref())?;
     let q = items_query(&mut params, collection, &snapshot, &headers);
     params.finish()?;
+    if let Some(lang) = q.filter_lang {
+        state.metrics.record_filter(lang);
+    }
     let links_query = Query::parse(raw.as_deref());
     let time_stamp = format_utc(OffsetDateTime::now_utc());
     let title = format!("{} – 地物", collection.title());
@@ -280,7 +327,11 @@ pub async fn items_list(
                     Ok(found) => found,
                     Err(e) => return Ok(Err(e)),
                 };
-                let features = found.iter().skip(q.offset).take(q.limit).map(|f| provider_feature(f, q.crs));
+                let features = found
+                    .iter()
+                    .skip(q.offset)
+                    .take(q.limit)
+                    .map(|f| provider_feature(f, q.crs, q.properties.as_deref()));
                 let features = match features.collect::<ApiResult<Vec<_>>>() {
                     Ok(features) => features,
                     Err(e) => return Ok(Err(e)),
@@ -333,6 +384,12 @@ pub async fn item_get(
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
+    let properties = match collection.kinds() {
+        Some(_) => params
+            .raw("properties")
+            .and_then(|raw| parse_properties(&raw).map_err(|r| params.error("properties", r)).ok()),
+        None => None,
+    };
     let format = Format::from_params(&mut params, true, &headers);
     params.finish()?;
     let not_found = || ApiError::NotFound(format!("feature '{feature_id}' in collection '{}'", collection.id()));
@@ -350,7 +407,7 @@ pub async fn item_get(
     let response = match collection.kinds() {
         Some(kinds) => {
             let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind)).ok_or_else(not_found)?;
-            let feature = provider_feature(&Found { provider, distance_m: None }, crs)?;
+            let feature = provider_feature(&Found { provider, distance_m: None }, crs, properties.as_deref())?;
             render(&LinkedFeature { feature, links }, format, &provider.name)
         }
         None => {

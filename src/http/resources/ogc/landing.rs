@@ -12,14 +12,31 @@ use crate::http::plumbing::params::Params;
 
 /// The conformance classes caremap implements, each covered by the tests in tests/api/ogc.rs.
 /// Not claimed: `conf/html` (the HTML alternates are a convenience, not checked against the
-/// HTML requirements class), GML, and Part 3's `filter` / CQL2.
-pub const CONFORMS_TO: [&str; 6] = [
+/// HTML requirements class), GML, CQL2's `basic-spatial-functions-plus` (no MULTILINESTRING or
+/// GEOMETRYCOLLECTION literals), `spatial-functions`, temporal, array and arithmetic classes,
+/// sorting (Part 8 is a draft; `sortby` is declared in the API definition), and OGC API – Tiles'
+/// dataset tilesets (tiles are per collection) and its OpenAPI class.
+pub const CONFORMS_TO: [&str; 20] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ];
 
 #[derive(Serialize)]
@@ -61,6 +78,12 @@ pub async fn landing_get(
             Link::new(base.url("/api?f=html"), "service-doc", HTML, "API 定義（HTML）"),
             Link::new(base.url("/conformance"), "conformance", JSON, "適合クラス"),
             Link::new(base.url("/collections"), "data", JSON, "コレクション一覧"),
+            Link::new(
+                base.url("/tileMatrixSets"),
+                "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                JSON,
+                "タイル行列セット",
+            ),
             Link::new(base.url("/collections/providers/items"), "items", GEOJSON, "すべての事業所（GeoJSON）"),
         ],
     };

@@ -12,6 +12,7 @@
 mod collections;
 mod coverage;
 mod datetime;
+mod filter;
 mod html;
 mod items;
 mod landing;
@@ -19,6 +20,7 @@ mod links;
 mod openapi;
 mod queryables;
 mod reproject;
+mod tiles;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -32,7 +34,9 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::plumbing::params::Params;
 
+pub(crate) use html::html_response;
 pub use links::{Base, Link, PublicUrl};
+pub(crate) use openapi::render_html;
 
 /// Media type of every JSON resource that is not feature content.
 pub const JSON: &str = "application/json";
@@ -60,6 +64,11 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/collections/{collection_id}/queryables", get(queryables::queryables_get))
         .route("/ogc/collections/{collection_id}/items", get(items::items_list))
         .route("/ogc/collections/{collection_id}/items/{feature_id}", get(items::item_get))
+        .route("/ogc/tileMatrixSets", get(tiles::tile_matrix_sets_list))
+        .route("/ogc/tileMatrixSets/{tms_id}", get(tiles::tile_matrix_set_get))
+        .route("/ogc/collections/{collection_id}/tiles", get(tiles::tilesets_list))
+        .route("/ogc/collections/{collection_id}/tiles/{tms_id}", get(tiles::tileset_get))
+        .route("/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{row}/{col}", get(tiles::tile_get))
         .route("/ogc/{*rest}", any(not_found))
         .layer(tower_http::set_header::SetResponseHeaderLayer::appending(
             header::VARY,

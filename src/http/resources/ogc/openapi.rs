@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::catalog::Snapshot;
+use crate::catalog::{SORTABLE, Snapshot};
 use crate::coverage::PopulationLayers;
 
 use super::items::DEFAULT_K;
@@ -18,6 +18,7 @@ use super::reproject::offered_uris;
 use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, html, json_response, queryables};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
+use crate::http::plumbing::output::PROPERTY_NAMES;
 use crate::http::plumbing::params::{MAX_TEXT_CHARS, Params};
 use crate::http::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 
@@ -67,9 +68,21 @@ pub fn items_parameters(collection: CollectionId, snapshot: &Snapshot, layers: &
         p.extend(super::coverage::openapi_parameters(&districts, &columns));
     }
     if collection.kinds().is_some() {
-        p.extend(["datetime", "near", "k", "q"].iter().map(|n| param_ref(n)));
+        p.extend(
+            ["datetime", "near", "k", "q", "filter", "filter-lang", "filter-crs", "sortby", "properties"]
+                .iter()
+                .map(|n| param_ref(n)),
+        );
         for (name, schema) in queryables::parameters(collection, snapshot) {
-            let example = schema["enum"].get(0).cloned().unwrap_or(json!(true));
+            let example = schema["enum"].get(0).cloned().unwrap_or_else(|| {
+                match (schema["type"].as_str(), schema["format"].as_str()) {
+                    (Some("boolean"), _) => json!(true),
+                    (Some("integer"), _) => json!(10),
+                    (_, Some("date-time")) => json!("2026-11-01T00:00:00Z"),
+                    (_, Some("date")) => json!("2026-11-01"),
+                    _ => json!("流山"),
+                }
+            });
             let description = schema["description"].as_str().unwrap_or("").to_owned();
             p.push(json!({
                 "name": name, "in": "query", "required": false, "style": "form", "explode": false,
@@ -158,6 +171,47 @@ fn components() -> Value {
                                 kana-insensitive).",
                 "schema": { "type": "string", "maxLength": MAX_TEXT_CHARS }, "example": "流山",
             },
+            "filter": {
+                "name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "OGC API – Features Part 3: only features for which this CQL2 expression is true. \
+                                Basic CQL2 (=, <>, <, <=, >, >=, AND, OR, NOT, IS NULL), LIKE (% and _), \
+                                BETWEEN, IN on the queryables (see /collections/{collectionId}/queryables); \
+                                S_INTERSECTS(geometry, POINT|MULTIPOINT|LINESTRING|POLYGON|MULTIPOLYGON|BBOX). \
+                                caremap extension: S_DWITHIN(geometry, POINT(lon lat), metres), WGS84 \
+                                geodesic distance. `service = '130'` and `service IN (…)` test the provider's \
+                                service codes. An invalid expression is a 400 naming `filter` with the byte \
+                                offset (cql2-text) or JSON pointer (cql2-json) of the problem.",
+                "schema": { "type": "string" },
+                "example": "kind IN ('clinic','hospital') AND name LIKE '%クリニック%'",
+            },
+            "filter-lang": {
+                "name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "Encoding of `filter`. `cql-text` (the draft name that GDAL 3.6 and earlier send) \
+                                is read as cql2-text.",
+                "schema": { "type": "string", "enum": super::filter::FILTER_LANGS, "default": "cql2-text" },
+                "example": "cql2-text",
+            },
+            "filter-crs": {
+                "name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "CRS of the geometry literals in `filter`, in its axis order (EPSG:4326/6668 \
+                                lat,lon; EPSG:6677 northing,easting). S_DWITHIN distances stay in metres.",
+                "schema": crs_schema, "example": offered_uris()[0],
+            },
+            "sortby": {
+                "name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": format!("Sort order (OGC API – Features Part 8 spelling): a comma list of \
+                                properties, each optionally prefixed + (ascending, default) or - (descending), \
+                                e.g. `name,-updated_at`. Missing values sort last; ties are broken by id, so \
+                                pages stay stable. Sortable: {}.", SORTABLE.join(", ")),
+                "schema": { "type": "array", "items": { "type": "string", "pattern": "^[+-]?[a-z_0-9]+$" } },
+                "example": ["name", "-updated_at"],
+            },
+            "properties": {
+                "name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+                "description": "Only these properties in each feature (id and geometry always stay).",
+                "schema": { "type": "array", "items": { "type": "string", "enum": PROPERTY_NAMES } },
+                "example": ["name", "address", "phone"],
+            },
             "f-features": {
                 "name": "f", "in": "query", "required": false, "style": "form", "explode": false,
                 "description": "Encoding: GeoJSON (`json`, `geojson`; the default) or HTML.",
@@ -169,6 +223,22 @@ fn components() -> Value {
                 "description": "Encoding: JSON (the default) or HTML.",
                 "schema": { "type": "string", "enum": ["json", "html"], "default": "json" },
                 "example": "json",
+            },
+            "tileMatrixSetId": {
+                "name": "tileMatrixSetId", "in": "path", "required": true,
+                "schema": { "type": "string", "enum": ["WebMercatorQuad"] },
+            },
+            "tileMatrix": {
+                "name": "tileMatrix", "in": "path", "required": true, "description": "Zoom level, 0 to 22.",
+                "schema": { "type": "integer", "minimum": 0, "maximum": 22 },
+            },
+            "tileRow": {
+                "name": "tileRow", "in": "path", "required": true, "description": "Row, 0 at the top.",
+                "schema": { "type": "integer", "minimum": 0 },
+            },
+            "tileCol": {
+                "name": "tileCol", "in": "path", "required": true, "description": "Column, 0 at the west.",
+                "schema": { "type": "integer", "minimum": 0 },
             },
             "collectionId": {
                 "name": "collectionId", "in": "path", "required": true,
@@ -236,6 +306,7 @@ fn schemas() -> Value {
             "$schema": { "type": "string" }, "$id": { "type": "string" }, "type": { "type": "string" },
             "properties": { "type": "object" } } },
         "openapi": { "type": "object" },
+        "tiling": { "type": "object", "description": "A tile matrix set, tileset or tilesets list (OGC API – Tiles)." },
         "problem": { "type": "object", "required": ["type", "title", "status"], "properties": {
             "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
             "detail": { "type": "string" },
@@ -343,6 +414,75 @@ pub fn document(base: &Base, snapshot: &Snapshot, layers: &PopulationLayers) -> 
             ),
         );
     }
+    let tiles_json = |d: &str| ok(d, json_html("#/components/schemas/tiling"));
+    paths.insert(
+        "/tileMatrixSets".into(),
+        operation(
+            "getTileMatrixSets",
+            "The tile matrix sets (WebMercatorQuad)",
+            vec![param_ref("f")],
+            tiles_json("The list."),
+            false,
+        ),
+    );
+    paths.insert(
+        "/tileMatrixSets/{tileMatrixSetId}".into(),
+        operation(
+            "getTileMatrixSet",
+            "A tile matrix set definition (OGC 2D TileMatrixSet 2.0)",
+            vec![param_ref("tileMatrixSetId"), param_ref("f")],
+            tiles_json("The definition."),
+            true,
+        ),
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles".into(),
+        operation(
+            "getCollectionTilesets",
+            "A collection's vector tilesets",
+            vec![param_ref("collectionId"), param_ref("f")],
+            tiles_json("The tilesets."),
+            true,
+        ),
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}".into(),
+        operation(
+            "getCollectionTileset",
+            "A collection's tileset metadata",
+            vec![param_ref("collectionId"), param_ref("tileMatrixSetId"), param_ref("f")],
+            tiles_json("The tileset."),
+            true,
+        ),
+    );
+    let mut tile_ok = json!({ "description": "A Mapbox Vector Tile with one layer named after the collection.",
+        "content": { "application/vnd.mapbox-vector-tile": { "schema": { "type": "string", "format": "binary" } } } });
+    tile_ok["description"] = json!(
+        "A Mapbox Vector Tile with one layer named after the collection. Provider \
+        tiles take the collection's queryables as parameters and filter/filter-lang/filter-crs, as its items do."
+    );
+    paths.insert(
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}".into(),
+        operation(
+            "getCollectionTile",
+            "A vector tile of a collection",
+            [
+                "collectionId",
+                "tileMatrixSetId",
+                "tileMatrix",
+                "tileRow",
+                "tileCol",
+                "filter",
+                "filter-lang",
+                "filter-crs",
+            ]
+            .iter()
+            .map(|n| param_ref(n))
+            .collect(),
+            tile_ok,
+            true,
+        ),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -350,8 +490,9 @@ pub fn document(base: &Base, snapshot: &Snapshot, layers: &PopulationLayers) -> 
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Care providers and home-medical clinics with their districts, and the coverage grid \
                             (distance to the nearest matching provider per JIS grid square, computed on \
-                            request), served as OGC API – Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 queryables \
-                            as query parameters. Unknown query parameters and invalid values are answered \
+                            request), served as OGC API – \
+                            Features Part 1 (core, GeoJSON, OpenAPI 3.0), Part 2 (crs) and Part 3 (queryables, \
+                            queryables as query parameters, CQL2 filters), and OGC API – Tiles (vector tiles in WebMercatorQuad). Unknown query parameters and invalid values are answered \
                             with 400 (application/problem+json).",
             "license": { "name": "MIT OR Apache-2.0" },
         },
@@ -362,15 +503,12 @@ pub fn document(base: &Base, snapshot: &Snapshot, layers: &PopulationLayers) -> 
     })
 }
 
-/// The API definition as a plain HTML page: each path with its summary and parameters.
-fn render_html(doc: &Value) -> String {
+/// An OpenAPI document as a plain HTML page titled `title`: each operation with its summary and
+/// parameters, and a link to the JSON at `json_href`.
+pub(crate) fn render_html(doc: &Value, title: &str, json_href: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<p>{}</p>", html::escape(doc["info"]["description"].as_str().unwrap_or("")));
-    let _ = writeln!(
-        out,
-        "<p><a href=\"{}/api?f=json\">OpenAPI 3.0（JSON）</a></p>",
-        html::escape(doc["servers"][0]["url"].as_str().unwrap_or(""))
-    );
+    let _ = writeln!(out, "<p><a href=\"{}\">OpenAPI 3.0（JSON）</a></p>", html::escape(json_href));
     let resolve = |p: &Value| -> Value {
         match p["$ref"].as_str().and_then(|r| r.strip_prefix("#/")) {
             Some(path) => doc.pointer(&format!("/{path}")).cloned().unwrap_or(Value::Null),
@@ -378,30 +516,33 @@ fn render_html(doc: &Value) -> String {
         }
     };
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        let op = &item["get"];
-        let _ = writeln!(
-            out,
-            "<h2>GET {}</h2>\n<p>{}</p>",
-            html::escape(path),
-            html::escape(op["summary"].as_str().unwrap_or(""))
-        );
-        out.push_str(
-            "<table>\n<thead>\n<tr><th scope=\"col\">パラメータ</th><th scope=\"col\">場所</th>\
-             <th scope=\"col\">型</th><th scope=\"col\">説明</th></tr>\n</thead>\n<tbody>\n",
-        );
-        for p in op["parameters"].as_array().into_iter().flatten().map(resolve) {
+        for method in ["get", "post", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                html::escape(p["name"].as_str().unwrap_or("")),
-                html::escape(p["in"].as_str().unwrap_or("")),
-                html::escape(&p["schema"].to_string()),
-                html::escape(p["description"].as_str().unwrap_or(""))
+                "<h2>{} {}</h2>\n<p>{}</p>",
+                method.to_ascii_uppercase(),
+                html::escape(path),
+                html::escape(op["summary"].as_str().unwrap_or(""))
             );
+            out.push_str(
+                "<table>\n<thead>\n<tr><th scope=\"col\">パラメータ</th><th scope=\"col\">場所</th>\
+                 <th scope=\"col\">型</th><th scope=\"col\">説明</th></tr>\n</thead>\n<tbody>\n",
+            );
+            for p in op["parameters"].as_array().into_iter().flatten().map(resolve) {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html::escape(p["name"].as_str().unwrap_or("")),
+                    html::escape(p["in"].as_str().unwrap_or("")),
+                    html::escape(&p["schema"].to_string()),
+                    html::escape(p["description"].as_str().unwrap_or(""))
+                );
+            }
+            out.push_str("</tbody>\n</table>\n");
         }
-        out.push_str("</tbody>\n</table>\n");
     }
-    html::document("API 定義（OGC API – Features）", &out)
+    html::document(title, &out)
 }
 
 /// `GET /ogc/api[?f=json|html]`: the OpenAPI 3.0 document
@@ -418,6 +559,9 @@ pub async fn api_get(
     let doc = document(&base, &state.catalog.snapshot(), &state.population.load());
     Ok(match format {
         Format::Json => json_response(&doc, OPENAPI),
-        Format::Html => html::html_response(render_html(&doc)),
+        Format::Html => {
+            let json_href = format!("{}/api?f=json", doc["servers"][0]["url"].as_str().unwrap_or(""));
+            html::html_response(render_html(&doc, "API 定義（OGC API – Features）", &json_href))
+        }
     })
 }

@@ -1,14 +1,18 @@
 //! Queryables (OGC API – Features Part 3): the JSON Schema at
 //! `/collections/{id}/queryables`, and the same properties as equality query parameters on
 //! `/items` ("queryables as query parameters"). The schema of each parameter in the OpenAPI
-//! document is the schema of its queryable, taken from here.
+//! document is the schema of its queryable, taken from here. CQL2 filters
+//! ([`crate::cql::Queryable`]) accept exactly these names, plus `geometry`.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use crate::catalog::{Filter, Snapshot};
+use crate::cql::{self, Queryable};
 use crate::domain::{Kind, SERVICE_TYPES, ServiceSet};
 
 use super::{Base, CollectionId, Format, JSON, SCHEMA_JSON, html, json_response};
@@ -56,8 +60,40 @@ pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'stati
                     "description": "Whether home medical care is available 24 hours \
                                     (property `home_care.available_24h`)." }),
         ),
+        ("name", json!({ "title": "名称", "type": "string", "description": "Property `name`." })),
+        ("name_kana", json!({ "title": "名称（カナ）", "type": "string", "description": "Property `name_kana`." })),
+        ("address", json!({ "title": "所在地", "type": "string", "description": "Property `address`." })),
+        ("corporation", json!({ "title": "法人名", "type": "string", "description": "Property `corporation`." })),
+        (
+            "official_code",
+            json!({ "title": "事業所番号・医療機関コード", "type": "string",
+                    "description": "Property `official_code`." }),
+        ),
+        ("capacity", json!({ "title": "定員", "type": "integer", "description": "Property `capacity`." })),
+        (
+            "updated_at",
+            json!({ "title": "更新日時", "type": "string", "format": "date-time",
+                    "description": "Property `updated_at` (the `datetime` parameter also filters it)." }),
+        ),
+        (
+            "accepting_updated_at",
+            json!({ "title": "受入確認日", "type": "string", "format": "date",
+                    "description": "Property `accepting_updated_at`." }),
+        ),
     ]
 }
+
+/// The queryables read through a CQL2 equality rather than a [`Filter`] field.
+const CQL_PARAMETERS: [Queryable; 8] = [
+    Queryable::Name,
+    Queryable::NameKana,
+    Queryable::Address,
+    Queryable::Corporation,
+    Queryable::OfficialCode,
+    Queryable::Capacity,
+    Queryable::UpdatedAt,
+    Queryable::AcceptingUpdatedAt,
+];
 
 /// The queryables document of a collection (JSON Schema 2020-12).
 pub fn document(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> Value {
@@ -70,7 +106,8 @@ pub fn document(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> V
     properties.insert(
         "geometry".into(),
         json!({ "title": "位置", "format": geometry, "x-ogc-role": "primary-geometry",
-                "description": "Queried with `bbox` (and `bbox-crs`)." }),
+                "description": "Queried with `bbox` (and `bbox-crs`); on providers also in `filter` with \
+                                S_INTERSECTS and S_DWITHIN." }),
     );
     for (name, schema) in parameters(collection, snapshot) {
         properties.insert(name.into(), schema);
@@ -125,6 +162,20 @@ pub fn filter_params(params: &mut Params, collection: CollectionId, snapshot: &S
     filter.home_care = params.boolean("home_care");
     filter.available_24h = params.boolean("available_24h");
     filter.text = params.text("q");
+    let mut equalities = Vec::new();
+    for q in CQL_PARAMETERS {
+        if let Some(raw) = params.raw(q.name()) {
+            match cql::equals(q, &raw) {
+                Ok(e) => equalities.push(e),
+                Err(reason) => params.error(q.name(), reason),
+            }
+        }
+    }
+    filter.cql = match equalities.len() {
+        0 => None,
+        1 => Some(Arc::new(equalities.remove(0))),
+        _ => Some(Arc::new(cql::Expr::And(equalities))),
+    };
     filter
 }
 
