@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod changes;
 mod compression;
 mod coverage;
 #[path = "../cs2cs/mod.rs"]

@@ -1,6 +1,7 @@
 //! One file per resource, each starting with its routes, then its DTOs, then its handlers.
 
 pub(crate) mod accounts; // /api/admin/me and /api/admin/users
+pub(crate) mod changes; // /api/admin/changes: the numbered change feed
 pub(crate) mod coverage; // /api/coverage: per grid square, nearest provider and access score
 pub(crate) mod districts; // /api/districts
 pub(crate) mod history; // a provider's history and the audit log
