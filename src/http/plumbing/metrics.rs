@@ -1,8 +1,8 @@
 //! `GET /metrics` in the Prometheus text format (OpenMetrics 1.0, which Prometheus scrapes
 //! natively), kept with the `prometheus-client` crate (the Prometheus project's own Rust
 //! client): request counts and latency histograms by route template (bounded cardinality),
-//! requests in flight, shed and timed out, providers loaded, last import time, process start
-//! time and resident memory.
+//! requests in flight, shed and timed out, providers loaded, the change-feed seq the catalog
+//! has applied, last import time, process start time and resident memory.
 
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
