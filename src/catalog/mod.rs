@@ -532,6 +532,15 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_at_or_below_the_applied_seq_is_not_applied_again() {
+        let catalog = catalog().at_seq(5);
+        assert!(!catalog.apply(5, vec![Change::Remove("a".into())]));
+        assert!(catalog.snapshot().get("a").is_some(), "seq 5 is applied already");
+        assert!(catalog.apply(6, vec![Change::Remove("a".into())]));
+        assert_eq!((catalog.applied_seq(), catalog.snapshot().get("a")), (6, None));
+    }
+
+    #[test]
     fn moving_a_provider_moves_it_in_the_index() {
         let catalog = catalog();
         catalog.apply(
