@@ -66,7 +66,7 @@ impl Door {
     }
 
     /// The door of a command that writes a database no server is serving (`caremap import`):
-    /// it commits and publishes nothing; districts come from the store.
+    /// it commits, and there is no catalog to publish to; districts come from the store.
     pub fn offline(store: Arc<dyn Store>) -> Self {
         Self { store, catalog: None, lock: Mutex::new(()) }
     }
