@@ -44,7 +44,7 @@ body() { # body ACCEPTING: one provider's Feature, 受入可否 set to ACCEPTING
   printf '{"type":"Feature","geometry":{"type":"Point","coordinates":[139.9029,35.8563]},"properties":{"kind":"care","name":"ベンチ訪問看護","services":["130"],"accepting":%s}}' "$1"
 }
 
-# run LABEL BINARY: one turn; prints "LABEL rps p50_ms p99_ms write_p50_ms write_p99_ms write_mean_ms".
+# run LABEL BINARY: one turn; prints the columns of the header below.
 run() {
   local label=$1 bin=$2 db=$TMP/$1.db base="" token
   cp "$TMP/base.db" "$db"
@@ -52,14 +52,23 @@ run() {
   "$bin" serve --addr 127.0.0.1:0 --db "$db" --data "$TMP/no-data" --web "$ROOT/web" >"$TMP/serve.out" 2>"$TMP/serve.err" &
   SERVER_PID=$!
   for _ in $(seq 1 3000); do
-    [ -n "$base" ] || base=$(grep -o 'http://[0-9.]*:[0-9]*' "$TMP/serve.out" || true)
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/serve.err" >&2; log "$label: caremap serve exited"; exit 1; }
+    # Read again each time: a read while the line was being written may have cut the port short.
+    base=$(grep -o 'http://[0-9.]*:[0-9]*' "$TMP/serve.out" | head -n 1 || true)
     if [ -n "$base" ] && curl -fs -o /dev/null "$base/readyz"; then break; fi
     sleep 0.02
   done
+  curl -fs -o /dev/null "$base/readyz" || { cat "$TMP/serve.err" >&2; log "$label: not ready"; exit 1; }
   wrk -t2 -c"$CONNECTIONS" -d2s -s "$ROOT/benches/http_load.lua" "$base" -- "$TMP/points.txt" nearest 10 >/dev/null
-  local result
+  local result ticks
+  ticks=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
   result=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$ROOT/benches/http_load.lua" "$base" -- "$TMP/points.txt" nearest 10 | grep '^RESULT')
   case $result in *" non2xx=0 errors=0"*) ;; *) log "wrk: $result"; exit 1 ;; esac
+  # The server's CPU time per request (user + system), which load from elsewhere on a shared
+  # machine disturbs far less than requests/s.
+  local cpu_us
+  cpu_us=$(awk -v t0="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(grep -o 'requests=[0-9]*' <<<"$result" | cut -d= -f2)" \
+    '{ printf "%.1f", ($14 + $15 - t0) / hz * 1e6 / n }' "/proc/$SERVER_PID/stat")
   local auth="Authorization: Bearer $token" id version=1 i
   id=$(curl -fs -X POST "$base/api/admin/providers" -H "$auth" -H 'Content-Type: application/geo+json' -d "$(body true)" | jq -r .id)
   : >"$TMP/writes.txt"
@@ -75,10 +84,10 @@ run() {
   local writes
   writes=$(sort -n "$TMP/writes.txt" | awk '{ v[NR] = $1 * 1000; s += $1 * 1000 } END {
     printf "%.2f %.2f %.2f", v[int(NR * 0.5 + 0.5)], v[int(NR * 0.99 + 0.5)], s / NR }')
-  echo "$label $(grep -o 'rps=[0-9]*' <<<"$result" | cut -d= -f2) $(grep -o 'p50_ms=[0-9.]*' <<<"$result" | cut -d= -f2) $(grep -o 'p99_ms=[0-9.]*' <<<"$result" | cut -d= -f2) $writes"
+  echo "$label $(grep -o 'rps=[0-9]*' <<<"$result" | cut -d= -f2) $(grep -o 'p50_ms=[0-9.]*' <<<"$result" | cut -d= -f2) $(grep -o 'p99_ms=[0-9.]*' <<<"$result" | cut -d= -f2) $cpu_us $writes"
 }
 
-echo "label nearest10_rps nearest10_p50_ms nearest10_p99_ms write_p50_ms write_p99_ms write_mean_ms"
+echo "label nearest10_rps nearest10_p50_ms nearest10_p99_ms nearest10_server_cpu_us write_p50_ms write_p99_ms write_mean_ms"
 for r in $(seq 1 "$ROUNDS"); do
   log "round $r: before"
   run "before-$r" "$BEFORE"
