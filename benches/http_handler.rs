@@ -31,7 +31,7 @@ fn query_points(n: usize) -> Vec<LonLat> {
 /// The bundled sample's providers: every text field filled in, as in real MHLW data.
 fn sample_providers() -> Vec<Provider> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/providers.geojson");
-    caremap::app::startup::read_providers_file(&path, &[]).unwrap().0
+    caremap::app::startup::read_providers_file(&path).unwrap().0
 }
 
 fn body_len(response: axum::response::Response) -> usize {

@@ -200,13 +200,13 @@ fn bench_catalog(c: &mut Criterion, n: usize, providers: Vec<Provider>, queries:
             let mut p = template.clone();
             p.version = version;
             p.location = queries[version as usize % queries.len()];
-            catalog.apply(vec![Change::Upsert(Box::new(p))]);
+            catalog.apply(catalog.applied_seq() + 1, vec![Change::Upsert(Box::new(p))]);
         })
     });
     group.bench_function("remove_and_reinsert_while_reading", |b| {
         b.iter(|| {
-            catalog.apply(vec![Change::Remove(template.id.clone())]);
-            catalog.apply(vec![Change::Upsert(Box::new(template.clone()))]);
+            catalog.apply(catalog.applied_seq() + 1, vec![Change::Remove(template.id.clone())]);
+            catalog.apply(catalog.applied_seq() + 1, vec![Change::Upsert(Box::new(template.clone()))]);
         })
     });
     stop.store(true, std::sync::atomic::Ordering::Relaxed);

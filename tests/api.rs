@@ -10,6 +10,7 @@ mod api {
     mod addresses;
     mod api_doc;
     mod auth;
+    mod changes;
     mod community_centers;
     mod compression;
     mod coverage;

@@ -16,7 +16,7 @@ pub fn gen_providers(args: &GenArgs) -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("{} already holds providers; gen writes into an empty database", args.db.display()).into());
     }
     for chunk in synthetic::providers(args.count, args.seed).chunks(50_000) {
-        store.insert_providers(chunk, "gen")?;
+        crate::write::seed(&store, chunk.to_vec(), "gen")?;
     }
     store.set_meta("dataset", "synthetic")?;
     println!("wrote {} synthetic providers to {}", args.count, args.db.display());

@@ -5,6 +5,7 @@ use crate::app::cli::{ImportArgs, ImportKind};
 use crate::domain::parse_districts;
 use crate::import::{self, ImportOptions, InputFile};
 use crate::store::{DbLock, SqliteStore, Store, StoreError};
+use crate::write::Door;
 
 /// `caremap import`: take the database's lock (unless it is a dry run), parse every file (a
 /// bad file stops here, before the database is even opened), then diff and write in one
@@ -32,15 +33,13 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let parsed = import::read(&options, &files)?;
     let store = SqliteStore::open(&args.db)?;
-    let mut districts = store.load_districts()?;
     let mut seed = None;
     let bundled = args.data.join("districts.geojson");
-    if districts.is_empty() && bundled.exists() {
+    if store.load_districts()?.is_empty() && bundled.exists() {
         let text = std::fs::read_to_string(&bundled).map_err(|e| format!("{}: {e}", bundled.display()))?;
-        districts = parse_districts(&text).map_err(|e| format!("{}: {e}", bundled.display()))?;
-        seed = Some(districts.as_slice());
+        seed = Some(parse_districts(&text).map_err(|e| format!("{}: {e}", bundled.display()))?);
     }
-    let report = import::apply(&options, parsed, &store, &districts, seed, None)?;
+    let report = Door::offline(std::sync::Arc::new(store)).import(&options, parsed, seed.as_deref())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::app::config::ServeConfig;
 use crate::catalog::Catalog;
-use crate::domain::{District, Provider, district_of, parse_districts};
+use crate::domain::{Provider, parse_districts};
 use crate::formats::geojson::provider_from_feature;
 use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
@@ -62,11 +62,12 @@ fn data_error(path: &Path, reason: impl ToString) -> StartupError {
 }
 
 /// Reads a provider FeatureCollection file (the bundled sample format). Returns the providers
-/// and whether the file marks itself as sample data (`"sample": true`).
+/// (not yet placed in districts: the write door does that) and whether the file marks itself
+/// as sample data (`"sample": true`).
 ///
 /// # Errors
 /// [`StartupError::Data`] naming the file and, for a bad feature, its index and fields.
-pub fn read_providers_file(path: &Path, districts: &[District]) -> Result<(Vec<Provider>, bool), StartupError> {
+pub fn read_providers_file(path: &Path) -> Result<(Vec<Provider>, bool), StartupError> {
     let text = std::fs::read_to_string(path).map_err(|e| data_error(path, e))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| data_error(path, e))?;
     let is_sample = value.get("sample").and_then(serde_json::Value::as_bool).unwrap_or(false);
@@ -74,18 +75,18 @@ pub fn read_providers_file(path: &Path, districts: &[District]) -> Result<(Vec<P
     let mut providers = Vec::with_capacity(fc.features.len());
     for (i, f) in fc.features.iter().enumerate() {
         let updated_at = f.property("updated_at").and_then(|v| v.as_str()).unwrap_or("1970-01-01T00:00:00Z");
-        let mut p = provider_from_feature(f, updated_at, "data").map_err(|errors| {
+        let p = provider_from_feature(f, updated_at, "data").map_err(|errors| {
             let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect();
             data_error(path, format!("feature {i}: {}", fields.join("; ")))
         })?;
-        p.district = district_of(districts, p.location).map(|d| d.id.clone());
         providers.push(p);
     }
     Ok((providers, is_sample))
 }
 
 /// Brings an empty store up to the bundled data: districts if it has none, providers if it
-/// has none (then labels the dataset). Returns the dataset label.
+/// has none (through the write door's [`crate::write::seed`], then labels the dataset).
+/// Returns the dataset label.
 ///
 /// # Errors
 /// On a store failure or a missing/malformed data file.
@@ -100,12 +101,12 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
     }
     if store.count_providers()? == 0 {
         let path = data_dir.join("providers.geojson");
-        let districts = store.load_districts()?;
-        let (providers, is_sample) = read_providers_file(&path, &districts)?;
-        store.insert_providers(&providers, "load-data")?;
+        let (providers, is_sample) = read_providers_file(&path)?;
+        let count = providers.len();
+        crate::write::seed(store, providers, "load-data")?;
         let label = if is_sample { crate::generate::sample::SAMPLE_DATASET } else { "data" };
         store.set_meta("dataset", label)?;
-        tracing::info!(count = providers.len(), file = %path.display(), dataset = label, "loaded bundled data");
+        tracing::info!(count, file = %path.display(), dataset = label, "loaded bundled data");
     }
     if !store.has_population()? {
         seed_population(store, data_dir)?;
@@ -189,20 +190,23 @@ fn seed_addresses(store: &dyn Store, data_dir: &Path) -> Result<(), StartupError
     Ok(())
 }
 
-/// Seeds an empty store from `data`, then reads every provider and district into a catalog.
+/// Seeds an empty store from `data`, then reads every provider and district into a catalog:
+/// a consistent snapshot of the store with the feed seq it is at, so the write door knows
+/// which changes the catalog holds.
 fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<Catalog>), StartupError> {
     let dataset = seed_store(store, data)?;
     let started = std::time::Instant::now();
     let districts = store.load_districts()?;
-    let mut read_ms = 0;
+    let (mut read_ms, mut seq) = (0, 0_i64);
     let catalog = Catalog::load(districts, |each| {
-        let read = store.load_providers_chunked(8192, each);
+        let read = store.load_snapshot_chunked(8192, each);
         read_ms = started.elapsed().as_millis() as u64;
-        read
+        seq = read?;
+        Ok::<(), StoreError>(())
     })?;
-    let catalog = Arc::new(catalog);
+    let catalog = Arc::new(catalog.at_seq(seq));
     // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
-    tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, "catalog built");
+    tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, seq, "catalog built");
     Ok((dataset, catalog))
 }
 

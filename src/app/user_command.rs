@@ -37,7 +37,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         UserCommand::List { db } => {
             let users = SqliteStore::open(db)?.users()?;
             writeln!(out, "{:<24} {:<7} {:<21} {:<21} state", "name", "role", "created", "expires")?;
-            let now = crate::domain::utc_text(time::OffsetDateTime::now_utc());
+            let now = crate::domain::now_utc();
             for u in users {
                 let state = match &u.revoked_at {
                     Some(t) => format!("revoked {t}"),

@@ -1,12 +1,9 @@
-//! Query filters and the text folding used by `q=`.
+//! Query filters (the text folding of `q=` is [`crate::domain::normalize_text`]).
 
 use std::sync::Arc;
 
-use unicode_normalization::UnicodeNormalization;
-
 use crate::cql::Expr;
-
-use crate::domain::{Kind, Provider, ServiceSet};
+use crate::domain::{Kind, Provider, ServiceSet, normalize_text};
 use crate::spatial::index::IndexEntry;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
@@ -53,19 +50,6 @@ impl Entry {
         );
         Self { provider, services, search_key }
     }
-}
-
-/// Folds text for search: NFKC (full-width to half-width), lower case, hiragana to katakana,
-/// and no spaces, so 「さくら」 finds 「サクラ」 and 「１丁目」 finds 「1丁目」.
-pub fn normalize_text(s: &str) -> String {
-    s.nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
 }
 
 fn search_key<'a>(parts: impl Iterator<Item = &'a String>) -> String {

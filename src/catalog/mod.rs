@@ -22,8 +22,9 @@ use crate::cql::IndexHint;
 use crate::domain::{Bbox, District, LonLat, Provider, district_of};
 use crate::spatial::index::{Cores, Hit, Stop, Stopped};
 
+pub use crate::domain::normalize_text;
 use filter::Matcher;
-pub use filter::{Entry, Filter, normalize_text};
+pub use filter::{Entry, Filter};
 use segment::{Segment, slot_u32};
 pub use sort::{SORTABLE, SortBy};
 
@@ -44,6 +45,8 @@ pub struct Snapshot {
     /// Base slots replaced or removed by the delta.
     hidden: HashSet<u32>,
     districts: Arc<Vec<District>>,
+    /// The seq of the last change of the feed this snapshot holds (0: none).
+    seq: i64,
 }
 
 impl Snapshot {
@@ -53,7 +56,13 @@ impl Snapshot {
             entries.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
         }
         let base = Arc::new(Segment::from_entries(entries, Cores::All));
-        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts }
+        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts, seq: 0 }
+    }
+
+    /// The seq of the last change of the feed this snapshot holds: every committed change up
+    /// to it, none after it.
+    pub fn applied_seq(&self) -> i64 {
+        self.seq
     }
 
     /// How many changed providers the delta may hold before the base is rebuilt: small enough
@@ -295,7 +304,13 @@ impl Snapshot {
         rest.sort_unstable_by(by_id);
         let entries = merge_sorted(base, rest, by_id);
         let base = Arc::new(Segment::from_entries(entries, Cores::One));
-        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts: self.districts.clone() }
+        Self {
+            base,
+            delta: Segment::default(),
+            hidden: HashSet::new(),
+            districts: self.districts.clone(),
+            seq: self.seq,
+        }
     }
 }
 
@@ -375,12 +390,36 @@ impl Catalog {
         self.current.load_full()
     }
 
-    /// Applies committed changes and publishes the result. Readers keep the snapshot they
-    /// hold; new readers see all of `changes` or none of them. A batch larger than the delta
-    /// limit, or one that fills the delta, leads to a rebuild of the base in one bulk load.
-    pub fn apply(&self, changes: Vec<Change>) {
+    /// The catalog as loaded from a store snapshot taken at feed seq `seq`.
+    #[must_use]
+    pub fn at_seq(self, seq: i64) -> Self {
+        let mut snapshot = (*self.current.load_full()).clone();
+        snapshot.seq = seq;
+        self.current.store(Arc::new(snapshot));
+        self
+    }
+
+    /// The seq of the last change of the feed applied (see [`Snapshot::applied_seq`]).
+    pub fn applied_seq(&self) -> i64 {
+        self.current.load().seq
+    }
+
+    /// Applies the committed changes of the feed after [`Catalog::applied_seq`] up to and
+    /// including `through_seq`, in seq order, and publishes the result. Readers keep the
+    /// snapshot they hold; new readers see all of `changes` or none of them. Returns `false`
+    /// (and changes nothing) when `through_seq` is applied already, so a change is never
+    /// applied twice or after a later one. A batch larger than the delta limit, or one that
+    /// fills the delta, leads to a rebuild of the base in one bulk load.
+    ///
+    /// The caller (the write door) guarantees that `changes` are exactly the feed's changes
+    /// after the applied seq: it applies its own commit only when it directly follows, and
+    /// otherwise catches up from the store.
+    pub fn apply(&self, through_seq: i64, changes: Vec<Change>) -> bool {
         let _guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
+        if through_seq <= current.seq {
+            return false;
+        }
         let limit = current.delta_limit();
         let next = if current.delta.slots.len() + current.hidden.len() + changes.len() > limit {
             current.rebuilt(changes)
@@ -394,7 +433,8 @@ impl Catalog {
             }
             next
         };
-        self.current.store(Arc::new(next));
+        self.current.store(Arc::new(Snapshot { seq: through_seq, ..next }));
+        true
     }
 
     /// Replaces the districts. Callers re-derive provider districts through [`Catalog::apply`].
@@ -427,6 +467,10 @@ mod tests {
             updated_by: "test".into(),
             ..Provider::new(id.into(), kind, format!("さくら{id}"), LonLat::new(lon, lat).unwrap())
         }
+    }
+
+    fn next_seq(catalog: &Catalog) -> i64 {
+        catalog.applied_seq() + 1
     }
 
     fn catalog() -> Catalog {
@@ -502,10 +546,10 @@ mod tests {
     fn a_reader_keeps_its_snapshot_while_a_writer_publishes_the_next() {
         let catalog = catalog();
         let before = catalog.snapshot();
-        catalog.apply(vec![
-            Change::Remove("a".into()),
-            Change::Upsert(Box::new(provider("d", Kind::Care, 139.93, 35.88, &[]))),
-        ]);
+        catalog.apply(
+            next_seq(&catalog),
+            vec![Change::Remove("a".into()), Change::Upsert(Box::new(provider("d", Kind::Care, 139.93, 35.88, &[])))],
+        );
         let after = catalog.snapshot();
         assert!(before.get("a").is_some() && before.get("d").is_none());
         assert!(after.get("a").is_none() && after.get("d").is_some());
@@ -513,9 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_at_or_below_the_applied_seq_is_not_applied_again() {
+        let catalog = catalog().at_seq(5);
+        assert!(!catalog.apply(5, vec![Change::Remove("a".into())]));
+        assert!(catalog.snapshot().get("a").is_some(), "seq 5 is applied already");
+        assert!(catalog.apply(6, vec![Change::Remove("a".into())]));
+        assert_eq!((catalog.applied_seq(), catalog.snapshot().get("a")), (6, None));
+    }
+
+    #[test]
     fn moving_a_provider_moves_it_in_the_index() {
         let catalog = catalog();
-        catalog.apply(vec![Change::Upsert(Box::new(provider("a", Kind::Care, 139.95, 35.90, &["130"])))]);
+        catalog.apply(
+            next_seq(&catalog),
+            vec![Change::Upsert(Box::new(provider("a", Kind::Care, 139.95, 35.90, &["130"])))],
+        );
         let snap = catalog.snapshot();
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
         assert_eq!(near[0].provider.id, "a");
@@ -550,11 +606,11 @@ mod tests {
                     Op::Upsert(i, lon, lat) => {
                         let p = provider(&format!("p{i}"), Kind::Care, lon, lat, &[]);
                         model.insert(p.id.clone(), p.clone());
-                        catalog.apply(vec![Change::Upsert(Box::new(p))]);
+                        catalog.apply(next_seq(&catalog), vec![Change::Upsert(Box::new(p))]);
                     }
                     Op::Remove(i) => {
                         model.remove(&format!("p{i}"));
-                        catalog.apply(vec![Change::Remove(format!("p{i}"))]);
+                        catalog.apply(next_seq(&catalog), vec![Change::Remove(format!("p{i}"))]);
                     }
                 }
                 answers_like(&catalog.snapshot(), &model)?;
@@ -586,7 +642,7 @@ mod tests {
                         }
                     }
                 }
-                catalog.apply(changes);
+                catalog.apply(next_seq(&catalog), changes);
                 answers_like(&catalog.snapshot(), &model)?;
             }
         }

@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
-use crate::domain::{District, HomeCare, HomeCareClass, Kind, LonLat, Provider, district_of};
+use crate::domain::{District, HomeCare, HomeCareClass, Kind, LonLat, Provider, place_in_district};
 use crate::formats::geojson::FeatureOut;
 
 /// Marker stored in the database and shown on the page while the sample is served.
@@ -326,7 +326,7 @@ pub fn providers(seed: u64, care: usize, clinics: usize, districts: &[District])
         out.push(p);
     }
     for p in &mut out {
-        p.district = district_of(districts, p.location).map(|d| d.id.clone());
+        place_in_district(p, districts);
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out

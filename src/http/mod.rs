@@ -22,13 +22,13 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::catalog::Catalog;
-use crate::edits::Edits;
 use crate::store::Store;
+use crate::write::Door;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
-    accounts, address, api_doc, community_centers, coverage, districts, history, imports, meta, ogc, providers, staff,
-    static_files,
+    accounts, address, api_doc, changes, community_centers, coverage, districts, history, imports, meta, ogc,
+    providers, staff, static_files,
 };
 
 pub use error::ApiError;
@@ -115,8 +115,8 @@ pub struct SharedState {
     pub store: Arc<dyn Store>,
     /// Deployment facts for the page.
     pub site: Arc<SiteInfo>,
-    /// The staff write path (store commit, then catalog publish).
-    pub edits: Arc<Edits>,
+    /// The one write door (derive, commit, publish to the catalog).
+    pub door: Arc<Door>,
     /// Failed staff sign-ins per client.
     pub auth_failures: Arc<authenticate::FailureLimiter>,
     /// Request counts, latencies and gauges for `/metrics`.
@@ -137,10 +137,10 @@ pub struct SharedState {
 }
 
 impl AppState {
-    /// The state of a server over `catalog` and `store`, with the staff write path over both,
+    /// The state of a server over `catalog` and `store`, with the write door over both,
     /// fresh metrics, and the load limits of `config`.
     pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
-        let edits = Arc::new(Edits::new(store.clone(), catalog.clone()));
+        let door = Arc::new(Door::new(store.clone(), catalog.clone()));
         let metrics = Arc::new(metrics::Metrics::new());
         let limits = Arc::new(load_shedding::Limits::new(
             config.max_concurrent_requests,
@@ -167,7 +167,7 @@ impl AppState {
             catalog,
             store,
             site,
-            edits,
+            door,
             auth_failures,
             metrics,
             limits,
@@ -239,6 +239,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             Router::new()
                 .merge(staff::router())
                 .merge(history::router())
+                .merge(changes::router())
                 .merge(accounts::router())
                 .merge(imports::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),

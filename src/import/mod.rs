@@ -6,9 +6,10 @@
 //!    format — wrong header, unknown encoding, truncated — stops the import here with an
 //!    [`ImportError`] naming the file and what was expected. Row-level problems (no usable
 //!    coordinates, unknown service) become skipped rows in the [`Report`].
-//! 2. [`apply`] diffs what was read against the stored rows (added / changed / unchanged /
-//!    removed) and, unless it is a dry run, writes everything in one transaction; then
-//!    updates the in-memory catalog when there is one.
+//! 2. [`plan`] diffs what was read against the stored rows (added / changed / unchanged /
+//!    removed): the rows to write and the report. Pure: the write door
+//!    ([`crate::write::Door::import`]) loads the stored rows, calls it, commits the plan in
+//!    one transaction and publishes it.
 //!
 //! Ids derive from the official codes, so a re-import updates instead of duplicating:
 //! `care-<事業所番号>` for care offices, `med-<医療情報ネット ID>` for clinics and hospitals.
@@ -36,12 +37,12 @@ use std::path::Path;
 pub use encoding::Encoding;
 pub use fields::CityCode;
 pub use kouseikyoku::Notification;
+pub use plan::plan;
 pub use report::{DIFF_LIMIT, Diff, DiffEntry, FileReport, Policy, PolicyField, Report, Skipped};
 
-use crate::catalog::{Catalog, Change};
-use crate::domain::{District, HomeCareClass, Provider, now_utc, service_type};
+use crate::domain::{HomeCareClass, Provider, service_type};
 use crate::spatial::crs::Crs;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// History action of a provider added or changed by an import.
 pub const ACTION_IMPORT: &str = crate::domain::action::IMPORT;
@@ -107,7 +108,7 @@ pub struct ImportOptions {
     pub crs: Option<Crs>,
     /// Service code of every MHLW row (overrides the file name).
     pub service: Option<String>,
-    /// Soft-delete providers of this source that are not in the files (see [`apply`]).
+    /// Soft-delete providers of this source that are not in the files (see [`plan`]).
     pub remove_missing: bool,
     /// Let an empty cell erase the stored value of an import-owned field (otherwise the
     /// stored value stays). Staff-owned fields are never overwritten either way.
@@ -224,7 +225,7 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// What [`read`] found, ready for [`apply`].
+/// What [`read`] found, ready for [`plan`].
 #[derive(Debug, Default)]
 pub struct Parsed {
     /// Providers as read (MHLW, 医療情報ネット, GeoJSON), one per id, in first-seen order.
@@ -352,66 +353,6 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
         ));
     }
     Ok(parsed)
-}
-
-/// Diffs what was read against the store and, unless `options.dry_run`, writes it in one
-/// transaction with the import's time (the store's last import time, also in the report's
-/// `imported_at`), then publishes the changes to `catalog` when given. `districts` derive each
-/// provider's district; `seed_districts` are written in the same transaction (used when the
-/// database has none yet).
-///
-/// What `--remove-missing` removes, by source:
-/// - `mhlw-care`: live providers whose id starts with `care-` and that are in no file. Each
-///   loses the services the files cover; one left with no service is soft-deleted, one that
-///   still has other services keeps them (a change).
-/// - `iryo-net`: live providers whose id starts with `med-`, of a kind the files cover
-///   (clinic or hospital), that are in no file: soft-deleted.
-/// - `kouseikyoku`: live clinics and hospitals with a 在宅療養支援 class that no row of the
-///   list matched: the class is cleared (a change; nothing is deleted).
-/// - `geojson`: every live provider not in the file: soft-deleted (the file is the whole
-///   dataset, e.g. an edited export).
-///
-/// Providers created on the staff page under other ids are never removed by an import.
-///
-/// Over a stored provider, each field follows its owner (`crate::domain::Owner`): staff-owned
-/// fields (備考, 受入可否 and its date) keep their stored value; an import-owned field the file
-/// leaves empty keeps its stored value unless `options.blank_clears`.
-///
-/// # Errors
-/// [`ImportError::Store`] on a database failure or when a provider changed between the diff
-/// and the write; nothing is written then.
-pub fn apply(
-    options: &ImportOptions,
-    parsed: Parsed,
-    store: &dyn Store,
-    districts: &[District],
-    seed_districts: Option<&[District]>,
-    catalog: Option<&Catalog>,
-) -> Result<Report, ImportError> {
-    let started = std::time::Instant::now();
-    let existing = store.load_provider_records()?;
-    let loaded_ms = started.elapsed().as_millis() as u64;
-    let now = now_utc();
-    let (write, mut report) = plan::plan(options, parsed, existing, districts, &now);
-    let planned_ms = started.elapsed().as_millis() as u64;
-    tracing::info!(loaded_ms, planned_ms, writes = write.upserts.len() + write.removals.len(), "import planned");
-    if options.dry_run {
-        return Ok(report);
-    }
-    // Written even when no provider changes: the import's time is recorded with it.
-    store.apply_import(&write, seed_districts)?;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "import committed");
-    if let Some(catalog) = catalog {
-        let mut changes: Vec<Change> =
-            write.upserts.into_iter().map(|u| Change::Upsert(Box::new(u.provider))).collect();
-        changes.extend(write.removals.into_iter().map(|r| Change::Remove(r.provider.id)));
-        if !changes.is_empty() {
-            catalog.apply(changes);
-        }
-    }
-    report.dry_run = false;
-    report.imported_at = write.imported_at;
-    Ok(report)
 }
 
 /// The stronger of two 在宅療養支援 classes (単独型 > 連携型 > 従来型).

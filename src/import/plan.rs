@@ -6,10 +6,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::catalog::normalize_text;
 use crate::domain::{
-    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, district_of, field_changes,
-    name_districts,
+    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, Stamp, field_changes,
+    name_districts, normalize_text, place_in_district,
 };
 use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
 
@@ -73,8 +72,7 @@ fn merged(source: Source, read: Provider, stored: Option<&Provider>, covered: &B
 /// The plan being built.
 struct Planner<'a> {
     districts: &'a [District],
-    now: &'a str,
-    actor: &'a str,
+    stamp: &'a Stamp,
     write: ImportWrite,
     report: Report,
     diff: Diff,
@@ -88,16 +86,9 @@ impl Planner<'_> {
         changes
     }
 
-    fn stamp(&self, mut p: Provider, version: i64) -> Provider {
-        p.version = version;
-        self.now.clone_into(&mut p.updated_at);
-        self.actor.clone_into(&mut p.updated_by);
-        p
-    }
-
     /// Records the final state of a provider the files name.
     fn upsert(&mut self, mut next: Provider, stored: Option<&ProviderRecord>) {
-        next.district = district_of(self.districts, next.location).map(|d| d.id.clone());
+        place_in_district(&mut next, self.districts);
         match stored {
             Some(record) if record.deleted_at.is_none() => {
                 let old = &record.provider;
@@ -112,7 +103,7 @@ impl Planner<'_> {
                 let changes = if self.diff.changed.len() < DIFF_LIMIT { self.changes(old, &next) } else { Vec::new() };
                 let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields, changes };
                 Diff::push(&mut self.diff.changed, &mut self.diff.truncated, entry);
-                let provider = self.stamp(next, old.version + 1);
+                let provider = self.stamp.apply(next, old.version + 1);
                 self.write.upserts.push(ImportUpsert {
                     provider,
                     base_version: Some(old.version),
@@ -123,7 +114,7 @@ impl Planner<'_> {
                 self.report.added += 1;
                 let entry = DiffEntry::new(&next, vec!["deleted"]);
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
-                let provider = self.stamp(next, record.provider.version + 1);
+                let provider = self.stamp.apply(next, record.provider.version + 1);
                 self.write.upserts.push(ImportUpsert {
                     provider,
                     base_version: Some(record.provider.version),
@@ -134,7 +125,7 @@ impl Planner<'_> {
                 self.report.added += 1;
                 let entry = DiffEntry::new(&next, Vec::new());
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
-                let provider = self.stamp(next, 1);
+                let provider = self.stamp.apply(next, 1);
                 self.write.upserts.push(ImportUpsert { provider, base_version: None, action: ACTION_IMPORT });
             }
         }
@@ -144,7 +135,7 @@ impl Planner<'_> {
         self.report.removed += 1;
         let entry = DiffEntry::new(stored, Vec::new());
         Diff::push(&mut self.diff.removed, &mut self.diff.truncated, entry);
-        let provider = self.stamp(stored.clone(), stored.version + 1);
+        let provider = self.stamp.apply(stored.clone(), stored.version + 1);
         self.write.removals.push(ImportRemoval {
             provider,
             base_version: stored.version,
@@ -153,21 +144,38 @@ impl Planner<'_> {
     }
 }
 
-/// Diffs `parsed` against `existing` (every stored provider, live or soft-deleted). Returns the
-/// rows to write and the finished report (as a dry run; the caller clears `dry_run` after
-/// committing).
+/// Diffs `parsed` against `existing` (every stored provider, live or soft-deleted): each
+/// provider written is placed in its district of `districts` and stamped with `stamp` (the
+/// import's time and author). Returns the rows to write and the finished report (as a dry
+/// run; the write door clears `dry_run` after committing).
+///
+/// What `--remove-missing` removes, by source:
+/// - `mhlw-care`: live providers whose id starts with `care-` and that are in no file. Each
+///   loses the services the files cover; one left with no service is soft-deleted, one that
+///   still has other services keeps them (a change).
+/// - `iryo-net`: live providers whose id starts with `med-`, of a kind the files cover
+///   (clinic or hospital), that are in no file: soft-deleted.
+/// - `kouseikyoku`: live clinics and hospitals with a 在宅療養支援 class that no row of the
+///   list matched: the class is cleared (a change; nothing is deleted).
+/// - `geojson`: every live provider not in the file: soft-deleted (the file is the whole
+///   dataset, e.g. an edited export).
+///
+/// Providers created on the staff page under other ids are never removed by an import.
+///
+/// Over a stored provider, each field follows its owner (`crate::domain::Owner`): staff-owned
+/// fields (備考, 受入可否 and its date) keep their stored value; an import-owned field the file
+/// leaves empty keeps its stored value unless `options.blank_clears`.
 pub fn plan(
     options: &ImportOptions,
     parsed: Parsed,
     existing: Vec<ProviderRecord>,
     districts: &[District],
-    now: &str,
+    stamp: &Stamp,
 ) -> (ImportWrite, Report) {
     let mut planner = Planner {
         districts,
-        now,
-        actor: &options.actor,
-        write: ImportWrite { imported_at: Some(now.to_owned()), ..ImportWrite::default() },
+        stamp,
+        write: ImportWrite { imported_at: Some(stamp.at.clone()), ..ImportWrite::default() },
         report: parsed.report,
         diff: Diff::default(),
     };

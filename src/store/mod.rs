@@ -1,6 +1,7 @@
 //! The durable store of record. All SQL lives below this module, behind [`Store`], so another
 //! backend (PostgreSQL/PostGIS for multi-replica deployments) can be added without touching
-//! the HTTP layer or the catalog.
+//! the HTTP layer or the catalog. Provider writes come only from [`crate::write`], and each
+//! committed provider change gets its seq in the change feed in the same transaction.
 
 mod error;
 mod sqlite;
@@ -12,7 +13,7 @@ pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, 
 pub const LAST_IMPORT_META: &str = "last_import_at";
 
 use crate::access::{Role, TokenHash};
-use crate::domain::{District, Provider};
+use crate::domain::{District, Provider, Stamp};
 
 /// A provider as the staff see it: the live fields and whether it is soft-deleted.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,54 @@ pub struct ProviderRecord {
     pub provider: Provider,
     /// RFC 3339 UTC time of the soft delete; `None` while the provider is live.
     pub deleted_at: Option<String>,
+}
+
+/// The seqs a committed write was given in the change feed: `first..=last`, consecutive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    /// The seq of the write's first change.
+    pub first: i64,
+    /// The seq of its last change.
+    pub last: i64,
+}
+
+impl SeqRange {
+    /// One change.
+    pub fn one(seq: i64) -> Self {
+        Self { first: seq, last: seq }
+    }
+}
+
+/// A provider after a staff write, and the seq of the change in the feed (`None` when the
+/// write changed nothing and so committed nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The provider as stored now.
+    pub record: ProviderRecord,
+    /// The change's seq.
+    pub seq: Option<i64>,
+}
+
+/// One committed provider change of the feed, with the provider as it was after it: enough
+/// for a catalog that holds every change before `seq` to hold every change up to `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEntry {
+    /// Position in the feed (strictly increasing in commit order, without gaps).
+    pub seq: i64,
+    /// The provider id.
+    pub provider_id: String,
+    /// The version the change produced.
+    pub version: i64,
+    /// What was done (see [`crate::domain::action`]; bulk loads use their own labels).
+    pub action: String,
+    /// RFC 3339 UTC time of the change.
+    pub changed_at: String,
+    /// The account (or loader) that made it.
+    pub changed_by: String,
+    /// The provider after the change.
+    pub provider: Provider,
+    /// Whether the change left the provider soft-deleted (not served).
+    pub deleted: bool,
 }
 
 /// One entry of a provider's history: the provider as it was after the change, and as it
@@ -159,18 +208,40 @@ pub trait Store: Send + Sync {
         }
     }
 
+    /// Every provider that is not deleted, in id order and in chunks as
+    /// [`Store::load_providers_chunked`], and the feed's last seq, read in one read transaction:
+    /// a consistent snapshot, to which exactly the changes after that seq are missing.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row; what `each` returns.
+    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64>;
+
+    /// The seq of the last committed provider change (0 before the first).
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn last_seq(&self) -> Result<i64>;
+
+    /// The committed provider changes after seq `after`, in seq order, at most `limit`; each
+    /// with the provider as it was after it (what a catalog applies to catch up).
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable entry.
+    fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<FeedEntry>>;
+
     /// Number of providers that are not deleted.
     ///
     /// # Errors
     /// On a database failure.
     fn count_providers(&self) -> Result<u64>;
 
-    /// Inserts new providers in one transaction (all or none), each with a history entry
-    /// made by `actor` with `action` (e.g. `"sample"`, `"gen"`).
+    /// Inserts new providers as they are (versions, times and authors kept) in one
+    /// transaction (all or none), each with a history entry labelled `action` (e.g.
+    /// `"load-data"`, `"gen"`). Returns the seqs given to them (`None` for no providers).
     ///
     /// # Errors
     /// On a database failure (including a duplicate id); nothing is written then.
-    fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<()>;
+    fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<Option<SeqRange>>;
 
     /// The stored districts, in their defined order.
     ///
@@ -252,12 +323,12 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable row.
     fn provider_record(&self, id: &str) -> Result<Option<ProviderRecord>>;
 
-    /// Creates a provider as version 1 made by `actor` now, with a `create` history entry, in
+    /// Creates a provider as version 1 stamped with `stamp`, with a `create` history entry, in
     /// one transaction. The caller derives the district.
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] when the id exists (also when soft-deleted); database failures.
-    fn create_provider(&self, provider: &Provider, actor: &str) -> Result<ProviderRecord>;
+    fn create_provider(&self, provider: &Provider, stamp: &Stamp) -> Result<Written>;
 
     /// Creates a provider like [`Store::create_provider`] under a new id `<prefix><n>` chosen
     /// inside the write transaction: n is one more than the largest number following `prefix`
@@ -266,31 +337,26 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// Database failures ([`StoreError::Duplicate`] only if an id such as `<prefix>07` hides
     /// the next number).
-    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, actor: &str) -> Result<ProviderRecord>;
+    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, stamp: &Stamp) -> Result<Written>;
 
     /// Replaces the fields of a live provider if its current version is one of `expected`:
-    /// the next version, made by `actor` now, with a history entry labelled `action`
+    /// the next version, stamped with `stamp`, with a history entry labelled `action`
     /// (`update` or `revert`), in one transaction. An `update` that changes no field writes
-    /// nothing and returns the current record.
+    /// nothing and returns the current record (with no seq).
     ///
     /// # Errors
     /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`] (with the current record),
     /// [`StoreError::Deleted`]; database failures. Nothing is written on an error.
-    fn update_provider(
-        &self,
-        provider: &Provider,
-        expected: &[i64],
-        actor: &str,
-        action: &str,
-    ) -> Result<ProviderRecord>;
+    fn update_provider(&self, provider: &Provider, expected: &[i64], stamp: &Stamp, action: &str) -> Result<Written>;
 
     /// Soft-deletes (`deleted = true`) or restores a provider whose current version is one of
-    /// `expected`: the next version, with a `delete` or `restore` history entry.
+    /// `expected`: the next version, stamped with `stamp`, with a `delete` or `restore`
+    /// history entry.
     ///
     /// # Errors
     /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`], [`StoreError::Deleted`]
     /// (delete of a deleted provider), [`StoreError::NotDeleted`] (restore of a live one).
-    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], actor: &str) -> Result<ProviderRecord>;
+    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], stamp: &Stamp) -> Result<Written>;
 
     /// The provider as it was at `version`, from its history.
     ///
@@ -376,10 +442,11 @@ pub trait Store: Send + Sync {
     /// Writes a planned import in one transaction: each upsert if its id is still at the
     /// planned base version (absent for new ids), each removal (soft delete) likewise, each
     /// with its history entry; the districts, when given (a database that had none); and the
-    /// import's time as [`LAST_IMPORT_META`], when `write.imported_at` is set.
+    /// import's time as [`LAST_IMPORT_META`], when `write.imported_at` is set. Returns the
+    /// seqs of the provider changes (`None` when it changed no provider).
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] or [`StoreError::VersionMismatch`] when a provider changed
     /// since the plan was made; database failures. Nothing is written on an error.
-    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()>;
+    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>>;
 }

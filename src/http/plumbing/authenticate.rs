@@ -19,7 +19,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use crate::access::{Role, hash_token, is_well_formed};
-use crate::domain::utc_text;
+use crate::domain::now_utc;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult, store_error};
 
@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for StaffUser {
         } else {
             None
         };
-        let now = utc_text(time::OffsetDateTime::now_utc());
+        let now = now_utc();
         let client = crate::http::plumbing::client::client_key(parts, &state.trusted_proxies);
         match user {
             Some(user) if user.revoked_at.is_none() && !user.expired_at(&now) => {

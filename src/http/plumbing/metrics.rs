@@ -1,8 +1,8 @@
 //! `GET /metrics` in the Prometheus text format (OpenMetrics 1.0, which Prometheus scrapes
 //! natively), kept with the `prometheus-client` crate (the Prometheus project's own Rust
 //! client): request counts and latency histograms by route template (bounded cardinality),
-//! requests in flight, shed and timed out, providers loaded, last import time, process start
-//! time and resident memory.
+//! requests in flight, shed and timed out, providers loaded, the change-feed seq the catalog
+//! has applied, last import time, process start time and resident memory.
 
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -61,6 +61,9 @@ pub struct Metrics {
     filters: Family<FilterLabels, Counter>,
     providers: Gauge,
     last_import: Gauge<f64, AtomicU64>,
+    /// Serialises the compare-and-set of `last_import`.
+    last_import_writer: std::sync::Mutex<()>,
+    applied_seq: Gauge,
     resident_memory: Gauge,
 }
 
@@ -118,6 +121,12 @@ impl Metrics {
             "Unix time of the last committed import (0: none since the database was made)",
             last_import.clone(),
         );
+        let applied_seq = Gauge::default();
+        registry.register(
+            "caremap_catalog_applied_seq",
+            "Seq of the last change of the feed the catalog being served has applied (GET /api/admin/changes)",
+            applied_seq.clone(),
+        );
         let start_time = Gauge::<f64, AtomicU64>::default();
         start_time.set(unix_seconds(SystemTime::now()));
         registry.register("process_start_time_seconds", "Unix time the process started", start_time);
@@ -133,6 +142,8 @@ impl Metrics {
             filters,
             providers,
             last_import,
+            last_import_writer: std::sync::Mutex::new(()),
+            applied_seq,
             resident_memory,
         }
     }
@@ -159,17 +170,25 @@ impl Metrics {
         self.timed_out.inc();
     }
 
-    /// Records the time of a committed import (also at start, from the store).
+    /// Records the time of a committed import (also at start, from the store). An earlier
+    /// time than the one recorded is ignored: two imports that finish together may report in
+    /// either order, and the gauge keeps the later.
     pub fn set_last_import(&self, at: SystemTime) {
-        self.last_import.set(unix_seconds(at));
+        let _guard = self.last_import_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let at = unix_seconds(at);
+        if at > self.last_import.get() {
+            self.last_import.set(at);
+        }
     }
 
-    /// The metrics as OpenMetrics text, with the gauges read at this moment.
+    /// The metrics as OpenMetrics text, with the gauges read at this moment: the catalog's
+    /// providers and applied seq, the requests in flight.
     ///
     /// # Errors
     /// Only if formatting fails (it writes to a `String`).
-    pub fn encode(&self, providers: usize, in_flight: usize) -> Result<String, std::fmt::Error> {
+    pub fn encode(&self, providers: usize, applied_seq: i64, in_flight: usize) -> Result<String, std::fmt::Error> {
         self.providers.set(i64::try_from(providers).unwrap_or(i64::MAX));
+        self.applied_seq.set(applied_seq);
         self.in_flight.set(i64::try_from(in_flight).unwrap_or(i64::MAX));
         if let Some(bytes) = resident_memory_bytes() {
             self.resident_memory.set(i64::try_from(bytes).unwrap_or(i64::MAX));
@@ -256,8 +275,8 @@ pub fn metrics_router(state: AppState) -> axum::Router {
 
 /// `GET /metrics`.
 pub async fn metrics_get(State(state): State<AppState>) -> Response {
-    let providers = state.catalog.snapshot().len();
-    match state.metrics.encode(providers, state.limits.in_flight()) {
+    let snapshot = state.catalog.snapshot();
+    match state.metrics.encode(snapshot.len(), snapshot.applied_seq(), state.limits.in_flight()) {
         Ok(text) => ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS))], text).into_response(),
         Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
     }
@@ -279,7 +298,7 @@ mod tests {
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(3));
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(4));
         m.record_request("GET", "/api/providers/{id}", 404, Duration::from_millis(1));
-        let text = m.encode(7, 0).unwrap();
+        let text = m.encode(7, 42, 0).unwrap();
         assert!(
             text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="200"} 2"#),
             "{text}"
@@ -288,6 +307,7 @@ mod tests {
             text.contains(r#"caremap_http_request_duration_seconds_count{method="GET",route="/api/providers/{id}"} 3"#)
         );
         assert!(text.contains("caremap_providers_loaded 7"), "{text}");
+        assert!(text.contains("caremap_catalog_applied_seq 42"), "{text}");
         assert!(text.ends_with("# EOF\n"));
     }
 
@@ -307,5 +327,7 @@ mod tests {
         let m = Metrics::new();
         m.set_last_import(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
         assert_eq!(last_import_value(&m), 1_800_000_000.0);
+        m.set_last_import(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        assert_eq!(last_import_value(&m), 1_800_000_000.0, "an earlier time does not go back");
     }
 }

@@ -317,6 +317,15 @@ const OPS: &[Op] = &[
         staff: true,
     },
     Op {
+        method: "get",
+        path: "/api/admin/changes",
+        summary: "The numbered change feed: every committed provider change after `since`, with the provider after it",
+        params: &["feed_since", "feed_limit"],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
         method: "post",
         path: "/api/admin/imports",
         summary: "Check (dry_run, the default) or commit official files (multipart); all or nothing",
@@ -633,6 +642,24 @@ fn parameters() -> Map<String, Value> {
             "Entries after this sequence number (the `next` link sets it).",
             json!({ "type": "integer", "minimum": 0 }),
             json!(0),
+        ),
+    );
+    add(
+        "feed_since",
+        query(
+            "since",
+            "Changes with a sequence number above this one (0, the default: from the start); the previous page's next_since.",
+            json!({ "type": "integer", "minimum": 0, "default": 0 }),
+            json!(0),
+        ),
+    );
+    add(
+        "feed_limit",
+        query(
+            "limit",
+            "Page size.",
+            json!({ "type": "integer", "minimum": 1, "maximum": crate::http::resources::changes::MAX_CHANGES_LIMIT, "default": crate::http::resources::changes::DEFAULT_CHANGES_LIMIT }),
+            json!(100),
         ),
     );
     add(

@@ -7,7 +7,7 @@
 //! (the default) the diff of what a commit would do; with `dry_run=false` what was committed.
 //!
 //! Parsing runs on a blocking thread and holds no lock; the diff, the commit and the publish
-//! to the catalog run under the write path's lock (see [`crate::edits::Edits::exclusive`]).
+//! to the catalog run in the write door (see [`crate::write::Door::import`]).
 //! Readers are never blocked: they keep the catalog snapshot they hold until the new one is
 //! swapped in.
 
@@ -18,11 +18,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use crate::catalog::Catalog;
 use crate::domain::FieldError;
 use crate::import::{self, CityCode, ImportError, ImportOptions, InputFile, Source};
 use crate::spatial::crs::Crs;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
@@ -183,32 +182,14 @@ async fn imports_create(
         .await
         .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
         .map_err(import_error)?;
-    let (edits, store, catalog) = (state.edits.clone(), state.store.clone(), state.catalog.clone());
-    let metrics = state.metrics.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let dry_run = options.dry_run;
-        let run = move |store: &dyn Store, catalog: &Catalog| {
-            let snapshot = catalog.snapshot();
-            import::apply(&options, parsed, store, snapshot.districts(), None, Some(catalog))
-        };
-        // A dry run writes nothing, so it does not wait for (or hold up) other writes.
-        if dry_run {
-            run(store.as_ref(), &catalog)
-        } else {
-            edits.exclusive(|store: &dyn Store, catalog: &Catalog| {
-                let report = run(store, catalog)?;
-                // Under the write lock, so two imports publish their times in commit order.
-                if let Some(at) = report.imported_at.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339)
-                {
-                    metrics.set_last_import(at);
-                }
-                Ok(report)
-            })
-        }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
-    .map_err(import_error)?;
+    let door = state.door.clone();
+    let report = tokio::task::spawn_blocking(move || door.import(&options, parsed, None))
+        .await
+        .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
+        .map_err(import_error)?;
+    if let Some(at) = report.imported_at.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
+        state.metrics.set_last_import(at);
+    }
     let body = serde_json::to_vec(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -65,13 +65,14 @@ fn run(
         let (columns, report) = population::read(files, wanted, dry_run).map_err(import_error)?;
         if !dry_run {
             let layers = state.population.clone();
-            // Under the write lock: two imports store and publish in the same order.
-            state.edits.exclusive(|store: &dyn Store, _| -> Result<(), ApiError> {
-                store.replace_population(&columns).map_err(|e| import_error(ImportError::Store(e)))?;
-                let loaded = store.load_population().map_err(|e| import_error(ImportError::Store(e)))?;
-                layers.store(Arc::new(PopulationLayers::new(loaded)));
-                Ok(())
-            })?;
+            // One population import at a time: two imports store and publish in the same order.
+            // (Population layers are not provider changes, so they do not pass the write door.)
+            static POPULATION_WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _guard = POPULATION_WRITES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let store: &dyn Store = state.store.as_ref();
+            store.replace_population(&columns).map_err(|e| import_error(ImportError::Store(e)))?;
+            let loaded = store.load_population().map_err(|e| import_error(ImportError::Store(e)))?;
+            layers.store(Arc::new(PopulationLayers::new(loaded)));
             let codes: Vec<&str> = columns.iter().map(|c| c.code.as_str()).collect();
             tracing::info!(actor, columns = ?codes, files = files.len(), "population layer imported");
         }

@@ -2,7 +2,7 @@
 //! `If-Match`, soft delete, restore, revert to an earlier version.
 //!
 //! Each write is committed to the store and published to the catalog before the response
-//! (see [`crate::edits`]), so a query right after a 2xx sees it.
+//! (see [`crate::write`]), so a query right after a 2xx sees it.
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::domain::{FieldError, LonLat};
-use crate::edits::NEW_ID_PREFIX;
 use crate::formats::geojson::{FeatureOut, provider_from_feature};
 use crate::store::ProviderRecord;
+use crate::write::NEW_ID_PREFIX;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult, blocking, unprocessable};
@@ -146,11 +146,12 @@ async fn provider_create(
     // A valid stand-in, so the body is checked like any other; the store replaces it.
     let stand_in = assign_id.then(|| format!("{NEW_ID_PREFIX}new"));
     let provider = provider_from_body(&body, stand_in.as_deref(), &user.name, allow)?;
-    let edits = state.edits.clone();
+    let door = state.door.clone();
     let record = blocking(move || {
-        if assign_id { edits.create_with_new_id(provider, &user.name) } else { edits.create(provider, &user.name) }
+        if assign_id { door.create_with_new_id(provider, &user.name) } else { door.create(provider, &user.name) }
     })
-    .await?;
+    .await?
+    .record;
     let mut response = feature_response(StatusCode::CREATED, &record)?;
     let location = format!("/api/admin/providers/{}", utf8_percent_path(&record.provider.id));
     if let Ok(location) = HeaderValue::from_str(&location) {
@@ -197,8 +198,8 @@ async fn provider_update(
     let expected = if_match_versions(&headers)?;
     let allow = write_params(query.as_deref())?;
     let provider = provider_from_body(&body, Some(&id), &user.name, allow)?;
-    let edits = state.edits.clone();
-    let record = blocking(move || edits.update(provider, &expected, &user.name)).await?;
+    let door = state.door.clone();
+    let record = blocking(move || door.update(provider, &expected, &user.name)).await?.record;
     feature_response(StatusCode::OK, &record)
 }
 
@@ -212,8 +213,8 @@ async fn provider_delete(
 ) -> ApiResult<Response> {
     let expected = if_match_versions(&headers)?;
     no_params(query.as_deref())?;
-    let edits = state.edits.clone();
-    let record = blocking(move || edits.set_deleted(&id, true, &expected, &user.name)).await?;
+    let door = state.door.clone();
+    let record = blocking(move || door.set_deleted(&id, true, &expected, &user.name)).await?.record;
     feature_response(StatusCode::OK, &record)
 }
 
@@ -227,8 +228,8 @@ async fn provider_restore(
 ) -> ApiResult<Response> {
     let expected = if_match_versions(&headers)?;
     no_params(query.as_deref())?;
-    let edits = state.edits.clone();
-    let record = blocking(move || edits.set_deleted(&id, false, &expected, &user.name)).await?;
+    let door = state.door.clone();
+    let record = blocking(move || door.set_deleted(&id, false, &expected, &user.name)).await?.record;
     feature_response(StatusCode::OK, &record)
 }
 
@@ -255,7 +256,7 @@ async fn provider_revert(
     let (Some(version), true) = (version, errors.is_empty()) else {
         return Err(unprocessable(errors));
     };
-    let edits = state.edits.clone();
-    let record = blocking(move || edits.revert(&id, version, &expected, &user.name)).await?;
+    let door = state.door.clone();
+    let record = blocking(move || door.revert(&id, version, &expected, &user.name)).await?.record;
     feature_response(StatusCode::OK, &record)
 }

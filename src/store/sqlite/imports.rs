@@ -12,7 +12,7 @@ use super::rows::{
     write_provider,
 };
 use crate::domain::{District, Provider};
-use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, StoreError};
+use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, SeqRange, StoreError};
 
 /// A provider an import adds, changes or restores.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ pub(super) fn apply_import(
     conn: &mut Connection,
     write: &ImportWrite,
     seed_districts: Option<&[District]>,
-) -> Result<()> {
+) -> Result<Option<SeqRange>> {
     // A large import touches far more pages than SQLite's default 2 MB cache holds; a bigger
     // cache for the duration of the import keeps the index pages in memory.
     let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
@@ -85,8 +85,14 @@ pub(super) fn apply_import(
 /// Page cache during an import, KiB (the negative `cache_size` form).
 const IMPORT_CACHE_KIB: i64 = -256 * 1024;
 
-fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()> {
+fn write_import(
+    conn: &mut Connection,
+    write: &ImportWrite,
+    seed_districts: Option<&[District]>,
+) -> Result<Option<SeqRange>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut seqs: Option<SeqRange> = None;
+    let mut note_seq = |seq: i64| seqs = Some(seqs.map_or(SeqRange::one(seq), |r| SeqRange { last: seq, ..r }));
     if let Some(districts) = seed_districts {
         write_districts(&tx, districts)?;
     }
@@ -108,7 +114,7 @@ fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Opti
                 write_provider(&tx, &u.provider)?;
             }
         }
-        write_history(&tx, &u.provider, u.action)?;
+        note_seq(write_history(&tx, &u.provider, u.action)?);
     }
     for r in &write.removals {
         let p = &r.provider;
@@ -121,7 +127,7 @@ fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Opti
         if updated != 1 {
             return Err(changed_under_us(&tx, &p.id));
         }
-        write_history(&tx, p, r.action)?;
+        note_seq(write_history(&tx, p, r.action)?);
     }
     if let Some(at) = &write.imported_at {
         tx.execute(
@@ -132,7 +138,7 @@ fn write_import(conn: &mut Connection, write: &ImportWrite, seed_districts: Opti
     let written = std::time::Instant::now();
     tx.commit()?;
     tracing::info!(commit_ms = written.elapsed().as_millis() as u64, "import transaction committed");
-    Ok(())
+    Ok(seqs)
 }
 
 #[cfg(test)]
@@ -174,7 +180,8 @@ mod tests {
             imported_at: Some("2026-11-02T00:00:00Z".into()),
         };
         // A staff edit lands between the diff and the commit.
-        store.update_provider(&provider("a", "あ（修正）", 1), &[1], "staff", action::UPDATE).unwrap();
+        let staff = crate::domain::Stamp::now("staff");
+        store.update_provider(&provider("a", "あ（修正）", 1), &[1], &staff, action::UPDATE).unwrap();
         let err = store.apply_import(&write, None).unwrap_err();
         assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err}");
         let names: Vec<String> = store.load_providers().unwrap().into_iter().map(|p| p.name).collect();

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, params};
 
 mod address;
+mod feed;
 mod imports;
 mod lock;
 mod migrations;
@@ -19,12 +20,13 @@ pub use imports::{ImportRemoval, ImportUpsert, ImportWrite};
 pub use lock::{DbLock, lock_path};
 
 use crate::access::TokenHash;
-use crate::domain::{District, Provider, polygon_from_geojson};
+use crate::domain::{District, Provider, Stamp, polygon_from_geojson};
 use crate::store::{
-    AccountEvent, AuditQuery, HistoryEntry, NewUser, PopulationColumn, ProviderRecord, Result, Store, StoreError, User,
+    AccountEvent, AuditQuery, FeedEntry, HistoryEntry, NewUser, PopulationColumn, ProviderRecord, Result, SeqRange,
+    Store, StoreError, User, Written,
 };
 use migrations::MIGRATIONS;
-use rows::{PROVIDER_COLUMNS, provider_from_row, write_districts, write_history, write_provider};
+use rows::{write_districts, write_history, write_provider};
 
 /// A provider store in one SQLite file.
 #[derive(Debug)]
@@ -132,20 +134,19 @@ impl Store for SqliteStore {
     }
 
     fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
-        let mut rows = stmt.query_map([], provider_from_row)?;
-        loop {
-            let mut batch = Vec::with_capacity(chunk);
-            for row in rows.by_ref().take(chunk) {
-                batch.push(row??);
-            }
-            if batch.is_empty() {
-                return Ok(());
-            }
-            each(batch)?;
-        }
+        self.load_snapshot_chunked(chunk, each).map(|_| ())
+    }
+
+    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64> {
+        feed::load_snapshot(&mut self.conn(), chunk, each)
+    }
+
+    fn last_seq(&self) -> Result<i64> {
+        feed::last_seq(&self.conn())
+    }
+
+    fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<FeedEntry>> {
+        feed::changes_since(&self.conn(), after, limit)
     }
 
     fn count_providers(&self) -> Result<u64> {
@@ -154,9 +155,10 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<()> {
+    fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<Option<SeqRange>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let mut seqs: Option<SeqRange> = None;
         for p in providers {
             let exists: bool = tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE id = ?1)")?
@@ -165,10 +167,11 @@ impl Store for SqliteStore {
                 return Err(StoreError::Duplicate { id: p.id.clone() });
             }
             write_provider(&tx, p)?;
-            write_history(&tx, p, action)?;
+            let seq = write_history(&tx, p, action)?;
+            seqs = Some(seqs.map_or(SeqRange::one(seq), |r| SeqRange { last: seq, ..r }));
         }
         tx.commit()?;
-        Ok(())
+        Ok(seqs)
     }
 
     fn load_districts(&self) -> Result<Vec<District>> {
@@ -255,26 +258,20 @@ impl Store for SqliteStore {
         rows::read_record(&self.conn(), id)
     }
 
-    fn create_provider(&self, provider: &Provider, actor: &str) -> Result<ProviderRecord> {
-        providers::create_provider(&mut self.conn(), provider, actor)
+    fn create_provider(&self, provider: &Provider, stamp: &Stamp) -> Result<Written> {
+        providers::create_provider(&mut self.conn(), provider, stamp)
     }
 
-    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, actor: &str) -> Result<ProviderRecord> {
-        providers::create_provider_with_new_id(&mut self.conn(), provider, prefix, actor)
+    fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, stamp: &Stamp) -> Result<Written> {
+        providers::create_provider_with_new_id(&mut self.conn(), provider, prefix, stamp)
     }
 
-    fn update_provider(
-        &self,
-        provider: &Provider,
-        expected: &[i64],
-        actor: &str,
-        action: &str,
-    ) -> Result<ProviderRecord> {
-        providers::update_provider(&mut self.conn(), provider, expected, actor, action)
+    fn update_provider(&self, provider: &Provider, expected: &[i64], stamp: &Stamp, action: &str) -> Result<Written> {
+        providers::update_provider(&mut self.conn(), provider, expected, stamp, action)
     }
 
-    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], actor: &str) -> Result<ProviderRecord> {
-        providers::set_deleted(&mut self.conn(), id, deleted, expected, actor)
+    fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], stamp: &Stamp) -> Result<Written> {
+        providers::set_deleted(&mut self.conn(), id, deleted, expected, stamp)
     }
 
     fn provider_version(&self, id: &str, version: i64) -> Result<Provider> {
@@ -317,7 +314,7 @@ impl Store for SqliteStore {
         imports::load_provider_records(&self.conn())
     }
 
-    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<()> {
+    fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
         imports::apply_import(&mut self.conn(), write, seed_districts)
     }
 }

@@ -6,26 +6,24 @@
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::rows::{read_record, write_history, write_provider};
-use crate::domain::{Provider, action, now_utc};
-use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError};
+use crate::domain::{Provider, Stamp, action};
+use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError, Written};
 
-fn stamp(mut p: Provider, version: i64, actor: &str, now: &str) -> Provider {
-    p.version = version;
-    now.clone_into(&mut p.updated_at);
-    actor.clone_into(&mut p.updated_by);
-    p
+/// Writes `p` as a new provider (version 1) with its `create` entry and commits.
+fn insert_created(tx: rusqlite::Transaction<'_>, p: Provider, stamp: &Stamp) -> Result<Written> {
+    let p = stamp.apply(p, 1);
+    write_provider(&tx, &p)?;
+    let seq = write_history(&tx, &p, action::CREATE)?;
+    tx.commit()?;
+    Ok(Written { record: ProviderRecord { provider: p, deleted_at: None }, seq: Some(seq) })
 }
 
-pub(super) fn create_provider(conn: &mut Connection, p: &Provider, actor: &str) -> Result<ProviderRecord> {
+pub(super) fn create_provider(conn: &mut Connection, p: &Provider, stamp: &Stamp) -> Result<Written> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if read_record(&tx, &p.id)?.is_some() {
         return Err(StoreError::Duplicate { id: p.id.clone() });
     }
-    let p = stamp(p.clone(), 1, actor, &now_utc());
-    write_provider(&tx, &p)?;
-    write_history(&tx, &p, action::CREATE)?;
-    tx.commit()?;
-    Ok(ProviderRecord { provider: p, deleted_at: None })
+    insert_created(tx, p.clone(), stamp)
 }
 
 /// Creates `p` under the id `<prefix><n>`, n one more than the largest number after `prefix`
@@ -35,8 +33,8 @@ pub(super) fn create_provider_with_new_id(
     conn: &mut Connection,
     p: &Provider,
     prefix: &str,
-    actor: &str,
-) -> Result<ProviderRecord> {
+    stamp: &Stamp,
+) -> Result<Written> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let pattern = format!("{}[0-9]*", prefix.replace(['[', ']', '*', '?'], ""));
     let largest: i64 = tx.query_row(
@@ -48,11 +46,7 @@ pub(super) fn create_provider_with_new_id(
     if read_record(&tx, &id)?.is_some() {
         return Err(StoreError::Duplicate { id });
     }
-    let p = stamp(Provider { id, ..p.clone() }, 1, actor, &now_utc());
-    write_provider(&tx, &p)?;
-    write_history(&tx, &p, action::CREATE)?;
-    tx.commit()?;
-    Ok(ProviderRecord { provider: p, deleted_at: None })
+    insert_created(tx, Provider { id, ..p.clone() }, stamp)
 }
 
 /// The current record if its version is expected; the error the caller should see otherwise.
@@ -68,24 +62,24 @@ pub(super) fn update_provider(
     conn: &mut Connection,
     p: &Provider,
     expected: &[i64],
-    actor: &str,
+    stamp: &Stamp,
     action_done: &str,
-) -> Result<ProviderRecord> {
+) -> Result<Written> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current = expect_version(&tx, &p.id, expected)?;
     if current.deleted_at.is_some() {
         return Err(StoreError::Deleted { id: p.id.clone() });
     }
     let old = &current.provider;
-    let unchanged = stamp(p.clone(), old.version, &old.updated_by, &old.updated_at);
+    let unchanged = Stamp { at: old.updated_at.clone(), by: old.updated_by.clone() }.apply(p.clone(), old.version);
     if action_done == action::UPDATE && unchanged == *old {
-        return Ok(current);
+        return Ok(Written { record: current, seq: None });
     }
-    let next = stamp(p.clone(), old.version + 1, actor, &now_utc());
+    let next = stamp.apply(p.clone(), old.version + 1);
     write_provider(&tx, &next)?;
-    write_history(&tx, &next, action_done)?;
+    let seq = write_history(&tx, &next, action_done)?;
     tx.commit()?;
-    Ok(ProviderRecord { provider: next, deleted_at: None })
+    Ok(Written { record: ProviderRecord { provider: next, deleted_at: None }, seq: Some(seq) })
 }
 
 pub(super) fn set_deleted(
@@ -93,8 +87,8 @@ pub(super) fn set_deleted(
     id: &str,
     deleted: bool,
     expected: &[i64],
-    actor: &str,
-) -> Result<ProviderRecord> {
+    stamp: &Stamp,
+) -> Result<Written> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current = expect_version(&tx, id, expected)?;
     match (deleted, current.deleted_at.is_some()) {
@@ -102,16 +96,15 @@ pub(super) fn set_deleted(
         (false, false) => return Err(StoreError::NotDeleted { id: id.to_owned() }),
         _ => {}
     }
-    let now = now_utc();
-    let next = stamp(current.provider.clone(), current.provider.version + 1, actor, &now);
-    let deleted_at = deleted.then_some(now);
+    let next = stamp.apply(current.provider.clone(), current.provider.version + 1);
+    let deleted_at = deleted.then(|| stamp.at.clone());
     tx.prepare_cached(
         "UPDATE providers SET version = ?2, updated_at = ?3, updated_by = ?4, deleted_at = ?5 WHERE id = ?1",
     )?
     .execute(params![id, next.version, next.updated_at, next.updated_by, deleted_at])?;
-    write_history(&tx, &next, if deleted { action::DELETE } else { action::RESTORE })?;
+    let seq = write_history(&tx, &next, if deleted { action::DELETE } else { action::RESTORE })?;
     tx.commit()?;
-    Ok(ProviderRecord { provider: next, deleted_at })
+    Ok(Written { record: ProviderRecord { provider: next, deleted_at }, seq: Some(seq) })
 }
 
 fn provider_from_json(id: &str, data: &str) -> Result<Provider> {
@@ -178,6 +171,10 @@ mod tests {
         }
     }
 
+    fn by(name: &str) -> Stamp {
+        Stamp::now(name)
+    }
+
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
@@ -187,20 +184,21 @@ mod tests {
     #[test]
     fn each_write_is_the_next_version_by_its_actor() {
         let (_dir, store) = store();
-        let created = store.create_provider(&provider("a"), "yamada").unwrap();
-        assert_eq!((created.provider.version, created.provider.updated_by.as_str()), (1, "yamada"));
+        let created = store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        assert_eq!((created.record.provider.version, created.record.provider.updated_by.as_str()), (1, "yamada"));
         let edit = Provider { name: "さくら".into(), ..provider("a") };
-        let updated = store.update_provider(&edit, &[1], "suzuki", action::UPDATE).unwrap();
-        assert_eq!((updated.provider.version, updated.provider.updated_by.as_str()), (2, "suzuki"));
-        assert_eq!(store.provider_record("a").unwrap().unwrap(), updated);
+        let updated = store.update_provider(&edit, &[1], &by("suzuki"), action::UPDATE).unwrap();
+        assert_eq!((updated.record.provider.version, updated.record.provider.updated_by.as_str()), (2, "suzuki"));
+        assert_eq!(store.provider_record("a").unwrap().unwrap(), updated.record);
     }
 
     #[test]
     fn a_stale_version_is_refused_with_the_current_record_and_writes_nothing() {
         let (_dir, store) = store();
-        store.create_provider(&provider("a"), "yamada").unwrap();
-        store.update_provider(&Provider { name: "x".into(), ..provider("a") }, &[1], "a", action::UPDATE).unwrap();
-        let err = store.update_provider(&Provider { name: "y".into(), ..provider("a") }, &[1], "b", action::UPDATE);
+        store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        store.update_provider(&Provider { name: "x".into(), ..provider("a") }, &[1], &by("a"), action::UPDATE).unwrap();
+        let err =
+            store.update_provider(&Provider { name: "y".into(), ..provider("a") }, &[1], &by("b"), action::UPDATE);
         let Err(StoreError::VersionMismatch { current }) = err else { panic!("{err:?}") };
         assert_eq!((current.provider.version, current.provider.name.as_str()), (2, "x"));
         assert_eq!(store.provider_history("a").unwrap().len(), 2);
@@ -209,33 +207,38 @@ mod tests {
     #[test]
     fn an_update_that_changes_nothing_makes_no_version() {
         let (_dir, store) = store();
-        store.create_provider(&provider("a"), "yamada").unwrap();
-        let same = store.update_provider(&provider("a"), &[1], "suzuki", action::UPDATE).unwrap();
-        assert_eq!((same.provider.version, same.provider.updated_by.as_str()), (1, "yamada"));
+        store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        let same = store.update_provider(&provider("a"), &[1], &by("suzuki"), action::UPDATE).unwrap();
+        assert_eq!((same.record.provider.version, same.record.provider.updated_by.as_str()), (1, "yamada"));
     }
 
     #[test]
     fn soft_delete_hides_the_provider_and_restore_brings_it_back() {
         let (_dir, store) = store();
-        store.create_provider(&provider("a"), "yamada").unwrap();
-        let deleted = store.set_deleted("a", true, &[1], "yamada").unwrap();
-        assert!(deleted.deleted_at.is_some());
+        store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        let deleted = store.set_deleted("a", true, &[1], &by("yamada")).unwrap();
+        assert!(deleted.record.deleted_at.is_some());
         assert_eq!(store.count_providers().unwrap(), 0);
-        assert!(matches!(store.set_deleted("a", true, &[2], "y"), Err(StoreError::Deleted { .. })));
+        assert!(matches!(store.set_deleted("a", true, &[2], &by("y")), Err(StoreError::Deleted { .. })));
         let edit = Provider { name: "x".into(), ..provider("a") };
-        assert!(matches!(store.update_provider(&edit, &[2], "y", action::UPDATE), Err(StoreError::Deleted { .. })));
-        let restored = store.set_deleted("a", false, &[2], "yamada").unwrap();
-        assert_eq!((restored.provider.version, restored.deleted_at), (3, None));
+        assert!(matches!(
+            store.update_provider(&edit, &[2], &by("y"), action::UPDATE),
+            Err(StoreError::Deleted { .. })
+        ));
+        let restored = store.set_deleted("a", false, &[2], &by("yamada")).unwrap();
+        assert_eq!((restored.record.provider.version, restored.record.deleted_at), (3, None));
         assert_eq!(store.load_providers().unwrap().len(), 1);
-        assert!(matches!(store.set_deleted("a", false, &[3], "y"), Err(StoreError::NotDeleted { .. })));
+        assert!(matches!(store.set_deleted("a", false, &[3], &by("y")), Err(StoreError::NotDeleted { .. })));
     }
 
     #[test]
     fn history_is_newest_first_with_the_previous_version_for_the_diff() {
         let (_dir, store) = store();
-        store.create_provider(&provider("a"), "yamada").unwrap();
-        store.create_provider(&provider("b"), "yamada").unwrap();
-        store.update_provider(&Provider { name: "x".into(), ..provider("a") }, &[1], "suzuki", action::UPDATE).unwrap();
+        store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        store.create_provider(&provider("b"), &by("yamada")).unwrap();
+        store
+            .update_provider(&Provider { name: "x".into(), ..provider("a") }, &[1], &by("suzuki"), action::UPDATE)
+            .unwrap();
         let history = store.provider_history("a").unwrap();
         assert_eq!(history.iter().map(|h| h.version).collect::<Vec<_>>(), [2, 1]);
         assert_eq!(history[0].before.as_ref().map(|p| p.name.as_str()), Some("さくら訪問看護"));
@@ -249,7 +252,7 @@ mod tests {
     fn the_audit_log_pages_through_every_change_in_commit_order() {
         let (_dir, store) = store();
         for id in ["a", "b", "c"] {
-            store.create_provider(&provider(id), "yamada").unwrap();
+            store.create_provider(&provider(id), &by("yamada")).unwrap();
         }
         let first = store.audit_log(&AuditQuery { limit: 2, ..AuditQuery::default() }).unwrap();
         assert_eq!(first.iter().map(|e| e.provider_id.as_str()).collect::<Vec<_>>(), ["a", "b"]);

@@ -150,15 +150,18 @@ fn execute_provider(tx: &rusqlite::Transaction<'_>, verb: &str, p: &Provider) ->
     Ok(())
 }
 
-/// Appends a history entry (the full provider after the change) inside the caller's transaction.
-pub(super) fn write_history(tx: &rusqlite::Transaction<'_>, p: &Provider, action: &str) -> rusqlite::Result<()> {
+/// Appends a history entry (the full provider after the change) inside the caller's
+/// transaction and returns its seq: the change's number in the feed, assigned by SQLite
+/// (`AUTOINCREMENT`: strictly increasing, never reused; a rolled-back transaction takes its
+/// numbers back, so committed seqs have no gaps).
+pub(super) fn write_history(tx: &rusqlite::Transaction<'_>, p: &Provider, action: &str) -> rusqlite::Result<i64> {
     let data = serde_json::to_string(p).unwrap_or_default();
     tx.prepare_cached(
         "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![p.id, p.version, action, data, p.updated_at, p.updated_by])?;
-    Ok(())
+    Ok(tx.last_insert_rowid())
 }
 
 /// Replaces every district inside the caller's transaction.
