@@ -30,7 +30,13 @@ after(async () => {
 });
 
 /** In the page: whether the map represents exactly n providers (clusters' counts + pins). */
+/**
+ * Whether the map shows exactly n providers. Leaflet keeps the old zoom level's clusters in the
+ * page while a zoom animates (each provider counted twice for a moment), so the count is only
+ * read once no zoom animation runs.
+ */
 function countIs(n) {
+  if (document.querySelector('.leaflet-zoom-anim')) return false;
   let total = 0;
   for (const el of document.querySelectorAll('.leaflet-marker-icon.cluster')) {
     total += Number(el.querySelector('[aria-hidden="true"]').textContent);
@@ -148,6 +154,7 @@ describe('the map page', () => {
       // While markercluster animates the zoom, both levels' icons exist; wait for it to settle.
       // A duplicated marker would keep the total above the catalog size and time this out.
       await page.waitForFunction(countIs, about.providers);
+      await page.waitForFunction(() => !document.querySelector('.leaflet-zoom-anim'));
       assert.equal(await markerTotal(page), about.providers);
       assert.ok(bboxRequests.length > before);
       const titles = await page.$$eval('.leaflet-marker-icon.pin', (els) => els.map((e) => e.getAttribute('title')));
@@ -301,6 +308,7 @@ describe('the map page', () => {
       assert.ok(metas.every((m) => m.includes(`${name}圏域`)), 'every item is in the district');
       // The map shows the same providers and no others.
       await page.waitForFunction(countIs, ids.length);
+      await page.waitForFunction(() => !document.querySelector('.leaflet-zoom-anim'));
       assert.equal(await markerTotal(page), ids.length);
 
       // CSV of the same query: UTF-8 with a BOM and the Japanese header, one row a provider.
