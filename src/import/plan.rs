@@ -8,8 +8,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::catalog::normalize_text;
 use crate::domain::{
-    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, district_of, field_changes,
-    name_districts,
+    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, differing, district_of,
+    field_changes, name_districts,
 };
 use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
 
@@ -22,7 +22,7 @@ use super::{
 /// The fields that differ between two versions of a provider (bookkeeping fields excluded),
 /// named as in the public API.
 pub fn changed_fields(old: &Provider, new: &Provider) -> Vec<&'static str> {
-    PROVIDER_FIELDS.iter().filter(|f| f.differs(old, new)).map(|f| f.key).collect()
+    differing(old, new).map(|f| f.key).collect()
 }
 
 /// Applies the ownership of each field (see [`Owner`]) to what the import would store over

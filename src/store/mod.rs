@@ -2,6 +2,7 @@
 //! backend (PostgreSQL/PostGIS for multi-replica deployments) can be added without touching
 //! the HTTP layer or the catalog.
 
+pub mod codec;
 mod error;
 mod sqlite;
 
