@@ -59,7 +59,7 @@ pub enum FieldType {
 pub struct FormInput {
     /// The HTML input: `text`, `tel`, `url` or `textarea`.
     pub input: &'static str,
-    /// Whether phones should show a numeric keyboard.
+    /// Whether a phone shows its numeric keyboard for it (`inputmode="numeric"`).
     pub numeric: bool,
     /// Whether the form refuses to be empty.
     pub required: bool,
