@@ -126,13 +126,9 @@ impl<'a> FeatureOut<'a> {
         out.push(b',');
         push_f64(out, self.geometry.coordinates[1])?;
         out.extend_from_slice(b"]},\"properties\":");
-        let mut separator = b'{';
-        for f in PROPERTY_FIELDS {
-            out.push(separator);
-            separator = b',';
-            out.extend_from_slice(f.json_key.as_bytes());
-            push_value(out, f, p)?;
-        }
+        // Unrolled over constant indices, so each field's type and accessor are known at
+        // compile time and inlined (a loop over the table would call through its pointers).
+        write_properties!(out, p; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
         out.extend_from_slice(b",\"version\":");
         serde_json::to_writer(&mut *out, &p.version)?;
         out.extend_from_slice(b",\"updated_at\":");
@@ -154,6 +150,24 @@ impl<'a> FeatureOut<'a> {
     }
 }
 
+/// Writes `"key":value` of each property field at the given indices of [`PROPERTY_FIELDS`]
+/// (indices past its end write nothing), the first after `{`, the others after `,`.
+macro_rules! write_properties {
+    ($out:ident, $p:ident; $($i:literal)*) => {
+        $(
+            if let Some(f) = PROPERTY_FIELDS.get($i) {
+                $out.push(if $i == 0 { b'{' } else { b',' });
+                $out.extend_from_slice(f.json_key.as_bytes());
+                push_value($out, f, $p)?;
+            }
+        )*
+    };
+}
+use write_properties;
+
+/// The unrolled writer covers this many property fields.
+const _: () = assert!(PROPERTY_FIELDS.len() <= 32, "extend the indices of write_properties! in write_json");
+
 /// The property fields (all but the geometry, which is written as the Feature's geometry).
 /// The geometry is the table's last field.
 const PROPERTY_FIELDS: &[ProviderField] = match PROVIDER_FIELDS.split_last() {
@@ -162,6 +176,7 @@ const PROPERTY_FIELDS: &[ProviderField] = match PROVIDER_FIELDS.split_last() {
 };
 
 /// Appends one field's value as serde_json writes its type.
+#[inline(always)]
 fn push_value(out: &mut Vec<u8>, f: &ProviderField, p: &Provider) -> serde_json::Result<()> {
     match f.access {
         Access::Kind { get, .. } => {
