@@ -16,6 +16,7 @@
 
 import { publicJson, tokenStore } from './lib/staff/api.js';
 import { resolveConflict } from './lib/staff/conflict.js';
+import { useFields } from './lib/staff/form-values.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
 import { setUpImports } from './lib/staff/imports.js';
@@ -26,6 +27,15 @@ import { search } from './lib/staff/search.js';
 import { selectProvider, startNew } from './lib/staff/selected.js';
 import { signIn, signOut } from './lib/staff/session.js';
 import { providerPath, save, setAccepting, write } from './lib/staff/writes.js';
+
+/** The provider's fields (labels, types, the form's inputs), declared once on the server. */
+async function loadFields() {
+  try {
+    useFields(await publicJson('/api/fields'));
+  } catch {
+    showStatus('項目の一覧を読み込めませんでした。ページを再読み込みしてください。', 'error');
+  }
+}
 
 async function loadServices() {
   try {
@@ -102,7 +112,7 @@ async function start() {
   wire();
   setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
   setUpPopulationImport({ token: () => state.token });
-  await loadServices();
+  await Promise.all([loadFields(), loadServices()]);
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();
   if (token) await signIn(token);

@@ -1,13 +1,19 @@
-//! The provider's fields as people and imports see them, declared once: the public property
-//! name, the Japanese label staff read, and who owns the value when an import meets a
-//! provider that is already stored (see [`Owner`]). The history, the import diff and the
-//! import's merge all walk [`PROVIDER_FIELDS`].
+//! The provider's fields, declared once: the public property name, the Japanese label staff
+//! read (also the history's label), the value type, who owns the value when an import meets
+//! a stored provider (see [`Owner`]), the CSV columns, the SQL columns, how the staff form
+//! edits it, and typed access to the value in a [`Provider`]. Everything that handles fields
+//! one by one walks [`PROVIDER_FIELDS`]: the GeoJSON reader and writer
+//! (`formats::geojson`), the CSV columns (`formats::csv`), the store's row codec
+//! (`store::codec`), the field diff and history labels (`domain::history`), the import's
+//! merge (`import::plan`) and the staff form (`GET /api/fields`). Each of them encodes a
+//! value by its [`Access`] variant, so a new field of an existing type needs only a line here,
+//! a migration (its column) and tests.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::lonlat::LonLat;
-use super::provider::{Kind, Provider};
+use super::provider::{HomeCare, Kind, Provider};
 
 /// Who owns a field's value when an import updates a stored provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,23 +25,150 @@ pub enum Owner {
     /// Staff keep it by hand (備考, 受入可否 and its date): an import never overwrites it on a
     /// stored provider; it only fills it for a provider the import adds.
     Staff,
-    /// Derived when saved (the district, from the location).
+    /// Derived when saved (the district, from the location); ignored on input.
     Derived,
 }
 
+/// What kind of value a field holds, as the public field list names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One of the [`Kind`]s (`care`, `clinic` …).
+    Kind,
+    /// Free text (or a code written as text, such as a phone number).
+    Text,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A district id (see `/api/districts`).
+    District,
+    /// A list of MHLW service codes.
+    ServiceCodes,
+    /// Home medical care: the 在宅療養支援 class and four flags.
+    HomeCare,
+    /// A whole number of at least 0.
+    Count,
+    /// Yes, no or unknown.
+    Flag,
+    /// A WGS84 position, `[lon, lat]`.
+    Point,
+}
+
+/// How the staff form edits a field with a plain input (fields without one have their own
+/// controls: kind, services, home care, 受入可否, position; or none: the district).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FormInput {
+    /// The HTML input: `text`, `tel`, `url` or `textarea`.
+    pub input: &'static str,
+    /// Whether a phone shows its numeric keyboard for it (`inputmode="numeric"`).
+    pub numeric: bool,
+    /// Whether the form refuses to be empty.
+    pub required: bool,
+    /// A hint shown under the input (Japanese), if any.
+    pub hint: Option<&'static str>,
+}
+
+impl FormInput {
+    const fn of(input: &'static str) -> Option<Self> {
+        Some(Self { input, numeric: false, required: false, hint: None })
+    }
+
+    const fn hint(input: &'static str, numeric: bool, hint: &'static str) -> Option<Self> {
+        Some(Self { input, numeric, required: false, hint: Some(hint) })
+    }
+}
+
+/// Typed access to a field's value, one variant per representation. Formats encode each
+/// variant once (JSON, CSV, SQL), so they need nothing per field.
+#[derive(Clone, Copy)]
+pub enum Access {
+    /// [`FieldType::Kind`].
+    Kind {
+        /// The value.
+        get: fn(&Provider) -> Kind,
+        /// Sets the value.
+        set: fn(&mut Provider, Kind),
+    },
+    /// Optional text ([`FieldType::Text`], [`FieldType::Date`], [`FieldType::District`]). A
+    /// required text field reads as `Some` always and takes `None` as empty text.
+    Text {
+        /// The value.
+        get: fn(&Provider) -> Option<&str>,
+        /// Sets the value.
+        set: fn(&mut Provider, Option<String>),
+    },
+    /// A list of codes ([`FieldType::ServiceCodes`]).
+    Codes {
+        /// The value.
+        get: fn(&Provider) -> &[String],
+        /// Sets the value.
+        set: fn(&mut Provider, Vec<String>),
+    },
+    /// [`FieldType::HomeCare`].
+    HomeCare {
+        /// The value.
+        get: fn(&Provider) -> Option<&HomeCare>,
+        /// Sets the value.
+        set: fn(&mut Provider, Option<HomeCare>),
+    },
+    /// [`FieldType::Count`].
+    Count {
+        /// The value.
+        get: fn(&Provider) -> Option<u32>,
+        /// Sets the value.
+        set: fn(&mut Provider, Option<u32>),
+    },
+    /// [`FieldType::Flag`], with the words a spreadsheet shows for yes and no.
+    Flag {
+        /// The value.
+        get: fn(&Provider) -> Option<bool>,
+        /// Sets the value.
+        set: fn(&mut Provider, Option<bool>),
+        /// The word for yes (`受入可`).
+        yes: &'static str,
+        /// The word for no (`受入不可`).
+        no: &'static str,
+    },
+    /// [`FieldType::Point`].
+    Point {
+        /// The value.
+        get: fn(&Provider) -> LonLat,
+        /// Sets the value.
+        set: fn(&mut Provider, LonLat),
+    },
+}
+
 /// One field of a provider.
-#[derive(Debug)]
 pub struct ProviderField {
-    /// The public property name (`phone`), `geometry` for the location.
+    /// The public property name (`phone`), `geometry` for the location (the Feature's
+    /// geometry, not a property).
     pub key: &'static str,
-    /// The Japanese label staff read (`電話番号`).
+    /// The Japanese label staff read (`電話番号`), also in history and import changes.
     pub label_ja: &'static str,
+    /// What kind of value it holds.
+    pub ty: FieldType,
     /// Who owns the value when an import meets a stored provider.
     pub owner: Owner,
+    /// The CSV columns (Japanese headers) it fills, in order; none for fields the CSV for
+    /// spreadsheets leaves out.
+    pub csv: &'static [&'static str],
+    /// The SQL columns it is stored in, in order (two for a point: lon, lat).
+    pub sql: &'static [&'static str],
+    /// How the staff form edits it with a plain input, if it does.
+    pub form: Option<FormInput>,
+    /// Typed access to the value.
+    pub access: Access,
+    /// `"key":` as JSON, written before the value.
+    pub json_key: &'static str,
     value: fn(&Provider) -> Value,
     differs: fn(&Provider, &Provider) -> bool,
     is_blank: fn(&Provider) -> bool,
     copy: fn(&mut Provider, &Provider),
+}
+
+impl std::fmt::Debug for ProviderField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderField").field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 impl ProviderField {
@@ -58,6 +191,11 @@ impl ProviderField {
     /// Sets this field of `to` to its value in `from`.
     pub fn copy(&self, to: &mut Provider, from: &Provider) {
         (self.copy)(to, from);
+    }
+
+    /// Whether the field is one of a Feature's `properties` (all but the geometry).
+    pub fn is_property(&self) -> bool {
+        self.ty != FieldType::Point
     }
 }
 
@@ -96,12 +234,26 @@ impl Blank for LonLat {
     }
 }
 
+/// Access to an optional text field.
+macro_rules! text {
+    ($field:ident) => {
+        Access::Text { get: |p| p.$field.as_deref(), set: |p, v| p.$field = v }
+    };
+}
+
 macro_rules! field {
-    ($key:literal, $field:ident, $label:literal, $owner:ident) => {
+    ($key:literal, $field:ident, $label:literal, $ty:ident, $owner:ident, $access:expr,
+     csv: [$($csv:literal),*], sql: [$($sql:literal),*], form: $form:expr) => {
         ProviderField {
             key: $key,
             label_ja: $label,
+            ty: FieldType::$ty,
             owner: Owner::$owner,
+            csv: &[$($csv),*],
+            sql: &[$($sql),*],
+            form: $form,
+            access: $access,
+            json_key: concat!("\"", $key, "\":"),
             value: |p| serde_json::to_value(&p.$field).unwrap_or(Value::Null),
             differs: |a, b| a.$field != b.$field,
             is_blank: |p| Blank::is_blank(&p.$field),
@@ -111,45 +263,101 @@ macro_rules! field {
 }
 
 /// Every field of a provider but the id and the bookkeeping (`version`, `updated_at`,
-/// `updated_by`), in the order of the public Feature.
+/// `updated_by`), in the order of the public Feature's properties (the geometry last).
 ///
 /// Staff-owned: 備考 (`notes`), 受入可否 (`accepting`) and its date. Every official file
 /// caremap reads leaves them out or carries only a file-wide note, while staff keep them
 /// current by hand; an import therefore fills them only for providers it adds.
 pub const PROVIDER_FIELDS: &[ProviderField] = &[
-    field!("kind", kind, "種別", Import),
-    field!("official_code", official_code, "事業所番号・医療機関コード", Import),
-    field!("name", name, "名称", Import),
-    field!("name_kana", name_kana, "フリガナ", Import),
-    field!("services", services, "サービス種別", Import),
-    field!("home_care", home_care, "在宅医療", Import),
-    field!("address", address, "住所", Import),
-    field!("phone", phone, "電話番号", Import),
-    field!("fax", fax, "FAX番号", Import),
-    field!("url", url, "ホームページ", Import),
-    field!("corporation", corporation, "法人名", Import),
-    field!("corporate_number", corporate_number, "法人番号", Import),
-    field!("capacity", capacity, "定員", Import),
-    field!("open_days", open_days, "営業日", Import),
-    field!("notes", notes, "備考", Staff),
-    field!("accepting", accepting, "受入可否", Staff),
-    field!("accepting_updated_at", accepting_updated_at, "受入可否の確認日", Staff),
-    field!("district", district, "日常生活圏域", Derived),
-    field!("geometry", location, "位置", Import),
+    field!("kind", kind, "種別", Kind, Import, Access::Kind { get: |p| p.kind, set: |p, v| p.kind = v },
+        csv: ["種別"], sql: ["kind"], form: None),
+    field!("official_code", official_code, "事業所番号・医療機関コード", Text, Import, text!(official_code),
+        csv: ["事業所番号"], sql: ["official_code"], form: FormInput::hint("text", true, "10桁または13桁の数字")),
+    field!("name", name, "名称", Text, Import,
+        Access::Text { get: |p| Some(&p.name), set: |p, v| p.name = v.unwrap_or_default() },
+        csv: ["名称"], sql: ["name"], form: Some(FormInput { input: "text", numeric: false, required: true, hint: None })),
+    field!("name_kana", name_kana, "フリガナ", Text, Import, text!(name_kana),
+        csv: ["名称（カナ）"], sql: ["name_kana"], form: FormInput::of("text")),
+    field!("services", services, "サービス種別", ServiceCodes, Import,
+        Access::Codes { get: |p| &p.services, set: |p, v| p.services = v },
+        csv: ["サービス"], sql: ["services"], form: None),
+    field!("home_care", home_care, "在宅医療", HomeCare, Import,
+        Access::HomeCare { get: |p| p.home_care.as_ref(), set: |p, v| p.home_care = v },
+        csv: ["在宅療養支援", "24時間対応"], sql: ["home_care"], form: None),
+    field!("address", address, "住所", Text, Import, text!(address),
+        csv: ["住所"], sql: ["address"], form: FormInput::of("text")),
+    field!("phone", phone, "電話番号", Text, Import, text!(phone),
+        csv: ["電話番号"], sql: ["phone"], form: FormInput::hint("tel", false, "例：04-7150-1234")),
+    field!("fax", fax, "FAX番号", Text, Import, text!(fax),
+        csv: ["FAX番号"], sql: ["fax"], form: FormInput::of("tel")),
+    field!("url", url, "ホームページ", Text, Import, text!(url),
+        csv: ["URL"], sql: ["url"], form: FormInput::hint("url", false, "http:// または https:// で始まるアドレス")),
+    field!("corporation", corporation, "法人名", Text, Import, text!(corporation),
+        csv: ["法人名"], sql: ["corporation"], form: FormInput::of("text")),
+    field!("corporate_number", corporate_number, "法人番号", Text, Import, text!(corporate_number),
+        csv: [], sql: ["corporate_number"], form: FormInput::hint("text", true, "13桁の数字")),
+    field!("capacity", capacity, "定員", Count, Import,
+        Access::Count { get: |p| p.capacity, set: |p, v| p.capacity = v },
+        csv: ["定員"], sql: ["capacity"],
+        form: FormInput::hint("text", true, "人数（訪問系などで定員がない場合は空欄）")),
+    field!("open_days", open_days, "営業日", Text, Import, text!(open_days),
+        csv: ["利用可能曜日"], sql: ["open_days"], form: FormInput::hint("text", false, "例：平日,土曜日")),
+    field!("notes", notes, "備考", Text, Staff, text!(notes),
+        csv: [], sql: ["notes"], form: FormInput::of("textarea")),
+    field!("accepting", accepting, "受入可否", Flag, Staff,
+        Access::Flag { get: |p| p.accepting, set: |p, v| p.accepting = v, yes: "受入可", no: "受入不可" },
+        csv: ["受入可否"], sql: ["accepting"], form: None),
+    field!("accepting_updated_at", accepting_updated_at, "受入可否の確認日", Date, Staff, text!(accepting_updated_at),
+        csv: ["受入確認日"], sql: ["accepting_updated_at"], form: None),
+    field!("district", district, "日常生活圏域", District, Derived, text!(district),
+        csv: ["圏域"], sql: ["district"], form: None),
+    field!("geometry", location, "位置", Point, Import,
+        Access::Point { get: |p| p.location, set: |p, v| p.location = v },
+        csv: ["経度", "緯度"], sql: ["lon", "lat"], form: None),
 ];
+
+impl Serialize for ProviderField {
+    /// The field as `GET /api/fields` lists it: `key`, `label`, `type`, `owner`, `csv`,
+    /// `form` (or `null`), and for a flag the words for yes and no (`values`).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("key", self.key)?;
+        map.serialize_entry("label", self.label_ja)?;
+        map.serialize_entry("type", &self.ty)?;
+        map.serialize_entry("owner", &self.owner)?;
+        map.serialize_entry("csv", self.csv)?;
+        map.serialize_entry("form", &self.form)?;
+        if let Access::Flag { yes, no, .. } = self.access {
+            map.serialize_entry("values", &serde_json::json!({ "true": yes, "false": no }))?;
+        }
+        map.end()
+    }
+}
+
+/// The field with property name `key` (`geometry` for the location).
+pub fn field(key: &str) -> Option<&'static ProviderField> {
+    PROVIDER_FIELDS.iter().find(|f| f.key == key)
+}
 
 /// The Japanese label of a property name (also `deleted` and `id`); empty for other names.
 pub fn field_label(key: &str) -> &'static str {
     match key {
         "deleted" => "削除",
         "id" => "ID",
-        _ => PROVIDER_FIELDS.iter().find(|f| f.key == key).map_or("", |f| f.label_ja),
+        _ => field(key).map_or("", |f| f.label_ja),
     }
 }
 
 /// The fields staff own (see [`Owner::Staff`]).
 pub fn staff_owned() -> impl Iterator<Item = &'static ProviderField> {
     PROVIDER_FIELDS.iter().filter(|f| f.owner == Owner::Staff)
+}
+
+/// The fields that differ from `before` to `after`, in table order: the one field diff (the
+/// history and the import's report both start from it).
+pub fn differing<'a>(before: &'a Provider, after: &'a Provider) -> impl Iterator<Item = &'static ProviderField> + 'a {
+    PROVIDER_FIELDS.iter().filter(move |f| f.differs(before, after))
 }
 
 #[cfg(test)]
@@ -183,14 +391,60 @@ mod tests {
 
     #[test]
     fn a_field_reads_compares_tests_for_blank_and_copies() {
-        let phone = PROVIDER_FIELDS.iter().find(|f| f.key == "phone").unwrap();
+        let phone = field("phone").unwrap();
         let mut other = Provider { phone: None, ..provider() };
         assert_eq!(phone.value(&provider()), Value::from("04-7150-1234"));
         assert!(phone.differs(&provider(), &other));
         assert!(phone.is_blank(&other) && !phone.is_blank(&provider()));
         phone.copy(&mut other, &provider());
         assert_eq!(other, provider());
-        let geometry = PROVIDER_FIELDS.iter().find(|f| f.key == "geometry").unwrap();
+        let geometry = field("geometry").unwrap();
         assert_eq!(geometry.value(&provider()), serde_json::json!([139.9, 35.85]));
+    }
+
+    #[test]
+    fn each_field_s_access_matches_its_type_and_its_sql_columns() {
+        for f in PROVIDER_FIELDS {
+            let fits = match f.access {
+                Access::Kind { .. } => f.ty == FieldType::Kind,
+                Access::Text { .. } => matches!(f.ty, FieldType::Text | FieldType::Date | FieldType::District),
+                Access::Codes { .. } => f.ty == FieldType::ServiceCodes,
+                Access::HomeCare { .. } => f.ty == FieldType::HomeCare,
+                Access::Count { .. } => f.ty == FieldType::Count,
+                Access::Flag { .. } => f.ty == FieldType::Flag,
+                Access::Point { .. } => f.ty == FieldType::Point,
+            };
+            assert!(fits, "{}", f.key);
+            assert_eq!(f.sql.len(), if f.ty == FieldType::Point { 2 } else { 1 }, "{}", f.key);
+            assert_eq!(f.json_key, format!("\"{}\":", f.key));
+        }
+    }
+
+    #[test]
+    fn the_typed_access_reads_and_sets_the_same_value_as_the_field() {
+        let mut p = provider();
+        let Access::Text { get, set } = field("phone").unwrap().access else { panic!("phone is text") };
+        assert_eq!(get(&p), Some("04-7150-1234"));
+        set(&mut p, None);
+        assert_eq!(p.phone, None);
+        let Access::Text { get, set } = field("name").unwrap().access else { panic!("name is text") };
+        set(&mut p, None);
+        assert_eq!(get(&p), Some(""), "a required text read back empty, never missing");
+    }
+
+    #[test]
+    fn the_field_list_names_type_owner_csv_columns_and_form_input() {
+        let json = serde_json::to_value(PROVIDER_FIELDS).unwrap();
+        let home_care = &json[5];
+        assert_eq!(home_care["key"], "home_care");
+        assert_eq!(home_care["label"], "在宅医療");
+        assert_eq!(home_care["type"], "home_care");
+        assert_eq!(home_care["csv"], serde_json::json!(["在宅療養支援", "24時間対応"]));
+        assert!(home_care["form"].is_null());
+        let phone = json.as_array().unwrap().iter().find(|f| f["key"] == "phone").unwrap();
+        assert_eq!(phone["form"]["input"], "tel");
+        let accepting = json.as_array().unwrap().iter().find(|f| f["key"] == "accepting").unwrap();
+        assert_eq!(accepting["owner"], "staff");
+        assert_eq!(accepting["values"]["true"], "受入可");
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::district::District;
-use super::fields::{PROVIDER_FIELDS, field_label};
+use super::fields::{PROVIDER_FIELDS, differing, field_label};
 use super::provider::Provider;
 
 /// The actions written to the history. Older rows may carry other labels (`sample`, `gen`,
@@ -59,15 +59,15 @@ impl FieldChange {
 /// The fields that differ from `before` to `after` (bookkeeping fields `version`,
 /// `updated_at`, `updated_by` are not changes). With no `before`, every field that has a value.
 pub fn field_changes(before: Option<&Provider>, after: &Provider) -> Vec<FieldChange> {
-    PROVIDER_FIELDS
-        .iter()
-        .filter(|f| before.is_none_or(|b| f.differs(b, after)))
-        .filter_map(|f| {
-            let from = before.map_or(Value::Null, |b| f.value(b));
-            let to = f.value(after);
-            (from != to).then(|| FieldChange::new(f.key, from, to))
-        })
-        .collect()
+    let Some(before) = before else {
+        return PROVIDER_FIELDS
+            .iter()
+            .map(|f| (f, f.value(after)))
+            .filter(|(_, to)| !to.is_null())
+            .map(|(f, to)| FieldChange::new(f.key, Value::Null, to))
+            .collect();
+    };
+    differing(before, after).map(|f| FieldChange::new(f.key, f.value(before), f.value(after))).collect()
 }
 
 /// Adds the district names to district changes (`from_name`, `to_name`), from `districts`.

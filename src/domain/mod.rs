@@ -14,7 +14,9 @@ pub mod timestamp;
 
 pub use area::{AreaError, Bbox, MAX_POLYGON_PARTS, MAX_POLYGON_VERTICES, polygon_from_geojson, search_area_from_json};
 pub use district::{District, DistrictError, district_of, parse_districts};
-pub use fields::{Owner, PROVIDER_FIELDS, ProviderField, field_label, staff_owned};
+pub use fields::{
+    Access, FieldType, FormInput, Owner, PROVIDER_FIELDS, ProviderField, differing, field, field_label, staff_owned,
+};
 pub use history::{FieldChange, action, actor_name, entry_changes, field_changes, name_districts};
 pub use lonlat::{Extent, JAPAN_EXTENT, LonLat, LonLatError};
 pub use provider::{FieldError, HomeCare, HomeCareClass, Kind, Provider};

@@ -9,39 +9,21 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::domain::{District, Provider, service_type};
+use std::sync::LazyLock;
+
+use crate::domain::{Access, District, FieldType, PROVIDER_FIELDS, Provider, ProviderField, service_type};
 
 /// Japan Standard Time, the time zone of the people who open these files.
 pub const JST: UtcOffset = offset!(+9);
 
-/// The CSV header row, in Japanese for the care managers who open it in Excel.
-pub const CSV_HEADER: [&str; 22] = [
-    "ID",
-    "種別",
-    "事業所番号",
-    "名称",
-    "名称（カナ）",
-    "サービス",
-    "在宅療養支援",
-    "24時間対応",
-    "住所",
-    "電話番号",
-    "FAX番号",
-    "URL",
-    "法人名",
-    "定員",
-    "利用可能曜日",
-    "受入可否",
-    "受入確認日",
-    "圏域",
-    "経度",
-    "緯度",
-    "距離(m)",
-    "更新日時",
-];
-
-/// Position of the two coordinate columns in [`CSV_HEADER`].
-const COORDINATE_COLUMNS: [usize; 2] = [18, 19];
+/// The CSV header row, in Japanese for the care managers who open it in Excel: `ID`, the
+/// CSV columns of [`PROVIDER_FIELDS`] in table order, then 距離(m) and 更新日時.
+pub static CSV_HEADER: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    std::iter::once("ID")
+        .chain(PROVIDER_FIELDS.iter().flat_map(|f| f.csv.iter().copied()))
+        .chain(["距離(m)", "更新日時"])
+        .collect()
+});
 
 /// Headers of the coordinate columns for a projected CRS (平面直角座標系: Y is the easting,
 /// X the northing, both in metres), in the order of the 経度, 緯度 columns they replace.
@@ -54,10 +36,6 @@ pub fn neutralise(s: &str) -> String {
 
 fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
-}
-
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(cell).unwrap_or_default()
 }
 
 /// An RFC 3339 timestamp as Japan time to the minute (`2026-11-30 13:34`), the way Excel
@@ -77,38 +55,44 @@ fn district_name<'a>(districts: &'a [District], id: &'a str) -> &'a str {
     districts.iter().find(|d| d.id == id).map_or(id, |d| d.name.as_str())
 }
 
-fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64), districts: &[District]) -> Vec<String> {
-    let home = p.home_care.unwrap_or_default();
-    let services: Vec<&str> = p.services.iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
-    vec![
-        cell(&p.id),
-        p.kind.label_ja().to_owned(),
-        opt(&p.official_code),
-        cell(&p.name),
-        opt(&p.name_kana),
-        services.join("、"),
-        home.class.map(|c| c.label_ja().to_owned()).unwrap_or_default(),
-        if home.available_24h { "○" } else { "" }.to_owned(),
-        opt(&p.address),
-        opt(&p.phone),
-        opt(&p.fax),
-        opt(&p.url),
-        opt(&p.corporation),
-        p.capacity.map(|c| c.to_string()).unwrap_or_default(),
-        opt(&p.open_days),
-        match p.accepting {
-            Some(true) => "受入可",
-            Some(false) => "受入不可",
-            None => "",
+/// Appends the CSV cells of field `f` of `p` (as many as `f.csv` names). `xy` is the location
+/// in the output CRS; `districts` name the district.
+fn push_cells(row: &mut Vec<String>, f: &ProviderField, p: &Provider, xy: (f64, f64), districts: &[District]) {
+    match f.access {
+        Access::Kind { get, .. } => row.push(get(p).label_ja().to_owned()),
+        Access::Text { get, .. } => row.push(match (f.ty, get(p)) {
+            (_, None) => String::new(),
+            (FieldType::Date, Some(date)) => excel_time(date),
+            (FieldType::District, Some(id)) => cell(district_name(districts, id)),
+            (_, Some(text)) => cell(text),
+        }),
+        Access::Codes { get, .. } => {
+            let labels: Vec<&str> = get(p).iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
+            row.push(labels.join("、"));
         }
-        .to_owned(),
-        p.accepting_updated_at.as_deref().map(excel_time).unwrap_or_default(),
-        p.district.as_deref().map(|d| cell(district_name(districts, d))).unwrap_or_default(),
-        xy.0.to_string(),
-        xy.1.to_string(),
-        distance_m.map(|d| format!("{d:.0}")).unwrap_or_default(),
-        excel_time(&p.updated_at),
-    ]
+        Access::HomeCare { get, .. } => {
+            let home = get(p).copied().unwrap_or_default();
+            row.push(home.class.map(|c| c.label_ja().to_owned()).unwrap_or_default());
+            row.push(if home.available_24h { "○" } else { "" }.to_owned());
+        }
+        Access::Count { get, .. } => row.push(get(p).map(|c| c.to_string()).unwrap_or_default()),
+        Access::Flag { get, yes, no, .. } => row.push(get(p).map_or("", |v| if v { yes } else { no }).to_owned()),
+        Access::Point { .. } => {
+            row.push(xy.0.to_string());
+            row.push(xy.1.to_string());
+        }
+    }
+}
+
+fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64), districts: &[District]) -> Vec<String> {
+    let mut row = Vec::with_capacity(CSV_HEADER.len());
+    row.push(cell(&p.id));
+    for f in PROVIDER_FIELDS.iter().filter(|f| !f.csv.is_empty()) {
+        push_cells(&mut row, f, p, xy, districts);
+    }
+    row.push(distance_m.map(|d| format!("{d:.0}")).unwrap_or_default());
+    row.push(excel_time(&p.updated_at));
+    row
 }
 
 /// One row to write: the provider, its distance (metres) where a query had a point, and its
@@ -129,10 +113,13 @@ pub fn write_csv<'a, W: Write>(
     let mut out = out;
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    let mut header = CSV_HEADER;
+    let mut header: Vec<&str> = CSV_HEADER.to_vec();
     if let Some(names) = coordinate_header {
-        header[COORDINATE_COLUMNS[0]] = names[0];
-        header[COORDINATE_COLUMNS[1]] = names[1];
+        // The location's two columns (経度, 緯度) are where the table puts them.
+        let location = PROVIDER_FIELDS.iter().find(|f| f.ty == FieldType::Point).and_then(|f| f.csv.first());
+        if let Some(at) = header.iter().position(|h| Some(h) == location) {
+            header[at..at + 2].copy_from_slice(&names);
+        }
     }
     writer.write_record(header)?;
     for (p, d, xy) in rows {
@@ -167,6 +154,16 @@ mod tests {
         let bytes = csv_bytes(std::iter::empty(), &[]).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBFID,"));
         assert!(String::from_utf8(bytes).unwrap().contains("電話番号"));
+    }
+
+    #[test]
+    fn the_header_is_the_fields_csv_columns_between_the_id_and_the_distance() {
+        let header = CSV_HEADER.join(",");
+        assert_eq!(
+            header,
+            "ID,種別,事業所番号,名称,名称（カナ）,サービス,在宅療養支援,24時間対応,住所,電話番号,FAX番号,URL,\
+             法人名,定員,利用可能曜日,受入可否,受入確認日,圏域,経度,緯度,距離(m),更新日時"
+        );
     }
 
     #[test]

@@ -1,42 +1,62 @@
 //! Providers as GeoJSON (RFC 7946) Features: written straight to bytes for responses and
 //! files, and read back from Features (the bundled sample, staff edits, GeoJSON imports).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde::ser::SerializeMap;
 
-use crate::domain::{FieldError, HomeCare, Kind, LonLat, Provider};
+use crate::domain::{Access, FieldError, Kind, LonLat, Owner, PROVIDER_FIELDS, Provider, ProviderField};
 
-/// The `properties` of a provider Feature. Every field of [`Provider`] except `id` and
-/// `location`, which are the Feature's `id` and `geometry`.
-#[derive(Debug, Serialize)]
+/// The `properties` of a provider Feature: every property field of [`PROVIDER_FIELDS`] in
+/// table order, then the bookkeeping (`version`, `updated_at`), the query's `distance_m` and
+/// the staff-only `updated_by` / `deleted_at`.
+#[derive(Debug)]
 struct PropertiesOut<'a> {
-    kind: Kind,
-    official_code: &'a Option<String>,
-    name: &'a str,
-    name_kana: &'a Option<String>,
-    services: &'a [String],
-    home_care: &'a Option<HomeCare>,
-    address: &'a Option<String>,
-    phone: &'a Option<String>,
-    fax: &'a Option<String>,
-    url: &'a Option<String>,
-    corporation: &'a Option<String>,
-    corporate_number: &'a Option<String>,
-    capacity: &'a Option<u32>,
-    open_days: &'a Option<String>,
-    notes: &'a Option<String>,
-    accepting: &'a Option<bool>,
-    accepting_updated_at: &'a Option<String>,
-    district: &'a Option<String>,
-    version: i64,
-    updated_at: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: &'a Provider,
     distance_m: Option<f64>,
     /// Staff responses only: who made the last change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     updated_by: Option<&'a str>,
     /// Staff responses only: when it was soft-deleted (`null` while live).
-    #[serde(skip_serializing_if = "Option::is_none")]
     deleted_at: Option<Option<&'a str>>,
+}
+
+/// One field's value, serialised by serde (the reference the hand-written writer matches).
+struct FieldValue<'a>(&'static ProviderField, &'a Provider);
+
+impl Serialize for FieldValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self.1;
+        match self.0.access {
+            Access::Kind { get, .. } => get(p).serialize(serializer),
+            Access::Text { get, .. } => get(p).serialize(serializer),
+            Access::Codes { get, .. } => get(p).serialize(serializer),
+            Access::HomeCare { get, .. } => get(p).serialize(serializer),
+            Access::Count { get, .. } => get(p).serialize(serializer),
+            Access::Flag { get, .. } => get(p).serialize(serializer),
+            Access::Point { get, .. } => get(p).serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for PropertiesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self.provider;
+        let mut map = serializer.serialize_map(None)?;
+        for f in PROVIDER_FIELDS.iter().filter(|f| f.is_property()) {
+            map.serialize_entry(f.key, &FieldValue(f, p))?;
+        }
+        map.serialize_entry("version", &p.version)?;
+        map.serialize_entry("updated_at", &p.updated_at)?;
+        if let Some(d) = self.distance_m {
+            map.serialize_entry("distance_m", &d)?;
+        }
+        if let Some(by) = self.updated_by {
+            map.serialize_entry("updated_by", by)?;
+        }
+        if let Some(deleted_at) = self.deleted_at {
+            map.serialize_entry("deleted_at", &deleted_at)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -64,26 +84,7 @@ impl<'a> FeatureOut<'a> {
             id: &p.id,
             geometry: PointOut { kind: "Point", coordinates: [p.location.lon(), p.location.lat()] },
             properties: PropertiesOut {
-                kind: p.kind,
-                official_code: &p.official_code,
-                name: &p.name,
-                name_kana: &p.name_kana,
-                services: &p.services,
-                home_care: &p.home_care,
-                address: &p.address,
-                phone: &p.phone,
-                fax: &p.fax,
-                url: &p.url,
-                corporation: &p.corporation,
-                corporate_number: &p.corporate_number,
-                capacity: &p.capacity,
-                open_days: &p.open_days,
-                notes: &p.notes,
-                accepting: &p.accepting,
-                accepting_updated_at: &p.accepting_updated_at,
-                district: &p.district,
-                version: p.version,
-                updated_at: &p.updated_at,
+                provider: p,
                 distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
                 updated_by: None,
                 deleted_at: None,
@@ -109,83 +110,108 @@ impl<'a> FeatureOut<'a> {
     }
 
     /// Appends the Feature's compact JSON to `out`: the same bytes as `serde_json::to_vec(self)`,
-    /// written without serde's per-field machinery (the keys are constants, and strings that
-    /// need no escaping are copied as they are). This is the hot path of every list response.
+    /// written without serde's per-field machinery (the keys are constants of the field table,
+    /// each value is written by its type, and strings that need no escaping are copied as they
+    /// are). This is the hot path of every list response.
     ///
     /// # Errors
     /// Never in practice: writing to a `Vec` cannot fail, and every value is serialisable.
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let p = &self.properties;
+        let props = &self.properties;
+        let p = props.provider;
         out.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
         push_str(out, self.id)?;
         out.extend_from_slice(b",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
         push_f64(out, self.geometry.coordinates[0])?;
         out.push(b',');
         push_f64(out, self.geometry.coordinates[1])?;
-        out.extend_from_slice(b"]},\"properties\":{\"kind\":\"");
-        out.extend_from_slice(p.kind.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"official_code\":");
-        push_opt_str(out, p.official_code.as_deref())?;
-        out.extend_from_slice(b",\"name\":");
-        push_str(out, p.name)?;
-        out.extend_from_slice(b",\"name_kana\":");
-        push_opt_str(out, p.name_kana.as_deref())?;
-        out.extend_from_slice(b",\"services\":[");
-        for (i, code) in p.services.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            push_str(out, code)?;
-        }
-        out.extend_from_slice(b"],\"home_care\":");
-        serde_json::to_writer(&mut *out, p.home_care)?;
-        let optional: [(&[u8], &Option<String>); 6] = [
-            (b",\"address\":", p.address),
-            (b",\"phone\":", p.phone),
-            (b",\"fax\":", p.fax),
-            (b",\"url\":", p.url),
-            (b",\"corporation\":", p.corporation),
-            (b",\"corporate_number\":", p.corporate_number),
-        ];
-        for (key, value) in optional {
-            out.extend_from_slice(key);
-            push_opt_str(out, value.as_deref())?;
-        }
-        out.extend_from_slice(b",\"capacity\":");
-        serde_json::to_writer(&mut *out, p.capacity)?;
-        out.extend_from_slice(b",\"open_days\":");
-        push_opt_str(out, p.open_days.as_deref())?;
-        out.extend_from_slice(b",\"notes\":");
-        push_opt_str(out, p.notes.as_deref())?;
-        out.extend_from_slice(b",\"accepting\":");
-        out.extend_from_slice(match p.accepting {
-            Some(true) => b"true",
-            Some(false) => b"false",
-            None => b"null",
-        });
-        out.extend_from_slice(b",\"accepting_updated_at\":");
-        push_opt_str(out, p.accepting_updated_at.as_deref())?;
-        out.extend_from_slice(b",\"district\":");
-        push_opt_str(out, p.district.as_deref())?;
+        out.extend_from_slice(b"]},\"properties\":");
+        // Unrolled over constant indices, so each field's type and accessor are known at
+        // compile time and inlined (a loop over the table would call through its pointers).
+        write_properties!(out, p; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
         out.extend_from_slice(b",\"version\":");
         serde_json::to_writer(&mut *out, &p.version)?;
         out.extend_from_slice(b",\"updated_at\":");
-        push_str(out, p.updated_at)?;
-        if let Some(d) = p.distance_m {
+        push_str(out, &p.updated_at)?;
+        if let Some(d) = props.distance_m {
             out.extend_from_slice(b",\"distance_m\":");
             push_f64(out, d)?;
         }
-        if let Some(by) = p.updated_by {
+        if let Some(by) = props.updated_by {
             out.extend_from_slice(b",\"updated_by\":");
             push_str(out, by)?;
         }
-        if let Some(deleted_at) = p.deleted_at {
+        if let Some(deleted_at) = props.deleted_at {
             out.extend_from_slice(b",\"deleted_at\":");
             push_opt_str(out, deleted_at)?;
         }
         out.extend_from_slice(b"}}");
         Ok(())
     }
+}
+
+/// Writes `"key":value` of each property field at the given indices of [`PROPERTY_FIELDS`]
+/// (indices past its end write nothing), the first after `{`, the others after `,`.
+macro_rules! write_properties {
+    ($out:ident, $p:ident; $($i:literal)*) => {
+        $(
+            if let Some(f) = PROPERTY_FIELDS.get($i) {
+                $out.push(if $i == 0 { b'{' } else { b',' });
+                $out.extend_from_slice(f.json_key.as_bytes());
+                push_value($out, f, $p)?;
+            }
+        )*
+    };
+}
+use write_properties;
+
+/// The unrolled writer covers this many property fields.
+const _: () = assert!(PROPERTY_FIELDS.len() <= 32, "extend the indices of write_properties! in write_json");
+
+/// The property fields (all but the geometry, which is written as the Feature's geometry).
+/// The geometry is the table's last field.
+const PROPERTY_FIELDS: &[ProviderField] = match PROVIDER_FIELDS.split_last() {
+    Some((_, properties)) => properties,
+    None => &[],
+};
+
+/// Appends one field's value as serde_json writes its type.
+#[inline(always)]
+fn push_value(out: &mut Vec<u8>, f: &ProviderField, p: &Provider) -> serde_json::Result<()> {
+    match f.access {
+        Access::Kind { get, .. } => {
+            out.push(b'"');
+            out.extend_from_slice(get(p).as_str().as_bytes());
+            out.push(b'"');
+        }
+        Access::Text { get, .. } => push_opt_str(out, get(p))?,
+        Access::Codes { get, .. } => {
+            out.push(b'[');
+            for (i, code) in get(p).iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_str(out, code)?;
+            }
+            out.push(b']');
+        }
+        Access::HomeCare { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
+        Access::Count { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
+        Access::Flag { get, .. } => out.extend_from_slice(match get(p) {
+            Some(true) => b"true",
+            Some(false) => b"false",
+            None => b"null",
+        }),
+        Access::Point { get, .. } => {
+            let at = get(p);
+            out.push(b'[');
+            push_f64(out, at.lon())?;
+            out.push(b',');
+            push_f64(out, at.lat())?;
+            out.push(b']');
+        }
+    }
+    Ok(())
 }
 
 /// Appends `s` as a JSON string exactly as serde_json writes it: copied between quotes when no
@@ -230,81 +256,61 @@ fn push_f64(out: &mut Vec<u8>, x: f64) -> serde_json::Result<()> {
     serde_json::to_writer(&mut *out, &x)
 }
 
-/// Provider properties as accepted from a Feature (sample file, staff edits, GeoJSON import).
-/// Derived and bookkeeping fields (`district`, `version`, `updated_at`) are ignored on input.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PropertiesIn {
-    /// See [`Provider::kind`].
-    pub kind: Option<Kind>,
-    /// See [`Provider::official_code`].
-    pub official_code: Option<String>,
-    /// See [`Provider::name`].
-    pub name: Option<String>,
-    /// See [`Provider::name_kana`].
-    pub name_kana: Option<String>,
-    /// See [`Provider::services`].
-    pub services: Vec<String>,
-    /// See [`Provider::home_care`].
-    pub home_care: Option<HomeCare>,
-    /// See [`Provider::address`].
-    pub address: Option<String>,
-    /// See [`Provider::phone`].
-    pub phone: Option<String>,
-    /// See [`Provider::fax`].
-    pub fax: Option<String>,
-    /// See [`Provider::url`].
-    pub url: Option<String>,
-    /// See [`Provider::corporation`].
-    pub corporation: Option<String>,
-    /// See [`Provider::corporate_number`].
-    pub corporate_number: Option<String>,
-    /// See [`Provider::capacity`].
-    pub capacity: Option<u32>,
-    /// See [`Provider::open_days`].
-    pub open_days: Option<String>,
-    /// See [`Provider::notes`].
-    pub notes: Option<String>,
-    /// See [`Provider::accepting`].
-    pub accepting: Option<bool>,
-    /// See [`Provider::accepting_updated_at`].
-    pub accepting_updated_at: Option<String>,
-    /// Ignored (derived from the location).
-    pub district: Option<serde_json::Value>,
-    /// Ignored (the store assigns it).
-    pub version: Option<serde_json::Value>,
-    /// Ignored (the store assigns it).
-    pub updated_at: Option<serde_json::Value>,
-    /// Ignored (query output only).
-    pub distance_m: Option<serde_json::Value>,
-    /// Ignored (the store records who made a change).
-    pub updated_by: Option<serde_json::Value>,
-    /// Ignored (soft delete and restore have their own requests).
-    pub deleted_at: Option<serde_json::Value>,
+/// Properties a Feature may carry that are not read: the bookkeeping the store assigns
+/// (`version`, `updated_at`, `updated_by`), query output (`distance_m`) and the soft-delete
+/// state (`deleted_at`, which has its own requests). Derived fields (the district) are
+/// accepted and ignored too.
+const IGNORED_PROPERTIES: [&str; 5] = ["version", "updated_at", "distance_m", "updated_by", "deleted_at"];
+
+/// Decodes a JSON value as `T`, with serde's reason when it does not fit.
+fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
-/// Reads the properties, naming each one that is unknown or of the wrong type. Returns the
-/// properties that could be read (the bad ones left out) and the names of the bad ones.
-fn read_properties(map: serde_json::Map<String, serde_json::Value>, errors: &mut Vec<FieldError>) -> PropertiesIn {
-    let whole = serde_json::Value::Object(map);
-    if let Ok(props) = serde_json::from_value::<PropertiesIn>(whole.clone()) {
-        return props;
-    }
-    let serde_json::Value::Object(map) = whole else { return PropertiesIn::default() };
-    let mut good = serde_json::Map::new();
-    for (name, value) in map {
-        let single = serde_json::Value::Object(serde_json::Map::from_iter([(name.clone(), value.clone())]));
-        match serde_json::from_value::<PropertiesIn>(single) {
-            Ok(_) => {
-                good.insert(name, value);
+/// Sets field `f` of `p` from its JSON value. `null` leaves an optional field empty and a
+/// required one (the name) empty text; the kind stays as it is (the caller reports it missing).
+fn read_field(f: &ProviderField, p: &mut Provider, value: serde_json::Value) -> Result<(), String> {
+    match f.access {
+        Access::Kind { set, .. } => {
+            if let Some(kind) = decode::<Option<Kind>>(value)? {
+                set(p, kind);
             }
-            Err(e) if e.to_string().starts_with("unknown field") => {
+        }
+        Access::Text { set, .. } => set(p, decode(value)?),
+        Access::Codes { set, .. } => set(p, decode(value)?),
+        Access::HomeCare { set, .. } => set(p, decode(value)?),
+        Access::Count { set, .. } => set(p, decode(value)?),
+        Access::Flag { set, .. } => set(p, decode(value)?),
+        Access::Point { set, .. } => set(p, decode(value)?),
+    }
+    Ok(())
+}
+
+/// Reads the properties into `p`, naming each one that is unknown or of the wrong type (the
+/// bad ones are left out). Returns whether a kind was given.
+fn read_properties(
+    map: serde_json::Map<String, serde_json::Value>,
+    p: &mut Provider,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let mut kind_given = false;
+    for (name, value) in map {
+        let Some(f) = PROVIDER_FIELDS.iter().find(|f| f.key == name && f.is_property()) else {
+            if !IGNORED_PROPERTIES.contains(&name.as_str()) {
                 errors.push(FieldError::new(name, "is not a provider property"));
             }
-            Err(e) => errors.push(FieldError::new(name, e.to_string())),
+            continue;
+        };
+        if f.owner == Owner::Derived {
+            continue;
+        }
+        let given = !value.is_null();
+        match read_field(f, p, value) {
+            Ok(()) => kind_given |= given && matches!(f.access, Access::Kind { .. }),
+            Err(reason) => errors.push(FieldError::new(name, reason)),
         }
     }
-    serde_json::from_value(serde_json::Value::Object(good)).unwrap_or_default()
+    kind_given
 }
 
 /// Reads a provider from a GeoJSON Feature with a Point geometry. The result has version 1,
@@ -337,39 +343,19 @@ pub fn provider_from_feature(
             None
         }
     };
-    let props = read_properties(f.properties.clone().unwrap_or_default(), &mut errors);
-    if props.kind.is_none() && !errors.iter().any(|e| e.name == "kind") {
-        errors.push(FieldError::new("kind", "is required: care, clinic, hospital or pharmacy"));
-    }
     // Without a usable location or kind the other fields are still checked, so one answer
     // names every bad field; the stand-ins (a valid point, a kind that allows every field)
     // raise no error of their own, and the provider is not returned.
-    let complete = location.is_some() && props.kind.is_some();
-    let provider = Provider {
-        id,
-        kind: props.kind.unwrap_or(Kind::Hospital),
-        official_code: props.official_code,
-        name: props.name.unwrap_or_default(),
-        name_kana: props.name_kana,
-        services: props.services,
-        home_care: props.home_care,
-        address: props.address,
-        phone: props.phone,
-        fax: props.fax,
-        url: props.url,
-        corporation: props.corporation,
-        corporate_number: props.corporate_number,
-        capacity: props.capacity,
-        open_days: props.open_days,
-        notes: props.notes,
-        accepting: props.accepting,
-        accepting_updated_at: props.accepting_updated_at,
-        location: location.unwrap_or(STAND_IN_LOCATION),
-        district: None,
-        version: 1,
+    let mut provider = Provider {
         updated_at: updated_at.to_owned(),
         updated_by: updated_by.to_owned(),
+        ..Provider::new(id, Kind::Hospital, String::new(), location.unwrap_or(STAND_IN_LOCATION))
     };
+    let kind_given = read_properties(f.properties.clone().unwrap_or_default(), &mut provider, &mut errors);
+    if !kind_given && !errors.iter().any(|e| e.name == "kind") {
+        errors.push(FieldError::new("kind", "is required: care, clinic, hospital or pharmacy"));
+    }
+    let complete = location.is_some() && kind_given;
     // A field already reported (e.g. a missing id) is not reported again by validate().
     let reported: Vec<String> = errors.iter().map(|e| e.name.clone()).collect();
     errors.extend(provider.validate().into_iter().filter(|e| !reported.contains(&e.name)));
@@ -384,7 +370,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::domain::HomeCareClass;
+    use crate::domain::{HomeCare, HomeCareClass};
 
     #[test]
     fn a_byte_to_escape_is_found_at_every_position_of_a_long_text() {
@@ -492,6 +478,38 @@ mod tests {
             }
             prop_assert_eq!(written(&staff), serde_json::to_string(&staff).unwrap());
         }
+    }
+
+    #[test]
+    fn a_feature_is_written_with_its_properties_in_the_public_order() {
+        let p = Provider {
+            official_code: Some("1312000001".into()),
+            services: vec!["130".into()],
+            home_care: Some(HomeCare {
+                class: Some(HomeCareClass::Standard),
+                house_calls: true,
+                ..HomeCare::default()
+            }),
+            phone: Some("04-7150-1234".into()),
+            capacity: Some(19),
+            accepting: Some(false),
+            accepting_updated_at: Some("2026-11-28".into()),
+            district: Some("north".into()),
+            version: 3,
+            updated_at: "2026-11-30T00:00:00Z".into(),
+            ..Provider::new("c-1".into(), Kind::Clinic, "さくら".into(), LonLat::new(139.9, 35.85).unwrap())
+        };
+        let expected = concat!(
+            r#"{"type":"Feature","id":"c-1","geometry":{"type":"Point","coordinates":[139.9,35.85]},"#,
+            r#""properties":{"kind":"clinic","official_code":"1312000001","name":"さくら","name_kana":null,"#,
+            r#""services":["130"],"home_care":{"class":"standard","house_calls":true,"home_visits":false,"#,
+            r#""available_24h":false,"end_of_life":false},"address":null,"phone":"04-7150-1234","fax":null,"#,
+            r#""url":null,"corporation":null,"corporate_number":null,"capacity":19,"open_days":null,"#,
+            r#""notes":null,"accepting":false,"accepting_updated_at":"2026-11-28","district":"north","#,
+            r#""version":3,"updated_at":"2026-11-30T00:00:00Z","distance_m":12.3}}"#
+        );
+        assert_eq!(written(&FeatureOut::new(&p, Some(12.34))), expected);
+        assert_eq!(PROVIDER_FIELDS.last().map(|f| f.key), Some("geometry"), "the geometry is not a property");
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::{
-    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, Stamp, field_changes,
-    name_districts, normalize_text, place_in_district,
+    District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, Stamp, differing,
+    field_changes, name_districts, normalize_text, place_in_district,
 };
 use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
 
@@ -21,7 +21,7 @@ use super::{
 /// The fields that differ between two versions of a provider (bookkeeping fields excluded),
 /// named as in the public API.
 pub fn changed_fields(old: &Provider, new: &Provider) -> Vec<&'static str> {
-    PROVIDER_FIELDS.iter().filter(|f| f.differs(old, new)).map(|f| f.key).collect()
+    differing(old, new).map(|f| f.key).collect()
 }
 
 /// Applies the ownership of each field (see [`Owner`]) to what the import would store over

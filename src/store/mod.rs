@@ -3,6 +3,7 @@
 //! the HTTP layer or the catalog. Provider writes come only from [`crate::write`], and each
 //! committed provider change gets its seq in the change feed in the same transaction.
 
+pub mod codec;
 mod error;
 mod sqlite;
 

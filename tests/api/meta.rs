@@ -1,4 +1,4 @@
-//! Districts, services, about, health, static files.
+//! Districts, services, fields, about, health, static files.
 
 use crate::support::app::spawn_app;
 
@@ -24,6 +24,39 @@ async fn services_have_japanese_labels_and_groups_with_their_filters() {
     let visit = groups.iter().find(|g| g["id"] == "visit").unwrap();
     assert!(visit["filter"]["service"].as_str().unwrap().split(',').any(|c| c == "130"));
     assert!(groups.iter().any(|g| g["filter"]["home_care"] == "true"));
+}
+
+#[tokio::test]
+async fn the_field_list_is_public_and_names_each_property_a_feature_carries_in_order() {
+    let app = spawn_app().await;
+    let fields = app.get("/api/fields").await.expect(200).json();
+    let fields = fields.as_array().unwrap();
+    let keys: Vec<&str> = fields.iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys.last(), Some(&"geometry"));
+    // The Feature's properties as written (JSON objects parsed here lose their order).
+    let reply = app.get("/api/providers?limit=1").await.expect(200);
+    let text = reply.text();
+    let properties = &text[text.find("\"properties\":").unwrap()..];
+    let mut written: Vec<(usize, String)> = reply.features()[0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !["version", "updated_at"].contains(&k.as_str()))
+        .map(|k| (properties.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+        .collect();
+    written.sort_unstable();
+    let in_order: Vec<String> = written.into_iter().map(|(_, k)| k).collect();
+    assert_eq!(in_order, keys[..keys.len() - 1], "every property but the bookkeeping, in the Feature's order");
+    let phone = fields.iter().find(|f| f["key"] == "phone").unwrap();
+    assert_eq!(phone["label"], "電話番号");
+    assert_eq!(phone["type"], "text");
+    assert_eq!(phone["owner"], "import");
+    assert_eq!(phone["csv"], serde_json::json!(["電話番号"]));
+    assert_eq!(phone["form"]["input"], "tel");
+    let notes = fields.iter().find(|f| f["key"] == "notes").unwrap();
+    assert_eq!((notes["owner"].as_str(), notes["form"]["input"].as_str()), (Some("staff"), Some("textarea")));
+    let district = fields.iter().find(|f| f["key"] == "district").unwrap();
+    assert_eq!((district["owner"].as_str(), district["form"].is_null()), (Some("derived"), true));
 }
 
 #[tokio::test]

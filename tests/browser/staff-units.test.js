@@ -1,8 +1,11 @@
 // The staff page's pure form logic under Node: Feature ⇄ form values, re-applying one's own
 // changes on a newer version after a 412, today's date in Japan, Japanese field messages.
+// The fields come from the real server's `GET /api/fields`, as on the page.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+
+import { startServer } from './lib/harness.js';
 
 import { policyText } from '../../web/lib/staff/imports.js';
 import {
@@ -13,9 +16,18 @@ import {
   featureFromValues,
   fieldMessage,
   reapply,
+  TEXT_FIELDS,
   todayInJapan,
+  useFields,
   valuesFromFeature,
 } from '../../web/lib/staff/form-values.js';
+
+let server;
+before(async () => {
+  server = await startServer();
+  useFields(await server.getJson('/api/fields'));
+});
+after(() => server?.stop());
 
 const feature = {
   type: 'Feature',
@@ -70,6 +82,23 @@ describe('staff form values', () => {
   it('drop home care for a care office', () => {
     const f = featureFromValues('x', { ...valuesFromFeature(feature), kind: 'care' });
     assert.equal(f.properties.home_care, null);
+  });
+});
+
+describe('the form built from the server\'s field list', () => {
+  it('opens with the name, offers every plain field the server declares, and types them', () => {
+    const names = TEXT_FIELDS.map((f) => f.name);
+    assert.deepEqual(names.slice(0, 2), ['name', 'name_kana']);
+    for (const name of ['phone', 'fax', 'address', 'official_code', 'url', 'corporation', 'corporate_number', 'capacity', 'open_days', 'notes']) {
+      assert.ok(names.includes(name), name);
+    }
+    assert.equal(names.includes('district'), false, 'derived: not edited');
+    const field = (name) => TEXT_FIELDS.find((f) => f.name === name);
+    assert.equal(field('name').required, true);
+    assert.equal(field('phone').type, 'tel');
+    assert.equal(field('notes').type, 'textarea');
+    assert.equal(field('capacity').inputmode, 'numeric');
+    assert.equal(field('open_days').label, '営業日');
   });
 });
 

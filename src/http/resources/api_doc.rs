@@ -109,6 +109,15 @@ const OPS: &[Op] = &[
     },
     Op {
         method: "get",
+        path: "/api/fields",
+        summary: "The provider's fields: key, Japanese label, type, owner, CSV columns and form hints",
+        params: &[],
+        body: None,
+        ok: ("200", JSON),
+        staff: false,
+    },
+    Op {
+        method: "get",
         path: "/api/about",
         summary: "What is being served: dataset, data_updated_at, tile layers",
         params: &[],

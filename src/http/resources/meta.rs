@@ -1,5 +1,5 @@
-//! What the page needs to know about the server: service codes and groups, the dataset
-//! (sample or real), map tiles; plus health checks.
+//! What the pages need to know about the server: service codes and groups, the provider's
+//! fields, the dataset (sample or real), map tiles; plus health checks.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::domain::{GROUPS, Kind, SERVICE_TYPES};
+use crate::domain::{GROUPS, Kind, PROVIDER_FIELDS, ProviderField, SERVICE_TYPES};
 
 use crate::http::AppState;
 
@@ -31,9 +31,16 @@ pub struct TileLayer {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/services", get(services_list))
+        .route("/api/fields", get(fields_list))
         .route("/api/about", get(about_get))
         .route("/healthz", get(health_get))
         .route("/readyz", get(ready_get))
+}
+
+/// `GET /api/fields`: the provider's fields, in the order of a Feature's properties (the
+/// geometry last): key, Japanese label, type, owner, CSV columns, how the staff form edits it.
+async fn fields_list() -> Json<&'static [ProviderField]> {
+    Json(PROVIDER_FIELDS)
 }
 
 /// `GET /api/services`: every service code with its Japanese label, the groups the page shows

@@ -2,45 +2,41 @@
 //! from a row and writing one inside a transaction. Shared by the store's other files, which
 //! import from here and never the other way.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 
-use crate::domain::{District, HomeCare, Kind, LonLat, Provider};
+use crate::domain::{District, Provider};
+use crate::store::codec::{PROVIDER_COLUMN_COUNT, SqlValue};
 use crate::store::{ProviderRecord, Result, StoreError};
 
-pub(super) const PROVIDER_COLUMNS: &str = "id, kind, official_code, name, name_kana, services, home_care, address, phone, \
-     fax, url, corporation, corporate_number, capacity, open_days, notes, accepting, accepting_updated_at, \
-     lon, lat, district, version, updated_at, updated_by";
+pub(super) use crate::store::codec::PROVIDER_COLUMNS;
 
-/// Positions of the [`PROVIDER_COLUMNS`] in a row that starts with them. Reading by position
-/// instead of by name saves a scan of the column names per value (a fifth of the start-up
-/// time of a million-provider catalog went to those scans).
+/// Positions in a row that starts with the [`PROVIDER_COLUMNS`].
 pub(super) mod col {
-    pub const ID: usize = 0;
-    pub const KIND: usize = 1;
-    pub const OFFICIAL_CODE: usize = 2;
-    pub const NAME: usize = 3;
-    pub const NAME_KANA: usize = 4;
-    pub const SERVICES: usize = 5;
-    pub const HOME_CARE: usize = 6;
-    pub const ADDRESS: usize = 7;
-    pub const PHONE: usize = 8;
-    pub const FAX: usize = 9;
-    pub const URL: usize = 10;
-    pub const CORPORATION: usize = 11;
-    pub const CORPORATE_NUMBER: usize = 12;
-    pub const CAPACITY: usize = 13;
-    pub const OPEN_DAYS: usize = 14;
-    pub const NOTES: usize = 15;
-    pub const ACCEPTING: usize = 16;
-    pub const ACCEPTING_UPDATED_AT: usize = 17;
-    pub const LON: usize = 18;
-    pub const LAT: usize = 19;
-    pub const DISTRICT: usize = 20;
-    pub const VERSION: usize = 21;
-    pub const UPDATED_AT: usize = 22;
-    pub const UPDATED_BY: usize = 23;
     /// The first column a query selects after them.
-    pub const NEXT: usize = 24;
+    pub const NEXT: usize = super::PROVIDER_COLUMN_COUNT;
+}
+
+impl ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            SqlValue::Null => ValueRef::Null,
+            SqlValue::Integer(n) => ValueRef::Integer(*n),
+            SqlValue::Real(x) => ValueRef::Real(*x),
+            SqlValue::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+/// SQLite's value as the backend-neutral one (a blob, which no provider column holds, reads
+/// as text so the codec names the column).
+fn sql_value(value: ValueRef<'_>) -> std::result::Result<SqlValue, std::str::Utf8Error> {
+    Ok(match value {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(n) => SqlValue::Integer(n),
+        ValueRef::Real(x) => SqlValue::Real(x),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => SqlValue::Text(std::str::from_utf8(bytes)?.to_owned()),
+    })
 }
 
 /// A provider with its deleted state, live or not.
@@ -56,52 +52,17 @@ pub(super) fn read_record(conn: &Connection, id: &str) -> Result<Option<Provider
     }
 }
 
-/// Reads the [`PROVIDER_COLUMNS`] of a row. The outer error is SQLite's, the inner one an
-/// unreadable value.
+/// Reads the [`PROVIDER_COLUMNS`] of a row (by position: a scan of the column names per value
+/// took a fifth of the start-up time of a million-provider catalog). The outer error is
+/// SQLite's, the inner one an unreadable value.
 pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Provider, StoreError>> {
-    let id: String = row.get(col::ID)?;
-    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
-    let kind_text: String = row.get(col::KIND)?;
-    let Some(kind) = Kind::parse(&kind_text) else {
-        return Ok(Err(corrupt(format!("unknown kind '{kind_text}'"))));
-    };
-    let home_care = match row.get::<_, Option<String>>(col::HOME_CARE)? {
-        Some(text) => match serde_json::from_str::<HomeCare>(&text) {
-            Ok(h) => Some(h),
-            Err(e) => return Ok(Err(corrupt(format!("home_care: {e}")))),
-        },
-        None => None,
-    };
-    let location = match LonLat::new(row.get(col::LON)?, row.get(col::LAT)?) {
-        Ok(l) => l,
-        Err(e) => return Ok(Err(corrupt(format!("location: {e}")))),
-    };
-    let services: String = row.get(col::SERVICES)?;
-    Ok(Ok(Provider {
-        kind,
-        official_code: row.get(col::OFFICIAL_CODE)?,
-        name: row.get(col::NAME)?,
-        name_kana: row.get(col::NAME_KANA)?,
-        services: services.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        home_care,
-        address: row.get(col::ADDRESS)?,
-        phone: row.get(col::PHONE)?,
-        fax: row.get(col::FAX)?,
-        url: row.get(col::URL)?,
-        corporation: row.get(col::CORPORATION)?,
-        corporate_number: row.get(col::CORPORATE_NUMBER)?,
-        capacity: row.get(col::CAPACITY)?,
-        open_days: row.get(col::OPEN_DAYS)?,
-        notes: row.get(col::NOTES)?,
-        accepting: row.get(col::ACCEPTING)?,
-        accepting_updated_at: row.get(col::ACCEPTING_UPDATED_AT)?,
-        location,
-        district: row.get(col::DISTRICT)?,
-        version: row.get(col::VERSION)?,
-        updated_at: row.get(col::UPDATED_AT)?,
-        updated_by: row.get(col::UPDATED_BY)?,
-        id,
-    }))
+    let mut values = Vec::with_capacity(PROVIDER_COLUMN_COUNT);
+    for i in 0..PROVIDER_COLUMN_COUNT {
+        let value = sql_value(row.get_ref(i)?)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?;
+        values.push(value);
+    }
+    Ok(crate::store::codec::provider_from_row(values))
 }
 
 /// Writes one provider row (insert or full replace) inside the caller's transaction.
@@ -116,37 +77,10 @@ pub(super) fn insert_new_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) 
 }
 
 fn execute_provider(tx: &rusqlite::Transaction<'_>, verb: &str, p: &Provider) -> rusqlite::Result<()> {
-    let home_care = p.home_care.as_ref().map(|h| serde_json::to_string(h).unwrap_or_default());
-    let mut stmt = tx.prepare_cached(&format!(
-        "{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES \
-         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
-    ))?;
-    stmt.execute(params![
-        p.id,
-        p.kind.as_str(),
-        p.official_code,
-        p.name,
-        p.name_kana,
-        p.services.join(","),
-        home_care,
-        p.address,
-        p.phone,
-        p.fax,
-        p.url,
-        p.corporation,
-        p.corporate_number,
-        p.capacity,
-        p.open_days,
-        p.notes,
-        p.accepting,
-        p.accepting_updated_at,
-        p.location.lon(),
-        p.location.lat(),
-        p.district,
-        p.version,
-        p.updated_at,
-        p.updated_by,
-    ])?;
+    let placeholders: Vec<String> = (1..=PROVIDER_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
+    let mut stmt =
+        tx.prepare_cached(&format!("{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", ")))?;
+    stmt.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
     Ok(())
 }
 
@@ -180,39 +114,85 @@ pub(super) fn write_districts(tx: &rusqlite::Transaction<'_>, districts: &[Distr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{HomeCare, HomeCareClass, Kind, LonLat, Owner, PROVIDER_FIELDS};
+    use crate::formats::geojson::{FeatureOut, provider_from_feature};
+
+    /// A provider with every field of the table filled in with a value that is not a default.
+    fn full() -> Provider {
+        Provider {
+            official_code: Some("1312000001".into()),
+            name_kana: Some("サクラシンリョウジョ".into()),
+            services: vec!["130".into(), "430".into()],
+            home_care: Some(HomeCare {
+                class: Some(HomeCareClass::EnhancedNetwork),
+                house_calls: true,
+                home_visits: false,
+                available_24h: true,
+                end_of_life: true,
+            }),
+            address: Some("千葉県流山市平和台1-1-1".into()),
+            phone: Some("04-7150-1234".into()),
+            fax: Some("04-7150-1235".into()),
+            url: Some("https://sakura.example/\"quoted\"".into()),
+            corporation: Some("医療法人さくら".into()),
+            corporate_number: Some("1234567890123".into()),
+            capacity: Some(19),
+            open_days: Some("平日,土曜日".into()),
+            notes: Some("改行\nと\tタブ".into()),
+            accepting: Some(false),
+            accepting_updated_at: Some("2026-11-28".into()),
+            district: Some("north".into()),
+            version: 1,
+            updated_at: "2026-11-30T00:00:00Z".into(),
+            updated_by: "yamada".into(),
+            ..Provider::new("clinic-1".into(), Kind::Clinic, "さくら診療所".into(), LonLat::new(139.9, 35.85).unwrap())
+        }
+    }
+
+    fn geojson(p: &Provider) -> Vec<u8> {
+        let mut out = Vec::new();
+        FeatureOut::new(p, None).write_json(&mut out).unwrap();
+        out
+    }
+
+    /// GeoJSON → Provider → SQL row (a real SQLite table) → Provider → GeoJSON.
+    fn round_trip(original: &Provider) -> (Provider, Vec<u8>) {
+        let feature: geojson::Feature = serde_json::from_slice(&geojson(original)).unwrap();
+        let mut read = provider_from_feature(&feature, &original.updated_at, &original.updated_by).unwrap();
+        // Derived when saved, never read from input.
+        read.district.clone_from(&original.district);
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(super::super::migrations::MIGRATIONS[0]).unwrap();
+        let tx = conn.transaction().unwrap();
+        write_provider(&tx, &read).unwrap();
+        tx.commit().unwrap();
+        let stored = read_record(&conn, &read.id).unwrap().unwrap().provider;
+        let again = geojson(&stored);
+        (stored, again)
+    }
 
     #[test]
-    fn column_positions_match_the_column_list() {
-        let names: Vec<&str> = PROVIDER_COLUMNS.split(',').map(str::trim).collect();
-        let positions = [
-            ("id", col::ID),
-            ("kind", col::KIND),
-            ("official_code", col::OFFICIAL_CODE),
-            ("name", col::NAME),
-            ("name_kana", col::NAME_KANA),
-            ("services", col::SERVICES),
-            ("home_care", col::HOME_CARE),
-            ("address", col::ADDRESS),
-            ("phone", col::PHONE),
-            ("fax", col::FAX),
-            ("url", col::URL),
-            ("corporation", col::CORPORATION),
-            ("corporate_number", col::CORPORATE_NUMBER),
-            ("capacity", col::CAPACITY),
-            ("open_days", col::OPEN_DAYS),
-            ("notes", col::NOTES),
-            ("accepting", col::ACCEPTING),
-            ("accepting_updated_at", col::ACCEPTING_UPDATED_AT),
-            ("lon", col::LON),
-            ("lat", col::LAT),
-            ("district", col::DISTRICT),
-            ("version", col::VERSION),
-            ("updated_at", col::UPDATED_AT),
-            ("updated_by", col::UPDATED_BY),
-        ];
-        for (name, at) in positions {
-            assert_eq!(names[at], name);
+    fn every_field_of_the_table_survives_geojson_to_sql_and_back() {
+        let original = full();
+        let blank: Vec<&str> = PROVIDER_FIELDS.iter().filter(|f| f.is_blank(&original)).map(|f| f.key).collect();
+        assert_eq!(blank, Vec::<&str>::new(), "give these fields a value in full()");
+        let (stored, again) = round_trip(&original);
+        for f in PROVIDER_FIELDS {
+            assert!(!f.differs(&original, &stored), "{} changed: {:?}", f.key, f.value(&stored));
         }
-        assert_eq!(names.len(), col::NEXT);
+        assert_eq!(stored, original);
+        assert_eq!(String::from_utf8(again).unwrap(), String::from_utf8(geojson(&original)).unwrap());
+    }
+
+    #[test]
+    fn every_field_left_empty_stays_empty_through_geojson_and_sql() {
+        let empty = Provider { district: None, ..Provider::new("c".into(), Kind::Care, "x".into(), full().location) };
+        let original = Provider { updated_at: full().updated_at, updated_by: full().updated_by, ..empty };
+        let (stored, again) = round_trip(&original);
+        for f in PROVIDER_FIELDS.iter().filter(|f| f.owner != Owner::Derived) {
+            assert_eq!(f.is_blank(&stored), f.is_blank(&original), "{}", f.key);
+        }
+        assert_eq!(stored, original);
+        assert_eq!(again, geojson(&original));
     }
 }

@@ -1,22 +1,17 @@
 // The staff edit form as plain data: a provider Feature ⇄ form values, what the user changed,
 // re-applying those changes on top of a newer version (after a 412), and the Japanese labels
-// of fields, values and history actions. No DOM here, so Node can test it.
+// of fields, values and history actions. The fields themselves come from the server
+// (`GET /api/fields`, see `useFields`). No DOM here, so Node can test it.
 
-/** Text fields in form order: property name, Japanese label, input type, extra attributes. */
-export const TEXT_FIELDS = [
-  { name: 'name', label: '名称', type: 'text', required: true, autocomplete: 'off' },
-  { name: 'name_kana', label: 'フリガナ', type: 'text' },
-  { name: 'phone', label: '電話番号', type: 'tel', hint: '例：04-7150-1234' },
-  { name: 'fax', label: 'FAX番号', type: 'tel' },
-  { name: 'address', label: '住所', type: 'text' },
-  { name: 'official_code', label: '事業所番号・医療機関コード', type: 'text', inputmode: 'numeric', hint: '10桁または13桁の数字' },
-  { name: 'url', label: 'ホームページ', type: 'url', hint: 'http:// または https:// で始まるアドレス' },
-  { name: 'corporation', label: '法人名', type: 'text' },
-  { name: 'corporate_number', label: '法人番号', type: 'text', inputmode: 'numeric', hint: '13桁の数字' },
-  { name: 'capacity', label: '定員', type: 'text', inputmode: 'numeric', hint: '人数（訪問系などで定員がない場合は空欄）' },
-  { name: 'open_days', label: '営業日', type: 'text', hint: '例：平日,土曜日' },
-  { name: 'notes', label: '備考', type: 'textarea' },
-];
+/**
+ * The fields the form edits with a plain input, in form order: property name, Japanese label,
+ * input type, extra attributes. Filled from `GET /api/fields` by `useFields`.
+ * @type {{name: string, label: string, type: string, required: boolean, inputmode?: string, hint?: string}[]}
+ */
+export const TEXT_FIELDS = [];
+
+/** The form opens with what names the provider; the other inputs follow in the table's order. */
+const LEADING_FIELDS = ['name', 'name_kana'];
 
 export const KINDS = [
   { id: 'care', label: '介護事業所' },
@@ -39,19 +34,40 @@ export const HOME_CARE_FLAGS = [
   { id: 'end_of_life', label: '看取り' },
 ];
 
-/** Japanese names of every property the API may name in an error or a history change. */
-export const FIELD_LABELS = {
-  ...Object.fromEntries(TEXT_FIELDS.map((f) => [f.name, f.label])),
-  kind: '種別',
-  services: 'サービス種別',
-  home_care: '在宅医療',
-  accepting: '受入可否',
-  accepting_updated_at: '受入可否の確認日',
-  district: '日常生活圏域',
-  geometry: '位置',
-  deleted: '削除',
-  id: 'ID',
-};
+/**
+ * Japanese names of every property the API may name in an error or a history change (from
+ * `GET /api/fields`), and of the two names that are no provider field.
+ */
+export const FIELD_LABELS = { deleted: '削除', id: 'ID' };
+
+/** The words for yes and no of each flag field (受入可否: 受入可 / 受入不可), from `GET /api/fields`. */
+const FLAG_WORDS = {};
+
+/**
+ * Takes the provider's fields as `GET /api/fields` lists them (key, label, type, owner, form,
+ * values): the labels, the flag words and the form's plain inputs all come from there, so a
+ * field added on the server appears in the form without a change here.
+ * @param {{key: string, label: string, form: null | {input: string, numeric: boolean, required: boolean, hint: string|null}, values?: {true: string, false: string}}[]} fields
+ */
+export function useFields(fields) {
+  const inputs = fields
+    .filter((f) => f.form)
+    .map((f) => ({
+      name: f.key,
+      label: f.label,
+      type: f.form.input,
+      required: f.form.required,
+      inputmode: f.form.numeric ? 'numeric' : undefined,
+      hint: f.form.hint ?? undefined,
+    }));
+  const rank = (f) => (LEADING_FIELDS.includes(f.name) ? LEADING_FIELDS.indexOf(f.name) : LEADING_FIELDS.length);
+  inputs.sort((a, b) => rank(a) - rank(b));
+  TEXT_FIELDS.splice(0, TEXT_FIELDS.length, ...inputs);
+  for (const f of fields) {
+    FIELD_LABELS[f.key] = f.label;
+    if (f.values) FLAG_WORDS[f.key] = f.values;
+  }
+}
 
 const ACTION_LABELS = {
   create: '新規登録',
@@ -204,7 +220,7 @@ export function formatTime(rfc3339) {
  */
 export function describeValue(field, value, serviceLabels = new Map()) {
   if (value === null || value === undefined || value === '') return '（なし）';
-  if (field === 'accepting') return value ? '受入可' : '受入不可';
+  if (typeof value === 'boolean' && FLAG_WORDS[field]) return FLAG_WORDS[field][String(value)];
   if (field === 'deleted') return value ? '削除済み' : '公開中';
   if (field === 'kind') return KINDS.find((k) => k.id === value)?.label ?? String(value);
   if (field === 'services' && Array.isArray(value)) {

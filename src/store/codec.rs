@@ -1,0 +1,245 @@
+//! The providers table's row, backend-neutral: the column list and a provider as a row of
+//! [`SqlValue`]s and back, derived from [`PROVIDER_FIELDS`] (each field's `sql` columns,
+//! encoded by its type). A backend only converts between its driver's values and these, so
+//! SQLite and a PostgreSQL store share one codec.
+//!
+//! A row is `id`, the fields' columns in table order, then `version`, `updated_at`,
+//! `updated_by`.
+
+use std::fmt;
+
+use crate::domain::{Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField};
+
+use super::StoreError;
+
+/// One SQL value, as every SQL backend has them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// `NULL`.
+    Null,
+    /// An integer (also a flag: 1 or 0).
+    Integer(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+/// The bookkeeping columns that follow the fields' columns.
+const BOOKKEEPING: [&str; 3] = ["version", "updated_at", "updated_by"];
+
+/// How many columns a provider row has.
+pub const PROVIDER_COLUMN_COUNT: usize = {
+    let mut n = 1 + BOOKKEEPING.len();
+    let mut i = 0;
+    while i < PROVIDER_FIELDS.len() {
+        n += PROVIDER_FIELDS[i].sql.len();
+        i += 1;
+    }
+    n
+};
+
+/// The provider row's column names, comma-separated (`id, kind, …, updated_by`), for
+/// `SELECT` and `INSERT` lists: `format!("SELECT {PROVIDER_COLUMNS} FROM providers")`.
+pub const PROVIDER_COLUMNS: Columns = Columns;
+
+/// See [`PROVIDER_COLUMNS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Columns;
+
+impl Columns {
+    /// The column names in row order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        std::iter::once("id").chain(PROVIDER_FIELDS.iter().flat_map(|f| f.sql.iter().copied())).chain(BOOKKEEPING)
+    }
+}
+
+impl fmt::Display for Columns {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in Columns::names().enumerate() {
+            if i > 0 {
+                out.write_str(", ")?;
+            }
+            out.write_str(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// `p` as a row of values in [`PROVIDER_COLUMNS`] order.
+pub fn provider_row(p: &Provider) -> Vec<SqlValue> {
+    let mut row = Vec::with_capacity(PROVIDER_COLUMN_COUNT);
+    row.push(SqlValue::Text(p.id.clone()));
+    for f in PROVIDER_FIELDS {
+        push_field(&mut row, f, p);
+    }
+    row.push(SqlValue::Integer(p.version));
+    row.push(SqlValue::Text(p.updated_at.clone()));
+    row.push(SqlValue::Text(p.updated_by.clone()));
+    row
+}
+
+fn text(value: Option<&str>) -> SqlValue {
+    value.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
+}
+
+fn push_field(row: &mut Vec<SqlValue>, f: &ProviderField, p: &Provider) {
+    match f.access {
+        Access::Kind { get, .. } => row.push(SqlValue::Text(get(p).as_str().to_owned())),
+        Access::Text { get, .. } => row.push(text(get(p))),
+        // Service codes are digits: a comma cannot be part of one.
+        Access::Codes { get, .. } => row.push(SqlValue::Text(get(p).join(","))),
+        Access::HomeCare { get, .. } => {
+            row.push(text(get(p).map(|h| serde_json::to_string(h).unwrap_or_default()).as_deref()));
+        }
+        Access::Count { get, .. } => row.push(get(p).map_or(SqlValue::Null, |n| SqlValue::Integer(n.into()))),
+        Access::Flag { get, .. } => row.push(get(p).map_or(SqlValue::Null, |b| SqlValue::Integer(b.into()))),
+        Access::Point { get, .. } => {
+            let at = get(p);
+            row.push(SqlValue::Real(at.lon()));
+            row.push(SqlValue::Real(at.lat()));
+        }
+    }
+}
+
+/// Reads a provider from a row of values in [`PROVIDER_COLUMNS`] order.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] naming the field whose value cannot be read.
+pub fn provider_from_row(row: Vec<SqlValue>) -> Result<Provider, StoreError> {
+    let mut values = row.into_iter();
+    let id = match values.next() {
+        Some(SqlValue::Text(id)) => id,
+        other => return Err(StoreError::Corrupt { id: String::new(), reason: format!("id: {other:?}") }),
+    };
+    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
+    let mut p = Provider::new(String::new(), Kind::Care, String::new(), LonLat::TOKYO_STATION);
+    for f in PROVIDER_FIELDS {
+        read_field(f, &mut p, &mut values).map_err(|e| corrupt(format!("{}: {e}", f.key)))?;
+    }
+    p.version = match values.next() {
+        Some(SqlValue::Integer(v)) => v,
+        other => return Err(corrupt(format!("version: {other:?}"))),
+    };
+    p.updated_at = required_text(values.next()).map_err(|e| corrupt(format!("updated_at: {e}")))?;
+    p.updated_by = required_text(values.next()).map_err(|e| corrupt(format!("updated_by: {e}")))?;
+    p.id = id;
+    Ok(p)
+}
+
+fn required_text(value: Option<SqlValue>) -> Result<String, String> {
+    match value {
+        Some(SqlValue::Text(s)) => Ok(s),
+        other => Err(format!("expected text, found {other:?}")),
+    }
+}
+
+fn optional_text(value: Option<SqlValue>) -> Result<Option<String>, String> {
+    match value {
+        Some(SqlValue::Null) => Ok(None),
+        other => required_text(other).map(Some),
+    }
+}
+
+fn optional_integer(value: Option<SqlValue>) -> Result<Option<i64>, String> {
+    match value {
+        Some(SqlValue::Null) => Ok(None),
+        Some(SqlValue::Integer(n)) => Ok(Some(n)),
+        other => Err(format!("expected an integer, found {other:?}")),
+    }
+}
+
+fn real(value: Option<SqlValue>) -> Result<f64, String> {
+    match value {
+        Some(SqlValue::Real(x)) => Ok(x),
+        #[allow(clippy::cast_precision_loss)]
+        Some(SqlValue::Integer(n)) => Ok(n as f64),
+        other => Err(format!("expected a number, found {other:?}")),
+    }
+}
+
+fn read_field(f: &ProviderField, p: &mut Provider, values: &mut impl Iterator<Item = SqlValue>) -> Result<(), String> {
+    match f.access {
+        Access::Kind { set, .. } => {
+            let text = required_text(values.next())?;
+            set(p, Kind::parse(&text).ok_or_else(|| format!("unknown kind '{text}'"))?);
+        }
+        Access::Text { set, .. } => set(p, optional_text(values.next())?),
+        Access::Codes { set, .. } => {
+            let text = required_text(values.next())?;
+            set(p, text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect());
+        }
+        Access::HomeCare { set, .. } => {
+            let home_care = match optional_text(values.next())? {
+                Some(json) => Some(serde_json::from_str::<HomeCare>(&json).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            set(p, home_care);
+        }
+        Access::Count { set, .. } => {
+            let n = optional_integer(values.next())?;
+            set(p, n.map(u32::try_from).transpose().map_err(|e| e.to_string())?);
+        }
+        Access::Flag { set, .. } => set(p, optional_integer(values.next())?.map(|n| n != 0)),
+        Access::Point { set, .. } => {
+            let lon = real(values.next())?;
+            let lat = real(values.next())?;
+            set(p, LonLat::new(lon, lat).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::HomeCareClass;
+
+    fn provider() -> Provider {
+        Provider {
+            official_code: Some("1312000001".into()),
+            name_kana: Some("サクラ".into()),
+            services: vec!["130".into(), "430".into()],
+            home_care: Some(HomeCare {
+                class: Some(HomeCareClass::Standard),
+                house_calls: true,
+                ..HomeCare::default()
+            }),
+            capacity: Some(0),
+            accepting: Some(false),
+            district: Some("north".into()),
+            updated_at: "2026-11-30T00:00:00Z".into(),
+            updated_by: "yamada".into(),
+            version: 3,
+            ..Provider::new("c-1".into(), Kind::Clinic, "さくら".into(), LonLat::new(139.9, 35.85).unwrap())
+        }
+    }
+
+    #[test]
+    fn a_provider_is_read_back_from_its_row() {
+        let row = provider_row(&provider());
+        assert_eq!(row.len(), PROVIDER_COLUMN_COUNT);
+        assert_eq!(provider_from_row(row).unwrap(), provider());
+    }
+
+    #[test]
+    fn the_column_list_starts_with_the_id_and_ends_with_the_bookkeeping() {
+        let names: Vec<&str> = Columns::names().collect();
+        assert_eq!(names.len(), PROVIDER_COLUMN_COUNT);
+        assert_eq!(names[..3], ["id", "kind", "official_code"]);
+        assert_eq!(names[names.len() - 5..], ["lon", "lat", "version", "updated_at", "updated_by"]);
+        assert!(PROVIDER_COLUMNS.to_string().starts_with("id, kind, official_code, name, "));
+    }
+
+    #[test]
+    fn an_unreadable_value_names_the_provider_and_the_field() {
+        let mut row = provider_row(&provider());
+        row[1] = SqlValue::Text("shop".into());
+        let err = provider_from_row(row).unwrap_err().to_string();
+        assert!(err.contains("c-1") && err.contains("kind: unknown kind 'shop'"), "{err}");
+        let mut row = provider_row(&provider());
+        let capacity = Columns::names().position(|c| c == "capacity").unwrap();
+        row[capacity] = SqlValue::Integer(-1);
+        assert!(provider_from_row(row).unwrap_err().to_string().contains("capacity"));
+    }
+}
