@@ -1,5 +1,6 @@
 // Accessibility stays measurable: axe-core (WCAG 2.1 A/AA and best practice) finds nothing on
-// the map page (loaded, and with a result list), the staff page (signed out and signed in),
+// the map page (loaded, with a result list, and on a phone with address suggestions open and
+// the 包括 card), the staff page (signed out and signed in),
 // and the HTML pages of the OGC API and the API description as a browser gets them (its Accept
 // asks for HTML).
 
@@ -43,6 +44,24 @@ describe('axe-core finds no violation', () => {
       await page.fill('#q', 'さくら');
       await page.press('#q', 'Enter');
       await waitForResults(page, '名称・住所の検索結果');
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the map page on a phone with address suggestions open and the 包括 card shown', async () => {
+    const phone = { path: '/', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+    const violations = await withPage(browser, server.baseUrl, phone, async ({ page, problems }) => {
+      await waitForMarkers(page);
+      await page.click('#q');
+      await page.keyboard.type('南流山2丁目');
+      await page.waitForSelector('#q-suggestions [role="option"]');
+      await page.keyboard.press('ArrowDown');
+      const open = await axeViolations(page);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#center-card:not([hidden]) .center-card__name');
+      const card = await axeViolations(page);
+      assert.deepEqual(problems, []);
+      return [...open, ...card];
     });
     assert.deepEqual(violations, []);
   });
