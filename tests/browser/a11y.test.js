@@ -98,6 +98,7 @@ describe('axe-core finds no violation', () => {
     '/ogc/collections/care/items?limit=10',
     '/ogc/collections/coverage/items?mesh=1km&limit=10',
     '/ogc/collections/districts/items/north',
+    '/ogc/collections/community-centers/items',
     '/ogc/collections/clinics/queryables',
     '/ogc/api',
     '/ogc/tileMatrixSets/WebMercatorQuad',
