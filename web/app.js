@@ -9,11 +9,13 @@
 //
 // This file starts the page and wires its controls; the parts live in lib/map/:
 // page-state (elements, state, layers), page-setup (reference data), filters, viewport
-// (browsing), search-start / search-run / search-requests (searches), draw-controls,
+// (browsing), search-start / search-run / search-requests (searches), address-suggest (the
+// search box's address suggestions) and center-card (the 包括 card), draw-controls,
 // results (with sort), csv-download, messages, page-url / url-state and page-restore;
 // 「地域の状況」 (the coverage grid) in coverage-view / coverage-render / coverage-classes.
 // What the staff page shares with it is in lib/shared/ (the fetch wrapper, dom, the base map).
 
+import { wireAddressSuggest } from './lib/map/address-suggest.js';
 import { MESSAGES, getJson } from './lib/map/api.js';
 import { wireCoverage } from './lib/map/coverage-view.js';
 import { onCsvClick } from './lib/map/csv-download.js';
@@ -35,6 +37,7 @@ import {
   onDistrictChange,
   onMapClick,
   searchByName,
+  searchFromAddress,
   searchFromGeolocation,
   searchHere,
   searchViewport,
@@ -123,6 +126,15 @@ function wireControls() {
   ui.drawCancel.addEventListener('click', () => {
     stopDrawing();
     ui.draw.focus();
+  });
+  wireAddressSuggest({
+    input: ui.q,
+    listbox: ui.suggestions,
+    onAddress: searchFromAddress,
+    onName: (text) => {
+      ui.q.value = text;
+      applyText(text);
+    },
   });
   ui.nameForm.addEventListener('submit', (event) => {
     event.preventDefault();

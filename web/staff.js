@@ -19,6 +19,7 @@ import { resolveConflict } from './lib/staff/conflict.js';
 import { useFields } from './lib/staff/form-values.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
+import { fillPositionFromAddress } from './lib/staff/geocode-field.js';
 import { setUpImports } from './lib/staff/imports.js';
 import { setUpPopulationImport } from './lib/staff/population.js';
 import { state, ui } from './lib/staff/page-state.js';
@@ -68,6 +69,16 @@ function wire() {
   ui.form.addEventListener('submit', (event) => {
     event.preventDefault();
     save();
+  });
+  // 「住所で位置を探す」, also on Enter in its box (which must not save the form).
+  ui.form.addEventListener('click', (event) => {
+    if (event.target.closest('#geocode-button')) fillPositionFromAddress();
+  });
+  ui.form.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.target.name === 'geocode-q') {
+      event.preventDefault();
+      fillPositionFromAddress();
+    }
   });
   ui.form.addEventListener('input', (event) => {
     if (event.target.name === 'lon' || event.target.name === 'lat') movePinFromInputs();

@@ -1,7 +1,7 @@
 //! GDAL as a real OGC API – Features client (Debian's gdal-bin, installed by `make test`): the
-//! OAPIF driver lists the collections, pages through every provider and applies a spatial
-//! filter, against the server started in-process on port 0. GDAL runs as a child process
-//! (`tokio::process`), so the server keeps serving while it waits.
+//! OAPIF driver lists the collections, pages through every provider (and the 地域包括支援センター)
+//! and applies a spatial filter, against the server started in-process on port 0. GDAL runs as
+//! a child process (`tokio::process`), so the server keeps serving while it waits.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -79,18 +79,43 @@ async fn public(app: &TestApp, query: &str) -> (Vec<String>, u64) {
 }
 
 #[tokio::test]
-async fn ogrinfo_lists_the_five_collections() {
+async fn ogrinfo_lists_the_six_collections() {
     let app = spawn_app().await;
     let out = gdal("ogrinfo", &["-ro", "-so", &connection(&app)]).await;
     let layers: BTreeSet<&str> = out
         .lines()
         .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or("")))
         .collect();
-    for id in ["providers", "care", "clinics", "districts", "coverage"] {
+    for id in ["providers", "care", "clinics", "districts", "coverage", "community-centers"] {
         assert!(layers.contains(id), "{id} missing from:\n{out}");
     }
     let summary = gdal("ogrinfo", &["-ro", "-so", &connection(&app), "providers"]).await;
     assert!(summary.contains("Feature Count: 368"), "GDAL reads numberMatched:\n{summary}");
+}
+
+#[tokio::test]
+async fn ogr2ogr_reads_the_community_centres_with_their_names_phones_and_areas() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("centers.geojson");
+    let args = ["-f", "GeoJSON", file.to_str().unwrap(), &connection(&app), "community-centers", "-oo", "PAGE_SIZE=2"];
+    gdal("ogr2ogr", &args).await;
+    let expected = app.get("/api/community-centers").await.expect(200).features();
+    let mut want: Vec<String> = ids(&expected);
+    want.sort();
+    assert_eq!(ids_in_file(&file), want, "two pages of two");
+    let fc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for f in fc["features"].as_array().unwrap() {
+        let id = f["properties"]["id"].as_str().or(f["id"].as_str()).unwrap();
+        let original = expected.iter().find(|e| e["id"] == id).unwrap();
+        for key in ["name", "address", "phone"] {
+            assert_eq!(f["properties"][key], original["properties"][key], "{id} {key}");
+        }
+        // GDAL keeps the 担当区域 list (as a JSON string or a list, depending on its version).
+        let areas = &f["properties"]["areas"];
+        let areas: Value = areas.as_str().map_or_else(|| areas.clone(), |s| serde_json::from_str(s).unwrap());
+        assert_eq!(areas, original["properties"]["areas"], "{id} areas");
+    }
 }
 
 #[tokio::test]

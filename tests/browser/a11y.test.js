@@ -1,5 +1,6 @@
 // Accessibility stays measurable: axe-core (WCAG 2.1 A/AA and best practice) finds nothing on
-// the map page (loaded, and with a result list), the staff page (signed out and signed in),
+// the map page (loaded, with a result list, and on a phone with address suggestions open and
+// the 包括 card), the staff page (signed out and signed in),
 // and the HTML pages of the OGC API and the API description as a browser gets them (its Accept
 // asks for HTML).
 
@@ -47,6 +48,24 @@ describe('axe-core finds no violation', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('on the map page on a phone with address suggestions open and the 包括 card shown', async () => {
+    const phone = { path: '/', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+    const violations = await withPage(browser, server.baseUrl, phone, async ({ page, problems }) => {
+      await waitForMarkers(page);
+      await page.click('#q');
+      await page.keyboard.type('南流山2丁目');
+      await page.waitForSelector('#q-suggestions [role="option"]');
+      await page.keyboard.press('ArrowDown');
+      const open = await axeViolations(page);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#center-card:not([hidden]) .center-card__name');
+      const card = await axeViolations(page);
+      assert.deepEqual(problems, []);
+      return [...open, ...card];
+    });
+    assert.deepEqual(violations, []);
+  });
+
   it('on the map page in the 地域の状況 view with its table of squares open', async () => {
     const violations = await violationsOf('/?view=coverage', async (page) => {
       await page.waitForFunction(() => document.querySelectorAll('path.coverage-cell').length > 0);
@@ -79,6 +98,7 @@ describe('axe-core finds no violation', () => {
     '/ogc/collections/care/items?limit=10',
     '/ogc/collections/coverage/items?mesh=1km&limit=10',
     '/ogc/collections/districts/items/north',
+    '/ogc/collections/community-centers/items',
     '/ogc/collections/clinics/queryables',
     '/ogc/api',
     '/ogc/tileMatrixSets/WebMercatorQuad',

@@ -1,6 +1,6 @@
 // Browser tests of the staff page (web/staff.html): sign in with a token kept in
 // sessionStorage only, edit a provider found by name, see the error next to a bad phone
-// number, set 受入可否 in one tap, move the pin, recover from a 412, revert from the history.
+// number, set 受入可否 in one tap, move the pin (or place it from an address), recover from a 412, revert from the history.
 // Users are made with the real `caremap user add` on the server's database.
 
 import assert from 'node:assert/strict';
@@ -244,6 +244,44 @@ describe('staff page', () => {
       await waitForStatus(page, /保存しました（版 2）/);
       const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
       assert.deepEqual(served.geometry.coordinates, moved);
+    });
+  });
+
+  it('fills lon / lat from an address, moves the pin there, and saves that position', async () => {
+    const target = await freshProvider();
+    const typed = '南流山2丁目';
+    const best = (await server.getJson(`/api/geocode?q=${encodeURIComponent(typed)}&limit=1`)).features[0];
+    const expected = best.geometry.coordinates.map((v) => Number(v.toFixed(6)));
+    await withSignedInPage(async ({ page, problems }) => {
+      await openByName(page, target);
+      // Nothing matchable: said in the box's line, the position stays.
+      const before = await page.inputValue('#f-lon');
+      await page.fill('#f-geocode-q', 'ｘｙｚ存在しない町');
+      await page.press('#f-geocode-q', 'Enter');
+      await page.waitForSelector('#geocode-status.message--error');
+      assert.match(await page.textContent('#geocode-status'), /見つかりませんでした/);
+      assert.equal(await page.inputValue('#f-lon'), before);
+      assert.equal(await page.isVisible('#dirty-notice'), false, 'Enter in the box neither saved nor changed anything');
+
+      await page.fill('#f-geocode-q', typed);
+      await page.click('#geocode-button');
+      await page.waitForSelector('#geocode-status.message--ok');
+      assert.ok((await page.textContent('#geocode-status')).includes(best.properties.address));
+      const filled = [Number(await page.inputValue('#f-lon')), Number(await page.inputValue('#f-lat'))];
+      assert.deepEqual(filled, expected);
+      assert.equal(await page.isVisible('#dirty-notice'), true, 'the new position is an unsaved change');
+      const pin = await page.evaluate(() => {
+        const el = document.querySelector('.leaflet-marker-icon.pin');
+        const box = el.getBoundingClientRect();
+        const map = document.getElementById('map').getBoundingClientRect();
+        return { x: box.x + box.width / 2 - map.x, y: box.y + box.height / 2 - map.y, w: map.width, h: map.height };
+      });
+      assert.ok(Math.abs(pin.x - pin.w / 2) < 30 && Math.abs(pin.y - pin.h / 2) < 40, `the pin is in the middle: ${JSON.stringify(pin)}`);
+      await page.click('#save-button');
+      await waitForStatus(page, /保存しました（版 2）/);
+      const served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
+      assert.deepEqual(served.geometry.coordinates, expected);
+      assert.deepEqual(problems, []);
     });
   });
 

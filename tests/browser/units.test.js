@@ -162,6 +162,7 @@ describe('the page state in the URL', () => {
     const polygon = { type: 'Polygon', coordinates: [[[139.9, 35.85], [139.93, 35.85], [139.93, 35.88], [139.9, 35.85]]] };
     for (const search of [
       { type: 'near', lon: 139.9, lat: 35.87, origin: '現在地', k: 40 },
+      { type: 'near', lon: 139.906, lat: 35.839893, origin: '住所', k: 20, address: '千葉県流山市南流山2丁目' },
       { type: 'district', id: 'south' },
       { type: 'polygon', polygon },
       { type: 'bbox', bbox: [139.89, 35.84, 139.92, 35.87] },
@@ -187,6 +188,16 @@ describe('the page state in the URL', () => {
     const query = stateToQuery({ ...base, search: { type: 'district', id: 'south' }, service: '130', available24h: true }, limits);
     assert.equal(query, 'district=south&service=130&available_24h=true');
     assert.equal(stateToQuery(base, limits), '');
+  });
+
+  it('keeps the address of an address search, and only there', () => {
+    const search = { type: 'near', lon: 139.906, lat: 35.839893, origin: '住所', k: 20, address: '南流山2丁目&x=<b>' };
+    const query = stateToQuery({ ...base, search }, limits);
+    assert.equal(new URLSearchParams(query).get('address'), search.address);
+    assert.equal(new URLSearchParams(query).get('origin'), 'address');
+    assert.deepEqual(queryToState(query, limits).search, search);
+    // An address beside another origin is not an address search.
+    assert.equal(queryToState('near=139.9,35.87&origin=place&address=X', limits).search.address, undefined);
   });
 
   it('makes a text search of a lone q and drops values that do not parse', () => {

@@ -30,14 +30,14 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Serialize)]
-struct PointOut {
+pub(crate) struct PointOut {
     #[serde(rename = "type")]
     kind: &'static str,
     coordinates: [f64; 2],
 }
 
 #[derive(Serialize)]
-struct CenterProperties<'a> {
+pub(crate) struct CenterProperties<'a> {
     name: &'a str,
     address: &'a str,
     phone: &'a str,
@@ -62,7 +62,7 @@ struct CenterProperties<'a> {
 }
 
 #[derive(Serialize)]
-struct CenterFeature<'a> {
+pub(crate) struct CenterFeature<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: &'a str,
@@ -70,7 +70,8 @@ struct CenterFeature<'a> {
     properties: CenterProperties<'a>,
 }
 
-fn feature(c: &CommunityCenter) -> CenterFeature<'_> {
+/// A centre as a GeoJSON Feature (also the OGC collection `community-centers`'s).
+pub(crate) fn feature(c: &CommunityCenter) -> CenterFeature<'_> {
     CenterFeature {
         kind: "Feature",
         id: &c.id,

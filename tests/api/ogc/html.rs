@@ -4,13 +4,14 @@
 use super::*;
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 8] = [
     "/ogc",
     "/ogc/conformance",
     "/ogc/collections",
     "/ogc/collections/care",
     "/ogc/collections/care/items?limit=3",
     "/ogc/collections/districts/items/north",
+    "/ogc/collections/community-centers/items",
     "/ogc/collections/care/queryables",
 ];
 

@@ -2,9 +2,10 @@
 //! the bundled sample over real HTTP. `part1` covers Part 1 core and GeoJSON, `openapi` the
 //! OpenAPI 3.0 class, `crs` Part 2, `queryables` Part 3's queryables and queryables as query
 //! parameters, `filter` Part 3's CQL2 filters with `sortby` and `properties`, and `tiles` OGC
-//! API – Tiles (the tiles' content is decoded by GDAL in gdal.rs); `coverage` the coverage grid as
-//! a collection.
+//! API – Tiles (the tiles' content is decoded by GDAL in gdal.rs); `coverage` the coverage grid and
+//! `centers` the 地域包括支援センター as collections.
 
+mod centers;
 mod coverage;
 mod crs;
 mod filter;
@@ -25,7 +26,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const EPSG4326: &str = "http://www.opengis.net/def/crs/EPSG/0/4326";
 const EPSG6668: &str = "http://www.opengis.net/def/crs/EPSG/0/6668";
 const EPSG6677: &str = "http://www.opengis.net/def/crs/EPSG/0/6677";
-const COLLECTIONS: [&str; 5] = ["providers", "care", "clinics", "districts", "coverage"];
+const COLLECTIONS: [&str; 6] = ["providers", "care", "clinics", "districts", "coverage", "community-centers"];
 const SAMPLE_COUNT: usize = 368;
 
 /// The link with relation `rel` (and media type `media_type`, when given).

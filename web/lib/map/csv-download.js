@@ -5,7 +5,7 @@ import { h } from '../shared/dom.js';
 import { MESSAGES, getText } from './api.js';
 import { mergeCsv } from './csv.js';
 import { setStatus, showError } from './messages.js';
-import { state, ui } from './page-state.js';
+import { originName, state, ui } from './page-state.js';
 import { searchRequests } from './search-requests.js';
 
 function csvFileName() {
@@ -14,7 +14,7 @@ function csvFileName() {
     s.type === 'district'
       ? `${state.labels.districts.get(s.id) ?? s.id}圏域`
       : s.type === 'near'
-        ? `${s.origin}周辺`
+        ? `${originName(s)}周辺`
         : s.type === 'polygon'
           ? '描いた範囲'
           : s.type === 'bbox'

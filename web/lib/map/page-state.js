@@ -18,6 +18,7 @@ export const ui = {
   draw: $('draw-button'),
   nameForm: $('name-form'),
   q: $('q'),
+  suggestions: $('q-suggestions'),
   textCondition: $('text-condition'),
   district: $('district'),
   accepting: $('accepting'),
@@ -55,6 +56,7 @@ export const ui = {
   sortField: $('sort-field'),
   sort: $('sort'),
   note: $('results-note'),
+  centerCard: $('center-card'),
   list: $('results'),
   empty: $('results-empty'),
   more: $('more-button'),
@@ -86,7 +88,7 @@ export const state = {
   districts: null,
   /**
    * The current search, or null while browsing.
-   * @type {null | {type: 'near', lon: number, lat: number, origin: string, k: number}
+   * @type {null | {type: 'near', lon: number, lat: number, origin: string, k: number, address?: string}
    *             | {type: 'district', id: string}
    *             | {type: 'polygon', polygon: object}
    *             | {type: 'bbox', bbox: number[]}
@@ -103,6 +105,11 @@ export const state = {
    */
   coverage: null,
 };
+
+/** What a nearest search starts from, as the page says it: 「現在地」 or the address in quotes. */
+export function originName(search) {
+  return search.address ? `「${search.address}」` : search.origin;
+}
 
 /** Layers the page adds to the map (besides the markers), by role; null when absent. */
 export const layers = { district: null, area: null, origin: null, chosen: null, allDistricts: null, coverage: null };

@@ -8,7 +8,8 @@ import { updateCsvLink } from './csv-download.js';
 import { conditionsText } from './filters.js';
 import { inAnyFeature } from './geo.js';
 import { setStatus } from './messages.js';
-import { DESKTOP_QUERY, NEAREST_K, NEAREST_K_MAX, map, markers, state, ui } from './page-state.js';
+import { updateCenterCard } from './center-card.js';
+import { DESKTOP_QUERY, NEAREST_K, NEAREST_K_MAX, map, markers, originName, state, ui } from './page-state.js';
 import { printRow, resultItem } from './render.js';
 import { sortFeatures } from './sort.js';
 
@@ -16,7 +17,7 @@ function searchTitle() {
   const s = state.search;
   switch (s?.type) {
     case 'near':
-      return `${s.origin}から近い順`;
+      return `${originName(s)}から近い順`;
     case 'district':
       return `${state.labels.districts.get(s.id) ?? s.id}圏域の事業所`;
     case 'polygon':
@@ -42,6 +43,7 @@ export function renderBrowse() {
   ui.note.hidden = true;
   ui.sortField.hidden = true;
   ui.printRows.replaceChildren();
+  updateCenterCard();
   renderBrowseCount();
 }
 
@@ -70,7 +72,7 @@ function notes(truncated) {
     out.push(`該当する${state.matched}件のうち、先頭の${state.results.length}件を表示しています。すべてはCSVでダウンロードできます。`);
   }
   if (s.type === 'near' && state.districts?.features?.length && !inAnyFeature([s.lon, s.lat], state.districts)) {
-    out.push(`${s.origin}は市の区域（日常生活圏域）の外です。近い順でも遠い事業所が含まれます。`);
+    out.push(`${originName(s)}は市の区域（日常生活圏域）の外です。近い順でも遠い事業所が含まれます。`);
   }
   return out;
 }
@@ -118,6 +120,7 @@ export function renderResults({ truncated }) {
   ui.note.textContent = lines.join(' ');
   renderPrint();
   updateCsvLink();
+  updateCenterCard();
 }
 
 export function announceResults() {

@@ -8,7 +8,7 @@ import { stopDrawing } from './draw-controls.js';
 import { syncFilterControls } from './filters.js';
 import { districtLayer, originMarker } from './markers.js';
 import { clearError, setStatus, showError } from './messages.js';
-import { NEAREST_K, drawer, layers, map, removeLayer, state, ui } from './page-state.js';
+import { NEAREST_K, drawer, layers, map, originName, removeLayer, state, ui } from './page-state.js';
 import { clampBbox, roundBboxOutward } from './query.js';
 import { clearArea, clearSearch, runSearch } from './search-run.js';
 import { boundsToBbox } from './viewport.js';
@@ -58,7 +58,14 @@ export function searchHere() {
   startNearSearch(point.lng, point.lat, chosen ? '選んだ場所' : '地図の中心');
 }
 
-function startNearSearch(lon, lat, origin) {
+/** A suggestion of /api/geocode was chosen: the providers nearest to that address. */
+export function searchFromAddress(feature) {
+  stopDrawing();
+  const [lon, lat] = feature.geometry.coordinates;
+  startNearSearch(lon, lat, '住所', feature.properties.address);
+}
+
+function startNearSearch(lon, lat, origin, address = null) {
   clearArea();
   ui.district.value = '';
   removeLayer('chosen');
@@ -68,6 +75,7 @@ function startNearSearch(lon, lat, origin) {
   ui.q.value = '';
   syncFilterControls();
   state.search = { type: 'near', lon: round6(lon), lat: round6(lat), origin, k: NEAREST_K };
+  if (address) state.search.address = address;
   showOrigin(state.search);
   runSearch({ focusList: true, fit: true });
 }
@@ -76,7 +84,7 @@ function startNearSearch(lon, lat, origin) {
 export function showOrigin(search) {
   removeLayer('origin');
   const variant = search.origin === '現在地' ? 'position' : 'place';
-  layers.origin = originMarker(L.latLng(search.lat, search.lon), search.origin, variant).addTo(map);
+  layers.origin = originMarker(L.latLng(search.lat, search.lon), originName(search), variant).addTo(map);
 }
 
 export function searchViewport() {

@@ -9,12 +9,12 @@ import { COLORS, MESHES } from './coverage-classes.js';
 import { DEFAULT_SORT, SORT_ORDERS } from './sort.js';
 
 /** The origins of a nearest search: the label the page shows ↔ the word in the URL. */
-const ORIGINS = { 現在地: 'current', 選んだ場所: 'place', 地図の中心: 'center' };
+const ORIGINS = { 現在地: 'current', 選んだ場所: 'place', 地図の中心: 'center', 住所: 'address' };
 const ORIGIN_LABELS = Object.fromEntries(Object.entries(ORIGINS).map(([label, word]) => [word, label]));
 
 /**
  * @typedef {{
- *   search: null | {type: 'near', lon: number, lat: number, origin: string, k: number}
+ *   search: null | {type: 'near', lon: number, lat: number, origin: string, k: number, address?: string}
  *     | {type: 'district', id: string} | {type: 'polygon', polygon: object}
  *     | {type: 'bbox', bbox: number[]} | {type: 'text'},
  *   groups: string[], service: string, accepting: boolean, available24h: boolean,
@@ -47,6 +47,7 @@ export function stateToQuery(s, { defaultK }) {
       out.set('near', `${round(search.lon, 6)},${round(search.lat, 6)}`);
       out.set('origin', ORIGINS[search.origin] ?? 'place');
       if (search.k !== defaultK) out.set('k', String(search.k));
+      if (search.address) out.set('address', search.address);
       break;
     case 'district':
       out.set('district', search.id);
@@ -102,7 +103,12 @@ function searchFrom(params, { defaultK, maxK }) {
   if (near && isLonLat(near[0], near[1])) {
     const k = Number(params.get('k'));
     const steps = Number.isInteger(k) && k >= defaultK && k <= maxK ? k : defaultK;
-    return { type: 'near', lon: near[0], lat: near[1], origin: ORIGIN_LABELS[params.get('origin')] ?? '選んだ場所', k: steps };
+    const origin = ORIGIN_LABELS[params.get('origin')] ?? '選んだ場所';
+    const search = { type: 'near', lon: near[0], lat: near[1], origin, k: steps };
+    // The address a search started from (its point is `near`), for the heading and the 包括 card.
+    const address = (params.get('address') ?? '').trim().slice(0, 200);
+    if (origin === '住所' && address) search.address = address;
+    return search;
   }
   const district = params.get('district');
   if (district) return { type: 'district', id: district };

@@ -18,6 +18,9 @@ export const clearErrors = () => clearFieldErrors(ui.form, ui.formError);
 /** Fills the form with `values`. */
 export function writeValues(values) {
   writeForm(ui.form, values, state.serviceLabels);
+  // The address box and its answer belonged to the provider shown before.
+  ui.form.elements['geocode-q'].value = '';
+  document.getElementById('geocode-status').hidden = true;
   updateDirty();
 }
 

@@ -173,6 +173,18 @@ export function buildFields(form, container, { serviceGroups, serviceLabels }) {
         h('input', { id: 'f-lat', name: 'lat', type: 'text', inputmode: 'decimal', 'aria-describedby': 'err-geometry' }),
       ),
     ),
+    h(
+      'div',
+      { class: 'geocode' },
+      h('label', { for: 'f-geocode-q', class: 'geocode__label' }, '住所から位置を入れる（空欄なら上の住所）'),
+      h(
+        'div',
+        { class: 'geocode__row' },
+        h('input', { id: 'f-geocode-q', name: 'geocode-q', type: 'text', maxlength: '200', autocomplete: 'off', placeholder: '例：南流山2丁目' }),
+        h('button', { id: 'geocode-button', type: 'button', class: 'button' }, '住所で位置を探す'),
+      ),
+      h('p', { id: 'geocode-status', class: 'geocode__status message', role: 'status', hidden: true }),
+    ),
     errorSlot('geometry'),
   );
   const homeCare = h(

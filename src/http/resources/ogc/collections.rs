@@ -9,6 +9,7 @@ use geo::BoundingRect;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::address::centers::Centers;
 use crate::catalog::Snapshot;
 use crate::spatial::crs::Crs;
 
@@ -75,7 +76,7 @@ fn grow(acc: Option<[f64; 4]>, b: [f64; 4]) -> Option<[f64; 4]> {
 }
 
 /// The spatial and temporal extent of a collection's current features.
-fn extent(collection: CollectionId, snapshot: &Snapshot) -> Option<Extent> {
+fn extent(collection: CollectionId, snapshot: &Snapshot, centers: &Centers) -> Option<Extent> {
     let mut bbox = None;
     let mut times: Option<(OffsetDateTime, OffsetDateTime)> = None;
     match collection.kinds() {
@@ -89,6 +90,12 @@ fn extent(collection: CollectionId, snapshot: &Snapshot) -> Option<Extent> {
             }
         }
         None if collection == CollectionId::Coverage => bbox = super::coverage::extent(snapshot),
+        None if collection == CollectionId::CommunityCenters => {
+            for c in centers.all() {
+                let (lon, lat) = (c.location.lon(), c.location.lat());
+                bbox = grow(bbox, [lon, lat, lon, lat]);
+            }
+        }
         None => {
             for d in snapshot.districts() {
                 if let Some(r) = d.area.bounding_rect() {
@@ -113,14 +120,14 @@ pub fn queryables_link(collection: CollectionId, base: &Base) -> Link {
 }
 
 /// The metadata of one collection.
-pub fn collection_out(collection: CollectionId, snapshot: &Snapshot, base: &Base) -> CollectionOut {
+pub fn collection_out(collection: CollectionId, snapshot: &Snapshot, centers: &Centers, base: &Base) -> CollectionOut {
     let path = format!("/collections/{}", collection.id());
     CollectionOut {
         id: collection.id(),
         title: collection.title(),
         description: collection.description(),
         item_type: "feature",
-        extent: extent(collection, snapshot),
+        extent: extent(collection, snapshot, centers),
         crs: offered_uris(),
         storage_crs: Crs::Crs84.uri(),
         links: [
@@ -159,7 +166,10 @@ pub async fn collections_list(
             Link::new(base.url("/collections"), "self", JSON, "コレクション一覧（JSON）"),
             Link::new(base.url("/collections?f=html"), "alternate", HTML, "コレクション一覧（HTML）"),
         ],
-        collections: CollectionId::ALL.iter().map(|c| collection_out(*c, &snapshot, &base)).collect(),
+        collections: CollectionId::ALL
+            .iter()
+            .map(|c| collection_out(*c, &snapshot, &state.community_centers, &base))
+            .collect(),
     };
     Ok(match format {
         Format::Json => json_response(&body, JSON),
@@ -180,7 +190,7 @@ pub async fn collection_get(
     let mut params = Params::parse(query.as_deref())?;
     let format = Format::from_params(&mut params, false, &headers);
     params.finish()?;
-    let body = collection_out(collection, &state.catalog.snapshot(), &base);
+    let body = collection_out(collection, &state.catalog.snapshot(), &state.community_centers, &base);
     let mut response = match format {
         Format::Json => json_response(&body, JSON),
         Format::Html => html::page(collection.title(), &serde_json::to_value(&body).unwrap_or_default()),

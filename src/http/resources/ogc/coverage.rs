@@ -23,10 +23,10 @@ use crate::spatial::mesh::{MeshCell, MeshLevel};
 use super::super::coverage::{self as api, Defaults, Request};
 use super::collections::queryables_link;
 use super::datetime::format_utc;
-use super::items::{page_links, render, window, with_headers};
-use super::links::{Query, segment};
+use super::items::{item_links, page_links, render, window, with_headers};
+use super::links::Query;
 use super::reproject::{BboxQuery, crs_param, feature_value_out};
-use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, Link};
+use super::{Base, CollectionId, Format};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::plumbing::params::Params;
@@ -144,17 +144,7 @@ pub async fn item_get(
     let done = api::compute(&state, snapshot, layers, request).await?;
     let (c, district) = done.cells.iter().zip(&done.districts).find(|(c, _)| c.cell == wanted).ok_or_else(not_found)?;
     let mut value = feature_in(c, district.as_ref(), crs)?;
-    let query = Query::parse(raw.as_deref());
-    let href = base.url(&format!("/collections/{}/items/{}", COLLECTION.id(), segment(&feature_id)));
-    let (own, other, other_query) = match format {
-        Format::Json => (GEOJSON, HTML, query.with("f", "html")),
-        Format::Html => (HTML, GEOJSON, query.with("f", "json")),
-    };
-    let links = vec![
-        Link::new(format!("{href}{}", query.suffix()), "self", own, "この地物"),
-        Link::new(format!("{href}{}", other_query.suffix()), "alternate", other, "この地物（別の形式）"),
-        Link::new(base.url(&format!("/collections/{}", COLLECTION.id())), "collection", JSON, COLLECTION.title()),
-    ];
+    let links = item_links(&base, COLLECTION, &feature_id, raw.as_deref(), format);
     value["links"] = serde_json::to_value(&links).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(with_headers(render(&value, format, &format!("メッシュ {}", wanted.code())), crs, None))
 }

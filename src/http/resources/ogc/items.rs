@@ -274,6 +274,27 @@ pub(super) fn page_links(
     links
 }
 
+/// The links of a single feature: `self`, `alternate` and `collection`.
+pub(super) fn item_links(
+    base: &Base,
+    collection: CollectionId,
+    feature_id: &str,
+    raw: Option<&str>,
+    format: Format,
+) -> Vec<Link> {
+    let query = Query::parse(raw);
+    let href = base.url(&format!("/collections/{}/items/{}", collection.id(), segment(feature_id)));
+    let (own, other, other_query) = match format {
+        Format::Json => (GEOJSON, HTML, query.with("f", "html")),
+        Format::Html => (HTML, GEOJSON, query.with("f", "json")),
+    };
+    vec![
+        Link::new(format!("{href}{}", query.suffix()), "self", own, "この地物"),
+        Link::new(format!("{href}{}", other_query.suffix()), "alternate", other, "この地物（別の形式）"),
+        Link::new(base.url(&format!("/collections/{}", collection.id())), "collection", JSON, collection.title()),
+    ]
+}
+
 /// Adds `Content-Crs` (Part 2) and, for filterable collections, the queryables `Link` header.
 pub(super) fn with_headers(mut response: Response, crs: Crs, queryables: Option<Link>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
@@ -305,6 +326,9 @@ pub async fn items_list(
     let collection = CollectionId::from_path(&collection_id)?;
     if collection == CollectionId::Coverage {
         return super::coverage::items_list(state, raw, headers, base).await;
+    }
+    if collection == CollectionId::CommunityCenters {
+        return super::centers::items_list(&state, raw.as_deref(), &headers, &base);
     }
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
@@ -381,6 +405,9 @@ pub async fn item_get(
     if collection == CollectionId::Coverage {
         return super::coverage::item_get(state, feature_id, raw, headers, base).await;
     }
+    if collection == CollectionId::CommunityCenters {
+        return super::centers::item_get(&state, &feature_id, raw.as_deref(), &headers, &base);
+    }
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(raw.as_deref())?;
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
@@ -393,17 +420,7 @@ pub async fn item_get(
     let format = Format::from_params(&mut params, true, &headers);
     params.finish()?;
     let not_found = || ApiError::NotFound(format!("feature '{feature_id}' in collection '{}'", collection.id()));
-    let query = Query::parse(raw.as_deref());
-    let href = base.url(&format!("/collections/{}/items/{}", collection.id(), segment(&feature_id)));
-    let (own, other, other_query) = match format {
-        Format::Json => (GEOJSON, HTML, query.with("f", "html")),
-        Format::Html => (HTML, GEOJSON, query.with("f", "json")),
-    };
-    let links = vec![
-        Link::new(format!("{href}{}", query.suffix()), "self", own, "この地物"),
-        Link::new(format!("{href}{}", other_query.suffix()), "alternate", other, "この地物（別の形式）"),
-        Link::new(base.url(&format!("/collections/{}", collection.id())), "collection", JSON, collection.title()),
-    ];
+    let links = item_links(&base, collection, &feature_id, raw.as_deref(), format);
     let response = match collection.kinds() {
         Some(kinds) => {
             let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind)).ok_or_else(not_found)?;

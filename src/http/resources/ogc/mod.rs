@@ -5,10 +5,12 @@
 //!
 //! The resources: the landing page and conformance ([`landing`]), the OpenAPI document
 //! ([`openapi`]), collection metadata ([`collections`]), features ([`items`]) and queryables
-//! ([`queryables`]). Every JSON resource has an HTML alternate ([`html`]) for browsers: asked
+//! ([`queryables`]); the coverage grid ([`coverage`]) and the 地域包括支援センター ([`centers`])
+//! are collections of their own. Every JSON resource has an HTML alternate ([`html`]) for browsers: asked
 //! for with `f=html` or an `Accept` that ranks `text/html` above JSON; JSON stays the default
 //! (no `Accept`, `*/*`, a JSON type, or `f=json`). Responses say `Vary: Accept`.
 
+mod centers;
 mod collections;
 mod coverage;
 mod datetime;
@@ -90,16 +92,19 @@ pub enum CollectionId {
     /// The coverage grid: JIS grid squares with the distance to the nearest matching provider
     /// (computed on request; see [`coverage`]).
     Coverage,
+    /// 地域包括支援センター (points) with their 担当区域 (see [`centers`]).
+    CommunityCenters,
 }
 
 impl CollectionId {
     /// Every collection, in the order `/collections` lists them.
-    pub const ALL: [CollectionId; 5] = [
+    pub const ALL: [CollectionId; 6] = [
         CollectionId::Providers,
         CollectionId::Care,
         CollectionId::Clinics,
         CollectionId::Districts,
         CollectionId::Coverage,
+        CollectionId::CommunityCenters,
     ];
 
     /// The collection with this id.
@@ -115,6 +120,7 @@ impl CollectionId {
             Self::Clinics => "clinics",
             Self::Districts => "districts",
             Self::Coverage => "coverage",
+            Self::CommunityCenters => "community-centers",
         }
     }
 
@@ -126,6 +132,7 @@ impl CollectionId {
             Self::Clinics => "診療所・病院（在宅医療）",
             Self::Districts => "日常生活圏域",
             Self::Coverage => "地域の状況（メッシュ別の最寄りまでの距離）",
+            Self::CommunityCenters => "地域包括支援センター",
         }
     }
 
@@ -141,16 +148,20 @@ impl CollectionId {
                                条件を指定しないときは、市内の250mメッシュで24時間対応の在宅療養支援診療所・病院まで2km\
                                （preset=home-care-24h-2km）。/api/coverage と同じパラメータで条件を変えられます"
             }
+            Self::CommunityCenters => {
+                "地域包括支援センターの位置・名称・所在地・電話番号と担当区域（町丁目の一覧、プロパティ areas）"
+            }
         }
     }
 
-    /// The provider kinds the collection holds; `None` for districts and the coverage grid.
+    /// The provider kinds the collection holds; `None` for districts, the coverage grid and
+    /// the centres.
     pub fn kinds(self) -> Option<&'static [Kind]> {
         match self {
             Self::Providers => Some(&Kind::ALL),
             Self::Care => Some(&[Kind::Care]),
             Self::Clinics => Some(&[Kind::Clinic, Kind::Hospital]),
-            Self::Districts | Self::Coverage => None,
+            Self::Districts | Self::Coverage | Self::CommunityCenters => None,
         }
     }
 

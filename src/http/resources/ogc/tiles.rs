@@ -43,6 +43,9 @@ pub fn tile_content(collection: CollectionId) -> Option<TileContent> {
         // The grid is computed per request over a whole area (its access scores depend on
         // every square), so it is served as features only, not cut into tiles.
         CollectionId::Coverage => None,
+        // A handful of points: clients read them whole as features; the provider tiles are
+        // cut from the provider catalogue, not from the centres.
+        CollectionId::CommunityCenters => None,
     }
 }
 
