@@ -15,10 +15,12 @@ use crate::spatial::crs::Crs;
 
 use super::datetime::{format_utc, parse_timestamp};
 use super::reproject::offered_uris;
-use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, Link, REL_QUERYABLES, SCHEMA_JSON, html, json_response};
+use super::{
+    Base, CollectionId, Format, GEOJSON, HTML, JSON, Link, REL_QUERYABLES, SCHEMA_JSON, format_only, html,
+    json_response,
+};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::http::plumbing::params::Params;
 
 /// The temporal reference system of temporal extents (the Gregorian calendar).
 const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
@@ -157,9 +159,7 @@ pub async fn collections_list(
     headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let snapshot = state.catalog.snapshot();
     let body = CollectionsOut {
         links: vec![
@@ -187,9 +187,7 @@ pub async fn collection_get(
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let body = collection_out(collection, &state.catalog.snapshot(), &state.community_centers, &base);
     let mut response = match format {
         Format::Json => json_response(&body, JSON),

@@ -5,10 +5,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::{Base, Format, GEOJSON, HTML, JSON, Link, OPENAPI, html, json_response};
+use super::{Base, Format, GEOJSON, HTML, JSON, Link, OPENAPI, format_only, html, json_response};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::http::plumbing::params::Params;
 
 /// The conformance classes caremap implements, each covered by the tests in tests/api/ogc.rs.
 /// Not claimed: `conf/html` (the HTML alternates are a convenience, not checked against the
@@ -60,9 +59,7 @@ pub async fn landing_get(
     headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let sample = state.site.dataset.as_deref() == Some(crate::generate::sample::SAMPLE_DATASET);
     let description = format!(
         "介護事業所・在宅医療機関の位置と属性を OGC API – Features で提供します。{}",
@@ -97,9 +94,7 @@ pub async fn landing_get(
 
 /// `GET /ogc/conformance[?f=json|html]`: the conformance classes implemented.
 pub async fn conformance_get(RawQuery(query): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let body = Conformance { conforms_to: CONFORMS_TO.to_vec() };
     Ok(match format {
         Format::Json => json_response(&body, JSON),

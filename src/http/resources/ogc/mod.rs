@@ -231,6 +231,15 @@ pub fn json_response(body: &impl Serialize, content_type: &'static str) -> Respo
     }
 }
 
+/// The representation asked for by a request that takes no parameter but `f` (or `Accept`);
+/// any other parameter is a 400 naming it.
+pub(super) fn format_only(raw: Option<&str>, headers: &axum::http::HeaderMap) -> crate::http::error::ApiResult<Format> {
+    let mut params = crate::http::plumbing::params::Params::parse(raw)?;
+    let format = Format::from_params(&mut params, false, headers);
+    params.finish()?;
+    Ok(format)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,11 +15,13 @@ use crate::coverage::PopulationLayers;
 
 use super::items::DEFAULT_K;
 use super::reproject::offered_uris;
-use super::{Base, CollectionId, Format, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, html, json_response, queryables};
+use super::{
+    Base, CollectionId, Format, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON, format_only, html, json_response, queryables,
+};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::plumbing::output::PROPERTY_NAMES;
-use crate::http::plumbing::params::{MAX_TEXT_CHARS, Params};
+use crate::http::plumbing::params::MAX_TEXT_CHARS;
 use crate::http::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 
 const PROBLEM: &str = "application/problem+json";
@@ -553,9 +555,7 @@ pub async fn api_get(
     headers: HeaderMap,
     base: Base,
 ) -> ApiResult<Response> {
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let doc = document(&base, &state.catalog.snapshot(), &state.population.load());
     Ok(match format {
         Format::Json => json_response(&doc, OPENAPI),

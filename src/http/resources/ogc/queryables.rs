@@ -15,7 +15,7 @@ use crate::catalog::{Filter, Snapshot};
 use crate::cql::{self, Queryable};
 use crate::domain::{Kind, SERVICE_TYPES, ServiceSet};
 
-use super::{Base, CollectionId, Format, JSON, SCHEMA_JSON, html, json_response};
+use super::{Base, CollectionId, Format, JSON, SCHEMA_JSON, format_only, html, json_response};
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::plumbing::params::Params;
@@ -195,9 +195,7 @@ pub async fn queryables_get(
     base: Base,
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
-    let mut params = Params::parse(query.as_deref())?;
-    let format = Format::from_params(&mut params, false, &headers);
-    params.finish()?;
+    let format = format_only(query.as_deref(), &headers)?;
     let doc = document(collection, &state.catalog.snapshot(), &base);
     Ok(match format {
         Format::Html => html::page(&format!("{} – 検索条件", collection.title()), &doc),

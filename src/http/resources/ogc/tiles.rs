@@ -18,7 +18,7 @@ use crate::http::plumbing::params::Params;
 use crate::spatial::web_mercator::{MAX_ZOOM, TileId, URI};
 
 use super::filter::filter_param;
-use super::{Base, CollectionId, Format, JSON, html, json_response, queryables};
+use super::{Base, CollectionId, Format, JSON, format_only, html, json_response, queryables};
 
 /// The one tile matrix set served.
 pub const TMS_ID: &str = "WebMercatorQuad";
@@ -66,13 +66,6 @@ fn respond(doc: &Value, format: Format, title: &str) -> Response {
         Format::Json => json_response(doc, JSON),
         Format::Html => html::page(title, doc),
     }
-}
-
-fn format_only(raw: Option<&str>, headers: &HeaderMap) -> ApiResult<Format> {
-    let mut params = Params::parse(raw)?;
-    let format = Format::from_params(&mut params, false, headers);
-    params.finish()?;
-    Ok(format)
 }
 
 /// The WebMercatorQuad definition (OGC 2D TileMatrixSet 2.0, JSON encoding).
