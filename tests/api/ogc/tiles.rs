@@ -1,5 +1,5 @@
 //! OGC API – Tiles: the tile matrix set, tileset metadata and tile responses (the tiles'
-//! content is decoded by GDAL's MVT driver in tests/gdal.rs).
+//! content is decoded by GDAL's MVT driver in tests/api/gdal.rs).
 
 use super::*;
 

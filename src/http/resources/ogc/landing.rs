@@ -9,7 +9,7 @@ use super::{Base, Format, GEOJSON, HTML, JSON, Link, OPENAPI, format_only, html,
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 
-/// The conformance classes caremap implements, each covered by the tests in tests/api/ogc.rs.
+/// The conformance classes caremap implements, each covered by the tests in tests/api/ogc/.
 /// Not claimed: `conf/html` (the HTML alternates are a convenience, not checked against the
 /// HTML requirements class), GML, CQL2's `basic-spatial-functions-plus` (no MULTILINESTRING or
 /// GEOMETRYCOLLECTION literals), `spatial-functions`, temporal, array and arithmetic classes,
