@@ -102,41 +102,28 @@ pub fn respond_as(page: &[Found<'_>], matched: usize, format: Format, csv: &CsvF
     }
 }
 
-/// The public properties of a provider Feature, in the order they are written: what
-/// `properties=` may name.
-pub const PROPERTY_NAMES: [&str; 21] = [
-    "kind",
-    "official_code",
-    "name",
-    "name_kana",
-    "services",
-    "home_care",
-    "address",
-    "phone",
-    "fax",
-    "url",
-    "corporation",
-    "corporate_number",
-    "capacity",
-    "open_days",
-    "notes",
-    "accepting",
-    "accepting_updated_at",
-    "district",
-    "version",
-    "updated_at",
-    "distance_m",
-];
+/// The public properties of a provider Feature, in the order they are written: the field
+/// table's fields (all but the location, which is the geometry), then the bookkeeping and the
+/// distance. What `properties=` may name.
+pub fn property_names() -> Vec<&'static str> {
+    crate::domain::PROVIDER_FIELDS
+        .iter()
+        .map(|f| f.key)
+        .filter(|key| *key != "geometry")
+        .chain(["version", "updated_at", "distance_m"])
+        .collect()
+}
 
-/// Parses `properties=`: a comma list of [`PROPERTY_NAMES`], each once.
+/// Parses `properties=`: a comma list of [`property_names`], each once.
 ///
 /// # Errors
 /// A reason naming the unknown or repeated property.
 pub fn parse_properties(raw: &str) -> Result<Vec<String>, String> {
+    let known = property_names();
     let mut names: Vec<String> = Vec::new();
     for name in raw.split(',').map(str::trim) {
-        if !PROPERTY_NAMES.contains(&name) {
-            return Err(format!("has no property '{name}'; properties: {}", PROPERTY_NAMES.join(", ")));
+        if !known.contains(&name) {
+            return Err(format!("has no property '{name}'; properties: {}", known.join(", ")));
         }
         if names.iter().any(|n| n == name) {
             return Err(format!("names '{name}' more than once"));

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::SORTABLE;
 use crate::http::error::ApiResult;
-use crate::http::plumbing::output::PROPERTY_NAMES;
+use crate::http::plumbing::output::property_names;
 use crate::http::plumbing::params::{MAX_TEXT_CHARS, Params};
 use crate::http::resources::history::{DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
 use crate::http::resources::ogc::{Format, OPENAPI, html_response, json_response, render_html};
@@ -522,7 +522,7 @@ fn parameters() -> Map<String, Value> {
         query(
             "properties",
             "Only these properties in each Feature (GeoJSON only).",
-            json!({ "type": "array", "items": { "type": "string", "enum": PROPERTY_NAMES } }),
+            json!({ "type": "array", "items": { "type": "string", "enum": property_names() } }),
             json!("name,phone"),
         ),
     );

@@ -211,11 +211,7 @@ async fn provider_delete(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let expected = if_match_versions(&headers)?;
-    no_params(query.as_deref())?;
-    let door = state.door.clone();
-    let record = blocking(move || door.set_deleted(&id, true, &expected, &user.name)).await?.record;
-    feature_response(StatusCode::OK, &record)
+    set_deleted(user, state, id, query, &headers, true).await
 }
 
 /// `POST /api/admin/providers/{id}/restore` with `If-Match`.
@@ -226,10 +222,22 @@ async fn provider_restore(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let expected = if_match_versions(&headers)?;
+    set_deleted(user, state, id, query, &headers, false).await
+}
+
+/// Soft-deletes or restores the provider at the `If-Match` version → 200 with the new ETag.
+async fn set_deleted(
+    user: StaffUser,
+    state: AppState,
+    id: String,
+    query: Option<String>,
+    headers: &HeaderMap,
+    deleted: bool,
+) -> ApiResult<Response> {
+    let expected = if_match_versions(headers)?;
     no_params(query.as_deref())?;
     let door = state.door.clone();
-    let record = blocking(move || door.set_deleted(&id, false, &expected, &user.name)).await?.record;
+    let record = blocking(move || door.set_deleted(&id, deleted, &expected, &user.name)).await?.record;
     feature_response(StatusCode::OK, &record)
 }
 

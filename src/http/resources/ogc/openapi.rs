@@ -20,7 +20,7 @@ use super::{
 };
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::http::plumbing::output::PROPERTY_NAMES;
+use crate::http::plumbing::output::property_names;
 use crate::http::plumbing::params::MAX_TEXT_CHARS;
 use crate::http::{DEFAULT_LIMIT, MAX_K, MAX_LIMIT};
 
@@ -211,7 +211,7 @@ fn components() -> Value {
             "properties": {
                 "name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
                 "description": "Only these properties in each feature (id and geometry always stay).",
-                "schema": { "type": "array", "items": { "type": "string", "enum": PROPERTY_NAMES } },
+                "schema": { "type": "array", "items": { "type": "string", "enum": property_names() } },
                 "example": ["name", "address", "phone"],
             },
             "f-features": {
