@@ -437,3 +437,23 @@ async fn a_staff_put_that_leaves_out_the_note_and_places_keeps_what_the_office_s
     assert_eq!(p["accepting_checked_at"], set.json()["properties"]["accepting_checked_at"], "no new confirmation");
     assert_eq!(p["phone"], "04-7150-9999");
 }
+
+#[tokio::test]
+async fn every_field_outside_the_vacancy_is_forbidden_to_a_provider_token_by_name() {
+    let s = setup().await;
+    let etag = s.etag(&s.own).await;
+    let fields = s.app.get("/api/fields").await.expect(200).json();
+    let vacancy = ["accepting", "accepting_note", "accepting_places"];
+    let mut refused = 0;
+    let keys = fields.as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap());
+    for key in keys.filter(|k| !vacancy.contains(k)) {
+        let reply = s.patch(&s.provider, &s.own, Some(&etag), &json!({ key: null })).await;
+        assert_forbidden(reply, key);
+        refused += 1;
+    }
+    assert_eq!(refused, fields.as_array().unwrap().len() - vacancy.len(), "every other field, the geometry too");
+    for key in ["id", "version", "updated_by", "deleted_at", "accepting_checked_at", "accepting_updated_at"] {
+        assert_forbidden(s.patch(&s.provider, &s.own, Some(&etag), &json!({ key: "x" })).await, key);
+    }
+    assert_eq!(s.etag(&s.own).await, etag, "nothing was written");
+}
