@@ -116,13 +116,39 @@ pub enum StoreError {
         /// The name.
         name: String,
     },
+    /// The change feed skips a seq: after `after` the store holds `found`, not `after + 1`.
+    #[error("the change feed jumps from seq {after} to {found}; the changes between are missing")]
+    FeedGap {
+        /// The last seq applied.
+        after: i64,
+        /// The next seq the store gave.
+        found: i64,
+    },
+    /// The database cannot be reached now; the request may be retried.
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
     /// Any other SQLite failure.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// SQLite's "cannot open" (`SQLITE_CANTOPEN`: the file, its folder or its `-wal`/`-shm`
+    /// companions are not there or not accessible) means the database cannot be reached:
+    /// [`StoreError::Unavailable`]. Every other failure stays [`StoreError::Sqlite`].
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::CannotOpen => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 impl StoreError {
-    /// Whether the database refused the operation for a reason outside caremap that can pass:
+    /// Whether the database refused the operation for a reason outside caremap that can pass
+    /// (an unreachable database, [`StoreError::Unavailable`], is told apart from these):
     /// a full disk or file-size limit (`SQLITE_FULL`, or the `SQLITE_IOERR` a refused write
     /// gives), a read-only file, a lock held too long. Nothing was written then (SQLite rolls
     /// the transaction back), and reads from the catalog still work.
@@ -136,7 +162,6 @@ impl StoreError {
                 | ErrorCode::ReadOnly
                 | ErrorCode::DatabaseBusy
                 | ErrorCode::DatabaseLocked
-                | ErrorCode::CannotOpen
         )
     }
 }
