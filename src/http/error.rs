@@ -378,3 +378,22 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreErro
         .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
         .map_err(store_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_problem_with_retry_after_saying_nothing_was_written() {
+        let response = store_error(StoreError::Unavailable("x.db: gone".into())).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(response.headers()[header::RETRY_AFTER], STORAGE_RETRY_AFTER_S.to_string().as_str());
+        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["type"], "/problems/database-unreachable");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.starts_with("the database is unreachable; nothing was written"), "{detail}");
+        assert!(!detail.contains("x.db"), "the cause is logged, not sent: {detail}");
+    }
+}

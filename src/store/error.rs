@@ -24,8 +24,8 @@ pub enum StoreError {
     },
     /// Another process (a running `caremap serve`) holds the database's lock.
     #[error(
-        "database {path} is in use by another caremap process{}; stop it first (two servers on one \
-         database would not see each other's changes)",
+        "database {path} is in use by another caremap process{}; stop it first (one server per SQLite \
+         database; several servers share a PostgreSQL database)",
         holder.as_ref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
     )]
     Locked {
@@ -168,3 +168,22 @@ impl StoreError {
 
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    fn sqlite_failure(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_opened_is_unreachable_and_a_full_disk_is_not() {
+        let cannot_open = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_CANTOPEN));
+        assert!(matches!(cannot_open, StoreError::Unavailable(_)), "{cannot_open:?}");
+        let full = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(full, StoreError::Sqlite(_)) && full.is_unavailable(), "{full:?}");
+        let busy = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(busy, StoreError::Sqlite(_)), "busy keeps its own mapping: {busy:?}");
+    }
+}

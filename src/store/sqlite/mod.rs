@@ -443,6 +443,28 @@ mod tests {
     }
 
     #[test]
+    fn a_database_file_moved_or_replaced_under_an_open_store_is_unreachable_until_it_is_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, aside) = (dir.path().join("home"), dir.path().join("aside"));
+        std::fs::create_dir(&home).unwrap();
+        let path = home.join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store.insert_providers(&[provider("a")], "test").unwrap();
+        // The folder moves with the file and its -wal and -shm.
+        std::fs::rename(&home, &aside).unwrap();
+        let err = store.insert_providers(&[provider("b")], "test").unwrap_err();
+        assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("t.db")), "{err:?}");
+        std::fs::create_dir(&home).unwrap();
+        drop(SqliteStore::open(&path).unwrap());
+        let err = store.count_providers().unwrap_err();
+        assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("replaced")), "{err:?}");
+        std::fs::remove_dir_all(&home).unwrap();
+        std::fs::rename(&aside, &home).unwrap();
+        store.insert_providers(&[provider("b")], "test").unwrap();
+        assert_eq!(SqliteStore::open(&path).unwrap().count_providers().unwrap(), 2, "written into the file in place");
+    }
+
+    #[test]
     fn a_file_that_is_not_a_database_is_refused_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not.db");

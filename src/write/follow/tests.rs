@@ -80,3 +80,31 @@ fn a_round_applies_what_another_writer_committed_and_marks_the_feed_caught_up() 
     assert_eq!(feed.ready(2, Duration::from_secs(10)), Ok(()));
     assert_eq!(feed.status(2).lag_changes, 0);
 }
+
+#[tokio::test]
+async fn a_wake_catches_up_at_once_without_waiting_for_the_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+    let catalog = Arc::new(Catalog::new(Vec::new(), Vec::new()));
+    let feed = Arc::new(feed_caught_up(0, Duration::from_secs(60)));
+    let door = Arc::new(Door::new(store.clone(), catalog.clone()));
+    // An hour between polls: within this test only a wake can start a round after the first.
+    let follower =
+        Follower { store, door, catalog: catalog.clone(), feed: feed.clone(), poll: Duration::from_secs(3600) };
+    let task = tokio::spawn(follower.run());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while feed.status(0).since_caught_up > Duration::from_secs(30) {
+        assert!(Instant::now() < deadline, "the first round did not run");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    SqliteStore::open(&path).unwrap().create_provider(&provider("a"), &Stamp::now("other")).unwrap();
+    feed.wake.notify_one();
+    while catalog.applied_seq() < 1 {
+        assert!(Instant::now() < deadline, "the wake did not start a round");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(catalog.snapshot().get("a").is_some());
+    task.abort();
+}
