@@ -219,7 +219,9 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
 /// The router `serve` runs and the state behind it, over `store` (seeded from `config.data`
 /// when empty) with `config`'s limits and site facts, without a socket or the database lock:
 /// for calling the application in-process (`oneshot`), as the fuzzing tests do. The store is
-/// not integrity-checked here ([`Application::build`] does that).
+/// not integrity-checked here ([`Application::build`] does that), and no follower runs: the
+/// catalog sees only the writes made through this router, and `/readyz` turns 503 once
+/// `--ready-max-lag-s` has passed since it was built.
 ///
 /// # Errors
 /// On a store failure or a missing/malformed data file.

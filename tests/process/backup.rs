@@ -73,6 +73,9 @@ async fn a_backup_taken_during_writes_restores_every_write_acknowledged_before_i
     writing.await.unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("integrity check: ok"), "{}", text(&out));
+    for leftover in ["backup.db-wal", "backup.db-shm"] {
+        assert!(!dir.path().join(leftover).exists(), "the backup is one file: {leftover}");
+    }
 
     // A server holds the live database: restoring into it is refused.
     let refused = run(&["restore"], &[("--from", &backup), ("--db", &db)]);

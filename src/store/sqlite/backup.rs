@@ -34,13 +34,20 @@ fn open_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Open { path: path.display().to_string(), source }
 }
 
-/// Opens an existing database file for reading (never creates one).
+/// Opens an existing database file to read it (never creates one). Read-write where it may,
+/// because a read-only connection to a WAL database cannot remove the `-wal` and `-shm`
+/// files it makes, while the last read-write connection to close does; read-only otherwise
+/// (a backup on read-only media).
 fn open_existing(path: &Path) -> Result<Connection> {
     if !path.is_file() {
         return Err(StoreError::Unavailable(format!("{}: no such database file", path.display())));
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(open_err(path))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .or_else(|_| {
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        })
+        .map_err(open_err(path))?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err(path))?;
     Ok(conn)
 }
@@ -90,7 +97,8 @@ pub fn inspect(path: &Path) -> Result<Contents> {
 /// Copies the database at `from` into a new file `to` (created 0600: it holds token hashes;
 /// it must not exist) with the online backup API in one step, so the copy is the committed
 /// state at one moment even while a server writes `from`. The copy is checked with
-/// `PRAGMA integrity_check` and closed (its write-ahead log folded in) before this returns.
+/// `PRAGMA integrity_check` and closed, one self-contained file in rollback-journal mode,
+/// before this returns.
 ///
 /// # Errors
 /// As [`inspect`] for either file; SQLite failures of the copy.
@@ -124,9 +132,11 @@ pub fn copy(from: &Path, to: &Path) -> Result<Contents> {
             }
         }
     }
+    // The copy took the source's journal mode (WAL). A backup is one file to keep and
+    // move: back to a rollback journal, which also folds the log into the file (a server
+    // opening a restored file turns WAL on again).
+    let _mode: String = target.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
     let contents = check_and_count(&target, to)?;
-    // The copy keeps the source's journal mode (WAL); closing the only connection folds the
-    // log into the file, so the file alone is the whole copy.
     target.close().map_err(|(_, e)| StoreError::from(e))?;
     std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     Ok(contents)
