@@ -1,7 +1,8 @@
 //! Builds the application from its settings: lock the database, bind the listener, open and
 //! check the store, load the bundled data into an empty database, load the catalog, serve
-//! (and follow the store's change feed) until a shutdown signal, drain. Tests use this exact path on port 0, and [`build_router`]
-//! (the same router and state, no socket) to call the application in-process.
+//! (and follow the store's change feed) until a shutdown signal, drain. Tests use this exact
+//! path on port 0, and [`build_router`] (the same router and state, no socket) to call the
+//! application in-process.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

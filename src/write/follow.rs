@@ -172,16 +172,20 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// One round: read the store's last seq (and, when behind, when the oldest missing change
-    /// was made), then catch the catalog up. Blocking.
+    /// One round: read the store's last seq; when the catalog lacks changes, note when the
+    /// oldest missing one was made and catch the catalog up. Blocking.
+    ///
+    /// A catalog holding the last seq is caught up without taking the door's lock, so a long
+    /// import of this server (which holds the lock from its diff to its publish) does not
+    /// make it look behind.
     fn round(&self) -> Result<i64, StoreError> {
         let last = self.store.last_seq()?;
         let applied = self.catalog.applied_seq();
-        let oldest = if last > applied {
-            self.store.changes_since(applied, 1)?.first().and_then(|e| parse_time(&e.changed_at))
-        } else {
-            None
-        };
+        if applied >= last {
+            self.feed.caught_up(applied);
+            return Ok(applied);
+        }
+        let oldest = self.store.changes_since(applied, 1)?.first().and_then(|e| parse_time(&e.changed_at));
         self.feed.saw_store_at(last, oldest);
         let now = self.door.catch_up()?;
         self.feed.caught_up(now);

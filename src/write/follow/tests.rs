@@ -108,3 +108,17 @@ async fn a_wake_catches_up_at_once_without_waiting_for_the_poll() {
     assert!(catalog.snapshot().get("a").is_some());
     task.abort();
 }
+
+#[test]
+fn a_round_while_a_long_write_holds_the_door_is_caught_up_when_nothing_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+    let catalog = Arc::new(Catalog::new(Vec::new(), Vec::new()));
+    let feed = Arc::new(feed_caught_up(0, Duration::from_secs(60)));
+    let door = Arc::new(Door::new(store.clone(), catalog.clone()));
+    let follower = Follower { store, door: door.clone(), catalog, feed: feed.clone(), poll: Duration::from_secs(1) };
+    let _import = door.locked();
+
+    assert_eq!(follower.round().unwrap(), 0);
+    assert_eq!(feed.ready(0, Duration::from_secs(10)), Ok(()));
+}
