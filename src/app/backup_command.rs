@@ -84,8 +84,20 @@ pub fn backup(args: &BackupArgs, out: &mut impl Write) -> Result<(), Box<dyn std
     if is_postgres(&args.db) {
         return Err(POSTGRES_HINT.into());
     }
+    if !args.db.is_file() {
+        return Err(format!("there is no database file at {}", args.db.display()).into());
+    }
     if args.out.exists() && !args.force {
         return Err(format!("{} exists; choose another file or pass --force to replace it", args.out.display()).into());
+    }
+    let folder = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(
+            format!("cannot write {}: the folder {} does not exist", args.out.display(), folder.display()).into()
+        );
     }
     let temp = TempFile(temporary(&args.out, "partial"));
     let contents = sqlite_file::copy(&args.db, &temp.0)?;
