@@ -111,13 +111,19 @@ impl Feed {
     }
 
     /// Whether a catalog at `applied_seq` counts as ready: it was seen holding the store's
-    /// last seq within `max_lag`. The error is the reason, in a sentence.
+    /// last seq within `max_lag`, or the store cannot be reached now and the catalog holds
+    /// every change it last saw there. The error is the reason, in a sentence.
+    ///
+    /// Why an unreachable store alone does not make a server unready: it is unreachable for
+    /// every server at once, and reads must keep answering from memory meanwhile (writes get
+    /// 503). A load balancer that obeys `/readyz` would otherwise take every server out and
+    /// stop the reads too. A server known to miss changes is still unready past the bound.
     ///
     /// # Errors
     /// The reason it is not ready.
     pub fn ready(&self, applied_seq: i64, max_lag: Duration) -> Result<(), String> {
         let status = self.status(applied_seq);
-        if status.since_caught_up <= max_lag {
+        if status.since_caught_up <= max_lag || (status.failure.is_some() && status.lag_changes == 0) {
             return Ok(());
         }
         Err(format!(

@@ -94,7 +94,8 @@ async fn health_get() -> Json<Value> {
 
 /// `GET /readyz`: ready when the catalog is loaded (it always is once the server listens),
 /// caught up with the store's change feed within `--ready-max-lag-s` (else 503
-/// problem+json with the reason), and the API has room for a request (503 while every place
+/// problem+json with the reason; an unreachable store alone keeps a caught-up server ready,
+/// with `"store": "unreachable"`, see [`crate::write::follow::Feed::ready`]), and the API has room for a request (503 while every place
 /// is taken, so the API sheds everything).
 async fn ready_get(State(state): State<AppState>) -> Response {
     let snapshot = state.catalog.snapshot();
@@ -106,5 +107,7 @@ async fn ready_get(State(state): State<AppState>) -> Response {
         let status = json!({ "status": "overloaded", "providers": providers, "in_flight": state.limits.in_flight() });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response();
     }
-    Json(json!({ "status": "ready", "providers": providers, "applied_seq": applied_seq })).into_response()
+    let store = if state.feed.status(applied_seq).failure.is_some() { "unreachable" } else { "ok" };
+    Json(json!({ "status": "ready", "providers": providers, "applied_seq": applied_seq, "store": store }))
+        .into_response()
 }

@@ -40,6 +40,14 @@ fn a_catalog_not_seen_caught_up_for_longer_than_the_bound_is_not_ready_and_says_
 }
 
 #[test]
+fn an_unreachable_store_leaves_a_server_that_holds_everything_it_saw_ready() {
+    let feed = feed_caught_up(7, Duration::from_secs(30));
+    feed.failed(&StoreError::Unavailable("the database file x.db cannot be reached".into()));
+    assert_eq!(feed.ready(7, Duration::from_secs(10)), Ok(()), "reads go on from memory");
+    assert!(feed.ready(6, Duration::from_secs(10)).is_err(), "a server known to miss a change is not ready");
+}
+
+#[test]
 fn the_lag_in_seconds_is_bounded_by_the_last_time_the_catalog_was_caught_up() {
     let feed = feed_caught_up(1, Duration::from_secs(4));
     feed.saw_store_at(3, None);
