@@ -29,4 +29,5 @@ mod api {
     mod providers;
     mod staff;
     mod static_files;
+    mod vacancy;
 }

@@ -251,6 +251,7 @@ fn assemble(
         trusted_proxies: config.trusted_proxies.clone(),
         public_metrics: config.metrics == MetricsExposure::Public,
         public_url: config.public_url.clone(),
+        stale_after_days: config.stale_after_days,
         ready_max_lag: Duration::from_secs(config.ready_max_lag_s),
     };
     let state = AppState::new(catalog, store, site, &http);

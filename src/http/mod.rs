@@ -29,7 +29,7 @@ use crate::write::follow::Feed;
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
     accounts, address, api_doc, changes, community_centers, coverage, districts, history, imports, meta, ogc,
-    providers, staff, static_files,
+    provider_accounts, providers, staff, static_files, vacancy,
 };
 
 pub use error::ApiError;
@@ -74,6 +74,8 @@ pub struct HttpConfig {
     pub public_metrics: bool,
     /// The public URL the OGC links are built under; `None`: the request's host.
     pub public_url: Option<PublicUrl>,
+    /// Days after which a vacancy confirmation is stale (`accepting_stale`).
+    pub stale_after_days: u32,
     /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
     pub ready_max_lag: Duration,
 }
@@ -94,6 +96,7 @@ impl HttpConfig {
             trusted_proxies: Vec::new(),
             public_metrics: false,
             public_url: None,
+            stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
             ready_max_lag: Duration::from_secs(crate::write::follow::DEFAULT_READY_MAX_LAG_S),
         }
     }
@@ -138,6 +141,8 @@ pub struct SharedState {
     pub addresses: Arc<crate::address::Gazetteer>,
     /// 地域包括支援センター and their 担当区域 (loaded at start).
     pub community_centers: Arc<crate::address::centers::Centers>,
+    /// Days after which a vacancy confirmation is stale.
+    pub stale_after_days: u32,
     /// The change feed as the follower sees it, and its wake-up (see [`crate::write::follow`]).
     pub feed: Arc<Feed>,
     /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
@@ -186,9 +191,15 @@ impl AppState {
             population,
             addresses,
             community_centers,
+            stale_after_days: config.stale_after_days,
             feed,
             ready_max_lag: config.ready_max_lag,
         }))
+    }
+
+    /// Freshness of vacancies now, by the configured rule (one per answer).
+    pub fn vacancy_clock(&self) -> crate::domain::VacancyClock {
+        crate::domain::VacancyClock::now(self.stale_after_days)
     }
 }
 
@@ -253,6 +264,8 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
                 .merge(history::router())
                 .merge(changes::router())
                 .merge(accounts::router())
+                .merge(provider_accounts::router())
+                .merge(vacancy::router())
                 .merge(imports::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )

@@ -55,7 +55,7 @@ describe('staff form values', () => {
     assert.equal(back.properties.name, 'さくら診療所');
     assert.deepEqual(back.properties.services, ['130', '140']);
     assert.equal(back.properties.capacity, 19);
-    assert.equal(back.properties.accepting, false);
+    assert.equal(back.properties.accepting, 'no', 'the old false is sent as the state no');
     assert.equal(back.properties.notes, null);
     assert.deepEqual(back.properties.home_care, feature.properties.home_care);
     assert.equal('version' in back.properties, false, 'bookkeeping is the server’s');

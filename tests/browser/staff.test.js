@@ -213,13 +213,13 @@ describe('staff page', () => {
       await page.click('#accept-no');
       await waitForStatus(page, /受入不可（本日確認）として保存しました/);
       let served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
-      assert.equal(served.properties.accepting, false);
+      assert.equal(served.properties.accepting, 'no');
       assert.equal(served.properties.accepting_updated_at, today);
       assert.match(await page.textContent('#accept-current'), new RegExp(`受入不可（${today} 確認）`));
       await page.click('#accept-yes');
       await waitForStatus(page, /受入可（本日確認）として保存しました（版 3）/);
       served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
-      assert.equal(served.properties.accepting, true);
+      assert.equal(served.properties.accepting, 'yes');
     });
   });
 

@@ -84,10 +84,12 @@ const HOME_CARE_CLASS = {
  */
 export function badgesFor(p, now = new Date()) {
   const badges = [];
-  if (p.accepting === true || p.accepting === false) {
+  // Three states on the server (yes / consult / no); old data may still say true / false.
+  const state = p.accepting === true ? 'yes' : p.accepting === false ? 'no' : p.accepting;
+  const text = { yes: '受入可', consult: '要相談', no: '受入不可' }[state];
+  if (text) {
     const confirmed = shortDate(p.accepting_updated_at, now);
-    const text = p.accepting ? '受入可' : '受入不可';
-    badges.push({ text: confirmed ? `${text}（${confirmed}確認）` : text, tone: p.accepting ? 'ok' : 'no' });
+    badges.push({ text: confirmed ? `${text}（${confirmed}確認）` : text, tone: state === 'yes' ? 'ok' : 'no' });
   } else {
     badges.push({ text: '受入状況不明', tone: 'unknown' });
   }

@@ -224,7 +224,7 @@ export class MarkerStore {
     const size = rank ? 32 : 28;
     return L.divIcon({
       html: content,
-      className: `pin pin--${cssToken(p.kind)}${rank ? ' pin--ranked' : ''}${p.accepting === false ? ' pin--closed' : ''}`,
+      className: `pin pin--${cssToken(p.kind)}${rank ? ' pin--ranked' : ''}${p.accepting === false || p.accepting === 'no' ? ' pin--closed' : ''}`,
       iconSize: [size, size],
       iconAnchor: [size / 2, size / 2],
       popupAnchor: [0, -size / 2],

@@ -134,6 +134,7 @@ export function buildFields(form, container, { serviceGroups, serviceLabels }) {
           { id: 'f-accepting', name: 'accepting', 'data-error-for': 'accepting', 'aria-describedby': 'err-accepting' },
           h('option', { value: '' }, '不明'),
           h('option', { value: 'true' }, '受入可'),
+          h('option', { value: 'consult' }, '要相談'),
           h('option', { value: 'false' }, '受入不可'),
         ),
       ),

@@ -100,7 +100,15 @@ export function valuesFromFeature(feature) {
   for (const f of TEXT_FIELDS) values[f.name] = p[f.name] === null || p[f.name] === undefined ? '' : String(p[f.name]);
   values.kind = p.kind ?? 'care';
   values.services = [...(p.services ?? [])].sort();
-  values.accepting = p.accepting === true ? 'true' : p.accepting === false ? 'false' : '';
+  // 受入可否 has three states on the server (yes / consult / no; old data true / false).
+  values.accepting =
+    p.accepting === true || p.accepting === 'yes'
+      ? 'true'
+      : p.accepting === false || p.accepting === 'no'
+        ? 'false'
+        : p.accepting === 'consult'
+          ? 'consult'
+          : '';
   values.accepting_updated_at = p.accepting_updated_at ?? '';
   const [lon, lat] = feature.geometry?.coordinates ?? [];
   values.lon = lon === undefined || lon === null ? '' : String(lon);
@@ -146,7 +154,8 @@ function featureBody(values) {
   const capacity = textOrNull(values.capacity);
   properties.capacity = capacity === null ? null : /^\d+$/.test(capacity) ? Number(capacity) : capacity;
   properties.services = [...values.services];
-  properties.accepting = values.accepting === 'true' ? true : values.accepting === 'false' ? false : null;
+  properties.accepting =
+    { true: 'yes', false: 'no', consult: 'consult' }[values.accepting] ?? null;
   properties.accepting_updated_at = textOrNull(values.accepting_updated_at);
   const flags = Object.fromEntries(HOME_CARE_FLAGS.map((f) => [f.id, Boolean(values[`hc_${f.id}`])]));
   const anyHomeCare = values.hc_class !== '' || Object.values(flags).some(Boolean);
@@ -220,7 +229,10 @@ export function formatTime(rfc3339) {
  */
 export function describeValue(field, value, serviceLabels = new Map()) {
   if (value === null || value === undefined || value === '') return '（なし）';
-  if (typeof value === 'boolean' && FLAG_WORDS[field]) return FLAG_WORDS[field][String(value)];
+  if (typeof value === 'boolean' && FLAG_WORDS[field]) {
+    return FLAG_WORDS[field][String(value)] ?? FLAG_WORDS[field][value ? 'yes' : 'no'];
+  }
+  if (typeof value === 'string' && FLAG_WORDS[field]?.[value]) return FLAG_WORDS[field][value];
   if (field === 'deleted') return value ? '削除済み' : '公開中';
   if (field === 'kind') return KINDS.find((k) => k.id === value)?.label ?? String(value);
   if (field === 'services' && Array.isArray(value)) {

@@ -12,7 +12,8 @@ import { placePin } from './provider-map.js';
 import { handleError } from './writes.js';
 
 function acceptingText(p) {
-  const now = p.accepting === true ? '受入可' : p.accepting === false ? '受入不可' : '不明';
+  const words = { yes: '受入可', consult: '要相談', no: '受入不可', true: '受入可', false: '受入不可' };
+  const now = words[String(p.accepting)] ?? '不明';
   return p.accepting_updated_at ? `${now}（${p.accepting_updated_at} 確認）` : now;
 }
 
