@@ -55,7 +55,12 @@ describe('staff form values', () => {
     assert.equal(back.properties.name, 'さくら診療所');
     assert.deepEqual(back.properties.services, ['130', '140']);
     assert.equal(back.properties.capacity, 19);
-    assert.equal(back.properties.accepting, false);
+    assert.equal(back.properties.accepting, 'no', 'the boolean of older data reads as 受入不可');
+    const consult = { ...feature, properties: { ...feature.properties, accepting: 'consult', accepting_note: '火曜なら可', accepting_places: 2 } };
+    const kept = featureFromValues('clinic-1', valuesFromFeature(consult)).properties;
+    assert.equal(kept.accepting, 'consult');
+    assert.equal(kept.accepting_note, '火曜なら可', 'the form sends back the vacancy details it has no input for');
+    assert.equal(kept.accepting_places, 2);
     assert.equal(back.properties.notes, null);
     assert.deepEqual(back.properties.home_care, feature.properties.home_care);
     assert.equal('version' in back.properties, false, 'bookkeeping is the server’s');
@@ -132,6 +137,8 @@ describe('labels', () => {
 
   it('describes history values in Japanese', () => {
     assert.equal(describeValue('accepting', true), '受入可');
+    assert.equal(describeValue('accepting', 'consult'), '要相談');
+    assert.equal(describeValue('accepting', 'no'), '受入不可');
     assert.equal(describeValue('phone', null), '（なし）');
     assert.equal(describeValue('services', ['130'], new Map([['130', '訪問看護']])), '訪問看護');
     assert.equal(describeValue('geometry', [139.9, 35.85]), '経度 139.9、緯度 35.85');
