@@ -131,6 +131,7 @@ describe('labels', () => {
     assert.match(fieldMessage('services', "unknown service code '999'"), /「999」/);
     assert.match(fieldMessage('geometry', 'is outside Japan (lon 122–154, lat 20–46)'), /日本の範囲外/);
     assert.match(fieldMessage('whatever', ''), /正しくありません/);
+    assert.match(fieldMessage('accepting_places', 'must be 0 to 999'), /0〜999/);
     assert.equal(fieldMessage('name', 'must be at most 200 characters (has 201)'), '名称は200文字以内で入力してください。');
     assert.equal(fieldMessage('notes', 'must be at most 4000 characters (has 9000)'), '備考は4000文字以内で入力してください。');
   });

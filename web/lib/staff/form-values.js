@@ -293,6 +293,8 @@ export function fieldMessage(name, reason = '') {
       return 'http:// または https:// で始まるアドレスを入力してください。';
     case 'capacity':
       return '定員は0以上の整数で入力してください（定員がない場合は空欄）。';
+    case 'accepting_places':
+      return '空き人数は0〜999の整数で入力してください（わからなければ空欄）。';
     case 'accepting_updated_at':
       return '確認日は日付で入力してください（例：2026-11-01）。';
     case 'geometry':
