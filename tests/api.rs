@@ -28,4 +28,5 @@ mod api {
     mod providers;
     mod staff;
     mod static_files;
+    mod vacancy;
 }

@@ -89,6 +89,11 @@ pub struct ServeConfig {
     /// links of the OGC API instead of the request's `Host` header.
     #[arg(long, env = "CAREMAP_PUBLIC_URL", value_parser = PublicUrl::parse)]
     pub public_url: Option<PublicUrl>,
+    /// Days after its last confirmation that a provider's 空き状況 counts as stale
+    /// (`accepting_stale`; never confirmed is stale too).
+    #[arg(long, env = "CAREMAP_STALE_AFTER_DAYS", default_value_t = crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub stale_after_days: u32,
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -135,6 +140,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             metrics: MetricsExposure::Off,
             public_url: None,
+            stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
         }
     }
 

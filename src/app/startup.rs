@@ -242,6 +242,7 @@ fn assemble(
         trusted_proxies: config.trusted_proxies.clone(),
         public_metrics: config.metrics == MetricsExposure::Public,
         public_url: config.public_url.clone(),
+        stale_after_days: config.stale_after_days,
     };
     let state = AppState::new(catalog, store, site, &http);
     if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {

@@ -9,7 +9,7 @@ use crate::cql::{Queryable, Value};
 use super::Found;
 
 /// What a result can be sorted by: `id` and every queryable except `service` (many values).
-pub const SORTABLE: [&str; 14] = [
+pub const SORTABLE: [&str; 15] = [
     "id",
     "kind",
     "district",
@@ -24,6 +24,7 @@ pub const SORTABLE: [&str; 14] = [
     "capacity",
     "updated_at",
     "accepting_updated_at",
+    "accepting_checked_at",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

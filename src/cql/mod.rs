@@ -51,7 +51,7 @@ pub enum Queryable {
     Service,
     /// `district`: the district id.
     District,
-    /// `accepting`: takes new clients now.
+    /// `accepting`: the vacancy state, `'yes'`, `'consult'` or `'no'` (TRUE/FALSE read as yes/no).
     Accepting,
     /// `home_care`: does home medical care at all.
     HomeCare,
@@ -73,6 +73,8 @@ pub enum Queryable {
     UpdatedAt,
     /// `accepting_updated_at`: the day `accepting` was confirmed.
     AcceptingUpdatedAt,
+    /// `accepting_checked_at`: when the vacancy was last confirmed.
+    AcceptingCheckedAt,
 }
 
 /// The type of a queryable's values.
@@ -90,11 +92,13 @@ pub enum ValueType {
     Timestamp,
     /// A calendar date.
     Date,
+    /// One of the vacancy states (`yes`, `consult`, `no`); the booleans read as yes and no.
+    State,
 }
 
 impl Queryable {
     /// Every queryable, in the order the queryables document lists them.
-    pub const ALL: [Queryable; 14] = [
+    pub const ALL: [Queryable; 15] = [
         Queryable::Kind,
         Queryable::Service,
         Queryable::District,
@@ -109,6 +113,7 @@ impl Queryable {
         Queryable::Capacity,
         Queryable::UpdatedAt,
         Queryable::AcceptingUpdatedAt,
+        Queryable::AcceptingCheckedAt,
     ];
 
     /// The name used in filters and query parameters.
@@ -128,6 +133,7 @@ impl Queryable {
             Self::Capacity => "capacity",
             Self::UpdatedAt => "updated_at",
             Self::AcceptingUpdatedAt => "accepting_updated_at",
+            Self::AcceptingCheckedAt => "accepting_checked_at",
         }
     }
 
@@ -144,9 +150,10 @@ impl Queryable {
             }
             Self::OfficialCode => ValueType::Text,
             Self::Service => ValueType::Services,
-            Self::Accepting | Self::HomeCare | Self::Available24h => ValueType::Boolean,
+            Self::Accepting => ValueType::State,
+            Self::HomeCare | Self::Available24h => ValueType::Boolean,
             Self::Capacity => ValueType::Integer,
-            Self::UpdatedAt => ValueType::Timestamp,
+            Self::UpdatedAt | Self::AcceptingCheckedAt => ValueType::Timestamp,
             Self::AcceptingUpdatedAt => ValueType::Date,
         }
     }
@@ -160,7 +167,7 @@ impl Queryable {
             Self::Kind => Some(Value::Text(p.kind.as_str().to_owned())),
             Self::Service => None,
             Self::District => text(&p.district),
-            Self::Accepting => p.accepting.map(Value::Bool),
+            Self::Accepting => p.accepting.map(|a| Value::Text(a.as_str().to_owned())),
             Self::HomeCare => Some(Value::Bool(home.any())),
             Self::Available24h => Some(Value::Bool(home.available_24h)),
             Self::Name => Some(Value::Text(p.name.clone())),
@@ -171,6 +178,7 @@ impl Queryable {
             Self::Capacity => p.capacity.map(|c| Value::Number(f64::from(c))),
             Self::UpdatedAt => parse_instant(&p.updated_at).map(Value::Instant),
             Self::AcceptingUpdatedAt => p.accepting_updated_at.as_deref().and_then(parse_date).map(Value::Date),
+            Self::AcceptingCheckedAt => p.accepting_checked_at.as_deref().and_then(parse_instant).map(Value::Instant),
         }
     }
 }

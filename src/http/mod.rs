@@ -28,7 +28,7 @@ use crate::write::Door;
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
     accounts, address, api_doc, changes, community_centers, coverage, districts, history, imports, meta, ogc,
-    providers, staff, static_files,
+    provider_accounts, providers, staff, static_files, vacancy,
 };
 
 pub use error::ApiError;
@@ -73,6 +73,8 @@ pub struct HttpConfig {
     pub public_metrics: bool,
     /// The public URL the OGC links are built under; `None`: the request's host.
     pub public_url: Option<PublicUrl>,
+    /// Days after which a vacancy confirmation is stale (`accepting_stale`).
+    pub stale_after_days: u32,
 }
 
 impl HttpConfig {
@@ -91,6 +93,7 @@ impl HttpConfig {
             trusted_proxies: Vec::new(),
             public_metrics: false,
             public_url: None,
+            stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
         }
     }
 }
@@ -134,6 +137,8 @@ pub struct SharedState {
     pub addresses: Arc<crate::address::Gazetteer>,
     /// 地域包括支援センター and their 担当区域 (loaded at start).
     pub community_centers: Arc<crate::address::centers::Centers>,
+    /// Days after which a vacancy confirmation is stale.
+    pub stale_after_days: u32,
 }
 
 impl AppState {
@@ -176,7 +181,13 @@ impl AppState {
             population,
             addresses,
             community_centers,
+            stale_after_days: config.stale_after_days,
         }))
+    }
+
+    /// Freshness of vacancies now, by the configured rule (one per answer).
+    pub fn vacancy_clock(&self) -> crate::domain::VacancyClock {
+        crate::domain::VacancyClock::now(self.stale_after_days)
     }
 }
 
@@ -241,6 +252,8 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
                 .merge(history::router())
                 .merge(changes::router())
                 .merge(accounts::router())
+                .merge(provider_accounts::router())
+                .merge(vacancy::router())
                 .merge(imports::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )

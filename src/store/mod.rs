@@ -119,6 +119,8 @@ pub struct User {
     pub revoked_at: Option<String>,
     /// RFC 3339 UTC time from which the token is refused; `None`: it does not expire.
     pub expires_at: Option<String>,
+    /// The provider ids a provider account is bound to, in the order given; empty for staff.
+    pub providers: Vec<String>,
 }
 
 impl User {
@@ -142,6 +144,8 @@ pub struct NewUser<'a> {
     pub expires_at: Option<String>,
     /// Who creates the user, for the account log (`cli:root`).
     pub actor: &'a str,
+    /// The provider ids a provider account is bound to (each must exist); empty for staff.
+    pub providers: &'a [String],
 }
 
 /// One entry of the account log: a user added, rotated or revoked, and by whom.
@@ -390,7 +394,7 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// As [`Store::create_user`].
     fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User> {
-        self.create_user(&NewUser { name, role, token_hash, expires_at: None, actor: UNKNOWN_ACTOR })
+        self.create_user(&NewUser { name, role, token_hash, expires_at: None, actor: UNKNOWN_ACTOR, providers: &[] })
     }
 
     /// Replaces a user's token (the old one stops working at once) and its expiry, lifts a

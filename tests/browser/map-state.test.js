@@ -257,7 +257,7 @@ describe('lists and what they say', () => {
   it('shows 受入可否 with its date in the list, and the data’s last update in the footer', async () => {
     await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const api = await server.getJson('/api/providers?district=east&limit=10000');
-      const dated = api.features.find((f) => f.properties.accepting === true && f.properties.accepting_updated_at);
+      const dated = api.features.find((f) => f.properties.accepting === 'yes' && f.properties.accepting_updated_at);
       assert.ok(dated, 'the sample has a dated 受入可');
       await waitForMarkers(page);
       await page.selectOption('#district', 'east');

@@ -365,3 +365,33 @@ fn user_rotate_replaces_the_token_and_the_account_log_names_who_ran_each_command
     assert!(body["entries"][1]["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{body}");
     assert!(!reply.contains(&old[4..]) && !reply.contains(&new[4..]), "{reply}");
 }
+
+#[test]
+fn user_add_binds_a_provider_account_to_existing_providers_and_names_an_unknown_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let generated = caremap().args(["gen", "--count", "3", "--seed", "1", "--db"]).arg(&db).output().unwrap();
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let add = |providers: &str, name: &str| {
+        caremap()
+            .args(["user", "add", "--role", "provider", "--provider", providers, "--db"])
+            .arg(&db)
+            .arg(name)
+            .output()
+            .unwrap()
+    };
+    let refused = add("gen-00000000,no-such-office", "さくら");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("no-such-office"), "{stderr}");
+    let list = caremap().args(["user", "list", "--db"]).arg(&db).output().unwrap();
+    assert!(!String::from_utf8_lossy(&list.stdout).contains("さくら"), "nothing was created");
+
+    let added = add("gen-00000000,gen-00000001", "さくら");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = String::from_utf8(added.stdout).unwrap().lines().last().unwrap().to_owned();
+    assert!(token.starts_with("cmk_") && token.len() == 68, "the token alone on the last line: {token}");
+    let store = caremap::store::SqliteStore::open(&db).unwrap();
+    let user =
+        caremap::store::Store::user_by_token_hash(&store, &caremap::access::hash_token(&token)).unwrap().unwrap();
+    assert_eq!(user.providers, ["gen-00000000", "gen-00000001"]);
+}

@@ -17,6 +17,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::catalog::Snapshot;
+use crate::domain::VacancyClock;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -60,6 +62,8 @@ pub struct Metrics {
     timed_out: Counter,
     filters: Family<FilterLabels, Counter>,
     providers: Gauge,
+    vacancy_stale: Gauge,
+    vacancy_never_confirmed: Gauge,
     last_import: Gauge<f64, AtomicU64>,
     /// Serialises the compare-and-set of `last_import`.
     last_import_writer: std::sync::Mutex<()>,
@@ -115,6 +119,18 @@ impl Metrics {
         );
         let providers = Gauge::default();
         registry.register("caremap_providers_loaded", "Providers in the catalog being served", providers.clone());
+        let vacancy_stale = Gauge::default();
+        registry.register(
+            "caremap_providers_vacancy_stale",
+            "Providers whose 空き状況 was never confirmed or not within --stale-after-days",
+            vacancy_stale.clone(),
+        );
+        let vacancy_never_confirmed = Gauge::default();
+        registry.register(
+            "caremap_providers_vacancy_never_confirmed",
+            "Providers whose 空き状況 was never confirmed",
+            vacancy_never_confirmed.clone(),
+        );
         let last_import = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "caremap_last_import_timestamp_seconds",
@@ -141,6 +157,8 @@ impl Metrics {
             timed_out,
             filters,
             providers,
+            vacancy_stale,
+            vacancy_never_confirmed,
             last_import,
             last_import_writer: std::sync::Mutex::new(()),
             applied_seq,
@@ -186,8 +204,20 @@ impl Metrics {
     ///
     /// # Errors
     /// Only if formatting fails (it writes to a `String`).
-    pub fn encode(&self, providers: usize, applied_seq: i64, in_flight: usize) -> Result<String, std::fmt::Error> {
-        self.providers.set(i64::try_from(providers).unwrap_or(i64::MAX));
+    pub fn encode(
+        &self,
+        providers: &Snapshot,
+        clock: &VacancyClock,
+        in_flight: usize,
+    ) -> Result<String, std::fmt::Error> {
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let (stale, never) = providers.providers().fold((0, 0), |(stale, never), p| {
+            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at.is_none()))
+        });
+        self.vacancy_stale.set(count(stale));
+        self.vacancy_never_confirmed.set(count(never));
+        let applied_seq = providers.applied_seq();
+        self.providers.set(count(providers.len()));
         self.applied_seq.set(applied_seq);
         self.in_flight.set(i64::try_from(in_flight).unwrap_or(i64::MAX));
         if let Some(bytes) = resident_memory_bytes() {
@@ -276,7 +306,7 @@ pub fn metrics_router(state: AppState) -> axum::Router {
 /// `GET /metrics`.
 pub async fn metrics_get(State(state): State<AppState>) -> Response {
     let snapshot = state.catalog.snapshot();
-    match state.metrics.encode(snapshot.len(), snapshot.applied_seq(), state.limits.in_flight()) {
+    match state.metrics.encode(&snapshot, &state.vacancy_clock(), state.limits.in_flight()) {
         Ok(text) => ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS))], text).into_response(),
         Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
     }
@@ -298,7 +328,23 @@ mod tests {
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(3));
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(4));
         m.record_request("GET", "/api/providers/{id}", 404, Duration::from_millis(1));
-        let text = m.encode(7, 42, 0).unwrap();
+        let now = crate::domain::vacancy::parse_utc("2026-11-30T00:00:00Z").unwrap();
+        let providers: Vec<crate::domain::Provider> = crate::generate::synthetic::providers(7, 3)
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| crate::domain::Provider {
+                accepting_checked_at: match i {
+                    0 | 1 => None,
+                    2 => Some("2026-10-01T00:00:00Z".into()),
+                    _ => Some("2026-11-29T00:00:00Z".into()),
+                },
+                ..p
+            })
+            .collect();
+        let catalog = crate::catalog::Catalog::new(providers, Vec::new()).at_seq(42);
+        let text = m.encode(&catalog.snapshot(), &VacancyClock::at(now, 30), 0).unwrap();
+        assert!(text.contains("caremap_providers_vacancy_stale 3"), "{text}");
+        assert!(text.contains("caremap_providers_vacancy_never_confirmed 2"), "{text}");
         assert!(
             text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="200"} 2"#),
             "{text}"

@@ -109,8 +109,13 @@ fn origin(c: Candidate) -> Origin {
 }
 
 /// A provider page as GeoJSON with the `origin` member after `type`.
-pub fn respond_with_origin(page: &[Found<'_>], matched: usize, origin: &Origin) -> Response {
-    let (bytes, origin) = match (feature_collection_bytes(page, matched), serde_json::to_vec(origin)) {
+pub fn respond_with_origin(
+    page: &[Found<'_>],
+    matched: usize,
+    origin: &Origin,
+    clock: &crate::domain::VacancyClock,
+) -> Response {
+    let (bytes, origin) = match (feature_collection_bytes(page, matched, clock), serde_json::to_vec(origin)) {
         (Ok(b), Ok(o)) => (b, o),
         (Err(e), _) | (_, Err(e)) => return ApiError::Internal(format!("encoding GeoJSON: {e}")).into_response(),
     };

@@ -38,7 +38,8 @@ struct Op {
     staff: bool,
 }
 
-const FILTERS: [&str; 7] = ["kind", "service", "district", "accepting", "home_care", "available_24h", "q"];
+const FILTERS: [&str; 8] =
+    ["kind", "service", "district", "accepting", "accepting_stale", "home_care", "available_24h", "q"];
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
 
@@ -238,7 +239,7 @@ const OPS: &[Op] = &[
     Op {
         method: "get",
         path: "/api/admin/me",
-        summary: "The signed-in account: name and role",
+        summary: "The signed-in account: name, role and the providers a provider account may update",
         params: &[],
         body: None,
         ok: ("200", JSON),
@@ -323,6 +324,52 @@ const OPS: &[Op] = &[
         params: &["log", "since", "after", "audit_limit"],
         body: None,
         ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "patch",
+        path: "/api/admin/providers/{id}/vacancy",
+        summary: "Set or confirm the 空き状況 (accepting, accepting_note, accepting_places; {} confirms unchanged); \
+                  stamps accepting_checked_at; provider accounts for their own providers only (If-Match required)",
+        params: &["id", "if_match"],
+        body: Some(JSON),
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/vacancy-reminders",
+        summary: "Providers by staleness of their 空き状況 (never confirmed first), JSON or CSV for a mail merge",
+        params: &["stale", "reminder_f"],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/provider-accounts",
+        summary: "事業所アカウント: every provider account with its providers (editor or admin)",
+        params: &[],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "post",
+        path: "/api/admin/provider-accounts",
+        summary: "Issue a provider account ({name, providers}); the token is shown only in this answer (201)",
+        params: &[],
+        body: Some(JSON),
+        ok: ("201", JSON),
+        staff: true,
+    },
+    Op {
+        method: "delete",
+        path: "/api/admin/provider-accounts/{name}",
+        summary: "Revoke a provider account (204; 404 when there is no provider account of that name)",
+        params: &["account_name"],
+        body: None,
+        ok: ("204", JSON),
         staff: true,
     },
     Op {
@@ -493,7 +540,34 @@ fn parameters() -> Map<String, Value> {
         query("service", "Comma list of MHLW service codes (any of); see /api/services.", string.clone(), json!("130")),
     );
     add("district", query("district", "District id; see /api/districts.", string.clone(), json!("south")));
-    add("accepting", query("accepting", "Takes new clients now.", boolean.clone(), json!(true)));
+    add(
+        "accepting",
+        query(
+            "accepting",
+            "Vacancy state, a comma list of yes (受入可), consult (要相談), no (受入不可); true and false mean yes and no.",
+            json!({ "type": "array", "items": { "type": "string", "enum": ["yes", "consult", "no", "true", "false"] } }),
+            json!("yes,consult"),
+        ),
+    );
+    add(
+        "accepting_stale",
+        query(
+            "accepting_stale",
+            "false: only providers whose vacancy was confirmed within --stale-after-days; true: only stale ones.",
+            boolean.clone(),
+            json!(false),
+        ),
+    );
+    add("stale", query("stale", "Only providers whose vacancy is stale.", boolean.clone(), json!(true)));
+    add(
+        "reminder_f",
+        query("f", "json (default) or csv (UTF-8 with BOM, for a mail merge).", string.clone(), json!("csv")),
+    );
+    add(
+        "account_name",
+        json!({ "name": "name", "in": "path", "required": true, "description": "Provider account name.",
+                "schema": string.clone(), "example": "さくら訪問看護" }),
+    );
     add("home_care", query("home_care", "Does home medical care (在宅医療).", boolean.clone(), json!(true)));
     add("available_24h", query("available_24h", "Home medical care around the clock.", boolean.clone(), json!(true)));
     add(

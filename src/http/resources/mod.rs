@@ -12,6 +12,8 @@ pub(crate) mod imports; // /api/admin/imports: dry run and commit of official fi
 pub(crate) mod meta; // /healthz, /readyz, /api/services, /api/about
 pub(crate) mod ogc; // OGC API – Features under /ogc
 pub(crate) mod population_import; // /api/admin/imports?source=estat-mesh: the population layer
+pub(crate) mod provider_accounts; // /api/admin/provider-accounts: 事業所アカウント
 pub(crate) mod providers; // the public provider queries
 pub(crate) mod staff; // /api/admin/providers: create, update, delete, restore, revert
 pub mod static_files; // the pages in web/
+pub(crate) mod vacancy; // PATCH …/vacancy and /api/admin/vacancy-reminders: 空き状況
