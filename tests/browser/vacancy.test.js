@@ -122,6 +122,19 @@ describe('freshness on the map page', () => {
       assert.deepEqual(problems, []);
     });
   });
+
+  it('says how to see stale ones when 受入可のみ leaves nothing', async () => {
+    const path = `/?q=${encodeURIComponent(`${PREFIX}古い`)}&accepting=true`;
+    await withPage(browser, server.baseUrl, { path }, async ({ page, problems }) => {
+      await waitForResults(page, '名称・住所の検索結果');
+      await page.waitForSelector('#results .result--none');
+      assert.match(await page.textContent('#results .result--none'), /確認が古い「受入可」は除いています（「古い情報も含める」で表示できます）/);
+      await page.check('#include-stale');
+      await page.waitForSelector(`#results .result[data-id="${ids.stale}"]`);
+      assert.deepEqual(await listedIds(page), [ids.stale]);
+      assert.deepEqual(problems, []);
+    });
+  });
 });
 
 /** Runs `run` on the staff page signed in as the editor. */
