@@ -94,6 +94,18 @@ pub struct ServeConfig {
     #[arg(long, env = "CAREMAP_STALE_AFTER_DAYS", default_value_t = crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub stale_after_days: u32,
+    /// Milliseconds between two looks at the store's change feed for changes other writers
+    /// committed (another server on the same store, a command writing the file); a
+    /// notification from the store (PostgreSQL) looks at once.
+    #[arg(long, env = "CAREMAP_FEED_POLL_MS", default_value_t = crate::write::follow::DEFAULT_POLL_MS,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub feed_poll_ms: u64,
+    /// /readyz answers 503 when the catalog has not been seen caught up with the store's
+    /// change feed for longer than this many seconds (e.g. the store is unreachable). Must be
+    /// longer than the poll interval.
+    #[arg(long, env = "CAREMAP_READY_MAX_LAG_S", default_value_t = crate::write::follow::DEFAULT_READY_MAX_LAG_S,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub ready_max_lag_s: u64,
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -141,6 +153,8 @@ impl ServeConfig {
             metrics: MetricsExposure::Off,
             public_url: None,
             stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
+            feed_poll_ms: crate::write::follow::DEFAULT_POLL_MS,
+            ready_max_lag_s: crate::write::follow::DEFAULT_READY_MAX_LAG_S,
         }
     }
 

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::catalog::Catalog;
 use crate::store::Store;
 use crate::write::Door;
+use crate::write::follow::Feed;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
@@ -75,12 +76,14 @@ pub struct HttpConfig {
     pub public_url: Option<PublicUrl>,
     /// Days after which a vacancy confirmation is stale (`accepting_stale`).
     pub stale_after_days: u32,
+    /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
+    pub ready_max_lag: Duration,
 }
 
 impl HttpConfig {
     /// Defaults (512 requests at once, 30 s per request, 10 s per body, one heavy query per
     /// core, CORS for any origin, no HSTS, no trusted proxy, no `/metrics`, links from the
-    /// request's host) over the page in `web_dir`.
+    /// request's host, ready while caught up within 10 s) over the page in `web_dir`.
     pub fn new(web_dir: PathBuf) -> Self {
         Self {
             web_dir,
@@ -94,6 +97,7 @@ impl HttpConfig {
             public_metrics: false,
             public_url: None,
             stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
+            ready_max_lag: Duration::from_secs(crate::write::follow::DEFAULT_READY_MAX_LAG_S),
         }
     }
 }
@@ -139,13 +143,19 @@ pub struct SharedState {
     pub community_centers: Arc<crate::address::centers::Centers>,
     /// Days after which a vacancy confirmation is stale.
     pub stale_after_days: u32,
+    /// The change feed as the follower sees it, and its wake-up (see [`crate::write::follow`]).
+    pub feed: Arc<Feed>,
+    /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
+    pub ready_max_lag: Duration,
 }
 
 impl AppState {
-    /// The state of a server over `catalog` and `store`, with the write door over both,
-    /// fresh metrics, and the load limits of `config`.
+    /// The state of a server over `catalog` and `store`, with the write door over both, the
+    /// feed's report (caught up now: the catalog was just loaded), fresh metrics, and the
+    /// load limits of `config`.
     pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
         let door = Arc::new(Door::new(store.clone(), catalog.clone()));
+        let feed = Arc::new(Feed::new(catalog.applied_seq()));
         let metrics = Arc::new(metrics::Metrics::new());
         let limits = Arc::new(load_shedding::Limits::new(
             config.max_concurrent_requests,
@@ -182,6 +192,8 @@ impl AppState {
             addresses,
             community_centers,
             stale_after_days: config.stale_after_days,
+            feed,
+            ready_max_lag: config.ready_max_lag,
         }))
     }
 
