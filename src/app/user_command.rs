@@ -55,7 +55,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::List { db } => {
             let users = SqliteStore::open(db)?.users()?;
-            writeln!(out, "{:<24} {:<7} {:<21} {:<21} state", "name", "role", "created", "expires")?;
+            writeln!(out, "{:<24} {:<8} {:<21} {:<21} state", "name", "role", "created", "expires")?;
             let now = crate::domain::now_utc();
             for u in users {
                 let state = match &u.revoked_at {
@@ -64,7 +64,18 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
                     None => "active".to_owned(),
                 };
                 let expires = u.expires_at.as_deref().unwrap_or("never");
-                writeln!(out, "{:<24} {:<7} {:<21} {expires:<21} {state}", u.name, u.role.as_str(), u.created_at)?;
+                let providers = if u.providers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (providers: {})", u.providers.join(","))
+                };
+                writeln!(
+                    out,
+                    "{:<24} {:<8} {:<21} {expires:<21} {state}{providers}",
+                    u.name,
+                    u.role.as_str(),
+                    u.created_at
+                )?;
             }
         }
         UserCommand::Rotate { db, expires_in_days, actor, name } => {

@@ -75,6 +75,10 @@ pub enum Queryable {
     AcceptingUpdatedAt,
     /// `accepting_checked_at`: when the vacancy was last confirmed.
     AcceptingCheckedAt,
+    /// `accepting_stale`: the vacancy was never confirmed or not within the server's N days.
+    /// It depends on when it is asked, so an expression is judged with a clock before it is
+    /// evaluated ([`Expr::judging_staleness`]); unjudged, its value is unknown.
+    AcceptingStale,
 }
 
 /// The type of a queryable's values.
@@ -98,7 +102,7 @@ pub enum ValueType {
 
 impl Queryable {
     /// Every queryable, in the order the queryables document lists them.
-    pub const ALL: [Queryable; 15] = [
+    pub const ALL: [Queryable; 16] = [
         Queryable::Kind,
         Queryable::Service,
         Queryable::District,
@@ -114,6 +118,7 @@ impl Queryable {
         Queryable::UpdatedAt,
         Queryable::AcceptingUpdatedAt,
         Queryable::AcceptingCheckedAt,
+        Queryable::AcceptingStale,
     ];
 
     /// The name used in filters and query parameters.
@@ -134,6 +139,7 @@ impl Queryable {
             Self::UpdatedAt => "updated_at",
             Self::AcceptingUpdatedAt => "accepting_updated_at",
             Self::AcceptingCheckedAt => "accepting_checked_at",
+            Self::AcceptingStale => "accepting_stale",
         }
     }
 
@@ -151,7 +157,7 @@ impl Queryable {
             Self::OfficialCode => ValueType::Text,
             Self::Service => ValueType::Services,
             Self::Accepting => ValueType::State,
-            Self::HomeCare | Self::Available24h => ValueType::Boolean,
+            Self::HomeCare | Self::Available24h | Self::AcceptingStale => ValueType::Boolean,
             Self::Capacity => ValueType::Integer,
             Self::UpdatedAt | Self::AcceptingCheckedAt => ValueType::Timestamp,
             Self::AcceptingUpdatedAt => ValueType::Date,
@@ -179,6 +185,7 @@ impl Queryable {
             Self::UpdatedAt => parse_instant(&p.updated_at).map(Value::Instant),
             Self::AcceptingUpdatedAt => p.accepting_updated_at.as_deref().and_then(parse_date).map(Value::Date),
             Self::AcceptingCheckedAt => p.accepting_checked_at.as_deref().and_then(parse_instant).map(Value::Instant),
+            Self::AcceptingStale => None,
         }
     }
 }
@@ -342,6 +349,40 @@ pub enum IndexHint {
 }
 
 impl Expr {
+    /// The expression with every test of `accepting_stale` replaced by what it means at
+    /// `clock`'s moment: stale ⇔ `accepting_checked_at IS NULL OR accepting_checked_at <
+    /// cutoff`, fresh ⇔ `NOT accepting_checked_at IS NULL AND accepting_checked_at >= cutoff`
+    /// (each true or false for every provider, never unknown).
+    #[must_use]
+    pub fn judging_staleness(self, clock: &crate::domain::VacancyClock) -> Expr {
+        let checked = Queryable::AcceptingCheckedAt;
+        let cutoff = Value::Instant(clock.cutoff());
+        let is = |stale: bool| {
+            if stale {
+                Expr::Or(vec![Expr::IsNull(checked), Expr::Compare(checked, CmpOp::Lt, cutoff.clone())])
+            } else {
+                // Never unknown: a missing time makes this false (so `NOT` of it true), not unknown.
+                Expr::And(vec![
+                    Expr::Not(Box::new(Expr::IsNull(checked))),
+                    Expr::Compare(checked, CmpOp::Ge, cutoff.clone()),
+                ])
+            }
+        };
+        let judge = |e: Expr| e.judging_staleness(clock);
+        match self {
+            Expr::And(es) => Expr::And(es.into_iter().map(judge).collect()),
+            Expr::Or(es) => Expr::Or(es.into_iter().map(judge).collect()),
+            Expr::Not(e) => Expr::Not(Box::new(judge(*e))),
+            Expr::Compare(Queryable::AcceptingStale, op, Value::Bool(b)) => is((op == CmpOp::Eq) == b),
+            Expr::In(Queryable::AcceptingStale, values) => Expr::Or(
+                values.into_iter().filter_map(|v| if let Value::Bool(b) = v { Some(is(b)) } else { None }).collect(),
+            ),
+            // Every provider is either stale or fresh.
+            Expr::IsNull(Queryable::AcceptingStale) => Expr::Literal(false),
+            other => other,
+        }
+    }
+
     /// Whether the provider is selected: the expression is true for it.
     pub fn matches(&self, p: &Provider) -> bool {
         self.eval(p) == Some(true)

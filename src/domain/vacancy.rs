@@ -209,6 +209,11 @@ impl VacancyClock {
         Self::at(OffsetDateTime::now_utc(), stale_after_days)
     }
 
+    /// The moment before which a confirmation is stale.
+    pub fn cutoff(&self) -> OffsetDateTime {
+        parse_utc(&self.cutoff).unwrap_or(self.now)
+    }
+
     /// The configured N.
     pub fn stale_after_days(&self) -> u32 {
         self.stale_after_days

@@ -321,6 +321,15 @@ async fn accepting_filters_take_the_three_states_the_old_booleans_and_staleness(
     s.app.get("/api/providers?accepting_stale=perhaps").await.expect_problem(400, "accepting_stale");
     let ogc = s.app.get("/ogc/collections/providers/items?filter=accepting%20%3D%20TRUE&limit=1000").await;
     assert_eq!(ogc.expect(200).features().len(), yes.len(), "CQL accepting = TRUE still means yes");
+    let fresh_cql = s.app.get("/ogc/collections/providers/items?filter=accepting_stale%20%3D%20FALSE").await;
+    let mut fresh_cql = ids(fresh_cql);
+    fresh_cql.sort();
+    let mut both = vec![s.own.clone(), s.other.clone()];
+    both.sort();
+    assert_eq!(fresh_cql, both, "accepting_stale is a CQL2 queryable judged when asked");
+    let stale_cql =
+        s.app.get("/ogc/collections/providers/items?filter=NOT%20accepting_stale%20%3D%20FALSE&limit=1000").await;
+    assert_eq!(ids(stale_cql).len(), all.len() - 2);
     let cql = s.app.get("/ogc/collections/providers/items?filter=accepting%3D%27consult%27").await;
     assert_eq!(ids(cql), std::slice::from_ref(&s.other));
 }
@@ -409,4 +418,42 @@ async fn the_csv_carries_the_three_states_and_the_check_time_in_japan() {
     let jst = t.to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
     let shown = format!("{} {:02}:{:02}", jst.date(), jst.hour(), jst.minute());
     assert!(row.contains(",要相談,,3,") && row.contains(&shown), "{row} lacks {shown}");
+}
+
+#[tokio::test]
+async fn a_staff_put_that_leaves_out_the_note_and_places_keeps_what_the_office_set() {
+    let s = setup().await;
+    let etag = s.etag(&s.own).await;
+    let body = json!({ "accepting": "consult", "accepting_note": "火・木の午後なら可", "accepting_places": 2 });
+    let set = s.patch(&s.provider, &s.own, Some(&etag), &body).await.expect(200);
+    let mut feature = set.json();
+    let properties = feature["properties"].as_object_mut().unwrap();
+    properties.remove("accepting_note");
+    properties.remove("accepting_places");
+    properties.insert("phone".into(), json!("04-7150-9999"));
+    let put = s.put(&s.own, &set.etag(), &feature).await.expect(200).json();
+    let p = &put["properties"];
+    assert_eq!((p["accepting_note"].as_str(), p["accepting_places"].as_u64()), (Some("火・木の午後なら可"), Some(2)));
+    assert_eq!(p["accepting_checked_at"], set.json()["properties"]["accepting_checked_at"], "no new confirmation");
+    assert_eq!(p["phone"], "04-7150-9999");
+}
+
+#[tokio::test]
+async fn every_field_outside_the_vacancy_is_forbidden_to_a_provider_token_by_name() {
+    let s = setup().await;
+    let etag = s.etag(&s.own).await;
+    let fields = s.app.get("/api/fields").await.expect(200).json();
+    let vacancy = ["accepting", "accepting_note", "accepting_places"];
+    let mut refused = 0;
+    let keys = fields.as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap());
+    for key in keys.filter(|k| !vacancy.contains(k)) {
+        let reply = s.patch(&s.provider, &s.own, Some(&etag), &json!({ key: null })).await;
+        assert_forbidden(reply, key);
+        refused += 1;
+    }
+    assert_eq!(refused, fields.as_array().unwrap().len() - vacancy.len(), "every other field, the geometry too");
+    for key in ["id", "version", "updated_by", "deleted_at", "accepting_checked_at", "accepting_updated_at"] {
+        assert_forbidden(s.patch(&s.provider, &s.own, Some(&etag), &json!({ key: "x" })).await, key);
+    }
+    assert_eq!(s.etag(&s.own).await, etag, "nothing was written");
 }

@@ -394,4 +394,7 @@ fn user_add_binds_a_provider_account_to_existing_providers_and_names_an_unknown_
     let user =
         caremap::store::Store::user_by_token_hash(&store, &caremap::access::hash_token(&token)).unwrap().unwrap();
     assert_eq!(user.providers, ["gen-00000000", "gen-00000001"]);
+    let list = caremap().args(["user", "list", "--db"]).arg(&db).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(list.contains("provider") && list.contains("(providers: gen-00000000,gen-00000001)"), "{list}");
 }

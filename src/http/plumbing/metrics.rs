@@ -261,25 +261,23 @@ impl Metrics {
         }
     }
 
+    /// Counts the providers whose vacancy is stale at `clock` and those never confirmed, for the
+    /// next [`Metrics::encode`] (one pass over the snapshot per scrape).
+    pub fn set_vacancy(&self, providers: &Snapshot, clock: &VacancyClock) {
+        let (stale, never) = providers.providers().fold((0usize, 0usize), |(stale, never), p| {
+            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at.is_none()))
+        });
+        self.vacancy_stale.set(i64::try_from(stale).unwrap_or(i64::MAX));
+        self.vacancy_never_confirmed.set(i64::try_from(never).unwrap_or(i64::MAX));
+    }
+
     /// The metrics as OpenMetrics text, with the gauges read at this moment: the catalog's
     /// providers, the change feed's numbers, the requests in flight.
     ///
     /// # Errors
     /// Only if formatting fails (it writes to a `String`).
-    pub fn encode(
-        &self,
-        providers: &Snapshot,
-        clock: &VacancyClock,
-        feed: &FeedNumbers,
-        in_flight: usize,
-    ) -> Result<String, std::fmt::Error> {
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let (stale, never) = providers.providers().fold((0, 0), |(stale, never), p| {
-            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at.is_none()))
-        });
-        self.vacancy_stale.set(count(stale));
-        self.vacancy_never_confirmed.set(count(never));
-        self.providers.set(count(providers.len()));
+    pub fn encode(&self, providers: usize, feed: &FeedNumbers, in_flight: usize) -> Result<String, std::fmt::Error> {
+        self.providers.set(i64::try_from(providers).unwrap_or(i64::MAX));
         self.applied_seq.set(feed.applied_seq);
         self.feed_last_seq.set(feed.last_seq);
         self.feed_lag_changes.set(feed.lag_changes);
@@ -386,7 +384,8 @@ pub async fn metrics_get(State(state): State<AppState>) -> Response {
         changes_applied: state.catalog.changes_applied(),
         reconnects: state.feed.reconnects(),
     };
-    match state.metrics.encode(&snapshot, &state.vacancy_clock(), &feed, state.limits.in_flight()) {
+    state.metrics.set_vacancy(&snapshot, &state.vacancy_clock());
+    match state.metrics.encode(snapshot.len(), &feed, state.limits.in_flight()) {
         Ok(text) => ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS))], text).into_response(),
         Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
     }
@@ -408,6 +407,14 @@ mod tests {
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(3));
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(4));
         m.record_request("GET", "/api/providers/{id}", 404, Duration::from_millis(1));
+        let feed = FeedNumbers {
+            applied_seq: 42,
+            last_seq: 45,
+            lag_changes: 3,
+            lag_seconds: 1.5,
+            changes_applied: 12,
+            reconnects: 2,
+        };
         let now = crate::domain::vacancy::parse_utc("2026-11-30T00:00:00Z").unwrap();
         let providers: Vec<crate::domain::Provider> = crate::generate::synthetic::providers(7, 3)
             .into_iter()
@@ -422,16 +429,8 @@ mod tests {
             })
             .collect();
         let catalog = crate::catalog::Catalog::new(providers, Vec::new()).at_seq(42);
-        let feed = FeedNumbers {
-            applied_seq: 42,
-            last_seq: 45,
-            lag_changes: 3,
-            lag_seconds: 1.5,
-            changes_applied: 12,
-            reconnects: 2,
-        };
-        let clock = VacancyClock::at(now, 30);
-        let text = m.encode(&catalog.snapshot(), &clock, &feed, 0).unwrap();
+        m.set_vacancy(&catalog.snapshot(), &VacancyClock::at(now, 30));
+        let text = m.encode(7, &feed, 0).unwrap();
         assert!(text.contains("caremap_providers_vacancy_stale 3"), "{text}");
         assert!(text.contains("caremap_providers_vacancy_never_confirmed 2"), "{text}");
         assert!(
@@ -453,7 +452,7 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line}: {text}");
         }
         let later = FeedNumbers { changes_applied: 15, reconnects: 2, ..feed };
-        let text = m.encode(&catalog.snapshot(), &clock, &later, 0).unwrap();
+        let text = m.encode(7, &later, 0).unwrap();
         assert!(text.lines().any(|l| l == "caremap_catalog_changes_applied_total 15"), "mirrors the count: {text}");
         assert!(text.ends_with("# EOF\n"));
     }

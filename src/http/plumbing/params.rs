@@ -59,12 +59,13 @@ impl Params {
             }
         }
         if let Some(stale) = self.boolean("accepting_stale") {
-            let clock = self
-                .clock
-                .clone()
-                .unwrap_or_else(|| VacancyClock::now(crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS));
-            filter.accepting_stale = Some((stale, clock));
+            filter.accepting_stale = Some((stale, self.staleness_clock()));
         }
+    }
+
+    /// The clock that judges `accepting_stale` (see [`Params::judging_staleness_by`]).
+    pub fn staleness_clock(&self) -> VacancyClock {
+        self.clock.clone().unwrap_or_else(|| VacancyClock::now(crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS))
     }
 
     fn take(&mut self, name: &str) -> Option<String> {

@@ -82,6 +82,12 @@ pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'stati
                     "description": "Property `accepting_updated_at`." }),
         ),
         (
+            "accepting_stale",
+            json!({ "title": "受入情報が古い", "type": "boolean",
+                    "description": "Whether the vacancy was never confirmed or not within the server's \
+                                    stale_after_days (see /api/about); computed when asked." }),
+        ),
+        (
             "accepting_checked_at",
             json!({ "title": "受入確認日時", "type": "string", "format": "date-time",
                     "description": "Property `accepting_checked_at`: when the vacancy was last confirmed." }),
