@@ -2,12 +2,12 @@
 //! source for the cities its files cover, and the sample's rows of those cities. And the
 //! 地域包括支援センター, replaced as a whole.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::address::centers::CommunityCenter;
+use crate::address::centers::{CenterFieldChange, CommunityCenter, changes};
 use crate::address::{AddressPoint, Level, SAMPLE_SOURCE, source_name};
 use crate::domain::LonLat;
-use crate::store::{Result, StoreError};
+use crate::store::{CenterEvent, CenterWrite, Result, StoreError};
 
 /// Replaces the rows of `source` (and of the sample) in `cities` with `points`, in one
 /// transaction. A point of another source at the same place in the address is replaced too.
@@ -83,31 +83,155 @@ pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -
     Ok(())
 }
 
-/// Replaces every 地域包括支援センター, in one transaction.
-pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter]) -> Result<()> {
+/// The `meta` key of the centres' layer version.
+const VERSION_KEY: &str = "community_centers_version";
+
+/// The centres' layer version (1 before any change).
+pub(super) fn layer_version(conn: &Connection) -> Result<i64> {
+    let value: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [VERSION_KEY], |r| r.get(0)).optional()?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(1))
+}
+
+/// Advances the layer version inside `tx` and returns the new one.
+fn next_version(tx: &Connection) -> Result<i64> {
+    let version = layer_version(tx)? + 1;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![VERSION_KEY, version.to_string()],
+    )?;
+    Ok(version)
+}
+
+/// Appends one entry to the centres' log.
+fn log_event(
+    tx: &Connection,
+    (center_id, action, version): (&str, &str, i64),
+    changed_at: &str,
+    changed_by: &str,
+    fields: &[CenterFieldChange],
+) -> Result<()> {
+    let json = serde_json::to_string(fields).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO community_center_events (center_id, action, layer_version, changed_at, changed_by, changes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![center_id, action, version, changed_at, changed_by, json],
+    )?;
+    Ok(())
+}
+
+fn insert_center(tx: &Connection, c: &CommunityCenter, position: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO community_centers (id, position, name, address, phone, lon, lat, areas, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        c.id,
+        position,
+        c.name,
+        c.address,
+        c.phone,
+        c.location.lon(),
+        c.location.lat(),
+        c.areas.join("\n"),
+        c.source
+    ])?;
+    Ok(())
+}
+
+/// Replaces every 地域包括支援センター, in one transaction, logging each centre added, changed
+/// or removed as an `import` by `actor`.
+pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter], actor: &str) -> Result<()> {
     let tx = conn.transaction()?;
+    let before = load_centers(&tx)?;
     tx.execute("DELETE FROM community_centers", [])?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO community_centers (id, position, name, address, phone, lon, lat, areas, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for (i, c) in centers.iter().enumerate() {
-            insert.execute(params![
-                c.id,
-                i as i64,
-                c.name,
-                c.address,
-                c.phone,
-                c.location.lon(),
-                c.location.lat(),
-                c.areas.join("\n"),
-                c.source
-            ])?;
+    for (i, c) in centers.iter().enumerate() {
+        insert_center(&tx, c, i as i64)?;
+    }
+    let version = next_version(&tx)?;
+    let at = crate::domain::now_utc();
+    for c in centers {
+        let old = before.iter().find(|b| b.id == c.id);
+        let fields = changes(old, Some(c));
+        if !fields.is_empty() {
+            log_event(&tx, (&c.id, "import", version), &at, actor, &fields)?;
         }
+    }
+    for old in before.iter().filter(|b| !centers.iter().any(|c| c.id == b.id)) {
+        log_event(&tx, (&old.id, "import", version), &at, actor, &changes(Some(old), None))?;
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Creates, replaces or deletes one centre with its log entry; the layer's new version.
+pub(super) fn write_center(conn: &mut Connection, write: &CenterWrite<'_>) -> Result<i64> {
+    let tx = conn.transaction()?;
+    let current = layer_version(&tx)?;
+    if !write.expected.contains(&current) {
+        return Err(StoreError::LayerVersion { current });
+    }
+    let before = load_centers(&tx)?.into_iter().find(|c| c.id == write.id);
+    let action = match (&before, write.after, write.create) {
+        (Some(_), _, true) => return Err(StoreError::Duplicate { id: write.id.to_owned() }),
+        (None, _, false) => return Err(StoreError::NotFound { id: write.id.to_owned() }),
+        (None, None, true) => return Err(StoreError::NotFound { id: write.id.to_owned() }),
+        (None, Some(c), true) => {
+            let position: i64 =
+                tx.query_row("SELECT COALESCE(MAX(position), -1) + 1 FROM community_centers", [], |r| r.get(0))?;
+            insert_center(&tx, c, position)?;
+            "create"
+        }
+        (Some(_), Some(c), false) => {
+            tx.execute(
+                "UPDATE community_centers SET name = ?2, address = ?3, phone = ?4, lon = ?5, lat = ?6, areas = ?7
+                 WHERE id = ?1",
+                params![write.id, c.name, c.address, c.phone, c.location.lon(), c.location.lat(), c.areas.join("\n")],
+            )?;
+            "update"
+        }
+        (Some(_), None, false) => {
+            tx.execute("DELETE FROM community_centers WHERE id = ?1", [write.id])?;
+            "delete"
+        }
+    };
+    let version = next_version(&tx)?;
+    let fields = changes(before.as_ref(), write.after);
+    log_event(&tx, (write.id, action, version), write.changed_at, write.changed_by, &fields)?;
+    tx.commit()?;
+    Ok(version)
+}
+
+/// The newest `limit` log entries, newest first.
+pub(super) fn center_events(conn: &Connection, limit: usize) -> Result<Vec<CenterEvent>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, center_id, action, layer_version, changed_at, changed_by, changes
+         FROM community_center_events ORDER BY seq DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok((
+            CenterEvent {
+                seq: r.get(0)?,
+                center_id: r.get(1)?,
+                action: r.get(2)?,
+                layer_version: r.get(3)?,
+                changed_at: r.get(4)?,
+                changed_by: r.get(5)?,
+                changes: Vec::new(),
+            },
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut event, json) = row?;
+        event.changes = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+            id: format!("community center event {}", event.seq),
+            reason: e.to_string(),
+        })?;
+        out.push(event);
+    }
+    Ok(out)
 }
 
 /// Every 地域包括支援センター, in the order they were given.
