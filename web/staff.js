@@ -20,6 +20,7 @@ import { useFields } from './lib/staff/form-values.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
 import { fillPositionFromAddress } from './lib/staff/geocode-field.js';
+import { setUpCenters } from './lib/staff/centers.js';
 import { setUpImports } from './lib/staff/imports.js';
 import { setUpPopulationImport } from './lib/staff/population.js';
 import { state, ui } from './lib/staff/page-state.js';
@@ -121,7 +122,14 @@ function wire() {
 
 async function start() {
   wire();
-  setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
+  const centers = setUpCenters({ token: () => state.token });
+  state.onSignedIn = centers.load;
+  setUpImports({
+    token: () => state.token,
+    onCommitted: loadMarkers,
+    onLayerCommitted: centers.load,
+    serviceLabels: () => state.serviceLabels,
+  });
   setUpPopulationImport({ token: () => state.token });
   await Promise.all([loadFields(), loadServices()]);
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });

@@ -66,4 +66,6 @@ export const state = {
   /** The 412 answer waiting for the user's choice. */
   conflict: null,
   busy: false,
+  /** Called once signed in (loads the 地域包括支援センター list). */
+  onSignedIn: null,
 };

@@ -15,6 +15,7 @@ function showSignedIn(user) {
   ui.whoName.textContent = user.name;
   ui.whoRole.textContent = ROLE_LABELS[user.role] ?? user.role;
   setUpMap();
+  state.onSignedIn?.();
 }
 
 /** Forgets the token and shows the sign-in form, with `message` if given. */
