@@ -17,6 +17,7 @@ mod api {
     mod compression;
     mod coverage;
     mod errors;
+    mod follow;
     mod gdal;
     mod headers;
     mod history;

@@ -8,6 +8,7 @@ mod error;
 mod sqlite;
 
 pub use error::{Result, StoreError};
+pub use sqlite::backup as sqlite_file;
 pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 
 /// The `meta` key holding the RFC 3339 UTC time of the last committed import.
