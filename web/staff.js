@@ -22,6 +22,7 @@ import { useFields } from './lib/staff/form-values.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
 import { fillPositionFromAddress } from './lib/staff/geocode-field.js';
+import { setUpCenters } from './lib/staff/centers.js';
 import { setUpImports } from './lib/staff/imports.js';
 import { useStaleRule } from './lib/staff/letter.js';
 import { loadAccounts, setUpProviderAccounts } from './lib/staff/provider-accounts.js';
@@ -138,8 +139,14 @@ async function start() {
   wire();
   setUpProviderAccounts();
   setUpReminders();
-  whenSignedIn(() => Promise.all([loadAccounts(), loadReminders()]));
-  setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
+  const centers = setUpCenters({ token: () => state.token });
+  whenSignedIn(() => Promise.all([loadAccounts(), loadReminders(), centers.load()]));
+  setUpImports({
+    token: () => state.token,
+    onCommitted: loadMarkers,
+    onLayerCommitted: centers.load,
+    serviceLabels: () => state.serviceLabels,
+  });
   setUpPopulationImport({ token: () => state.token });
   await Promise.all([loadFields(), loadServices(), loadAbout()]);
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });

@@ -254,7 +254,12 @@ impl IntoResponse for ApiError {
                 "/problems/version-mismatch",
                 "Precondition failed",
                 format!(
-                    "the provider was changed meanwhile: it is at version {version}{}; reload it and apply your change again",
+                    "the {} was changed meanwhile: it is at version {version}{}; reload it and apply your change again",
+                    if current["type"] == "FeatureCollection" {
+                        "地域包括支援センター layer"
+                    } else {
+                        "provider"
+                    },
                     current["properties"]["updated_by"].as_str().map(|who| format!(" (by {who})")).unwrap_or_default()
                 ),
                 none,

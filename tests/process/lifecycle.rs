@@ -147,6 +147,27 @@ fn last_import_at(db: &std::path::Path) -> Option<String> {
 }
 
 #[test]
+fn an_address_or_centre_import_from_the_command_line_is_refused_while_a_server_runs() {
+    use crate::support::fixtures::{Enc, address::isj_oaza_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let oaza = dir.path().join("oaza.csv");
+    std::fs::write(&oaza, isj_oaza_csv(Enc::ShiftJis, true)).unwrap();
+    let centers = repo_path("docs/import-examples/community_centers.csv");
+    let server = Server::start(serve_command(&db, &[]));
+    let sample = get(&server, "/api/community-centers");
+    for (source, file) in [("isj-oaza", &oaza), ("community-centers", &centers)] {
+        let mut command = caremap();
+        command.args(["import", "--source", source, "--db"]).arg(&db).arg(file);
+        assert_refused(command, &["in use by a running caremap server", "POST /api/admin/imports"]);
+    }
+    // The server still answers from the layers it holds: the sample's.
+    let body = |reply: &str| reply.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    assert_eq!(body(&get(&server, "/api/community-centers")), body(&sample));
+    assert!(get(&server, "/api/geocode?q=%E5%8D%97%E6%B5%81%E5%B1%B1").contains("\"source\":\"sample\""));
+}
+
+#[test]
 fn an_import_is_refused_while_a_server_runs_on_the_database_and_recorded_once_it_stopped() {
     use crate::support::fixtures::{Enc, Office, mhlw_csv};
     let dir = tempfile::tempdir().unwrap();

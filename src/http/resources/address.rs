@@ -235,7 +235,7 @@ async fn geocode_get(State(state): State<AppState>, RawQuery(query): RawQuery) -
     }
     params.finish()?;
     let text = text.unwrap_or_default();
-    let gazetteer = state.addresses.clone();
+    let gazetteer = state.addresses.load_full();
     let found = gazetteer.geocode(&text, usize::try_from(limit).unwrap_or(10));
     collection_response(&CollectionOut {
         kind: "FeatureCollection",
@@ -252,7 +252,7 @@ async fn reverse_get(State(state): State<AppState>, RawQuery(query): RawQuery) -
     let at = params.lon_lat("lon", "lat");
     params.finish()?;
     let at = at.ok_or_else(|| ApiError::param("lon", "is required"))?;
-    let found = state.addresses.reverse(at);
+    let found = state.addresses.load().reverse(at);
     collection_response(&CollectionOut {
         kind: "FeatureCollection",
         query: None,

@@ -382,6 +382,51 @@ const OPS: &[Op] = &[
         staff: true,
     },
     Op {
+        method: "get",
+        path: "/api/admin/community-centers",
+        summary: "Every 地域包括支援センター with the layer version (also the ETag)",
+        params: &[],
+        body: None,
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "post",
+        path: "/api/admin/community-centers",
+        summary: "Add a centre (If-Match: the layer version; 201, Location); 担当区域 must be 町丁目 of the address data (422 names the others)",
+        params: &["layer_if_match"],
+        body: Some(GEOJSON),
+        ok: ("201", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "put",
+        path: "/api/admin/community-centers/{id}",
+        summary: "Replace a centre (If-Match: the layer version; 428 without, 412 when stale)",
+        params: &["center_id", "layer_if_match"],
+        body: Some(GEOJSON),
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "delete",
+        path: "/api/admin/community-centers/{id}",
+        summary: "Delete a centre (If-Match: the layer version; 204)",
+        params: &["center_id", "layer_if_match"],
+        body: None,
+        ok: ("204", JSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/community-centers/history",
+        summary: "Who changed which centre, newest first, with per-field changes",
+        params: &["center_history_limit"],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
         method: "post",
         path: "/api/admin/imports",
         summary: "Check (dry_run, the default) or commit official files (multipart); all or nothing",
@@ -737,6 +782,23 @@ fn parameters() -> Map<String, Value> {
         ),
     );
     add(
+        "center_id",
+        json!({ "name": "id", "in": "path", "required": true, "description": "地域包括支援センター id.", "schema": string.clone(), "example": "south" }),
+    );
+    add(
+        "layer_if_match",
+        json!({ "name": "If-Match", "in": "header", "required": true, "description": "The 地域包括支援センター layer version being changed, as an ETag (\"3\").", "schema": string.clone(), "example": "\"1\"" }),
+    );
+    add(
+        "center_history_limit",
+        query(
+            "limit",
+            "Most entries, newest first.",
+            json!({ "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 }),
+            json!(100),
+        ),
+    );
+    add(
         "feed_limit",
         query(
             "limit",
@@ -758,8 +820,8 @@ fn parameters() -> Map<String, Value> {
         "source",
         required(query(
             "source",
-            "The format of the files.",
-            json!({ "type": "string", "enum": ["mhlw-care", "iryo-net", "kouseikyoku", "geojson"] }),
+            "The format of the files. isj-oaza, isj-gaiku, abr (several files as parts of one form) and community-centers replace a layer and need the admin role.",
+            json!({ "type": "string", "enum": ["mhlw-care", "iryo-net", "kouseikyoku", "geojson", "estat-mesh", "isj-oaza", "isj-gaiku", "abr", "community-centers"] }),
             json!("mhlw-care"),
         )),
     );

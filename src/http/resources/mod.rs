@@ -2,7 +2,9 @@
 
 pub(crate) mod accounts; // /api/admin/me and /api/admin/users
 pub(crate) mod address; // /api/geocode, /api/reverse, and address= of the provider queries
+pub(crate) mod address_import; // /api/admin/imports?source=isj-oaza|isj-gaiku|abr|community-centers
 pub(crate) mod api_doc; // /api/openapi: one OpenAPI description of /api and /api/admin
+pub(crate) mod center_edits; // /api/admin/community-centers: staff edit the 地域包括支援センター
 pub(crate) mod changes; // /api/admin/changes: the numbered change feed
 pub(crate) mod community_centers; // /api/community-centers: 地域包括支援センター and 担当区域
 pub(crate) mod coverage; // /api/coverage: per grid square, nearest provider and access score

@@ -79,7 +79,7 @@ fn csv_file<'a>(snapshot: &'a Snapshot, filter: &Filter, what: &str, what_ascii:
 async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
-    let origin = address_param(&mut params, &state.addresses, &["lon", "lat"]);
+    let origin = address_param(&mut params, &state.addresses.load(), &["lon", "lat"]);
     let from = match &origin {
         Some(origin) => origin.as_ref().map(Origin::location),
         None => params.lon_lat("lon", "lat"),
@@ -130,7 +130,7 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     if params.has("radius_m") != near_given {
         params.error(if near_given { "radius_m" } else { "near" }, "near (or address) and radius_m go together");
     }
-    let origin = address_param(&mut params, &state.addresses, &["near"]).flatten();
+    let origin = address_param(&mut params, &state.addresses.load(), &["near"]).flatten();
     let bbox = params.raw("bbox").and_then(|raw| match Bbox::parse(&raw) {
         Ok(b) => Some(b),
         Err(e) => {

@@ -173,6 +173,21 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX user_providers_by_provider ON user_providers (provider_id);
     ",
+    // 7: staff edit the 地域包括支援センター: the layer has one version (in `meta`, key
+    // `community_centers_version`; edits name it in If-Match), and every edit or import of the
+    // layer is logged with who made it and the fields it changed (JSON of
+    // `crate::address::centers::CenterFieldChange`).
+    "
+    CREATE TABLE community_center_events (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        center_id     TEXT NOT NULL,
+        action        TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'import')),
+        layer_version INTEGER NOT NULL,
+        changed_at    TEXT NOT NULL,
+        changed_by    TEXT NOT NULL,
+        changes       TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 #[cfg(test)]

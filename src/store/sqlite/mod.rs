@@ -270,8 +270,24 @@ impl Store for SqliteStore {
         address::load_centers(&*self.conn()?)
     }
 
-    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
-        address::replace_centers(&mut *self.conn()?, centers)
+    fn replace_community_centers(
+        &self,
+        centers: &[crate::address::centers::CommunityCenter],
+        actor: &str,
+    ) -> Result<()> {
+        address::replace_centers(&mut *self.conn()?, centers, actor)
+    }
+
+    fn community_centers_version(&self) -> Result<i64> {
+        address::layer_version(&*self.conn()?)
+    }
+
+    fn write_community_center(&self, write: &crate::store::CenterWrite<'_>) -> Result<i64> {
+        address::write_center(&mut *self.conn()?, write)
+    }
+
+    fn community_center_events(&self, limit: usize) -> Result<Vec<crate::store::CenterEvent>> {
+        address::center_events(&*self.conn()?, limit)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -9,7 +9,7 @@ import { setUpMap } from './provider-map.js';
 
 const ROLE_LABELS = { editor: '編集者', admin: '管理者', provider: '事業所' };
 
-/** Set by staff.js: what the page loads once someone is signed in (accounts, reminders). */
+/** Set by staff.js: what the page loads once someone is signed in (accounts, reminders, centres). */
 let onSignedIn = () => {};
 
 export function whenSignedIn(handler) {
