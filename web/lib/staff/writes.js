@@ -56,8 +56,11 @@ export function handleError(error) {
   showStatus(error.userMessage, 'error');
 }
 
-/** Runs one write; on success shows the new version and `done` text. */
-export async function write(method, path, body, done, send = staffRequest) {
+/**
+ * Runs one write; on success shows the new version and `done` text. `keepMine`, when given,
+ * maps the new version's form values to what the form shows (the user's unsaved edits kept).
+ */
+export async function write(method, path, body, done, send = staffRequest, keepMine = null) {
   if (state.busy || !state.selected || state.selected.isNew) return;
   state.busy = true;
   ui.editor.setAttribute('aria-busy', 'true');
@@ -65,6 +68,8 @@ export async function write(method, path, body, done, send = staffRequest) {
     const { data, etag } = await send(method, path, { token: state.token, etag: state.selected.etag, body });
     hideConflict();
     showProvider(data, etag);
+    // Before the status line says it is done, so the form never shows the answer without them.
+    if (keepMine) writeValues(keepMine(state.selected.values));
     showStatus(`${done}（版 ${data.properties.version}）`);
     await Promise.all([loadHistory(), loadMarkers()]);
   } catch (error) {
@@ -97,8 +102,6 @@ export async function setAccepting(accepting) {
   const mine = readValues();
   const body = accepting ? { accepting } : {};
   const done = accepting ? `${acceptingLabel(accepting)}（いま確認）として保存しました` : '変わりなしとして確認しました';
-  await write('PATCH', providerPath('/vacancy'), body, done, staffJson);
-  if (state.selected.values !== base && changedKeys(base, mine).length > 0) {
-    writeValues(reapply(state.selected.values, base, mine).values);
-  }
+  const keepMine = changedKeys(base, mine).length > 0 ? (latest) => reapply(latest, base, mine).values : null;
+  await write('PATCH', providerPath('/vacancy'), body, done, staffJson, keepMine);
 }
