@@ -408,10 +408,16 @@ pub fn store_error(e: StoreError) -> ApiError {
 /// Runs blocking store work off the async threads. The work runs to its end even if the
 /// client goes away (a `spawn_blocking` task is not cancelled when its handle is dropped).
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreError> + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
-        .map_err(store_error)
+    off_thread(f).await?.map_err(store_error)
+}
+
+/// Runs blocking work off the async threads, as [`blocking`], for work that returns its own
+/// result (its errors already mapped, or none); only a task that panicked is an error here.
+///
+/// # Errors
+/// [`ApiError::Internal`] when the task panicked.
+pub async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("blocking task: {e}")))
 }
 
 #[cfg(test)]

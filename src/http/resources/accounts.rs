@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::access::Role;
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult, store_error};
+use crate::http::error::{ApiResult, blocking};
 use crate::http::plumbing::authenticate::{Account, StaffUser};
 use crate::http::resources::provider_accounts::{BoundProvider, bound_providers};
 
@@ -50,10 +50,7 @@ struct UsersOut {
 async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult<Json<UsersOut>> {
     user.require(Role::Admin)?;
     let store = state.store.clone();
-    let users = tokio::task::spawn_blocking(move || store.users())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(store_error)?;
+    let users = blocking(move || store.users()).await?;
     let users = users
         .into_iter()
         .map(|u| UserOut {

@@ -26,7 +26,7 @@ use crate::spatial::crs::Crs;
 
 use super::imports::{Upload, bad_form, import_error, upload};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, off_thread};
 use crate::http::plumbing::authenticate::StaffUser;
 use crate::http::plumbing::params::Params;
 
@@ -119,9 +119,7 @@ pub(super) async fn layer_import(
     // The source stands in until `run` sets the layer's own.
     let options = AddressOptions { source: AddressSource::IsjOaza, dry_run, city, crs };
     let task_state = state.clone();
-    let body = tokio::task::spawn_blocking(move || run(&task_state, layer, &options, &files, &user.name))
-        .await
-        .map_err(|e| ApiError::Internal(format!("import task: {e}")))??;
+    let body = off_thread(move || run(&task_state, layer, &options, &files, &user.name)).await??;
     let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }

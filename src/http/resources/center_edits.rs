@@ -31,7 +31,7 @@ use crate::store::{CenterWrite, StoreError};
 use super::address_import::LAYER_WRITES;
 use super::community_centers::feature;
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult, blocking, store_error, unprocessable};
+use crate::http::error::{ApiError, ApiResult, blocking, off_thread, store_error, unprocessable};
 use crate::http::plumbing::authenticate::StaffUser;
 use crate::http::plumbing::body::JsonBody;
 use crate::http::plumbing::output::GEOJSON;
@@ -296,10 +296,7 @@ async fn center_create(
     Params::parse(query.as_deref())?.finish()?;
     let expected = if_match_versions(&headers)?;
     let task_state = state.clone();
-    let (version, center) =
-        tokio::task::spawn_blocking(move || write(&task_state, None, Some(&body), &expected, &user.name))
-            .await
-            .map_err(|e| ApiError::Internal(format!("centre write: {e}")))??;
+    let (version, center) = off_thread(move || write(&task_state, None, Some(&body), &expected, &user.name)).await??;
     let center = center.ok_or_else(|| ApiError::Internal("a create without a centre".into()))?;
     let body = serde_json::to_value(feature(&center)).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = with_etag(json_response(StatusCode::CREATED, &body), version);
@@ -323,9 +320,7 @@ async fn center_update(
     let expected = if_match_versions(&headers)?;
     let task_state = state.clone();
     let (version, center) =
-        tokio::task::spawn_blocking(move || write(&task_state, Some(&id), Some(&body), &expected, &user.name))
-            .await
-            .map_err(|e| ApiError::Internal(format!("centre write: {e}")))??;
+        off_thread(move || write(&task_state, Some(&id), Some(&body), &expected, &user.name)).await??;
     let center = center.ok_or_else(|| ApiError::Internal("an update without a centre".into()))?;
     let body = serde_json::to_value(feature(&center)).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(with_etag(json_response(StatusCode::OK, &body), version))
@@ -342,9 +337,7 @@ async fn center_delete(
     Params::parse(query.as_deref())?.finish()?;
     let expected = if_match_versions(&headers)?;
     let task_state = state.clone();
-    let (version, _) = tokio::task::spawn_blocking(move || write(&task_state, Some(&id), None, &expected, &user.name))
-        .await
-        .map_err(|e| ApiError::Internal(format!("centre write: {e}")))??;
+    let (version, _) = off_thread(move || write(&task_state, Some(&id), None, &expected, &user.name)).await??;
     Ok(with_etag(StatusCode::NO_CONTENT.into_response(), version))
 }
 

@@ -25,7 +25,7 @@ use crate::spatial::crs::Crs;
 use crate::store::StoreError;
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, off_thread};
 use crate::http::plumbing::authenticate::StaffUser;
 use crate::http::plumbing::params::Params;
 
@@ -189,15 +189,9 @@ async fn imports_create(
         options.blank_clears = form_value;
     }
     let read_options = options.clone();
-    let parsed = tokio::task::spawn_blocking(move || import::read(&read_options, &files))
-        .await
-        .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
-        .map_err(import_error)?;
+    let parsed = off_thread(move || import::read(&read_options, &files)).await?.map_err(import_error)?;
     let door = state.door.clone();
-    let report = tokio::task::spawn_blocking(move || door.import(&options, parsed, None))
-        .await
-        .map_err(|e| ApiError::Internal(format!("import task: {e}")))?
-        .map_err(import_error)?;
+    let report = off_thread(move || door.import(&options, parsed, None)).await?.map_err(import_error)?;
     if let Some(at) = report.imported_at.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
         state.metrics.set_last_import(at);
     }

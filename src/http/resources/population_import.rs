@@ -25,7 +25,7 @@ use crate::store::Store;
 
 use super::imports::{Upload, bad_form, import_error, upload};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, off_thread};
 use crate::http::plumbing::authenticate::StaffUser;
 use crate::http::plumbing::params::Params;
 
@@ -108,9 +108,7 @@ pub(super) async fn population_import(
         return Err(ApiError::param(COLUMN_FIELD, "choose at least one column to store (a code or a label)"));
     }
     let task_state = state.clone();
-    let body = tokio::task::spawn_blocking(move || run(&task_state, &files, &wanted, dry_run, &user.name))
-        .await
-        .map_err(|e| ApiError::Internal(format!("import task: {e}")))??;
+    let body = off_thread(move || run(&task_state, &files, &wanted, dry_run, &user.name)).await??;
     let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }

@@ -15,7 +15,7 @@ use crate::domain::FieldError;
 use crate::store::{NewUser, StoreError, User};
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiResult, blocking, store_error, unprocessable};
+use crate::http::error::{ApiError, ApiResult, blocking, off_thread, store_error, unprocessable};
 use crate::http::plumbing::authenticate::StaffUser;
 use crate::http::plumbing::body::JsonBody;
 use crate::http::resources::ogc::Base;
@@ -122,7 +122,7 @@ async fn provider_account_create(
     let (token, hash) = generate_token().map_err(|e| ApiError::Internal(e.to_string()))?;
     let store = state.store.clone();
     let actor = user.name.clone();
-    let created = tokio::task::spawn_blocking(move || {
+    let created = off_thread(move || {
         store.create_user(&NewUser {
             name: &name,
             role: Role::Provider,
@@ -132,8 +132,7 @@ async fn provider_account_create(
             providers: &ids,
         })
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .await?
     .map_err(|e| match e {
         // Deleted between the check above and the commit.
         StoreError::NotFound { id } => {
