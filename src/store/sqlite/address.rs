@@ -19,27 +19,31 @@ pub(super) fn replace(conn: &mut Connection, source: &str, cities: &[String], po
             params![city, source, SAMPLE_SOURCE],
         )?;
     }
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR REPLACE INTO address_points (city_code, town, block, residence, level, pref, city, lon, lat, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for p in points {
-            insert.execute(params![
-                p.city_code,
-                p.town,
-                p.block,
-                p.residence,
-                p.level as i64,
-                p.pref,
-                p.city,
-                p.location.lon(),
-                p.location.lat(),
-                p.source
-            ])?;
-        }
-    }
+    insert_points(&tx, points)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Inserts (or replaces, by place in the address) points inside the caller's transaction.
+pub(super) fn insert_points(tx: &rusqlite::Transaction<'_>, points: &[AddressPoint]) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO address_points (city_code, town, block, residence, level, pref, city, lon, lat, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for p in points {
+        insert.execute(params![
+            p.city_code,
+            p.town,
+            p.block,
+            p.residence,
+            p.level as i64,
+            p.pref,
+            p.city,
+            p.location.lon(),
+            p.location.lat(),
+            p.source
+        ])?;
+    }
     Ok(())
 }
 
@@ -87,26 +91,30 @@ pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -
 pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter]) -> Result<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM community_centers", [])?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO community_centers (id, position, name, address, phone, lon, lat, areas, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for (i, c) in centers.iter().enumerate() {
-            insert.execute(params![
-                c.id,
-                i as i64,
-                c.name,
-                c.address,
-                c.phone,
-                c.location.lon(),
-                c.location.lat(),
-                c.areas.join("\n"),
-                c.source
-            ])?;
-        }
-    }
+    insert_centers(&tx, centers)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Inserts the 地域包括支援センター in their order inside the caller's transaction.
+pub(super) fn insert_centers(tx: &rusqlite::Transaction<'_>, centers: &[CommunityCenter]) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO community_centers (id, position, name, address, phone, lon, lat, areas, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (i, c) in centers.iter().enumerate() {
+        insert.execute(params![
+            c.id,
+            i as i64,
+            c.name,
+            c.address,
+            c.phone,
+            c.location.lon(),
+            c.location.lat(),
+            c.areas.join("\n"),
+            c.source
+        ])?;
+    }
     Ok(())
 }
 
