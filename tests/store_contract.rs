@@ -124,7 +124,12 @@ fn full(id: &str) -> Provider {
         version: 3,
         updated_at: "2026-11-30T00:00:00Z".into(),
         updated_by: "yamada".into(),
-        ..Provider::new(id.into(), Kind::Clinic, "さくら診療所".into(), at(139.912_345_678_901_23, 35.856_789_012_345_6))
+        ..Provider::new(
+            id.into(),
+            Kind::Clinic,
+            "さくら診療所".into(),
+            at(139.912_345_678_901_23, 35.856_789_012_345_6),
+        )
     }
 }
 
@@ -264,7 +269,9 @@ fn the_audit_log_pages_through_every_change_in_commit_order(store: &dyn Store) {
 }
 
 fn a_new_id_is_one_more_than_the_largest_number_after_the_prefix(store: &dyn Store) {
-    store.insert_providers(&[provider("staff-9", "a"), provider("staff-12x", "b"), provider("other-99", "c")], "t").unwrap();
+    store
+        .insert_providers(&[provider("staff-9", "a"), provider("staff-12x", "b"), provider("other-99", "c")], "t")
+        .unwrap();
     let written = store.create_provider_with_new_id(&provider("ignored", "new"), "staff-", &by("yamada")).unwrap();
     assert_eq!(written.record.provider.id, "staff-13");
     store.set_deleted("staff-13", true, &[1], &by("yamada")).unwrap();
@@ -289,10 +296,10 @@ fn users_are_found_by_token_hash_and_revocation_is_kept(store: &dyn Store) {
     assert_eq!(store.user_by_token_hash(&hash).unwrap(), None);
     store.add_user("abe", Role::Editor, &hash_token("cmk_abe")).unwrap();
     let users = store.users().unwrap();
-    assert_eq!(users.iter().map(|u| (u.name.as_str(), u.role)).collect::<Vec<_>>(), [
-        ("abe", Role::Editor),
-        ("yamada", Role::Admin)
-    ]);
+    assert_eq!(
+        users.iter().map(|u| (u.name.as_str(), u.role)).collect::<Vec<_>>(),
+        [("abe", Role::Editor), ("yamada", Role::Admin)]
+    );
 }
 
 fn add_rotate_and_revoke_are_in_the_account_log(store: &dyn Store) {
@@ -316,11 +323,14 @@ fn add_rotate_and_revoke_are_in_the_account_log(store: &dyn Store) {
     let log = store.account_events(&AuditQuery { limit: 10, ..AuditQuery::default() }).unwrap();
     let summary: Vec<(&str, &str, &str)> =
         log.iter().map(|e| (e.action.as_str(), e.user_name.as_str(), e.changed_by.as_str())).collect();
-    assert_eq!(summary, [
-        ("user_add", "yamada", "cli:root"),
-        ("user_rotate", "yamada", "cli:suzuki"),
-        ("user_revoke", "yamada", "admin")
-    ]);
+    assert_eq!(
+        summary,
+        [
+            ("user_add", "yamada", "cli:root"),
+            ("user_rotate", "yamada", "cli:suzuki"),
+            ("user_revoke", "yamada", "admin")
+        ]
+    );
     assert!(log.windows(2).all(|w| w[0].seq < w[1].seq));
     let page = store.account_events(&AuditQuery { after_seq: Some(log[1].seq), limit: 10, ..AuditQuery::default() });
     assert_eq!(page.unwrap().len(), 1);
@@ -358,7 +368,9 @@ fn column(code: &str, counts: &[(&str, Option<f64>)]) -> PopulationColumn {
 
 fn population_columns_are_replaced_by_code(store: &dyn Store) {
     assert!(!store.has_population().unwrap());
-    store.replace_population(&[column("T1", &[("53394611", Some(12.5)), ("53394612", None)]), column("T2", &[])]).unwrap();
+    store
+        .replace_population(&[column("T1", &[("53394611", Some(12.5)), ("53394612", None)]), column("T2", &[])])
+        .unwrap();
     store.replace_population(&[column("T1", &[("53394613", Some(3.0))])]).unwrap();
     assert!(store.has_population().unwrap());
     let loaded = store.load_population().unwrap();
@@ -385,7 +397,9 @@ fn point(city: &str, town: &str, block: &str, source: &'static str, lon: f64) ->
 fn sorted_addresses(store: &dyn Store) -> Vec<(String, String, String, &'static str, f64)> {
     let mut all = Vec::new();
     store
-        .for_each_address(&mut |p| all.push((p.city_code.clone(), p.town.clone(), p.block.clone(), p.source, p.location.lon())))
+        .for_each_address(&mut |p| {
+            all.push((p.city_code.clone(), p.town.clone(), p.block.clone(), p.source, p.location.lon()))
+        })
         .unwrap();
     all.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
     all
@@ -395,7 +409,10 @@ fn address_points_are_replaced_per_source_and_city(store: &dyn Store) {
     assert!(!store.has_addresses().unwrap());
     let sample = [point("12220", "南流山一丁目", "", "sample", 139.90), point("12217", "柏", "", "sample", 139.97)];
     store.replace_addresses("sample", &["12220".into(), "12217".into()], &sample).unwrap();
-    let gaiku = [point("12220", "南流山一丁目", "1", "isj-gaiku", 139.91), point("12220", "南流山一丁目", "2", "isj-gaiku", 139.92)];
+    let gaiku = [
+        point("12220", "南流山一丁目", "1", "isj-gaiku", 139.91),
+        point("12220", "南流山一丁目", "2", "isj-gaiku", 139.92),
+    ];
     store.replace_addresses("isj-gaiku", &["12220".into()], &gaiku).unwrap();
     assert!(store.has_addresses().unwrap());
     let all = sorted_addresses(store);
@@ -431,7 +448,11 @@ fn an_import_planned_against_an_older_version_writes_nothing(store: &dyn Store) 
             ImportUpsert { provider: imported("c", "う", 1), base_version: None, action: action::IMPORT },
             ImportUpsert { provider: imported("a", "あ2", 2), base_version: Some(1), action: action::IMPORT },
         ],
-        removals: vec![ImportRemoval { provider: imported("b", "い", 2), base_version: 1, action: action::IMPORT_DELETE }],
+        removals: vec![ImportRemoval {
+            provider: imported("b", "い", 2),
+            base_version: 1,
+            action: action::IMPORT_DELETE,
+        }],
         imported_at: Some("2026-11-02T00:00:00Z".into()),
     };
     // A staff edit lands between the diff and the commit.
@@ -447,7 +468,11 @@ fn an_import_planned_against_an_older_version_writes_nothing(store: &dyn Store) 
 fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
     store.insert_providers(&[imported("a", "あ", 1), imported("b", "い", 1)], "test").unwrap();
     let remove = ImportWrite {
-        removals: vec![ImportRemoval { provider: imported("b", "い", 2), base_version: 1, action: action::IMPORT_DELETE }],
+        removals: vec![ImportRemoval {
+            provider: imported("b", "い", 2),
+            base_version: 1,
+            action: action::IMPORT_DELETE,
+        }],
         ..ImportWrite::default()
     };
     assert_eq!(store.apply_import(&remove, None).unwrap(), Some(SeqRange::one(3)));
@@ -459,7 +484,11 @@ fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
         "a second removal of the same version"
     );
     let restore = ImportWrite {
-        upserts: vec![ImportUpsert { provider: imported("b", "い", 3), base_version: Some(2), action: action::IMPORT_RESTORE }],
+        upserts: vec![ImportUpsert {
+            provider: imported("b", "い", 3),
+            base_version: Some(2),
+            action: action::IMPORT_RESTORE,
+        }],
         ..ImportWrite::default()
     };
     store.apply_import(&restore, None).unwrap();
@@ -521,7 +550,11 @@ fn every_committed_change_gets_the_next_seq_without_gaps(store: &dyn Store) {
     );
     assert_eq!(store.set_deleted("a", true, &[1], &by).unwrap().seq, Some(5));
     let import = ImportWrite {
-        upserts: vec![ImportUpsert { provider: by.apply(provider("d", "お"), 1), base_version: None, action: action::IMPORT }],
+        upserts: vec![ImportUpsert {
+            provider: by.apply(provider("d", "お"), 1),
+            base_version: None,
+            action: action::IMPORT,
+        }],
         removals: vec![ImportRemoval {
             provider: by.apply(provider("b", "い"), 2),
             base_version: 1,
@@ -534,12 +567,10 @@ fn every_committed_change_gets_the_next_seq_without_gaps(store: &dyn Store) {
     let feed = store.changes_since(3, 10).unwrap();
     let summary: Vec<(i64, &str, i64, bool, &str)> =
         feed.iter().map(|e| (e.seq, e.provider_id.as_str(), e.version, e.deleted, e.provider.name.as_str())).collect();
-    assert_eq!(summary, [
-        (4, "c", 2, false, "え"),
-        (5, "a", 2, true, "あ"),
-        (6, "d", 1, false, "お"),
-        (7, "b", 2, true, "い")
-    ]);
+    assert_eq!(
+        summary,
+        [(4, "c", 2, false, "え"), (5, "a", 2, true, "あ"), (6, "d", 1, false, "お"), (7, "b", 2, true, "い")]
+    );
     assert_eq!(feed[0].action, action::UPDATE);
     assert_eq!(feed[0].changed_by, "yamada");
     assert_eq!(store.changes_since(0, 2).unwrap().iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
@@ -593,7 +624,12 @@ fn of_two_concurrent_updates_of_one_version_exactly_one_wins(store: &dyn Store) 
                     let barrier = &barrier;
                     s.spawn(move || {
                         barrier.wait();
-                        store.update_provider(&provider("a", &format!("{name}{round}")), &[round], &by(name), action::UPDATE)
+                        store.update_provider(
+                            &provider("a", &format!("{name}{round}")),
+                            &[round],
+                            &by(name),
+                            action::UPDATE,
+                        )
                     })
                 })
                 .collect();

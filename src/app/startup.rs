@@ -18,7 +18,7 @@ use crate::formats::geojson::provider_from_feature;
 use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
-use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
+use crate::store::{DbLocation, DbLock, LAST_IMPORT_META, PgStore, SqliteStore, Store, StoreError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,8 @@ pub struct Application {
     /// The listener and router of `--metrics HOST:PORT`.
     metrics: Option<(TcpListener, Router)>,
     options: ServerOptions,
-    _lock: DbLock,
+    /// The SQLite database's lock (none on PostgreSQL, where servers share the store).
+    _lock: Option<DbLock>,
 }
 
 fn data_error(path: &Path, reason: impl ToString) -> StartupError {
@@ -251,6 +252,30 @@ fn assemble(
     Ok((router, state))
 }
 
+/// The integrity check running beside the catalog load of a SQLite database.
+type PendingCheck = Option<std::thread::JoinHandle<Result<(), StoreError>>>;
+
+/// Opens the SQLite database at `path` (warning about risky permissions) and starts its
+/// integrity check: a database with providers is checked on a second connection while the
+/// catalog loads (both read the whole file; on two cores that halves the start-up of a large
+/// one); an empty one is checked before anything is seeded into it.
+fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, PendingCheck), StartupError> {
+    crate::app::process::warn_about_risks(path);
+    let sqlite = SqliteStore::open(path)?;
+    let check = match sqlite.count_providers() {
+        Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
+        Ok(_) => {
+            sqlite.quick_check()?;
+            None
+        }
+        Err(e) => {
+            sqlite.quick_check()?;
+            return Err(e.into());
+        }
+    };
+    Ok((Arc::new(sqlite), check))
+}
+
 impl Application {
     /// Takes the database's lock, binds the address (both fail fast, before the slow part),
     /// opens and checks the store, seeds it when empty, loads the catalog.
@@ -262,7 +287,11 @@ impl Application {
     /// data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
         crate::http::resources::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
-        let lock = DbLock::acquire(&config.db)?;
+        let location = DbLocation::of(&config.db);
+        let lock = match location {
+            DbLocation::Sqlite(path) => Some(DbLock::acquire(path)?),
+            DbLocation::Postgres(_) => None,
+        };
         let listener = TcpListener::bind(&config.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
@@ -272,24 +301,11 @@ impl Application {
             ),
             MetricsExposure::Off | MetricsExposure::Public => None,
         };
-        crate::app::process::warn_about_risks(&config.db);
         let started = std::time::Instant::now();
-        let sqlite = SqliteStore::open(&config.db)?;
-        // A database with providers is checked on a second connection while the catalog
-        // loads (both read the whole file; on two cores that halves the start-up of a large
-        // one). An empty one is checked before anything is seeded into it.
-        let check = match sqlite.count_providers() {
-            Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
-            Ok(_) => {
-                sqlite.quick_check()?;
-                None
-            }
-            Err(e) => {
-                sqlite.quick_check()?;
-                return Err(e.into());
-            }
+        let (store, check) = match location {
+            DbLocation::Sqlite(path) => open_sqlite(path)?,
+            DbLocation::Postgres(url) => (Arc::new(PgStore::open(url)?) as Arc<dyn Store>, None),
         };
-        let store: Arc<dyn Store> = Arc::new(sqlite);
         let loaded = load_catalog(store.as_ref(), &config.data);
         if let Some(check) = check {
             check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -298,7 +314,7 @@ impl Application {
         tracing::info!(
             providers = catalog.snapshot().len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
-            db = %config.db.display(),
+            db = %location.shown(),
             "database checked and catalog loaded"
         );
         let (router, state) = assemble(config, store, dataset, catalog)?;

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::access::{expiry_in_days, generate_token, validate_user_name};
 use crate::app::cli::UserCommand;
-use crate::store::{NewUser, SqliteStore, Store};
+use crate::store::{NewUser, open_store, shown_db};
 
 /// Runs a `caremap user` command, writing what the user should see to `out`. `user add` and
 /// `user rotate` print the token alone on the last line, so scripts can take it with
@@ -19,7 +19,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         UserCommand::Add { db, role, expires_in_days, actor, name } => {
             let name = validate_user_name(name)?;
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             let (token, hash) = generate_token()?;
             let expires_at = expires_in_days.map(expiry_in_days);
             let user =
@@ -29,13 +29,13 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
                 "created {} '{}' in {}{}",
                 user.role.as_str(),
                 user.name,
-                db.display(),
+                shown_db(db),
                 expiry(&user.expires_at)
             )?;
             print_token(out, &token)?;
         }
         UserCommand::List { db } => {
-            let users = SqliteStore::open(db)?.users()?;
+            let users = open_store(db)?.users()?;
             writeln!(out, "{:<24} {:<7} {:<21} {:<21} state", "name", "role", "created", "expires")?;
             let now = crate::domain::now_utc();
             for u in users {
@@ -50,7 +50,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::Rotate { db, expires_in_days, actor, name } => {
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             let (token, hash) = generate_token()?;
             let user = store.rotate_user(name.trim(), &hash, expires_in_days.map(expiry_in_days), &actor)?;
             writeln!(out, "new token for '{}'; the old one no longer works{}", user.name, expiry(&user.expires_at))?;
@@ -58,7 +58,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::Revoke { db, actor, name } => {
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             if store.revoke_user_by(name.trim(), &actor)? {
                 writeln!(out, "revoked the token of '{}'", name.trim())?;
             } else {

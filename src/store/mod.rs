@@ -6,11 +6,13 @@
 pub mod codec;
 mod dump;
 mod error;
+mod location;
 pub mod postgres;
 mod sqlite;
 
 pub use dump::{Dump, HistoryRow, UserRow};
 pub use error::{Result, StoreError};
+pub use location::{DbLocation, open_store, shown_db};
 pub use postgres::PgStore;
 pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 

@@ -49,9 +49,7 @@ pub fn database() -> TestDb {
         }
     };
     let name = format!("test_{}", NEXT_DB.fetch_add(1, Ordering::Relaxed));
-    let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls)
-        .unwrap_or_else(|e| panic!("cannot connect to the test cluster: {e}\n{}", cluster.log()));
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    cluster.execute("postgres", &format!("CREATE DATABASE {name}"));
     TestDb { url: cluster.url(&name), name, cluster }
 }
 
@@ -132,6 +130,18 @@ impl Cluster {
         format!("postgresql:///{db}?host={}&port={}&user=caremap", self.socket_dir(), self.port)
     }
 
+    /// Runs `sql` on database `db` as the superuser. On a thread of its own: the synchronous
+    /// client cannot block inside an async test's runtime.
+    pub fn execute(&self, db: &str, sql: &str) {
+        let (url, sql) = (self.url(db), sql.to_owned());
+        let done = std::thread::spawn(move || -> Result<(), postgres::Error> {
+            postgres::Client::connect(&url, postgres::NoTls)?.batch_execute(&sql)
+        })
+        .join()
+        .unwrap();
+        done.unwrap_or_else(|e| panic!("{e}\n{}", self.log()));
+    }
+
     /// The server's log so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default()
@@ -172,7 +182,11 @@ impl Cluster {
 
     /// Starts the stopped server again on the same socket.
     pub fn restart(&self) {
-        let options = format!("-c listen_addresses='' -k {} -p {} -c fsync=off -c max_connections=200", self.socket_dir(), self.port);
+        let options = format!(
+            "-c listen_addresses='' -k {} -p {} -c fsync=off -c max_connections=200",
+            self.socket_dir(),
+            self.port
+        );
         let log = self.dir.path().join("postgres.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "-t", "60", "start"]);
     }

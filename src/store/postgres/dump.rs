@@ -11,7 +11,8 @@ use super::users::user_from_row;
 use crate::store::{AccountEvent, Dump, HistoryRow, Result, StoreError, UserRow};
 
 pub(super) fn dump(c: &mut Client) -> Result<Dump> {
-    let mut tx = c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+    let mut tx =
+        c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
     let providers = tx
         .query(&format!("{} ORDER BY id COLLATE \"C\"", select_records()), &[])?
         .iter()
@@ -36,7 +37,10 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
         })
         .collect::<Result<_>>()?;
     let users = tx
-        .query("SELECT name, role, created_at, revoked_at, expires_at, token_hash FROM users ORDER BY name COLLATE \"C\"", &[])?
+        .query(
+            "SELECT name, role, created_at, revoked_at, expires_at, token_hash FROM users ORDER BY name COLLATE \"C\"",
+            &[],
+        )?
         .iter()
         .map(|r| Ok(UserRow { user: user_from_row(r)?, token_hash: r.try_get(5)? }))
         .collect::<Result<_>>()?;
@@ -71,7 +75,8 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
         let level: i64 = r.try_get(4)?;
         let source: &str = r.try_get(9)?;
         addresses.push(crate::address::AddressPoint {
-            level: crate::address::Level::from_stored(level).ok_or_else(|| corrupt(format!("unknown level {level}")))?,
+            level: crate::address::Level::from_stored(level)
+                .ok_or_else(|| corrupt(format!("unknown level {level}")))?,
             city_code: r.try_get(0)?,
             pref: r.try_get(5)?,
             city: r.try_get(6)?,

@@ -20,7 +20,8 @@ pub(super) fn last_seq(c: &mut impl postgres::GenericClient) -> Result<i64> {
 
 /// The live providers in id order, sent in chunks, and the last seq, read in one snapshot.
 pub(super) fn load_snapshot(c: &mut Client, chunk: usize, out: &SyncSender<Vec<Provider>>) -> Result<i64> {
-    let mut tx = c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+    let mut tx =
+        c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
     let seq = last_seq(&mut tx)?;
     let portal = tx.bind(
         &format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id COLLATE \"C\""),

@@ -19,7 +19,7 @@ pub(super) fn insert_providers(c: &mut Client, providers: &[Provider], action: &
     let next = lock_feed(&mut tx)?;
     let rows: Vec<&Provider> = providers.iter().collect();
     if let Err(e) = write_providers(&mut tx, &rows, false) {
-        return Err(duplicate_of(e, &mut tx, providers));
+        return Err(duplicate_of(e, providers));
     }
     let entries: Vec<(&Provider, &str)> = providers.iter().map(|p| (p, action)).collect();
     let seqs = write_history(&mut tx, next, &entries)?;
@@ -30,11 +30,10 @@ pub(super) fn insert_providers(c: &mut Client, providers: &[Provider], action: &
 
 /// A unique violation as [`StoreError::Duplicate`] naming an id that was already stored (or
 /// given twice); other errors as they are. The transaction is aborted either way.
-fn duplicate_of(e: StoreError, tx: &mut Transaction<'_>, providers: &[Provider]) -> StoreError {
+fn duplicate_of(e: StoreError, providers: &[Provider]) -> StoreError {
     if !is_unique_violation(&e) {
         return e;
     }
-    let _ = tx;
     let detail = match &e {
         StoreError::Postgres(pg) => pg.as_db_error().and_then(|d| d.detail().map(str::to_owned)),
         _ => None,

@@ -140,7 +140,12 @@ pub(super) fn insert_addresses(tx: &mut Transaction<'_>, points: &[AddressPoint]
     Ok(())
 }
 
-pub(super) fn replace_addresses(c: &mut Client, source: &str, cities: &[String], points: &[AddressPoint]) -> Result<()> {
+pub(super) fn replace_addresses(
+    c: &mut Client,
+    source: &str,
+    cities: &[String],
+    points: &[AddressPoint],
+) -> Result<()> {
     let mut tx = c.transaction()?;
     tx.execute(
         "DELETE FROM address_points WHERE city_code = ANY($1) AND source IN ($2, $3)",
@@ -236,8 +241,10 @@ pub(super) fn replace_centers(c: &mut Client, centers: &[CommunityCenter]) -> Re
 }
 
 pub(super) fn load_centers(c: &mut impl GenericClient) -> Result<Vec<CommunityCenter>> {
-    let rows =
-        c.query("SELECT id, name, address, phone, lon, lat, areas, source FROM community_centers ORDER BY position", &[])?;
+    let rows = c.query(
+        "SELECT id, name, address, phone, lon, lat, areas, source FROM community_centers ORDER BY position",
+        &[],
+    )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id: String = r.try_get(0)?;

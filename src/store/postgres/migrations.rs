@@ -138,10 +138,12 @@ fn field_columns() -> Vec<(&'static str, &'static str)> {
 pub(super) fn migrate(client: &mut Client) -> Result<()> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    // "already exists, skipping" is what IF NOT EXISTS is for; not worth a log line.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS caremap_schema (version BIGINT NOT NULL)")?;
     let version: Option<i64> = tx.query_opt("SELECT version FROM caremap_schema", &[])?.map(|r| r.get(0));
     let supported = MIGRATIONS.len() as i64;
-    let version = version.unwrap_or_else(|| 0);
+    let version = version.unwrap_or(0);
     if version > supported {
         return Err(StoreError::SchemaTooNew { found: version, supported });
     }

@@ -93,9 +93,9 @@ impl PgStore {
     /// its password); [`StoreError::SchemaTooNew`]; database failures.
     pub fn open(url: &str) -> Result<Self> {
         let shown = redact_url(url);
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| StoreError::Unsupported(format!("cannot read the database URL {shown}: {e}")))?;
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            StoreError::Unsupported(format!("cannot read the database URL {shown}: {e}"))
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -167,6 +167,17 @@ impl PgStore {
     }
 }
 
+impl Drop for PgStore {
+    /// Closing a connection blocks on the client's own runtime, which Tokio refuses inside
+    /// another one: the pooled connections are closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(PoisonError::into_inner));
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 impl Store for PgStore {
     fn load_providers(&self) -> Result<Vec<Provider>> {
         let mut all = Vec::new();
@@ -189,12 +200,13 @@ impl Store for PgStore {
         let seq = std::thread::scope(|s| {
             let reader = s.spawn(move || self.run_here(|c| feed::load_snapshot(c, chunk, &tx)));
             for batch in rx.iter() {
-                if failure.is_none() {
-                    if let Err(e) = each(batch) {
-                        failure = Some(e);
-                    }
+                if let Err(e) = each(batch) {
+                    failure = Some(e);
+                    // The reader stops at its next send.
+                    break;
                 }
             }
+            drop(rx);
             reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?;
         match failure {
@@ -204,7 +216,7 @@ impl Store for PgStore {
     }
 
     fn last_seq(&self) -> Result<i64> {
-        self.run(|c| feed::last_seq(c))
+        self.run(feed::last_seq)
     }
 
     fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<FeedEntry>> {
@@ -223,7 +235,7 @@ impl Store for PgStore {
     }
 
     fn load_districts(&self) -> Result<Vec<District>> {
-        self.run(|c| layers::load_districts(c))
+        self.run(layers::load_districts)
     }
 
     fn replace_districts(&self, districts: &[District]) -> Result<()> {
@@ -236,7 +248,7 @@ impl Store for PgStore {
     }
 
     fn load_population(&self) -> Result<Vec<PopulationColumn>> {
-        self.run(|c| layers::load_population(c))
+        self.run(layers::load_population)
     }
 
     fn has_population(&self) -> Result<bool> {
@@ -273,7 +285,7 @@ impl Store for PgStore {
     }
 
     fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>> {
-        self.run(|c| layers::load_centers(c))
+        self.run(layers::load_centers)
     }
 
     fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
@@ -336,7 +348,7 @@ impl Store for PgStore {
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        self.run(|c| users::users(c))
+        self.run(users::users)
     }
 
     fn revoke_user_by(&self, name: &str, actor: &str) -> Result<bool> {
@@ -348,7 +360,7 @@ impl Store for PgStore {
     }
 
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
-        self.run(|c| imports::load_provider_records(c))
+        self.run(imports::load_provider_records)
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
@@ -356,7 +368,7 @@ impl Store for PgStore {
     }
 
     fn dump(&self) -> Result<Dump> {
-        self.run(|c| dump::dump(c))
+        self.run(dump::dump)
     }
 
     fn restore_dump(&self, dump: &Dump) -> Result<()> {
@@ -370,7 +382,10 @@ mod tests {
 
     #[test]
     fn the_password_is_hidden_wherever_the_url_carries_it() {
-        assert_eq!(redact_url("postgres://app:s3cret@db.example:5432/caremap"), "postgres://app:***@db.example:5432/caremap");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example:5432/caremap"),
+            "postgres://app:***@db.example:5432/caremap"
+        );
         assert_eq!(redact_url("postgresql://app@db/caremap"), "postgresql://app@db/caremap");
         assert_eq!(
             redact_url("postgres:///caremap?host=/run/pg&password=s3cret&user=app"),

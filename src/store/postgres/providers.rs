@@ -31,7 +31,12 @@ pub(super) fn create_provider(c: &mut Client, p: &Provider, stamp: &Stamp) -> Re
 /// Creates `p` under `<prefix><n>`, n one more than the largest number after `prefix` in any
 /// stored id (soft-deleted ones included), read under the feed lock so two creates cannot
 /// pick the same number.
-pub(super) fn create_provider_with_new_id(c: &mut Client, p: &Provider, prefix: &str, stamp: &Stamp) -> Result<Written> {
+pub(super) fn create_provider_with_new_id(
+    c: &mut Client,
+    p: &Provider,
+    prefix: &str,
+    stamp: &Stamp,
+) -> Result<Written> {
     let mut tx = c.transaction()?;
     let next = lock_feed(&mut tx)?;
     // As SQLite's `CAST(substr(id, …) AS INTEGER)`: the digits right after the prefix.

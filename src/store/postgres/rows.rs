@@ -19,7 +19,8 @@ impl ToSql for SqlValue {
             SqlValue::Null => Ok(IsNull::Yes),
             SqlValue::Integer(n) => match *ty {
                 Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
-                Type::FLOAT8 => {
+                Type::FLOAT8 =>
+                {
                     #[allow(clippy::cast_precision_loss)]
                     (*n as f64).to_sql(ty, out)
                 }
@@ -141,7 +142,11 @@ pub(super) fn lock_feed(tx: &mut Transaction<'_>) -> Result<i64> {
 /// Appends history entries (the full providers after their changes, each with its action)
 /// with consecutive seqs from `next` inside the caller's transaction, which holds the feed
 /// lock ([`lock_feed`]); returns their seqs.
-pub(super) fn write_history(tx: &mut Transaction<'_>, next: i64, entries: &[(&Provider, &str)]) -> Result<Option<SeqRange>> {
+pub(super) fn write_history(
+    tx: &mut Transaction<'_>,
+    next: i64,
+    entries: &[(&Provider, &str)],
+) -> Result<Option<SeqRange>> {
     const COLUMNS: usize = 7;
     let mut seq = next;
     for batch in entries.chunks(ROWS_PER_STATEMENT) {

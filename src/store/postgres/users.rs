@@ -123,7 +123,7 @@ pub(super) fn user_by_token_hash(c: &mut Client, token_hash: &TokenHash) -> Resu
     )?;
     let Some(row) = row else { return Ok(None) };
     let stored: &[u8] = row.try_get(5)?;
-    Ok(hashes_equal(token_hash, stored).then(|| user_from_row(&row)).transpose()?)
+    hashes_equal(token_hash, stored).then(|| user_from_row(&row)).transpose()
 }
 
 pub(super) fn account_events(c: &mut Client, q: &AuditQuery) -> Result<Vec<AccountEvent>> {

@@ -20,7 +20,9 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
         }
     }
     let history = tx
-        .prepare("SELECT seq, provider_id, version, action, data, changed_at, changed_by FROM provider_history ORDER BY seq")?
+        .prepare(
+            "SELECT seq, provider_id, version, action, data, changed_at, changed_by FROM provider_history ORDER BY seq",
+        )?
         .query_map([], |r| {
             Ok(HistoryRow {
                 seq: r.get(0)?,
