@@ -743,3 +743,47 @@ fn the_listener_is_woken_by_each_write_and_survives_a_lost_connection() {
         task.abort();
     });
 }
+
+/// PostgreSQL out of reach: reads and writes fail as `Unavailable` (the HTTP layer's 503 with
+/// Retry-After, never a 500), nothing is half-written, and the same store works again once the
+/// server is back (its pooled connections, cut by the restart, are replaced).
+#[test]
+fn while_postgres_is_down_the_store_is_unavailable_and_it_recovers_after() {
+    let db = support::postgres::private_database();
+    let store = PgStore::open(&db.url).unwrap();
+    store.create_provider(&provider("a", "あ"), &by("x")).unwrap();
+    db.cluster.stop();
+    let write = store.update_provider(&provider("a", "い"), &[1], &by("x"), action::UPDATE);
+    assert!(matches!(&write, Err(StoreError::Unavailable(_))), "{write:?}");
+    assert!(write.as_ref().unwrap_err().is_unavailable());
+    let read = store.last_seq();
+    assert!(matches!(&read, Err(StoreError::Unavailable(_))), "{read:?}");
+    db.cluster.restart();
+    let written = store.update_provider(&provider("a", "い"), &[1], &by("x"), action::UPDATE).unwrap();
+    assert_eq!((written.record.provider.version, written.seq), (2, Some(2)));
+}
+
+/// Servers starting at once on a new database: the migration lock lets one create the schema
+/// and the others find it done.
+#[test]
+fn servers_opening_a_new_database_at_once_do_not_race_on_the_schema() {
+    let db = support::postgres::database();
+    let opened: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| PgStore::open(&db.url).map(|_| ()))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(opened.iter().all(Result::is_ok), "{opened:?}");
+}
+
+/// The provider columns come from the field table: a column missing from the table (a field
+/// added to caremap after the database was made) is added when the store opens.
+#[test]
+fn a_provider_column_missing_from_the_database_is_added_from_the_field_table() {
+    let db = support::postgres::database();
+    PgStore::open(&db.url).unwrap().insert_providers(&[provider("a", "あ")], "test").unwrap();
+    db.cluster.execute(&db.name, "ALTER TABLE providers DROP COLUMN notes");
+    let store = PgStore::open(&db.url).unwrap();
+    let edit = Provider { notes: Some("追加された列".into()), ..provider("a", "あ") };
+    store.update_provider(&edit, &[1], &by("x"), action::UPDATE).unwrap();
+    assert_eq!(store.provider_record("a").unwrap().unwrap().provider.notes.as_deref(), Some("追加された列"));
+}

@@ -53,6 +53,14 @@ pub fn database() -> TestDb {
     TestDb { url: cluster.url(&name), name, cluster }
 }
 
+/// A cluster of its own, for a test that stops and restarts it (the shared one must keep
+/// running for the other tests), with one empty database `test`.
+pub fn private_database() -> TestDb {
+    let cluster = Arc::new(Cluster::start());
+    cluster.execute("postgres", "CREATE DATABASE test");
+    TestDb { url: cluster.url("test"), name: "test".into(), cluster }
+}
+
 /// The folder with `initdb` and `pg_ctl`.
 fn find_bin() -> PathBuf {
     let has = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
