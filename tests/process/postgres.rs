@@ -141,3 +141,30 @@ async fn migrate_copies_sqlite_to_postgres_and_back_and_servers_on_the_copies_an
     assert_eq!(answers[0], answers[1], "PostgreSQL copy answers as the original");
     assert_eq!(answers[0], answers[2], "the copy back answers as the original");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgres_is_down_reads_answer_and_writes_get_503_and_writes_work_again_after() {
+    let db = crate::support::postgres::private_database();
+    let token = add_user(Path::new(&db.url), "yamada", "editor");
+    let server = serve(&db.url);
+    create(&server, &token, "before", "停止前").await;
+    db.cluster.stop();
+
+    let (status, _) = get(&server, "/api/providers/before").await;
+    assert_eq!(status, StatusCode::OK, "reads are answered from memory");
+    let reply = reqwest::Client::new()
+        .post(server.url("/api/admin/providers"))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&feature("during", "停止中"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(reply.headers().contains_key("retry-after"));
+    assert_eq!(reply.headers()["content-type"], "application/problem+json");
+
+    db.cluster.restart();
+    create(&server, &token, "after", "再開後").await;
+    let (status, _) = get(&server, "/api/providers/during").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the refused write was not saved");
+}
