@@ -15,6 +15,7 @@ mod api {
     mod compression;
     mod coverage;
     mod errors;
+    mod follow;
     mod gdal;
     mod headers;
     mod history;

@@ -1,4 +1,4 @@
-//! The command line: `caremap serve | import | export | user | gen | sample`.
+//! The command line: `caremap serve | import | export | user | gen | sample | backup | restore`.
 
 use std::path::PathBuf;
 
@@ -42,6 +42,12 @@ pub enum Command {
     /// users, the account log, every layer, settings) from one database into an empty one, in
     /// one transaction, and check the counts: SQLite to PostgreSQL or back.
     Migrate(MigrateArgs),
+    /// Copy a SQLite database into a backup file, also while a server runs on it (SQLite's
+    /// online backup API), check the copy and print what it holds.
+    Backup(BackupArgs),
+    /// Put a backup in place of a database no server is running on (new or empty, unless
+    /// --force), after checking it.
+    Restore(RestoreArgs),
 }
 
 /// Arguments of `caremap migrate`.
@@ -53,6 +59,34 @@ pub struct MigrateArgs {
     /// The empty database to copy into: a SQLite file (created) or a postgres:// URL.
     #[arg(long)]
     pub to: PathBuf,
+}
+
+/// Arguments of `caremap backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// SQLite database file to copy (for PostgreSQL use pg_dump; see the README).
+    #[arg(long, env = "CAREMAP_DB")]
+    pub db: PathBuf,
+    /// Backup file to write (written under a temporary name, renamed when complete and checked).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the backup file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `caremap restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Backup file to restore (checked with PRAGMA integrity_check first).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// SQLite database file to restore into; refused while a server runs on it.
+    #[arg(long, env = "CAREMAP_DB")]
+    pub db: PathBuf,
+    /// Replace a database that is not empty (everything in it is lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `caremap gen`.

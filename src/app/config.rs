@@ -90,6 +90,18 @@ pub struct ServeConfig {
     /// links of the OGC API instead of the request's `Host` header.
     #[arg(long, env = "CAREMAP_PUBLIC_URL", value_parser = PublicUrl::parse)]
     pub public_url: Option<PublicUrl>,
+    /// Milliseconds between two looks at the store's change feed for changes other writers
+    /// committed (another server on the same store, a command writing the file); a
+    /// notification from the store (PostgreSQL) looks at once.
+    #[arg(long, env = "CAREMAP_FEED_POLL_MS", default_value_t = crate::write::follow::DEFAULT_POLL_MS,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub feed_poll_ms: u64,
+    /// /readyz answers 503 when the catalog has not been seen caught up with the store's
+    /// change feed for longer than this many seconds (e.g. the store is unreachable). Must be
+    /// longer than the poll interval.
+    #[arg(long, env = "CAREMAP_READY_MAX_LAG_S", default_value_t = crate::write::follow::DEFAULT_READY_MAX_LAG_S,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub ready_max_lag_s: u64,
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -136,6 +148,8 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             metrics: MetricsExposure::Off,
             public_url: None,
+            feed_poll_ms: crate::write::follow::DEFAULT_POLL_MS,
+            ready_max_lag_s: crate::write::follow::DEFAULT_READY_MAX_LAG_S,
         }
     }
 

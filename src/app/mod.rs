@@ -1,6 +1,7 @@
 //! The `caremap` binary's application: the command line and settings, start-up of the server,
 //! and one file per command. `main.rs` only parses and calls [`run`].
 
+pub mod backup_command; // caremap backup, caremap restore
 pub mod cli; // the command line
 pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod export_command; // caremap export
@@ -34,6 +35,8 @@ pub fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Gen(args) => gen_command::gen_providers(&args),
         Command::Sample(args) => crate::generate::sample::write(&args.out).map_err(Into::into),
         Command::Migrate(args) => migrate_command::migrate(&args, &mut std::io::stdout().lock()),
+        Command::Backup(args) => backup_command::backup(&args, &mut std::io::stdout().lock()),
+        Command::Restore(args) => backup_command::restore(&args, &mut std::io::stdout().lock()),
     };
     // Connections still open after the drain deadline, and blocking store calls, are not
     // waited for beyond this: the process exits. SQLite's journal makes any interrupted

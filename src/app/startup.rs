@@ -1,7 +1,8 @@
 //! Builds the application from its settings: lock the database, bind the listener, open and
 //! check the store, load the bundled data into an empty database, load the catalog, serve
-//! until a shutdown signal, drain. Tests use this exact path on port 0, and [`build_router`]
-//! (the same router and state, no socket) to call the application in-process.
+//! (and follow the store's change feed) until a shutdown signal, drain. Tests use this exact
+//! path on port 0, and [`build_router`] (the same router and state, no socket) to call the
+//! application in-process.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
 use crate::store::{DbLocation, DbLock, LAST_IMPORT_META, PgStore, SqliteStore, Store, StoreError};
+use crate::write::follow::Follower;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,9 @@ pub enum StartupError {
     /// The page folder lacks the page or the vendor files it loads (`web/node_modules`).
     #[error("web folder: {0}")]
     Web(String),
+    /// Settings that contradict each other.
+    #[error("{0}")]
+    Config(String),
     /// The address could not be bound (in use, not local, malformed).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -54,6 +59,8 @@ pub struct Application {
     /// The listener and router of `--metrics HOST:PORT`.
     metrics: Option<(TcpListener, Router)>,
     options: ServerOptions,
+    /// Keeps the catalog caught up with the store's feed while the server runs.
+    follower: Follower,
     /// The SQLite database's lock (none on PostgreSQL, where servers share the store).
     _lock: Option<DbLock>,
 }
@@ -214,7 +221,9 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
 /// The router `serve` runs and the state behind it, over `store` (seeded from `config.data`
 /// when empty) with `config`'s limits and site facts, without a socket or the database lock:
 /// for calling the application in-process (`oneshot`), as the fuzzing tests do. The store is
-/// not integrity-checked here ([`Application::build`] does that).
+/// not integrity-checked here ([`Application::build`] does that), and no follower runs: the
+/// catalog sees only the writes made through this router, and `/readyz` turns 503 once
+/// `--ready-max-lag-s` has passed since it was built.
 ///
 /// # Errors
 /// On a store failure or a missing/malformed data file.
@@ -243,6 +252,7 @@ fn assemble(
         trusted_proxies: config.trusted_proxies.clone(),
         public_metrics: config.metrics == MetricsExposure::Public,
         public_url: config.public_url.clone(),
+        ready_max_lag: Duration::from_secs(config.ready_max_lag_s),
     };
     let state = AppState::new(catalog, store, site, &http);
     if let Some(at) = last_import.as_deref().and_then(crate::http::plumbing::metrics::parse_rfc3339) {
@@ -287,6 +297,13 @@ impl Application {
     /// data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
         crate::http::resources::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
+        if config.feed_poll_ms >= config.ready_max_lag_s.saturating_mul(1000) {
+            return Err(StartupError::Config(format!(
+                "--feed-poll-ms ({} ms) must be shorter than --ready-max-lag-s ({} s), or /readyz would fail \
+                 between two polls",
+                config.feed_poll_ms, config.ready_max_lag_s
+            )));
+        }
         let location = DbLocation::of(&config.db);
         let lock = match location {
             DbLocation::Sqlite(path) => Some(DbLock::acquire(path)?),
@@ -318,12 +335,19 @@ impl Application {
             "database checked and catalog loaded"
         );
         let (router, state) = assemble(config, store, dataset, catalog)?;
+        let follower = Follower {
+            store: state.store.clone(),
+            door: state.door.clone(),
+            catalog: state.catalog.clone(),
+            feed: state.feed.clone(),
+            poll: Duration::from_millis(config.feed_poll_ms),
+        };
         let metrics = metrics_listener.map(|l| (l, metrics_router(state)));
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
         };
-        Ok(Self { listener, router, metrics, options, _lock: lock })
+        Ok(Self { listener, router, metrics, options, follower, _lock: lock })
     }
 
     /// The address actually bound (useful with port 0).
@@ -339,10 +363,24 @@ impl Application {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests for at most the
-    /// shutdown timeout. The database lock is released when this returns.
+    /// Serves, and follows the store's change feed, until `shutdown` completes, then drains
+    /// in-flight requests for at most the shutdown timeout. The database lock is released
+    /// when this returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
-        let Self { listener, router, metrics, options, _lock } = self;
+        let Self { listener, router, metrics, options, follower, _lock } = self;
+        let following = AbortOnDrop(tokio::spawn(follower.run()));
+        let stopped = Self::serve_all(listener, router, metrics, options, shutdown).await;
+        drop(following);
+        stopped
+    }
+
+    async fn serve_all(
+        listener: TcpListener,
+        router: Router,
+        metrics: Option<(TcpListener, Router)>,
+        options: ServerOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Stopped {
         let Some((metrics_listener, metrics_router)) = metrics else {
             return serve(listener, router, options, shutdown).await;
         };
@@ -365,6 +403,15 @@ impl Application {
     /// this call, before the returned future runs.
     pub fn run_until_stopped(self) -> impl Future<Output = Stopped> + Send {
         self.run_until(shutdown_signal())
+    }
+}
+
+/// Stops a task when dropped (also when the future holding it is dropped unfinished).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -341,6 +341,8 @@ pub enum Change {
 pub struct Catalog {
     current: ArcSwap<Snapshot>,
     writer: Mutex<()>,
+    /// Feed changes applied since the catalog was made (see [`Catalog::changes_applied`]).
+    changes_applied: std::sync::atomic::AtomicU64,
 }
 
 impl Catalog {
@@ -350,6 +352,7 @@ impl Catalog {
         Self {
             current: ArcSwap::from_pointee(Snapshot::from_entries(entries, Arc::new(districts))),
             writer: Mutex::new(()),
+            changes_applied: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -382,7 +385,11 @@ impl Catalog {
             read.map(|()| entries)
         })?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
-        Ok(Self { current: ArcSwap::from_pointee(snapshot), writer: Mutex::new(()) })
+        Ok(Self {
+            current: ArcSwap::from_pointee(snapshot),
+            writer: Mutex::new(()),
+            changes_applied: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
     /// The current snapshot. Cheap; never blocks.
@@ -404,6 +411,13 @@ impl Catalog {
         self.current.load().seq
     }
 
+    /// How many feed changes [`Catalog::apply`] has applied since the catalog was made. Each
+    /// seq is one change, so from a load at seq k this is `applied_seq() - k` exactly when no
+    /// seq was applied twice or skipped.
+    pub fn changes_applied(&self) -> u64 {
+        self.changes_applied.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Applies the committed changes of the feed after [`Catalog::applied_seq`] up to and
     /// including `through_seq`, in seq order, and publishes the result. Readers keep the
     /// snapshot they hold; new readers see all of `changes` or none of them. Returns `false`
@@ -421,6 +435,7 @@ impl Catalog {
             return false;
         }
         let limit = current.delta_limit();
+        self.changes_applied.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let next = if current.delta.slots.len() + current.hidden.len() + changes.len() > limit {
             current.rebuilt(changes)
         } else {

@@ -98,6 +98,11 @@ pub enum ApiError {
     /// locked (503, with `Retry-After`). Nothing was written. The cause is logged.
     #[error("storage unavailable: {0}")]
     StorageUnavailable(String),
+    /// The database cannot be reached now (503, with `Retry-After`): its file or server is
+    /// gone for the moment. Nothing was written; reads from the catalog still work. The
+    /// cause is logged.
+    #[error("database unreachable: {0}")]
+    DatabaseUnreachable(String),
     /// The server is not ready to answer (503), e.g. while shutting down.
     #[error("not ready: {0}")]
     NotReady(String),
@@ -148,9 +153,11 @@ impl ApiError {
             Self::Conflict(_) | Self::Exists(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::Overloaded { .. } | Self::Timeout { .. } | Self::StorageUnavailable(_) | Self::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Overloaded { .. }
+            | Self::Timeout { .. }
+            | Self::StorageUnavailable(_)
+            | Self::DatabaseUnreachable(_)
+            | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -263,6 +270,18 @@ impl IntoResponse for ApiError {
                     none,
                 )
             }
+            Self::DatabaseUnreachable(cause) => {
+                tracing::warn!(error = %cause, "database unreachable; write refused");
+                (
+                    "/problems/database-unreachable",
+                    "Database unreachable",
+                    format!(
+                        "the database is unreachable; nothing was written; reading still works; try again in \
+                         {STORAGE_RETRY_AFTER_S} s"
+                    ),
+                    none,
+                )
+            }
             Self::NotReady(what) => ("/problems/not-ready", "Not ready", what.clone(), none),
             Self::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
@@ -304,7 +323,7 @@ impl IntoResponse for ApiError {
             Self::TooManyFailures { retry_after_s } | Self::Overloaded { retry_after_s } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
             }
-            Self::Timeout { .. } | Self::StorageUnavailable(_) => {
+            Self::Timeout { .. } | Self::StorageUnavailable(_) | Self::DatabaseUnreachable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(STORAGE_RETRY_AFTER_S));
             }
             Self::PreconditionFailed { version, .. } => {
@@ -345,6 +364,7 @@ pub fn store_error(e: StoreError) -> ApiError {
         }
         e @ StoreError::UnknownVersion { .. } => unprocessable(vec![FieldError::new("version", e.to_string())]),
         StoreError::UnknownUser { name } => ApiError::NotFound(format!("user '{name}'")),
+        StoreError::Unavailable(cause) => ApiError::DatabaseUnreachable(cause),
         e if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
         e => ApiError::Internal(e.to_string()),
     }
@@ -357,4 +377,23 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreErro
         .await
         .map_err(|e| ApiError::Internal(format!("store task: {e}")))?
         .map_err(store_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_problem_with_retry_after_saying_nothing_was_written() {
+        let response = store_error(StoreError::Unavailable("x.db: gone".into())).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(response.headers()[header::RETRY_AFTER], STORAGE_RETRY_AFTER_S.to_string().as_str());
+        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["type"], "/problems/database-unreachable");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.starts_with("the database is unreachable; nothing was written"), "{detail}");
+        assert!(!detail.contains("x.db"), "the cause is logged, not sent: {detail}");
+    }
 }

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::catalog::Catalog;
 use crate::store::Store;
 use crate::write::Door;
+use crate::write::follow::Feed;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
@@ -73,12 +74,14 @@ pub struct HttpConfig {
     pub public_metrics: bool,
     /// The public URL the OGC links are built under; `None`: the request's host.
     pub public_url: Option<PublicUrl>,
+    /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
+    pub ready_max_lag: Duration,
 }
 
 impl HttpConfig {
     /// Defaults (512 requests at once, 30 s per request, 10 s per body, one heavy query per
     /// core, CORS for any origin, no HSTS, no trusted proxy, no `/metrics`, links from the
-    /// request's host) over the page in `web_dir`.
+    /// request's host, ready while caught up within 10 s) over the page in `web_dir`.
     pub fn new(web_dir: PathBuf) -> Self {
         Self {
             web_dir,
@@ -91,6 +94,7 @@ impl HttpConfig {
             trusted_proxies: Vec::new(),
             public_metrics: false,
             public_url: None,
+            ready_max_lag: Duration::from_secs(crate::write::follow::DEFAULT_READY_MAX_LAG_S),
         }
     }
 }
@@ -134,13 +138,19 @@ pub struct SharedState {
     pub addresses: Arc<crate::address::Gazetteer>,
     /// 地域包括支援センター and their 担当区域 (loaded at start).
     pub community_centers: Arc<crate::address::centers::Centers>,
+    /// The change feed as the follower sees it, and its wake-up (see [`crate::write::follow`]).
+    pub feed: Arc<Feed>,
+    /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
+    pub ready_max_lag: Duration,
 }
 
 impl AppState {
-    /// The state of a server over `catalog` and `store`, with the write door over both,
-    /// fresh metrics, and the load limits of `config`.
+    /// The state of a server over `catalog` and `store`, with the write door over both, the
+    /// feed's report (caught up now: the catalog was just loaded), fresh metrics, and the
+    /// load limits of `config`.
     pub fn new(catalog: Arc<Catalog>, store: Arc<dyn Store>, site: Arc<SiteInfo>, config: &HttpConfig) -> Self {
         let door = Arc::new(Door::new(store.clone(), catalog.clone()));
+        let feed = Arc::new(Feed::new(catalog.applied_seq()));
         let metrics = Arc::new(metrics::Metrics::new());
         let limits = Arc::new(load_shedding::Limits::new(
             config.max_concurrent_requests,
@@ -176,6 +186,8 @@ impl AppState {
             population,
             addresses,
             community_centers,
+            feed,
+            ready_max_lag: config.ready_max_lag,
         }))
     }
 }

@@ -24,8 +24,8 @@ pub enum StoreError {
     },
     /// Another process (a running `caremap serve`) holds the database's lock.
     #[error(
-        "database {path} is in use by another caremap process{}; stop it first (two servers on one \
-         database would not see each other's changes)",
+        "database {path} is in use by another caremap process{}; stop it first (one server per SQLite \
+         database; several servers share a PostgreSQL database)",
         holder.as_ref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
     )]
     Locked {
@@ -116,16 +116,24 @@ pub enum StoreError {
         /// The name.
         name: String,
     },
+    /// The change feed skips a seq: after `after` the store holds `found`, not `after + 1`.
+    #[error("the change feed jumps from seq {after} to {found}; the changes between are missing")]
+    FeedGap {
+        /// The last seq applied.
+        after: i64,
+        /// The next seq the store gave.
+        found: i64,
+    },
+    /// The database cannot be reached now; the request may be retried.
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
     /// Any other SQLite failure.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
     /// Any other PostgreSQL failure (a refused statement; connection failures are
     /// [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
     Postgres(postgres::Error),
-    /// The database cannot be reached now; the request may be retried.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
     /// The operation is not offered by this store (or refused on the given database).
     #[error("{0}")]
     Unsupported(String),
@@ -153,8 +161,23 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    /// SQLite's "cannot open" (`SQLITE_CANTOPEN`: the file, its folder or its `-wal`/`-shm`
+    /// companions are not there or not accessible) means the database cannot be reached:
+    /// [`StoreError::Unavailable`]. Every other failure stays [`StoreError::Sqlite`].
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::CannotOpen => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
 impl StoreError {
-    /// Whether the database refused the operation for a reason outside caremap that can pass:
+    /// Whether the database refused the operation for a reason outside caremap that can pass
+    /// (an unreachable database, [`StoreError::Unavailable`], is told apart from these):
     /// a full disk or file-size limit (`SQLITE_FULL`, or the `SQLITE_IOERR` a refused write
     /// gives), a read-only file, a lock held too long. Nothing was written then (SQLite rolls
     /// the transaction back), and reads from the catalog still work.
@@ -171,10 +194,28 @@ impl StoreError {
                 | ErrorCode::ReadOnly
                 | ErrorCode::DatabaseBusy
                 | ErrorCode::DatabaseLocked
-                | ErrorCode::CannotOpen
         )
     }
 }
 
 /// Result alias for the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    fn sqlite_failure(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_opened_is_unreachable_and_a_full_disk_is_not() {
+        let cannot_open = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_CANTOPEN));
+        assert!(matches!(cannot_open, StoreError::Unavailable(_)), "{cannot_open:?}");
+        let full = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(full, StoreError::Sqlite(_)) && full.is_unavailable(), "{full:?}");
+        let busy = StoreError::from(sqlite_failure(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(busy, StoreError::Sqlite(_)), "busy keeps its own mapping: {busy:?}");
+    }
+}

@@ -14,6 +14,7 @@ pub use dump::{Dump, HistoryRow, UserRow};
 pub use error::{Result, StoreError};
 pub use location::{DbLocation, open_store, shown_db};
 pub use postgres::PgStore;
+pub use sqlite::backup as sqlite_file;
 pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 
 /// The `meta` key holding the RFC 3339 UTC time of the last committed import.

@@ -17,6 +17,7 @@
 //! commit and the publish. One lock spans commit and publish, so the catalog receives the
 //! door's writes in commit (seq) order.
 
+pub mod follow;
 mod import;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -106,12 +107,27 @@ impl Door {
         Self::catch_up_from(self.store.as_ref(), catalog).map(|_| ())
     }
 
+    /// Applies the feed after the catalog's seq. The feed has no gaps (each commit takes the
+    /// next seq in its transaction), so a hole means a change that is not visible yet or was
+    /// lost: the changes before it are applied, and the hole is an error rather than skipped
+    /// (a skipped change would never be applied).
     fn catch_up_from(store: &dyn Store, catalog: &Catalog) -> Result<i64> {
         loop {
             let after = catalog.applied_seq();
-            let entries = store.changes_since(after, CATCH_UP_BATCH)?;
-            let Some(last) = entries.last().map(|e| e.seq) else { return Ok(after) };
-            catalog.apply(last, entries.into_iter().map(change_of_entry).collect());
+            let mut entries = store.changes_since(after, CATCH_UP_BATCH)?;
+            let hole = entries.iter().zip(after + 1..).position(|(e, expected)| e.seq != expected);
+            let found = hole.map(|i| entries[i].seq);
+            if let Some(i) = hole {
+                entries.truncate(i);
+            }
+            if let Some(last) = entries.last().map(|e| e.seq) {
+                catalog.apply(last, entries.into_iter().map(change_of_entry).collect());
+            }
+            match found {
+                Some(found) => return Err(StoreError::FeedGap { after: catalog.applied_seq(), found }),
+                None if catalog.applied_seq() == after => return Ok(after),
+                None => {}
+            }
         }
     }
 

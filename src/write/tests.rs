@@ -204,3 +204,58 @@ fn revert_and_restore_are_feed_changes_like_any_other() {
     let p1 = catalog.snapshot().get("p1").cloned().unwrap();
     assert_eq!((p1.name.as_str(), p1.district, p1.version, catalog.applied_seq()), ("一", None, 5, 5));
 }
+
+#[test]
+fn a_hole_in_the_feed_is_not_skipped_the_changes_before_it_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+    for i in 1..=3 {
+        store.create_provider(&provider(i, 139.9, 35.85, "一"), &Stamp::now("other")).unwrap();
+    }
+    rusqlite::Connection::open(&path).unwrap().execute("DELETE FROM provider_history WHERE seq = 2", []).unwrap();
+    let catalog = Arc::new(Catalog::new(Vec::new(), Vec::new()));
+    let door = Door::new(store.clone(), catalog.clone());
+
+    let err = door.catch_up().unwrap_err();
+    assert!(matches!(err, crate::store::StoreError::FeedGap { after: 1, found: 3 }), "{err}");
+    assert_eq!((catalog.applied_seq(), catalog.snapshot().len()), (1, 1));
+}
+
+/// The door's own writes, another writer of the same file, and catch-ups (the follower's
+/// rounds) all at once: every seq is applied once, in order, and the catalog ends as a
+/// fresh load of the store.
+#[test]
+fn concurrent_writes_and_catch_ups_apply_every_seq_once_and_in_order() {
+    let (dir, store) = store();
+    let catalog = Arc::new(load(store.as_ref()));
+    let k = catalog.applied_seq();
+    let door = Arc::new(Door::new(store.clone(), catalog.clone()));
+    let other = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    std::thread::scope(|s| {
+        let door_writes = s.spawn(|| {
+            for i in 0..40u8 {
+                door.create(provider(i, 139.9, 35.85 + f64::from(i) * 0.001, "本"), "yamada").unwrap();
+            }
+        });
+        let other_writes = s.spawn(|| {
+            for i in 100..140u8 {
+                let p = Provider { id: format!("o{i}"), ..provider(i, 139.91, 35.86, "他") };
+                other.create_provider(&p, &Stamp::now("other")).unwrap();
+            }
+        });
+        while !(door_writes.is_finished() && other_writes.is_finished()) {
+            door.catch_up().unwrap();
+        }
+    });
+    let last = door.catch_up().unwrap();
+    assert_eq!(last, store.last_seq().unwrap());
+    assert_eq!(last - k, 80);
+    assert_eq!(catalog.changes_applied(), 80, "no seq applied twice or skipped");
+    let scratch = load(store.as_ref());
+    let ids = |c: &Catalog| -> Vec<String> {
+        c.snapshot().all(&Filter::default()).iter().map(|f| f.provider.id.clone()).collect()
+    };
+    assert_eq!(ids(&catalog), ids(&scratch));
+    assert_eq!(catalog.applied_seq(), scratch.applied_seq());
+}

@@ -2,7 +2,9 @@
 //! natively), kept with the `prometheus-client` crate (the Prometheus project's own Rust
 //! client): request counts and latency histograms by route template (bounded cardinality),
 //! requests in flight, shed and timed out, providers loaded, the change-feed seq the catalog
-//! has applied, last import time, process start time and resident memory.
+//! has applied, the store's last seq and the lag behind it (changes and seconds), changes
+//! applied, the store listener's reconnects, last import time, process start time and
+//! resident memory.
 
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -64,7 +66,31 @@ pub struct Metrics {
     /// Serialises the compare-and-set of `last_import`.
     last_import_writer: std::sync::Mutex<()>,
     applied_seq: Gauge,
+    feed_last_seq: Gauge,
+    feed_lag_changes: Gauge,
+    feed_lag_seconds: Gauge<f64, AtomicU64>,
+    changes_applied: Counter,
+    store_reconnects: Counter,
+    /// Serialises bringing the two counters above up to the values they mirror.
+    mirror_writer: std::sync::Mutex<()>,
     resident_memory: Gauge,
+}
+
+/// The change feed's numbers at one moment, for [`Metrics::encode`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedNumbers {
+    /// The seq the catalog has applied.
+    pub applied_seq: i64,
+    /// The store's last seq as last seen.
+    pub last_seq: i64,
+    /// Changes committed and not applied yet.
+    pub lag_changes: i64,
+    /// Age of the oldest change not applied yet, seconds (0: none).
+    pub lag_seconds: f64,
+    /// Feed changes the catalog has applied since start.
+    pub changes_applied: u64,
+    /// Reconnections of the store's notification listener.
+    pub reconnects: u64,
 }
 
 impl Default for Metrics {
@@ -127,6 +153,36 @@ impl Metrics {
             "Seq of the last change of the feed the catalog being served has applied (GET /api/admin/changes)",
             applied_seq.clone(),
         );
+        let feed_last_seq = Gauge::default();
+        registry.register(
+            "caremap_feed_last_seq",
+            "Seq of the last change in the store's change feed, as last seen by this server",
+            feed_last_seq.clone(),
+        );
+        let feed_lag_changes = Gauge::default();
+        registry.register(
+            "caremap_feed_lag_changes",
+            "Changes committed to the store that the catalog being served has not applied yet",
+            feed_lag_changes.clone(),
+        );
+        let feed_lag_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "caremap_feed_lag_seconds",
+            "Age of the oldest change of the feed not applied yet (0: none)",
+            feed_lag_seconds.clone(),
+        );
+        let changes_applied = Counter::default();
+        registry.register(
+            "caremap_catalog_changes_applied",
+            "Changes of the feed the catalog has applied since start (this server's writes and followed ones)",
+            changes_applied.clone(),
+        );
+        let store_reconnects = Counter::default();
+        registry.register(
+            "caremap_store_reconnects",
+            "Reconnections of the store's change notification listener (none on SQLite)",
+            store_reconnects.clone(),
+        );
         let start_time = Gauge::<f64, AtomicU64>::default();
         start_time.set(unix_seconds(SystemTime::now()));
         registry.register("process_start_time_seconds", "Unix time the process started", start_time);
@@ -144,6 +200,12 @@ impl Metrics {
             last_import,
             last_import_writer: std::sync::Mutex::new(()),
             applied_seq,
+            feed_last_seq,
+            feed_lag_changes,
+            feed_lag_seconds,
+            changes_applied,
+            store_reconnects,
+            mirror_writer: std::sync::Mutex::new(()),
             resident_memory,
         }
     }
@@ -182,13 +244,22 @@ impl Metrics {
     }
 
     /// The metrics as OpenMetrics text, with the gauges read at this moment: the catalog's
-    /// providers and applied seq, the requests in flight.
+    /// providers, the change feed's numbers, the requests in flight.
     ///
     /// # Errors
     /// Only if formatting fails (it writes to a `String`).
-    pub fn encode(&self, providers: usize, applied_seq: i64, in_flight: usize) -> Result<String, std::fmt::Error> {
+    pub fn encode(&self, providers: usize, feed: &FeedNumbers, in_flight: usize) -> Result<String, std::fmt::Error> {
         self.providers.set(i64::try_from(providers).unwrap_or(i64::MAX));
-        self.applied_seq.set(applied_seq);
+        self.applied_seq.set(feed.applied_seq);
+        self.feed_last_seq.set(feed.last_seq);
+        self.feed_lag_changes.set(feed.lag_changes);
+        self.feed_lag_seconds.set(feed.lag_seconds);
+        {
+            // The counters mirror counts kept elsewhere (they only grow): bring them up to them.
+            let _guard = self.mirror_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.changes_applied.inc_by(feed.changes_applied.saturating_sub(self.changes_applied.get()));
+            self.store_reconnects.inc_by(feed.reconnects.saturating_sub(self.store_reconnects.get()));
+        }
         self.in_flight.set(i64::try_from(in_flight).unwrap_or(i64::MAX));
         if let Some(bytes) = resident_memory_bytes() {
             self.resident_memory.set(i64::try_from(bytes).unwrap_or(i64::MAX));
@@ -276,7 +347,16 @@ pub fn metrics_router(state: AppState) -> axum::Router {
 /// `GET /metrics`.
 pub async fn metrics_get(State(state): State<AppState>) -> Response {
     let snapshot = state.catalog.snapshot();
-    match state.metrics.encode(snapshot.len(), snapshot.applied_seq(), state.limits.in_flight()) {
+    let status = state.feed.status(snapshot.applied_seq());
+    let feed = FeedNumbers {
+        applied_seq: status.applied_seq,
+        last_seq: status.last_seq,
+        lag_changes: status.lag_changes,
+        lag_seconds: status.lag_seconds,
+        changes_applied: state.catalog.changes_applied(),
+        reconnects: state.feed.reconnects(),
+    };
+    match state.metrics.encode(snapshot.len(), &feed, state.limits.in_flight()) {
         Ok(text) => ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS))], text).into_response(),
         Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
     }
@@ -298,7 +378,15 @@ mod tests {
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(3));
         m.record_request("GET", "/api/providers/{id}", 200, Duration::from_millis(4));
         m.record_request("GET", "/api/providers/{id}", 404, Duration::from_millis(1));
-        let text = m.encode(7, 42, 0).unwrap();
+        let feed = FeedNumbers {
+            applied_seq: 42,
+            last_seq: 45,
+            lag_changes: 3,
+            lag_seconds: 1.5,
+            changes_applied: 12,
+            reconnects: 2,
+        };
+        let text = m.encode(7, &feed, 0).unwrap();
         assert!(
             text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="200"} 2"#),
             "{text}"
@@ -308,6 +396,18 @@ mod tests {
         );
         assert!(text.contains("caremap_providers_loaded 7"), "{text}");
         assert!(text.contains("caremap_catalog_applied_seq 42"), "{text}");
+        for line in [
+            "caremap_feed_last_seq 45",
+            "caremap_feed_lag_changes 3",
+            "caremap_feed_lag_seconds 1.5",
+            "caremap_catalog_changes_applied_total 12",
+            "caremap_store_reconnects_total 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line}: {text}");
+        }
+        let later = FeedNumbers { changes_applied: 15, reconnects: 2, ..feed };
+        let text = m.encode(7, &later, 0).unwrap();
+        assert!(text.lines().any(|l| l == "caremap_catalog_changes_applied_total 15"), "mirrors the count: {text}");
         assert!(text.ends_with("# EOF\n"));
     }
 

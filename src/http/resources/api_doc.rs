@@ -229,7 +229,7 @@ const OPS: &[Op] = &[
     Op {
         method: "get",
         path: "/readyz",
-        summary: "Readiness (503 while starting or shutting down)",
+        summary: "Readiness: 503 problem+json when the catalog is not caught up with the store's change feed within --ready-max-lag-s, 503 while overloaded",
         params: &[],
         body: None,
         ok: ("200", JSON),

@@ -138,7 +138,7 @@ fn blank_clears_field(fields: &[(String, String)]) -> ApiResult<Option<bool>> {
 
 /// Maps an import failure to its HTTP answer: bad options 400, a file that cannot be read
 /// as its format 422 (the detail names the file and what was expected), a provider changed
-/// meanwhile 409, a database that cannot take writes now (full disk) 503.
+/// meanwhile 409, a database that cannot take writes now (full disk) or cannot be reached 503.
 pub(super) fn import_error(e: ImportError) -> ApiError {
     match e {
         ImportError::Options { name, reason } => ApiError::param(name, reason),
@@ -149,6 +149,7 @@ pub(super) fn import_error(e: ImportError) -> ApiError {
         ImportError::Store(StoreError::Duplicate { id } | StoreError::NotFound { id }) => ApiError::Conflict(format!(
             "provider '{id}' changed while the import was prepared; nothing was written, run it again"
         )),
+        ImportError::Store(StoreError::Unavailable(cause)) => ApiError::DatabaseUnreachable(cause),
         ImportError::Store(e) if e.is_unavailable() => ApiError::StorageUnavailable(e.to_string()),
         ImportError::Store(e) => ApiError::Internal(e.to_string()),
         file_error => ApiError::InvalidBody {

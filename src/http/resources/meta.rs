@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{GROUPS, Kind, PROVIDER_FIELDS, ProviderField, SERVICE_TYPES};
 
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
 
 /// A base-map tile layer offered to the page.
 #[derive(Debug, Clone, Serialize)]
@@ -91,13 +92,22 @@ async fn health_get() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the catalog is loaded (it always is once the server listens) and the API
-/// has room for a request; 503 while every place is taken, so the API sheds everything.
-async fn ready_get(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let providers = state.catalog.snapshot().len();
+/// `GET /readyz`: ready when the catalog is loaded (it always is once the server listens),
+/// caught up with the store's change feed within `--ready-max-lag-s` (else 503
+/// problem+json with the reason; an unreachable store alone keeps a caught-up server ready,
+/// with `"store": "unreachable"`, see [`crate::write::follow::Feed::ready`]), and the API has room for a request (503 while every place
+/// is taken, so the API sheds everything).
+async fn ready_get(State(state): State<AppState>) -> Response {
+    let snapshot = state.catalog.snapshot();
+    let (providers, applied_seq) = (snapshot.len(), snapshot.applied_seq());
+    if let Err(reason) = state.feed.ready(applied_seq, state.ready_max_lag) {
+        return ApiError::NotReady(reason).into_response();
+    }
     if state.limits.saturated() {
         let status = json!({ "status": "overloaded", "providers": providers, "in_flight": state.limits.in_flight() });
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(status));
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response();
     }
-    (StatusCode::OK, Json(json!({ "status": "ready", "providers": providers })))
+    let store = if state.feed.status(applied_seq).failure.is_some() { "unreachable" } else { "ok" };
+    Json(json!({ "status": "ready", "providers": providers, "applied_seq": applied_seq, "store": store }))
+        .into_response()
 }

@@ -4,7 +4,9 @@
 //!
 //! Why a lock file and not SQLite's own locking: SQLite serialises transactions, not
 //! processes. Two servers on one database would each answer reads from their own in-memory
-//! catalog and never see the other's writes. `PRAGMA locking_mode=EXCLUSIVE` would stop that,
+//! catalog and see the other's writes only at the follower's next poll
+//! ([`crate::write::follow`]), and an SQLite file is one machine's anyway: several servers
+//! share a PostgreSQL store instead. `PRAGMA locking_mode=EXCLUSIVE` would stop that,
 //! but it also locks out every other reader and `caremap user add` while the server runs.
 //! The lock is `flock(2)` through `std::fs::File::try_lock`: the kernel releases it when the
 //! process ends in any way (SIGKILL included), so a stale lock file never blocks a restart

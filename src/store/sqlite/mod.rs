@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, params};
 
 mod address;
+pub mod backup;
 mod dump;
 mod feed;
 mod imports;
@@ -34,6 +35,27 @@ use rows::{write_districts, write_history, write_provider};
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: String,
+    /// The file the connection opened (device and inode), to tell when the path no longer
+    /// leads to it; `None` where that cannot be known.
+    file: Option<FileId>,
+}
+
+/// Device and inode of a file.
+type FileId = (u64, u64);
+
+/// The device and inode the path leads to now.
+fn file_id(path: &Path) -> std::io::Result<Option<FileId>> {
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(Some((meta.dev(), meta.ino())))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok(None)
+    }
 }
 
 impl SqliteStore {
@@ -52,7 +74,8 @@ impl SqliteStore {
         // statement that touches the file, so "not a database" surfaces here.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(open_err)?;
-        let store = Self { conn: Mutex::new(conn), path: path.display().to_string() };
+        let file = file_id(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        let store = Self { conn: Mutex::new(conn), path: path.display().to_string(), file };
         store.migrate()?;
         Ok(store)
     }
@@ -65,7 +88,7 @@ impl SqliteStore {
     /// [`StoreError::Damaged`] with SQLite's first findings; SQLite errors (a file too damaged
     /// to be read at all).
     pub fn quick_check(&self) -> Result<()> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
         let findings: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if findings.len() == 1 && findings[0] == "ok" {
@@ -86,16 +109,31 @@ impl SqliteStore {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(&path, flags)
                 .map_err(|source| StoreError::Open { path: path.clone(), source })?;
-            Self { conn: Mutex::new(conn), path }.quick_check()
+            Self { conn: Mutex::new(conn), path, file: None }.quick_check()
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The connection, once the database's path is seen to still lead to the file it opened.
+    ///
+    /// An open connection keeps working on its file after the file (or its folder) is moved,
+    /// deleted or replaced, so SQLite would go on committing into a file nobody will open
+    /// again: a write acknowledged then would be lost at the next start. One `stat` per store
+    /// call tells that apart, and the call is refused as [`StoreError::Unavailable`] (nothing
+    /// is written) until the file is back where it was.
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
+        if let Some(opened) = self.file {
+            let unreachable = |why: String| StoreError::Unavailable(format!("the database file {} {why}", self.path));
+            match file_id(Path::new(&self.path)) {
+                Ok(Some(now)) if now == opened => {}
+                Ok(_) => return Err(unreachable("is another file than the one opened (replaced)".into())),
+                Err(e) => return Err(unreachable(format!("cannot be reached ({e})"))),
+            }
+        }
+        Ok(self.conn.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn migrate(&self) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
@@ -156,25 +194,25 @@ impl Store for SqliteStore {
     }
 
     fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64> {
-        feed::load_snapshot(&mut self.conn(), chunk, each)
+        feed::load_snapshot(&mut *self.conn()?, chunk, each)
     }
 
     fn last_seq(&self) -> Result<i64> {
-        feed::last_seq(&self.conn())
+        feed::last_seq(&*self.conn()?)
     }
 
     fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<FeedEntry>> {
-        feed::changes_since(&self.conn(), after, limit)
+        feed::changes_since(&*self.conn()?, after, limit)
     }
 
     fn count_providers(&self) -> Result<u64> {
         let n: i64 =
-            self.conn().query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+            self.conn()?.query_row("SELECT COUNT(*) FROM providers WHERE deleted_at IS NULL", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<Option<SeqRange>> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let mut seqs: Option<SeqRange> = None;
         for p in providers {
@@ -193,11 +231,11 @@ impl Store for SqliteStore {
     }
 
     fn load_districts(&self) -> Result<Vec<District>> {
-        load_districts_from(&self.conn())
+        load_districts_from(&*self.conn()?)
     }
 
     fn replace_districts(&self, districts: &[District]) -> Result<()> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         write_districts(&tx, districts)?;
         tx.commit()?;
@@ -205,23 +243,23 @@ impl Store for SqliteStore {
     }
 
     fn load_population(&self) -> Result<Vec<PopulationColumn>> {
-        population::load(&self.conn())
+        population::load(&*self.conn()?)
     }
 
     fn has_population(&self) -> Result<bool> {
-        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM population_columns)", [], |r| r.get(0))?)
+        Ok(self.conn()?.query_row("SELECT EXISTS (SELECT 1 FROM population_columns)", [], |r| r.get(0))?)
     }
 
     fn replace_population(&self, columns: &[PopulationColumn]) -> Result<()> {
-        population::replace(&mut self.conn(), columns)
+        population::replace(&mut *self.conn()?, columns)
     }
 
     fn for_each_address(&self, each: &mut dyn FnMut(&crate::address::AddressPoint)) -> Result<()> {
-        address::for_each(&self.conn(), each)
+        address::for_each(&*self.conn()?, each)
     }
 
     fn has_addresses(&self) -> Result<bool> {
-        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM address_points)", [], |r| r.get(0))?)
+        Ok(self.conn()?.query_row("SELECT EXISTS (SELECT 1 FROM address_points)", [], |r| r.get(0))?)
     }
 
     fn replace_addresses(
@@ -230,19 +268,19 @@ impl Store for SqliteStore {
         cities: &[String],
         points: &[crate::address::AddressPoint],
     ) -> Result<()> {
-        address::replace(&mut self.conn(), source, cities, points)
+        address::replace(&mut *self.conn()?, source, cities, points)
     }
 
     fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>> {
-        address::load_centers(&self.conn())
+        address::load_centers(&*self.conn()?)
     }
 
     fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
-        address::replace_centers(&mut self.conn(), centers)
+        address::replace_centers(&mut *self.conn()?, centers)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let mut stmt = conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
         let mut rows = stmt.query([key])?;
         Ok(match rows.next()? {
@@ -252,7 +290,7 @@ impl Store for SqliteStore {
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn()?.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;
@@ -260,75 +298,75 @@ impl Store for SqliteStore {
     }
 
     fn provider_record(&self, id: &str) -> Result<Option<ProviderRecord>> {
-        rows::read_record(&self.conn(), id)
+        rows::read_record(&*self.conn()?, id)
     }
 
     fn create_provider(&self, provider: &Provider, stamp: &Stamp) -> Result<Written> {
-        providers::create_provider(&mut self.conn(), provider, stamp)
+        providers::create_provider(&mut *self.conn()?, provider, stamp)
     }
 
     fn create_provider_with_new_id(&self, provider: &Provider, prefix: &str, stamp: &Stamp) -> Result<Written> {
-        providers::create_provider_with_new_id(&mut self.conn(), provider, prefix, stamp)
+        providers::create_provider_with_new_id(&mut *self.conn()?, provider, prefix, stamp)
     }
 
     fn update_provider(&self, provider: &Provider, expected: &[i64], stamp: &Stamp, action: &str) -> Result<Written> {
-        providers::update_provider(&mut self.conn(), provider, expected, stamp, action)
+        providers::update_provider(&mut *self.conn()?, provider, expected, stamp, action)
     }
 
     fn set_deleted(&self, id: &str, deleted: bool, expected: &[i64], stamp: &Stamp) -> Result<Written> {
-        providers::set_deleted(&mut self.conn(), id, deleted, expected, stamp)
+        providers::set_deleted(&mut *self.conn()?, id, deleted, expected, stamp)
     }
 
     fn provider_version(&self, id: &str, version: i64) -> Result<Provider> {
-        providers::provider_version(&self.conn(), id, version)
+        providers::provider_version(&*self.conn()?, id, version)
     }
 
     fn provider_history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
-        providers::provider_history(&self.conn(), id)
+        providers::provider_history(&*self.conn()?, id)
     }
 
     fn audit_log(&self, query: &AuditQuery) -> Result<Vec<HistoryEntry>> {
-        providers::audit_log(&self.conn(), query)
+        providers::audit_log(&*self.conn()?, query)
     }
 
     fn create_user(&self, new: &NewUser<'_>) -> Result<User> {
-        users::add_user(&mut self.conn(), new)
+        users::add_user(&mut *self.conn()?, new)
     }
 
     fn rotate_user(&self, name: &str, token_hash: &TokenHash, expires_at: Option<String>, actor: &str) -> Result<User> {
-        users::rotate_user(&mut self.conn(), name, token_hash, expires_at, actor)
+        users::rotate_user(&mut *self.conn()?, name, token_hash, expires_at, actor)
     }
 
     fn account_events(&self, query: &AuditQuery) -> Result<Vec<AccountEvent>> {
-        users::account_events(&self.conn(), query)
+        users::account_events(&*self.conn()?, query)
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        users::users(&self.conn())
+        users::users(&*self.conn()?)
     }
 
     fn revoke_user_by(&self, name: &str, actor: &str) -> Result<bool> {
-        users::revoke_user(&mut self.conn(), name, actor)
+        users::revoke_user(&mut *self.conn()?, name, actor)
     }
 
     fn user_by_token_hash(&self, token_hash: &TokenHash) -> Result<Option<User>> {
-        users::user_by_token_hash(&self.conn(), token_hash)
+        users::user_by_token_hash(&*self.conn()?, token_hash)
     }
 
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
-        imports::load_provider_records(&self.conn())
+        imports::load_provider_records(&*self.conn()?)
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
-        imports::apply_import(&mut self.conn(), write, seed_districts)
+        imports::apply_import(&mut *self.conn()?, write, seed_districts)
     }
 
     fn dump(&self) -> Result<crate::store::Dump> {
-        dump::dump(&mut self.conn())
+        dump::dump(&mut *self.conn()?)
     }
 
     fn restore_dump(&self, dump: &crate::store::Dump) -> Result<()> {
-        dump::restore(&mut self.conn(), dump)
+        dump::restore(&mut *self.conn()?, dump)
     }
 }
 
@@ -415,6 +453,28 @@ mod tests {
         store.set_meta("dataset", "sample").unwrap();
         assert_eq!(store.meta("dataset").unwrap().as_deref(), Some("sample"));
         assert_eq!(store.meta("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn a_database_file_moved_or_replaced_under_an_open_store_is_unreachable_until_it_is_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, aside) = (dir.path().join("home"), dir.path().join("aside"));
+        std::fs::create_dir(&home).unwrap();
+        let path = home.join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store.insert_providers(&[provider("a")], "test").unwrap();
+        // The folder moves with the file and its -wal and -shm.
+        std::fs::rename(&home, &aside).unwrap();
+        let err = store.insert_providers(&[provider("b")], "test").unwrap_err();
+        assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("t.db")), "{err:?}");
+        std::fs::create_dir(&home).unwrap();
+        drop(SqliteStore::open(&path).unwrap());
+        let err = store.count_providers().unwrap_err();
+        assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("replaced")), "{err:?}");
+        std::fs::remove_dir_all(&home).unwrap();
+        std::fs::rename(&aside, &home).unwrap();
+        store.insert_providers(&[provider("b")], "test").unwrap();
+        assert_eq!(SqliteStore::open(&path).unwrap().count_providers().unwrap(), 2, "written into the file in place");
     }
 
     #[test]
