@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use caremap::app::config::ServeConfig;
 use caremap::catalog::{Catalog, Filter, Found};
-use caremap::domain::{LonLat, Provider};
+use caremap::domain::{LonLat, Provider, VacancyClock};
 use caremap::formats::geojson::FeatureOut;
 use caremap::http::plumbing::output::{Format, feature_collection_bytes, respond};
 use caremap::http::{AppState, HttpConfig, SiteInfo, router};
@@ -70,13 +70,13 @@ fn bench_encoding(c: &mut Criterion) {
         for n in [1, 10, 100] {
             let found: Vec<Found<'_>> =
                 providers.iter().take(n).map(|p| Found { provider: p, distance_m: Some(1234.56) }).collect();
-            let bytes = feature_collection_bytes(&found, n).unwrap();
+            let bytes = feature_collection_bytes(&found, n, &VacancyClock::now(30)).unwrap();
             assert_eq!(bytes, serde_bytes(&found));
-            assert_eq!(body_len(respond(&found, n, Format::GeoJson)), bytes.len());
+            assert_eq!(body_len(respond(&found, n, Format::GeoJson, &VacancyClock::now(30))), bytes.len());
             let label = format!("{name}_{n}_features_{}_bytes", bytes.len());
             group.bench_function(format!("{label}/serde"), |b| b.iter(|| black_box(serde_bytes(black_box(&found)))));
             group.bench_function(format!("{label}/write_json"), |b| {
-                b.iter(|| black_box(feature_collection_bytes(black_box(&found), n)))
+                b.iter(|| black_box(feature_collection_bytes(black_box(&found), n, &VacancyClock::now(30))))
             });
         }
     }
@@ -112,7 +112,7 @@ fn bench_handler(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % queries.len();
             let found = snapshot.nearest(queries[i], 10, None, &Filter::default());
-            black_box(respond(&found, found.len(), Format::GeoJson))
+            black_box(respond(&found, found.len(), Format::GeoJson, &VacancyClock::now(30)))
         })
     });
     // The answers of 1024 queries, encoded in turn: the providers are scattered over the
@@ -128,13 +128,13 @@ fn bench_handler(c: &mut Criterion) {
     group.bench_function("encode_only_nearest_10/write_json", |b| {
         b.iter(|| {
             i = (i + 1) % answers.len();
-            black_box(feature_collection_bytes(&answers[i], 10))
+            black_box(feature_collection_bytes(&answers[i], 10, &VacancyClock::now(30)))
         })
     });
     group.bench_function("encode_only_nearest_10/respond", |b| {
         b.iter(|| {
             i = (i + 1) % answers.len();
-            black_box(respond(&answers[i], 10, Format::GeoJson))
+            black_box(respond(&answers[i], 10, Format::GeoJson, &VacancyClock::now(30)))
         })
     });
     drop(answers);

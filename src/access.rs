@@ -31,6 +31,9 @@ pub enum Role {
     Editor,
     /// Everything an editor may do, plus user management.
     Admin,
+    /// A care office's own account (事業所アカウント): reads and confirms the vacancy (空き状況)
+    /// of the providers it is bound to, nothing else.
+    Provider,
 }
 
 impl Role {
@@ -39,22 +42,26 @@ impl Role {
         match self {
             Role::Editor => "editor",
             Role::Admin => "admin",
+            Role::Provider => "provider",
         }
     }
 
-    /// Parses `editor` or `admin`.
+    /// Parses `editor`, `admin` or `provider`.
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "editor" => Some(Role::Editor),
             "admin" => Some(Role::Admin),
+            "provider" => Some(Role::Provider),
             _ => None,
         }
     }
 
-    /// Whether this role includes everything `needed` may do.
+    /// Whether this role includes everything `needed` may do. A provider account includes
+    /// neither staff role.
     pub fn includes(self, needed: Role) -> bool {
         match needed {
-            Role::Editor => true,
+            Role::Provider => true,
+            Role::Editor => self != Role::Provider,
             Role::Admin => self == Role::Admin,
         }
     }

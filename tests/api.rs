@@ -7,9 +7,11 @@ mod support;
 
 /// One module per resource or concern, in tests/api/.
 mod api {
+    mod address_import;
     mod addresses;
     mod api_doc;
     mod auth;
+    mod center_edits;
     mod changes;
     mod community_centers;
     mod compression;
@@ -29,4 +31,5 @@ mod api {
     mod providers;
     mod staff;
     mod static_files;
+    mod vacancy;
 }

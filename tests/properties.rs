@@ -11,4 +11,5 @@ mod properties {
     mod hostile_input;
     mod import_fuzz;
     mod index;
+    mod vacancy_writes;
 }

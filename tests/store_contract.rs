@@ -13,11 +13,11 @@ use std::any::Any;
 use caremap::access::{Role, hash_token};
 use caremap::address::AddressPoint;
 use caremap::address::centers::CommunityCenter;
-use caremap::domain::{HomeCare, HomeCareClass, Kind, LonLat, Provider, Stamp, action, parse_districts};
+use caremap::domain::{Accepting, HomeCare, HomeCareClass, Kind, LonLat, Provider, Stamp, action, parse_districts};
 use caremap::spatial::mesh::{MeshCell, MeshLevel};
 use caremap::store::{
-    AuditQuery, ImportRemoval, ImportUpsert, ImportWrite, LAST_IMPORT_META, NewUser, PgStore, PopulationColumn,
-    SeqRange, SqliteStore, Store, StoreError,
+    AuditQuery, CenterWrite, ImportRemoval, ImportUpsert, ImportWrite, LAST_IMPORT_META, NewUser, PgStore,
+    PopulationColumn, SeqRange, SqliteStore, Store, StoreError,
 };
 
 /// A store and what keeps it alive (its folder, or its cluster).
@@ -73,6 +73,9 @@ contract!(
     population_columns_are_replaced_by_code,
     address_points_are_replaced_per_source_and_city,
     community_centers_are_replaced_as_a_whole,
+    a_vacancy_round_trips_in_each_of_its_three_states,
+    a_provider_account_keeps_its_provider_ids_in_order,
+    a_centre_write_checks_the_layer_version_and_is_logged,
     an_import_planned_against_an_older_version_writes_nothing,
     an_import_removal_soft_deletes_and_an_upsert_restores,
     an_import_of_an_id_that_appeared_meanwhile_is_a_duplicate,
@@ -118,7 +121,10 @@ fn full(id: &str) -> Provider {
         capacity: Some(19),
         open_days: Some("平日,土曜日".into()),
         notes: Some("'; DROP TABLE providers; --\n改行\tタブ".into()),
-        accepting: Some(false),
+        accepting: Some(Accepting::Consult),
+        accepting_note: Some("火・木の午後なら可".into()),
+        accepting_places: Some(2),
+        accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
         accepting_updated_at: Some("2026-11-28".into()),
         district: Some("north".into()),
         version: 3,
@@ -311,6 +317,7 @@ fn add_rotate_and_revoke_are_in_the_account_log(store: &dyn Store) {
             token_hash: &old,
             expires_at: Some("2030-01-01T00:00:00Z".into()),
             actor: "cli:root",
+            providers: &[],
         })
         .unwrap();
     assert_eq!(added.expires_at.as_deref(), Some("2030-01-01T00:00:00Z"));
@@ -420,8 +427,8 @@ fn address_points_are_replaced_per_source_and_city(store: &dyn Store) {
     assert_eq!(towns, [("12217", "", "sample"), ("12220", "1", "isj-gaiku"), ("12220", "2", "isj-gaiku")]);
 }
 
-fn community_centers_are_replaced_as_a_whole(store: &dyn Store) {
-    let center = |id: &str, areas: &[&str]| CommunityCenter {
+fn center(id: &str, areas: &[&str]) -> CommunityCenter {
+    CommunityCenter {
         id: id.into(),
         name: format!("{id}地域包括支援センター"),
         address: "千葉県流山市".into(),
@@ -429,12 +436,104 @@ fn community_centers_are_replaced_as_a_whole(store: &dyn Store) {
         location: at(139.9, 35.86),
         areas: areas.iter().map(|a| (*a).to_owned()).collect(),
         source: "sample".into(),
-    };
+    }
+}
+
+fn community_centers_are_replaced_as_a_whole(store: &dyn Store) {
     let centers = [center("z", &["南流山一丁目", "南流山二丁目"]), center("a", &["東深井"])];
-    store.replace_community_centers(&centers).unwrap();
+    store.replace_community_centers(&centers, "cli:root").unwrap();
     assert_eq!(store.load_community_centers().unwrap(), centers, "in their order");
-    store.replace_community_centers(&centers[1..]).unwrap();
+    store.replace_community_centers(&centers[1..], "cli:root").unwrap();
     assert_eq!(store.load_community_centers().unwrap(), centers[1..]);
+    let events = store.community_center_events(10).unwrap();
+    let summary: Vec<(&str, &str, i64, &str)> = events
+        .iter()
+        .map(|e| (e.center_id.as_str(), e.action.as_str(), e.layer_version, e.changed_by.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("z", "import", 3, "cli:root"), ("a", "import", 2, "cli:root"), ("z", "import", 2, "cli:root")],
+        "newest first; an unchanged centre is not logged"
+    );
+    assert_eq!(store.community_centers_version().unwrap(), 3);
+}
+
+fn a_vacancy_round_trips_in_each_of_its_three_states(store: &dyn Store) {
+    store.insert_providers(&[provider("a", "あ")], "test").unwrap();
+    for (version, state) in [Accepting::Yes, Accepting::Consult, Accepting::No].into_iter().enumerate() {
+        let mut p = store.provider_record("a").unwrap().unwrap().provider;
+        p.accepting = Some(state);
+        p.accepting_note = Some(format!("{}の日", state.as_str()));
+        p.accepting_places = Some(u32::try_from(version).unwrap());
+        p.accepting_checked_at = Some(format!("2026-11-2{version}T01:00:00Z"));
+        let base = i64::try_from(version).unwrap() + 1;
+        store.update_provider(&p, &[base], &by("provider:sakura"), action::UPDATE).unwrap();
+        let read = store.provider_record("a").unwrap().unwrap().provider;
+        assert_eq!(
+            (read.accepting, read.accepting_note, read.accepting_places, read.accepting_checked_at),
+            (p.accepting, p.accepting_note.clone(), p.accepting_places, p.accepting_checked_at.clone())
+        );
+    }
+    let history = store.provider_history("a").unwrap();
+    let states: Vec<Option<Accepting>> = history.iter().map(|h| h.after.accepting).collect();
+    assert_eq!(states, [Some(Accepting::No), Some(Accepting::Consult), Some(Accepting::Yes), None], "newest first");
+}
+
+fn a_provider_account_keeps_its_provider_ids_in_order(store: &dyn Store) {
+    store.insert_providers(&[provider("p-1", "あ"), provider("p-2", "い")], "test").unwrap();
+    let hash = hash_token("cmk_sakura");
+    let bound = ["p-2".to_owned(), "p-1".to_owned()];
+    let new = NewUser {
+        name: "sakura",
+        role: Role::Provider,
+        token_hash: &hash,
+        expires_at: None,
+        actor: "cli:root",
+        providers: &bound,
+    };
+    assert_eq!(store.create_user(&new).unwrap().providers, bound);
+    let found = store.user_by_token_hash(&hash).unwrap().unwrap();
+    assert_eq!((found.role, found.providers.as_slice()), (Role::Provider, &bound[..]));
+    assert_eq!(store.users().unwrap()[0].providers, bound);
+    let missing = ["p-1".to_owned(), "p-9".to_owned()];
+    let other = hash_token("cmk_other");
+    let err =
+        store.create_user(&NewUser { name: "other", token_hash: &other, providers: &missing, ..new }).unwrap_err();
+    assert!(matches!(&err, StoreError::NotFound { id } if id == "p-9"), "{err:?}");
+    assert_eq!(store.users().unwrap().len(), 1, "nothing was written");
+}
+
+fn a_centre_write_checks_the_layer_version_and_is_logged(store: &dyn Store) {
+    assert_eq!(store.community_centers_version().unwrap(), 1);
+    let created = center("n", &["東深井"]);
+    let write = |after, create, expected: &[i64]| {
+        store.write_community_center(&CenterWrite {
+            id: "n",
+            after,
+            create,
+            expected,
+            changed_by: "yamada",
+            changed_at: "2026-11-30T00:00:00Z",
+        })
+    };
+    assert_eq!(write(Some(&created), true, &[1]).unwrap(), 2);
+    assert!(matches!(write(Some(&created), true, &[2]), Err(StoreError::Duplicate { .. })));
+    let moved = CommunityCenter { phone: "04-1111-1111".into(), ..created.clone() };
+    assert!(matches!(write(Some(&moved), false, &[1]), Err(StoreError::LayerVersion { current: 2 })));
+    assert_eq!(store.load_community_centers().unwrap(), [created.clone()], "a stale write changes nothing");
+    assert_eq!(write(Some(&moved), false, &[2]).unwrap(), 3);
+    assert_eq!(store.load_community_centers().unwrap(), [moved.clone()]);
+    let events = store.community_center_events(10).unwrap();
+    let summary: Vec<(&str, i64, &str)> =
+        events.iter().map(|e| (e.action.as_str(), e.layer_version, e.changed_by.as_str())).collect();
+    assert_eq!(summary, [("update", 3, "yamada"), ("create", 2, "yamada")]);
+    let phone: Vec<(&str, &str, &str)> =
+        events[0].changes.iter().map(|c| (c.field.as_str(), c.from.as_str(), c.to.as_str())).collect();
+    assert_eq!(phone, [("phone", "04-0000-0000", "04-1111-1111")]);
+    assert!(events[0].seq > events[1].seq);
+    assert_eq!(write(None, false, &[3]).unwrap(), 4);
+    assert!(store.load_community_centers().unwrap().is_empty());
+    assert_eq!(store.community_center_events(1).unwrap()[0].action, "delete");
 }
 
 fn imported(id: &str, name: &str, version: i64) -> Provider {
@@ -664,6 +763,18 @@ fn fill(store: &dyn Store) {
         .replace_addresses("sample", &["12220".into()], &[point("12220", "南流山一丁目", "", "sample", 139.90)])
         .unwrap();
     community_centers_are_replaced_as_a_whole(store);
+    let hash = hash_token("cmk_sakura");
+    let bound = ["c".to_owned(), "a".to_owned()];
+    store
+        .create_user(&NewUser {
+            name: "sakura",
+            role: Role::Provider,
+            token_hash: &hash,
+            expires_at: None,
+            actor: "cli:root",
+            providers: &bound,
+        })
+        .unwrap();
 }
 
 /// A store filled on one backend, copied to the other and back: everything equal, seqs and
@@ -684,6 +795,21 @@ fn copy_between(from: fn() -> Backend, to: fn() -> Backend) {
     b.store.add_user("new", Role::Editor, &hash_token("cmk_new")).unwrap();
     let events = b.store.account_events(&AuditQuery { limit: 100, ..AuditQuery::default() }).unwrap();
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq), "the account log goes on after the copied seqs");
+    let sakura = b.store.user_by_token_hash(&hash_token("cmk_sakura")).unwrap().unwrap();
+    assert_eq!(sakura.providers, ["c", "a"], "the provider account keeps its ids");
+    let version = b.store.community_centers_version().unwrap();
+    assert_eq!(version, 3, "the layer version is copied");
+    let last_event = original.center_events.last().unwrap().seq;
+    let written = b.store.write_community_center(&CenterWrite {
+        id: "n",
+        after: Some(&center("n", &[])),
+        create: true,
+        expected: &[version],
+        changed_by: "x",
+        changed_at: "2026-11-30T00:00:00Z",
+    });
+    assert_eq!(written.unwrap(), version + 1);
+    assert!(b.store.community_center_events(1).unwrap()[0].seq > last_event, "the centre log goes on after the copy");
 }
 
 /// The LISTEN loop against the real cluster: a committed write wakes it; a cut connection is

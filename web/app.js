@@ -155,6 +155,10 @@ function wireControls() {
     state.accepting = ui.accepting.checked;
     filtersChanged();
   });
+  ui.includeStale.addEventListener('change', () => {
+    state.includeStale = ui.includeStale.checked;
+    filtersChanged();
+  });
   ui.available24h.addEventListener('change', () => {
     state.available24h = ui.available24h.checked;
     filtersChanged();

@@ -4,15 +4,17 @@
 // recover from a 412 by re-applying one's changes to the latest version, register a new
 // provider (「新規登録」: the same form, placed by tapping the map or dragging the pin; the
 // server assigns its id), and import the official open-data files (check the changes first,
-// then commit).
+// then commit), issue 「事業所アカウント」 (a provider's own sign-in, with a printed letter) and
+// list whose 空き状況 to ask about (「空き状況の確認」, with a CSV).
 // Every data value reaches the page as text (dom.js `h` and textContent), never as HTML.
 //
 // This file loads the reference data, wires the controls and starts the page; the parts live
 // in lib/staff/: page-state (elements, state), session (sign in and out), search and
 // provider-map (finding providers), selected (the provider being edited), editor-form (the
 // status line and the form; form-fields builds it, form-values is its plain-data logic),
-// writes, conflict (412), history, imports, population (the e-Stat population layer); api is
-// the staff API over lib/shared/api.js.
+// writes, conflict (412), history, imports, population (the e-Stat population layer),
+// provider-accounts and letter (事業所アカウント), reminders (空き状況の確認); api is the staff
+// API over lib/shared/api.js.
 
 import { publicJson, tokenStore } from './lib/staff/api.js';
 import { resolveConflict } from './lib/staff/conflict.js';
@@ -20,13 +22,17 @@ import { useFields } from './lib/staff/form-values.js';
 import { clearErrors, showStatus, updateDirty, writeValues } from './lib/staff/editor-form.js';
 import { buildFields } from './lib/staff/form-fields.js';
 import { fillPositionFromAddress } from './lib/staff/geocode-field.js';
+import { setUpCenters } from './lib/staff/centers.js';
 import { setUpImports } from './lib/staff/imports.js';
+import { useStaleRule } from './lib/staff/letter.js';
+import { loadAccounts, setUpProviderAccounts } from './lib/staff/provider-accounts.js';
+import { loadReminders, setUpReminders } from './lib/staff/reminders.js';
 import { setUpPopulationImport } from './lib/staff/population.js';
 import { state, ui } from './lib/staff/page-state.js';
 import { loadMarkers, movePinFromInputs, placePin } from './lib/staff/provider-map.js';
 import { search } from './lib/staff/search.js';
 import { selectProvider, startNew } from './lib/staff/selected.js';
-import { signIn, signOut } from './lib/staff/session.js';
+import { signIn, signOut, whenSignedIn } from './lib/staff/session.js';
 import { providerPath, save, setAccepting, write } from './lib/staff/writes.js';
 
 /** The provider's fields (labels, types, the form's inputs), declared once on the server. */
@@ -97,8 +103,9 @@ function wire() {
     placePin(state.selected.feature.geometry.coordinates, Boolean(state.selected.feature.properties.deleted_at));
     showStatus('編集を取り消しました。', 'info');
   });
-  ui.acceptYes.addEventListener('click', () => setAccepting(true));
-  ui.acceptNo.addEventListener('click', () => setAccepting(false));
+  for (const button of [ui.acceptYes, ui.acceptConsult, ui.acceptNo, ui.acceptConfirm]) {
+    button.addEventListener('click', () => setAccepting(button.dataset.accepting));
+  }
   ui.del.addEventListener('click', () => {
     ui.delConfirm.hidden = false;
     ui.delNo.focus();
@@ -119,11 +126,29 @@ function wire() {
   ui.conflictDiscard.addEventListener('click', () => resolveConflict(false));
 }
 
+/** The stale rule (`/api/about` `stale_after_days`), said in the letter. */
+async function loadAbout() {
+  try {
+    useStaleRule((await publicJson('/api/about')).stale_after_days);
+  } catch {
+    // Only the letter's sentence about it is left out.
+  }
+}
+
 async function start() {
   wire();
-  setUpImports({ token: () => state.token, onCommitted: loadMarkers, serviceLabels: () => state.serviceLabels });
+  setUpProviderAccounts();
+  setUpReminders();
+  const centers = setUpCenters({ token: () => state.token });
+  whenSignedIn(() => Promise.all([loadAccounts(), loadReminders(), centers.load()]));
+  setUpImports({
+    token: () => state.token,
+    onCommitted: loadMarkers,
+    onLayerCommitted: centers.load,
+    serviceLabels: () => state.serviceLabels,
+  });
   setUpPopulationImport({ token: () => state.token });
-  await Promise.all([loadFields(), loadServices()]);
+  await Promise.all([loadFields(), loadServices(), loadAbout()]);
   buildFields(ui.form, ui.fields, { serviceGroups: state.serviceGroups, serviceLabels: state.serviceLabels });
   const token = tokenStore.get();
   if (token) await signIn(token);

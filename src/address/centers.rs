@@ -27,6 +27,39 @@ pub struct CommunityCenter {
     pub source: String,
 }
 
+/// One field of a centre changed by staff or an import, for the audit log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CenterFieldChange {
+    /// `name`, `address`, `phone`, `location` or `areas`.
+    pub field: String,
+    /// The field in Japanese (名称, 所在地, 電話番号, 位置, 担当区域).
+    pub label: String,
+    /// The value before (empty for a new centre); `areas` one per line, `location` "lon,lat".
+    pub from: String,
+    /// The value after (empty for a deleted centre).
+    pub to: String,
+}
+
+/// The fields that differ between `before` and `after` (either may be absent: a new or a
+/// deleted centre), in a fixed order.
+pub fn changes(before: Option<&CommunityCenter>, after: Option<&CommunityCenter>) -> Vec<CenterFieldChange> {
+    type Getter = fn(&CommunityCenter) -> String;
+    let fields: [(&str, &str, Getter); 5] = [
+        ("name", "名称", |c| c.name.clone()),
+        ("address", "所在地", |c| c.address.clone()),
+        ("phone", "電話番号", |c| c.phone.clone()),
+        ("location", "位置", |c| format!("{},{}", c.location.lon(), c.location.lat())),
+        ("areas", "担当区域", |c| c.areas.join("\n")),
+    ];
+    fields
+        .iter()
+        .filter_map(|(field, label, get)| {
+            let (from, to) = (before.map(get).unwrap_or_default(), after.map(get).unwrap_or_default());
+            (from != to).then(|| CenterFieldChange { field: (*field).into(), label: (*label).into(), from, to })
+        })
+        .collect()
+}
+
 /// How the responsible centre was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responsibility {
@@ -108,6 +141,27 @@ mod tests {
         assert_eq!(c.by_town("鰭ケ崎").map(|c| c.id.as_str()), Some("south"));
         assert_eq!(c.by_town("松ケ丘3丁目").map(|c| c.id.as_str()), Some("east"));
         assert_eq!(c.by_town("南流山2丁目"), None);
+    }
+
+    #[test]
+    fn changes_list_each_differing_field_and_a_new_centre_every_field() {
+        let before = center("south", 139.90, &["南流山一丁目"]);
+        let after = CommunityCenter {
+            phone: "04-7150-0000".into(),
+            areas: vec!["南流山".into(), "木".into()],
+            ..before.clone()
+        };
+        let fields: Vec<(String, String, String)> =
+            changes(Some(&before), Some(&after)).into_iter().map(|c| (c.field, c.from, c.to)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("phone".to_owned(), String::new(), "04-7150-0000".to_owned()),
+                ("areas".to_owned(), "南流山一丁目".to_owned(), "南流山\n木".to_owned())
+            ]
+        );
+        assert_eq!(changes(None, Some(&before)).len(), 3, "name, location, areas (address and phone are empty)");
+        assert!(changes(Some(&before), Some(&before)).is_empty());
     }
 
     #[test]

@@ -165,6 +165,15 @@ impl Gazetteer {
         self.towns.is_empty()
     }
 
+    /// Whether `name` is a 町字 of the data (「南流山一丁目」, 「南流山1丁目」) or a town whose
+    /// 丁目 are (「南流山」): how a 担当区域 entry is checked.
+    pub fn knows_town(&self, name: &str) -> bool {
+        let (base, chome) = super::normalize::town_key(name);
+        self.by_base
+            .get(&base)
+            .is_some_and(|towns| chome.is_none() || towns.iter().any(|&t| self.towns[t as usize].chome == chome))
+    }
+
     fn town_address(&self, t: u32) -> String {
         let town = &self.towns[t as usize];
         let city = &self.cities[town.city as usize];
@@ -423,6 +432,15 @@ mod tests {
             point(Level::Residence, "南流山一丁目", "16", "16-2", 139.90657, 35.83857),
             point(Level::Block, "木", "250", "", 139.8975, 35.8425),
         ])
+    }
+
+    #[test]
+    fn a_town_is_known_by_its_chome_in_any_spelling_or_as_a_whole() {
+        let g = sample();
+        assert!(g.knows_town("南流山一丁目") && g.knows_town("南流山１丁目") && g.knows_town("南流山"));
+        assert!(g.knows_town("木") && g.knows_town("大字木"));
+        assert!(!g.knows_town("南流山三丁目"), "a 丁目 the data does not have");
+        assert!(!g.knows_town("北流山") && !g.knows_town(""));
     }
 
     #[test]

@@ -221,9 +221,13 @@ pub enum UserCommand {
         /// Database: a SQLite file (created if missing) or a postgres:// URL.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
-        /// What the user may do: editor (edit providers) or admin (also manage users).
+        /// What the user may do: editor (edit providers), admin (also manage users) or provider
+        /// (a care office's account: only the 空き状況 of the providers given with --provider).
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// For --role provider: the provider ids it may update, comma-separated.
+        #[arg(long = "provider", value_name = "ID[,ID…]")]
+        providers: Option<String>,
         /// Days until the token stops working (1–3650); without it, it does not expire.
         #[arg(long, env = "CAREMAP_TOKEN_EXPIRES_IN_DAYS", value_parser = parse_days)]
         expires_in_days: Option<u32>,

@@ -90,6 +90,11 @@ pub struct ServeConfig {
     /// links of the OGC API instead of the request's `Host` header.
     #[arg(long, env = "CAREMAP_PUBLIC_URL", value_parser = PublicUrl::parse)]
     pub public_url: Option<PublicUrl>,
+    /// Days after its last confirmation that a provider's 空き状況 counts as stale
+    /// (`accepting_stale`; never confirmed is stale too).
+    #[arg(long, env = "CAREMAP_STALE_AFTER_DAYS", default_value_t = crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub stale_after_days: u32,
     /// Milliseconds between two looks at the store's change feed for changes other writers
     /// committed (another server on the same store, a command writing the file); a
     /// notification from the store (PostgreSQL) looks at once.
@@ -148,6 +153,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             metrics: MetricsExposure::Off,
             public_url: None,
+            stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
             feed_poll_ms: crate::write::follow::DEFAULT_POLL_MS,
             ready_max_lag_s: crate::write::follow::DEFAULT_READY_MAX_LAG_S,
         }

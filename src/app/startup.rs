@@ -158,7 +158,7 @@ fn seed_community_centers(store: &dyn Store, data_dir: &Path) -> Result<(), Star
     let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
     let file = crate::import::InputFile { name: FILE.into(), bytes };
     let centers = crate::import::community_centers::read(&file, SOURCE).map_err(|e| data_error(&path, e))?;
-    store.replace_community_centers(&centers)?;
+    store.replace_community_centers(&centers, SOURCE)?;
     tracing::info!(centers = centers.len(), "loaded bundled sample 地域包括支援センター");
     Ok(())
 }
@@ -252,6 +252,7 @@ fn assemble(
         trusted_proxies: config.trusted_proxies.clone(),
         public_metrics: config.metrics == MetricsExposure::Public,
         public_url: config.public_url.clone(),
+        stale_after_days: config.stale_after_days,
         ready_max_lag: Duration::from_secs(config.ready_max_lag_s),
     };
     let state = AppState::new(catalog, store, site, &http);

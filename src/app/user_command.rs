@@ -4,9 +4,23 @@
 
 use std::io::Write;
 
+use crate::access::Role;
 use crate::access::{expiry_in_days, generate_token, validate_user_name};
 use crate::app::cli::UserCommand;
-use crate::store::{NewUser, open_store, shown_db};
+use crate::store::{NewUser, StoreError, open_store, shown_db};
+
+/// The provider ids of `--provider ID[,ID…]`: required for, and only allowed with,
+/// `--role provider`.
+fn bound_providers(role: Role, list: Option<&str>) -> Result<Vec<String>, String> {
+    let ids: Vec<String> =
+        list.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    match (role, ids.is_empty()) {
+        (Role::Provider, true) => Err("--role provider needs --provider ID[,ID…]: the providers it may update".into()),
+        (Role::Provider, false) => Ok(ids),
+        (_, false) => Err("--provider is only for --role provider".into()),
+        (_, true) => Ok(ids),
+    }
+}
 
 /// Runs a `caremap user` command, writing what the user should see to `out`. `user add` and
 /// `user rotate` print the token alone on the last line, so scripts can take it with
@@ -16,14 +30,19 @@ use crate::store::{NewUser, open_store, shown_db};
 /// A message for the user: bad name, name taken, unknown user, database failure.
 pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        UserCommand::Add { db, role, expires_in_days, actor, name } => {
+        UserCommand::Add { db, role, providers, expires_in_days, actor, name } => {
             let name = validate_user_name(name)?;
+            let providers = bound_providers(*role, providers.as_deref())?;
             let actor = cli_actor(actor.as_deref())?;
             let store = open_store(db)?;
             let (token, hash) = generate_token()?;
             let expires_at = expires_in_days.map(expiry_in_days);
-            let user =
-                store.create_user(&NewUser { name, role: *role, token_hash: &hash, expires_at, actor: &actor })?;
+            let new =
+                NewUser { name, role: *role, token_hash: &hash, expires_at, actor: &actor, providers: &providers };
+            let user = store.create_user(&new).map_err(|e| match e {
+                StoreError::NotFound { id } => format!("unknown provider id '{id}'; no user was created").into(),
+                other => Box::<dyn std::error::Error>::from(other),
+            })?;
             writeln!(
                 out,
                 "created {} '{}' in {}{}",
@@ -36,7 +55,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::List { db } => {
             let users = open_store(db)?.users()?;
-            writeln!(out, "{:<24} {:<7} {:<21} {:<21} state", "name", "role", "created", "expires")?;
+            writeln!(out, "{:<24} {:<8} {:<21} {:<21} state", "name", "role", "created", "expires")?;
             let now = crate::domain::now_utc();
             for u in users {
                 let state = match &u.revoked_at {
@@ -45,7 +64,18 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
                     None => "active".to_owned(),
                 };
                 let expires = u.expires_at.as_deref().unwrap_or("never");
-                writeln!(out, "{:<24} {:<7} {:<21} {expires:<21} {state}", u.name, u.role.as_str(), u.created_at)?;
+                let providers = if u.providers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (providers: {})", u.providers.join(","))
+                };
+                writeln!(
+                    out,
+                    "{:<24} {:<8} {:<21} {expires:<21} {state}{providers}",
+                    u.name,
+                    u.role.as_str(),
+                    u.created_at
+                )?;
             }
         }
         UserCommand::Rotate { db, expires_in_days, actor, name } => {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::cql::Expr;
-use crate::domain::{Kind, Provider, ServiceSet, normalize_text};
+use crate::domain::{AcceptingSet, Kind, Provider, ServiceSet, VacancyClock, normalize_text};
 use crate::spatial::index::IndexEntry;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
@@ -15,8 +15,10 @@ pub struct Filter {
     pub services: ServiceSet,
     /// In this district (id).
     pub district: Option<String>,
-    /// Takes new clients (`Some(true)`), or explicitly does not (`Some(false)`).
-    pub accepting: Option<bool>,
+    /// Its vacancy state is one of these (unknown matches none).
+    pub accepting: Option<AcceptingSet>,
+    /// Its vacancy confirmation is stale (`true`) or fresh (`false`) as the clock judges it.
+    pub accepting_stale: Option<(bool, VacancyClock)>,
     /// Does home medical care (在宅医療: a 在宅療養支援 class, 往診 or 訪問診療).
     pub home_care: Option<bool>,
     /// Offers 24-hour home medical care.
@@ -75,6 +77,7 @@ impl<'f> Matcher<'f> {
             && f.services.is_empty()
             && f.district.is_none()
             && f.accepting.is_none()
+            && f.accepting_stale.is_none()
             && f.home_care.is_none()
             && f.available_24h.is_none()
             && self.text.is_none()
@@ -88,7 +91,8 @@ impl<'f> Matcher<'f> {
         f.kinds.as_ref().is_none_or(|ks| ks.contains(&p.kind))
             && (f.services.is_empty() || e.services.intersects(f.services))
             && f.district.as_ref().is_none_or(|d| p.district.as_ref() == Some(d))
-            && f.accepting.is_none_or(|a| p.accepting == Some(a))
+            && f.accepting.is_none_or(|set| p.accepting.is_some_and(|a| set.contains(a)))
+            && f.accepting_stale.as_ref().is_none_or(|(stale, clock)| clock.is_stale(p) == *stale)
             && f.home_care.is_none_or(|h| home.any() == h)
             && f.available_24h.is_none_or(|h| home.available_24h == h)
             && self.text.as_ref().is_none_or(|t| e.search_key.contains(t.as_str()))

@@ -476,7 +476,7 @@ mod tests {
                 ..HomeCare::default()
             }),
             address: Some("千葉県流山市平和台１丁目".into()),
-            accepting: Some(id != "b"),
+            accepting: Some(crate::domain::Accepting::from_bool(id != "b")),
             district: Some(if lat > 35.86 { "north" } else { "south" }.into()),
             updated_at: "2026-01-01T00:00:00Z".into(),
             updated_by: "test".into(),
@@ -516,7 +516,7 @@ mod tests {
         let snap = catalog().snapshot();
         let ids = |f: Filter| snap.all(&f).iter().map(|x| x.provider.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(Filter { services: ServiceSet::parse(["430"]).unwrap(), ..Filter::default() }), ["b"]);
-        assert_eq!(ids(Filter { accepting: Some(false), ..Filter::default() }), ["b"]);
+        assert_eq!(ids(Filter { accepting: crate::domain::AcceptingSet::parse("no"), ..Filter::default() }), ["b"]);
         assert_eq!(ids(Filter { district: Some("north".into()), ..Filter::default() }), ["c"]);
         assert_eq!(ids(Filter { available_24h: Some(true), ..Filter::default() }), ["c"]);
         assert_eq!(ids(Filter { home_care: Some(true), ..Filter::default() }), ["c"]);

@@ -9,7 +9,7 @@ use crate::cql::{Queryable, Value};
 use super::Found;
 
 /// What a result can be sorted by: `id` and every queryable except `service` (many values).
-pub const SORTABLE: [&str; 14] = [
+pub const SORTABLE: [&str; 15] = [
     "id",
     "kind",
     "district",
@@ -24,6 +24,7 @@ pub const SORTABLE: [&str; 14] = [
     "capacity",
     "updated_at",
     "accepting_updated_at",
+    "accepting_checked_at",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,10 @@ impl SortBy {
                     .iter()
                     .map(|(k, _)| match k {
                         Key::Id => Some(Value::Text(f.provider.id.clone())),
+                        // The vacancy sorts by meaning (受入可, 要相談, 受入不可), not by spelling.
+                        Key::Property(Queryable::Accepting) => {
+                            f.provider.accepting.map(|a| Value::Number(f64::from(a as u8)))
+                        }
                         Key::Property(q) => q.value_of(f.provider),
                     })
                     .collect();
@@ -136,6 +141,20 @@ mod tests {
         assert_eq!(sorted("name,-capacity", &ps), ["c", "a", "b", "d"]);
         assert_eq!(sorted("+capacity", &ps), ["c", "a", "b", "d"]);
         assert_eq!(sorted("-id", &ps), ["d", "c", "b", "a"]);
+    }
+
+    #[test]
+    fn the_vacancy_sorts_yes_consult_no_then_unknown() {
+        use crate::domain::Accepting;
+        let with = |id: &str, a: Option<Accepting>| Provider { accepting: a, ..provider(id, id, None) };
+        let ps = [
+            with("a", Some(Accepting::No)),
+            with("b", None),
+            with("c", Some(Accepting::Consult)),
+            with("d", Some(Accepting::Yes)),
+        ];
+        assert_eq!(sorted("accepting", &ps), ["d", "c", "a", "b"]);
+        assert_eq!(sorted("-accepting", &ps), ["a", "c", "d", "b"]);
     }
 
     #[test]

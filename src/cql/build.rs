@@ -130,6 +130,16 @@ impl At {
             // GDAL writes booleans as the integers 1 and 0.
             (ValueType::Boolean, Lit::Number(n)) if *n == 1.0 || *n == 0.0 => Ok(Value::Bool(*n == 1.0)),
             (ValueType::Boolean, _) => Err(wrong("true or false")),
+            (ValueType::State, Lit::Text(s)) => crate::domain::Accepting::parse(s)
+                .map(|a| Value::Text(a.as_str().to_owned()))
+                .ok_or_else(|| wrong("'yes', 'consult' or 'no'")),
+            (ValueType::State, Lit::Bool(b)) => {
+                Ok(Value::Text(crate::domain::Accepting::from_bool(*b).as_str().into()))
+            }
+            (ValueType::State, Lit::Number(n)) if *n == 1.0 || *n == 0.0 => {
+                Ok(Value::Text(crate::domain::Accepting::from_bool(*n == 1.0).as_str().into()))
+            }
+            (ValueType::State, _) => Err(wrong("'yes', 'consult' or 'no' (TRUE and FALSE mean yes and no)")),
             (ValueType::Integer, Lit::Number(n)) => Ok(Value::Number(*n)),
             (ValueType::Integer, _) => Err(wrong("a number")),
             (ValueType::Timestamp | ValueType::Date, Lit::Date(s)) => {
@@ -186,7 +196,7 @@ pub(crate) fn compare(op: CmpOp, left: &At, right: &At) -> Result<Expr, CqlError
             return Ok(Expr::Literal(op.holds(ordering)));
         }
     };
-    let unordered = matches!(q.value_type(), ValueType::Boolean | ValueType::Services);
+    let unordered = matches!(q.value_type(), ValueType::Boolean | ValueType::Services | ValueType::State);
     if unordered && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
         return Err(left.error(format!("{} can only be compared with = and <>", q.name())));
     }

@@ -51,7 +51,7 @@ pub enum Queryable {
     Service,
     /// `district`: the district id.
     District,
-    /// `accepting`: takes new clients now.
+    /// `accepting`: the vacancy state, `'yes'`, `'consult'` or `'no'` (TRUE/FALSE read as yes/no).
     Accepting,
     /// `home_care`: does home medical care at all.
     HomeCare,
@@ -73,6 +73,12 @@ pub enum Queryable {
     UpdatedAt,
     /// `accepting_updated_at`: the day `accepting` was confirmed.
     AcceptingUpdatedAt,
+    /// `accepting_checked_at`: when the vacancy was last confirmed.
+    AcceptingCheckedAt,
+    /// `accepting_stale`: the vacancy was never confirmed or not within the server's N days.
+    /// It depends on when it is asked, so an expression is judged with a clock before it is
+    /// evaluated ([`Expr::judging_staleness`]); unjudged, its value is unknown.
+    AcceptingStale,
 }
 
 /// The type of a queryable's values.
@@ -90,11 +96,13 @@ pub enum ValueType {
     Timestamp,
     /// A calendar date.
     Date,
+    /// One of the vacancy states (`yes`, `consult`, `no`); the booleans read as yes and no.
+    State,
 }
 
 impl Queryable {
     /// Every queryable, in the order the queryables document lists them.
-    pub const ALL: [Queryable; 14] = [
+    pub const ALL: [Queryable; 16] = [
         Queryable::Kind,
         Queryable::Service,
         Queryable::District,
@@ -109,6 +117,8 @@ impl Queryable {
         Queryable::Capacity,
         Queryable::UpdatedAt,
         Queryable::AcceptingUpdatedAt,
+        Queryable::AcceptingCheckedAt,
+        Queryable::AcceptingStale,
     ];
 
     /// The name used in filters and query parameters.
@@ -128,6 +138,8 @@ impl Queryable {
             Self::Capacity => "capacity",
             Self::UpdatedAt => "updated_at",
             Self::AcceptingUpdatedAt => "accepting_updated_at",
+            Self::AcceptingCheckedAt => "accepting_checked_at",
+            Self::AcceptingStale => "accepting_stale",
         }
     }
 
@@ -144,9 +156,10 @@ impl Queryable {
             }
             Self::OfficialCode => ValueType::Text,
             Self::Service => ValueType::Services,
-            Self::Accepting | Self::HomeCare | Self::Available24h => ValueType::Boolean,
+            Self::Accepting => ValueType::State,
+            Self::HomeCare | Self::Available24h | Self::AcceptingStale => ValueType::Boolean,
             Self::Capacity => ValueType::Integer,
-            Self::UpdatedAt => ValueType::Timestamp,
+            Self::UpdatedAt | Self::AcceptingCheckedAt => ValueType::Timestamp,
             Self::AcceptingUpdatedAt => ValueType::Date,
         }
     }
@@ -160,7 +173,7 @@ impl Queryable {
             Self::Kind => Some(Value::Text(p.kind.as_str().to_owned())),
             Self::Service => None,
             Self::District => text(&p.district),
-            Self::Accepting => p.accepting.map(Value::Bool),
+            Self::Accepting => p.accepting.map(|a| Value::Text(a.as_str().to_owned())),
             Self::HomeCare => Some(Value::Bool(home.any())),
             Self::Available24h => Some(Value::Bool(home.available_24h)),
             Self::Name => Some(Value::Text(p.name.clone())),
@@ -171,6 +184,8 @@ impl Queryable {
             Self::Capacity => p.capacity.map(|c| Value::Number(f64::from(c))),
             Self::UpdatedAt => parse_instant(&p.updated_at).map(Value::Instant),
             Self::AcceptingUpdatedAt => p.accepting_updated_at.as_deref().and_then(parse_date).map(Value::Date),
+            Self::AcceptingCheckedAt => p.accepting_checked_at.as_deref().and_then(parse_instant).map(Value::Instant),
+            Self::AcceptingStale => None,
         }
     }
 }
@@ -334,6 +349,40 @@ pub enum IndexHint {
 }
 
 impl Expr {
+    /// The expression with every test of `accepting_stale` replaced by what it means at
+    /// `clock`'s moment: stale ⇔ `accepting_checked_at IS NULL OR accepting_checked_at <
+    /// cutoff`, fresh ⇔ `NOT accepting_checked_at IS NULL AND accepting_checked_at >= cutoff`
+    /// (each true or false for every provider, never unknown).
+    #[must_use]
+    pub fn judging_staleness(self, clock: &crate::domain::VacancyClock) -> Expr {
+        let checked = Queryable::AcceptingCheckedAt;
+        let cutoff = Value::Instant(clock.cutoff());
+        let is = |stale: bool| {
+            if stale {
+                Expr::Or(vec![Expr::IsNull(checked), Expr::Compare(checked, CmpOp::Lt, cutoff.clone())])
+            } else {
+                // Never unknown: a missing time makes this false (so `NOT` of it true), not unknown.
+                Expr::And(vec![
+                    Expr::Not(Box::new(Expr::IsNull(checked))),
+                    Expr::Compare(checked, CmpOp::Ge, cutoff.clone()),
+                ])
+            }
+        };
+        let judge = |e: Expr| e.judging_staleness(clock);
+        match self {
+            Expr::And(es) => Expr::And(es.into_iter().map(judge).collect()),
+            Expr::Or(es) => Expr::Or(es.into_iter().map(judge).collect()),
+            Expr::Not(e) => Expr::Not(Box::new(judge(*e))),
+            Expr::Compare(Queryable::AcceptingStale, op, Value::Bool(b)) => is((op == CmpOp::Eq) == b),
+            Expr::In(Queryable::AcceptingStale, values) => Expr::Or(
+                values.into_iter().filter_map(|v| if let Value::Bool(b) = v { Some(is(b)) } else { None }).collect(),
+            ),
+            // Every provider is either stale or fresh.
+            Expr::IsNull(Queryable::AcceptingStale) => Expr::Literal(false),
+            other => other,
+        }
+    }
+
     /// Whether the provider is selected: the expression is true for it.
     pub fn matches(&self, p: &Provider) -> bool {
         self.eval(p) == Some(true)

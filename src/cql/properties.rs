@@ -22,7 +22,7 @@ fn providers() -> impl Strategy<Value = Vec<Provider>> {
         (139.85..139.97f64, 35.80..35.93f64),
         0usize..4,
         prop::option::of(0usize..3),
-        prop::option::of(any::<bool>()),
+        prop::option::of(prop::sample::select(crate::domain::Accepting::ALL.to_vec())),
         prop::option::of(0u32..40),
         prop::collection::vec(0usize..3, 0..3),
         0u8..4,
@@ -59,7 +59,11 @@ fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
         (op.clone(), text(&NAMES)).prop_map(|(o, v)| Expr::Compare(Queryable::Name, o, v)),
         (eq.clone(), text(&["care", "clinic", "hospital"])).prop_map(|(o, v)| Expr::Compare(Queryable::Kind, o, v)),
-        (eq.clone(), any::<bool>()).prop_map(|(o, b)| Expr::Compare(Queryable::Accepting, o, Value::Bool(b))),
+        (eq.clone(), prop::sample::select(vec!["yes", "consult", "no"])).prop_map(|(o, a)| Expr::Compare(
+            Queryable::Accepting,
+            o,
+            Value::Text(a.into())
+        )),
         (eq.clone(), any::<bool>()).prop_map(|(o, b)| Expr::Compare(Queryable::Available24h, o, Value::Bool(b))),
         (eq, text(&SERVICES)).prop_map(|(o, v)| Expr::Compare(Queryable::Service, o, v)),
         (op, 0u32..40).prop_map(|(o, n)| Expr::Compare(Queryable::Capacity, o, Value::Number(f64::from(n)))),
@@ -123,7 +127,7 @@ fn reference(e: &Expr, p: &Provider) -> Option<bool> {
             Queryable::Name => Some(Value::Text(p.name.clone())),
             Queryable::Kind => Some(Value::Text(p.kind.as_str().into())),
             Queryable::District => p.district.clone().map(Value::Text),
-            Queryable::Accepting => p.accepting.map(Value::Bool),
+            Queryable::Accepting => p.accepting.map(|a| Value::Text(a.as_str().into())),
             Queryable::Available24h => Some(Value::Bool(p.home_care.is_some_and(|h| h.available_24h))),
             Queryable::Capacity => p.capacity.map(|c| Value::Number(f64::from(c))),
             Queryable::UpdatedAt => super::parse_instant(&p.updated_at).map(Value::Instant),

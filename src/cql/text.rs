@@ -494,7 +494,7 @@ mod tests {
     fn comparisons_and_logic_follow_precedence() {
         let e = ok("kind = 'care' OR kind = 'clinic' AND NOT accepting = TRUE");
         let kind = |k: &str| Expr::Compare(Queryable::Kind, CmpOp::Eq, Value::Text(k.into()));
-        let accepting = Expr::Compare(Queryable::Accepting, CmpOp::Eq, Value::Bool(true));
+        let accepting = Expr::Compare(Queryable::Accepting, CmpOp::Eq, Value::Text("yes".into()));
         assert_eq!(e, Expr::Or(vec![kind("care"), Expr::And(vec![kind("clinic"), Expr::Not(Box::new(accepting))])]));
     }
 
@@ -539,7 +539,8 @@ mod tests {
         assert_eq!(err("nmae = 'x'").split(':').next(), Some("at byte 0 ('nmae')"));
         assert!(err("name = 'x' AND").contains("byte 14 (end of the filter)"), "{}", err("name = 'x' AND"));
         assert!(err("name = 'x' kind = 'care'").contains("byte 11 ('kind')"));
-        assert!(err("accepting = 'yes'").contains("accepting is true or false"));
+        assert!(err("accepting = 'maybe'").contains("accepting is 'yes', 'consult' or 'no'"));
+        assert_eq!(ok("accepting = FALSE"), ok("accepting = 'no'"), "the old booleans mean yes and no");
         assert!(err("capacity LIKE '1%'").contains("LIKE applies to text"));
         assert!(err("name = 'open").contains("not closed"));
         assert!(err("S_INTERSECTS(geometry, POLYGON((139.8 35.8, 139.9 35.8, 139.9 35.9)))").contains("ring 0"));

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::lonlat::LonLat;
 use super::provider::{HomeCare, Kind, Provider};
+use super::vacancy::Accepting;
 
 /// Who owns a field's value when an import updates a stored provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,14 +48,16 @@ pub enum FieldType {
     HomeCare,
     /// A whole number of at least 0.
     Count,
-    /// Yes, no or unknown.
-    Flag,
+    /// One of a few named states (`values` lists them with their Japanese labels), or unknown.
+    Choice,
+    /// An RFC 3339 UTC time, set by the server.
+    Time,
     /// A WGS84 position, `[lon, lat]`.
     Point,
 }
 
 /// How the staff form edits a field with a plain input (fields without one have their own
-/// controls: kind, services, home care, 受入可否, position; or none: the district).
+/// controls: kind, services, home care, the vacancy, position; or none: the district).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FormInput {
     /// The HTML input: `text`, `tel`, `url` or `textarea`.
@@ -88,7 +91,8 @@ pub enum Access {
         /// Sets the value.
         set: fn(&mut Provider, Kind),
     },
-    /// Optional text ([`FieldType::Text`], [`FieldType::Date`], [`FieldType::District`]). A
+    /// Optional text ([`FieldType::Text`], [`FieldType::Date`], [`FieldType::Time`],
+    /// [`FieldType::District`]). A
     /// required text field reads as `Some` always and takes `None` as empty text.
     Text {
         /// The value.
@@ -117,16 +121,12 @@ pub enum Access {
         /// Sets the value.
         set: fn(&mut Provider, Option<u32>),
     },
-    /// [`FieldType::Flag`], with the words a spreadsheet shows for yes and no.
-    Flag {
+    /// [`FieldType::Choice`]: the vacancy state (see [`Accepting`] for its spellings and labels).
+    Accepting {
         /// The value.
-        get: fn(&Provider) -> Option<bool>,
+        get: fn(&Provider) -> Option<Accepting>,
         /// Sets the value.
-        set: fn(&mut Provider, Option<bool>),
-        /// The word for yes (`受入可`).
-        yes: &'static str,
-        /// The word for no (`受入不可`).
-        no: &'static str,
+        set: fn(&mut Provider, Option<Accepting>),
     },
     /// [`FieldType::Point`].
     Point {
@@ -265,7 +265,8 @@ macro_rules! field {
 /// Every field of a provider but the id and the bookkeeping (`version`, `updated_at`,
 /// `updated_by`), in the order of the public Feature's properties (the geometry last).
 ///
-/// Staff-owned: 備考 (`notes`), 受入可否 (`accepting`) and its date. Every official file
+/// Staff-owned: 備考 (`notes`), the vacancy (`accepting`, its note, free places, when it was
+/// confirmed and the date). Every official file
 /// caremap reads leaves them out or carries only a file-wide note, while staff keep them
 /// current by hand; an import therefore fills them only for providers it adds.
 pub const PROVIDER_FIELDS: &[ProviderField] = &[
@@ -304,9 +305,16 @@ pub const PROVIDER_FIELDS: &[ProviderField] = &[
         csv: ["利用可能曜日"], sql: ["open_days"], form: FormInput::hint("text", false, "例：平日,土曜日")),
     field!("notes", notes, "備考", Text, Staff, text!(notes),
         csv: [], sql: ["notes"], form: FormInput::of("textarea")),
-    field!("accepting", accepting, "受入可否", Flag, Staff,
-        Access::Flag { get: |p| p.accepting, set: |p, v| p.accepting = v, yes: "受入可", no: "受入不可" },
+    field!("accepting", accepting, "受入可否", Choice, Staff,
+        Access::Accepting { get: |p| p.accepting, set: |p, v| p.accepting = v },
         csv: ["受入可否"], sql: ["accepting"], form: None),
+    field!("accepting_note", accepting_note, "空き状況のメモ", Text, Staff, text!(accepting_note),
+        csv: ["空き状況メモ"], sql: ["accepting_note"], form: None),
+    field!("accepting_places", accepting_places, "空き人数", Count, Staff,
+        Access::Count { get: |p| p.accepting_places, set: |p, v| p.accepting_places = v },
+        csv: ["空き人数"], sql: ["accepting_places"], form: None),
+    field!("accepting_checked_at", accepting_checked_at, "空き状況の確認日時", Time, Staff, text!(accepting_checked_at),
+        csv: ["受入確認日時"], sql: ["accepting_checked_at"], form: None),
     field!("accepting_updated_at", accepting_updated_at, "受入可否の確認日", Date, Staff, text!(accepting_updated_at),
         csv: ["受入確認日"], sql: ["accepting_updated_at"], form: None),
     field!("district", district, "日常生活圏域", District, Derived, text!(district),
@@ -318,7 +326,7 @@ pub const PROVIDER_FIELDS: &[ProviderField] = &[
 
 impl Serialize for ProviderField {
     /// The field as `GET /api/fields` lists it: `key`, `label`, `type`, `owner`, `csv`,
-    /// `form` (or `null`), and for a flag the words for yes and no (`values`).
+    /// `form` (or `null`), and for a choice its states with their labels (`values`).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
@@ -328,8 +336,13 @@ impl Serialize for ProviderField {
         map.serialize_entry("owner", &self.owner)?;
         map.serialize_entry("csv", self.csv)?;
         map.serialize_entry("form", &self.form)?;
-        if let Access::Flag { yes, no, .. } = self.access {
-            map.serialize_entry("values", &serde_json::json!({ "true": yes, "false": no }))?;
+        if self.key.starts_with("accepting") {
+            map.serialize_entry("group", "vacancy")?;
+        }
+        if let Access::Accepting { .. } = self.access {
+            let values: serde_json::Map<String, Value> =
+                Accepting::ALL.iter().map(|a| (a.as_str().to_owned(), Value::from(a.label_ja()))).collect();
+            map.serialize_entry("values", &values)?;
         }
         map.end()
     }
@@ -386,7 +399,17 @@ mod tests {
     #[test]
     fn notes_and_accepting_belong_to_staff() {
         let keys: Vec<&str> = staff_owned().map(|f| f.key).collect();
-        assert_eq!(keys, ["notes", "accepting", "accepting_updated_at"]);
+        assert_eq!(
+            keys,
+            [
+                "notes",
+                "accepting",
+                "accepting_note",
+                "accepting_places",
+                "accepting_checked_at",
+                "accepting_updated_at"
+            ]
+        );
     }
 
     #[test]
@@ -407,11 +430,13 @@ mod tests {
         for f in PROVIDER_FIELDS {
             let fits = match f.access {
                 Access::Kind { .. } => f.ty == FieldType::Kind,
-                Access::Text { .. } => matches!(f.ty, FieldType::Text | FieldType::Date | FieldType::District),
+                Access::Text { .. } => {
+                    matches!(f.ty, FieldType::Text | FieldType::Date | FieldType::Time | FieldType::District)
+                }
                 Access::Codes { .. } => f.ty == FieldType::ServiceCodes,
                 Access::HomeCare { .. } => f.ty == FieldType::HomeCare,
                 Access::Count { .. } => f.ty == FieldType::Count,
-                Access::Flag { .. } => f.ty == FieldType::Flag,
+                Access::Accepting { .. } => f.ty == FieldType::Choice,
                 Access::Point { .. } => f.ty == FieldType::Point,
             };
             assert!(fits, "{}", f.key);
@@ -445,6 +470,7 @@ mod tests {
         assert_eq!(phone["form"]["input"], "tel");
         let accepting = json.as_array().unwrap().iter().find(|f| f["key"] == "accepting").unwrap();
         assert_eq!(accepting["owner"], "staff");
-        assert_eq!(accepting["values"]["true"], "受入可");
+        assert_eq!(accepting["values"]["yes"], "受入可");
+        assert_eq!(accepting["values"]["consult"], "要相談");
     }
 }

@@ -27,6 +27,10 @@ pub mod action {
     pub const IMPORT_DELETE: &str = "import-delete";
     /// Brought back by an import (listed again in the official files after a soft delete).
     pub const IMPORT_RESTORE: &str = "import-restore";
+    /// The vacancy (空き状況) changed through `PATCH …/vacancy`.
+    pub const VACANCY: &str = "vacancy";
+    /// The vacancy confirmed unchanged (「変わりなし（確認）」): only the confirmation time moved.
+    pub const VACANCY_CONFIRM: &str = "vacancy-confirm";
 }
 
 /// One field that differs between two versions. `from` is `null` for a first version.

@@ -11,6 +11,7 @@ pub mod revision;
 pub mod service;
 pub mod text;
 pub mod timestamp;
+pub mod vacancy;
 
 pub use area::{AreaError, Bbox, MAX_POLYGON_PARTS, MAX_POLYGON_VERTICES, polygon_from_geojson, search_area_from_json};
 pub use district::{District, DistrictError, district_of, parse_districts};
@@ -24,3 +25,4 @@ pub use revision::{Stamp, leaves_deleted, place_in_district};
 pub use service::{GROUPS, SERVICE_TYPES, ServiceGroup, ServiceSet, ServiceType, service_type};
 pub use text::normalize_text;
 pub use timestamp::{now_utc, utc_text};
+pub use vacancy::{Accepting, AcceptingSet, VacancyChange, VacancyClock};

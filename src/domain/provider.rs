@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lonlat::LonLat;
 use super::service::{ServiceSet, service_type};
+use super::vacancy::{Accepting, MAX_PLACES};
 
 /// What kind of institution a provider is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,9 +131,19 @@ pub struct Provider {
     pub open_days: Option<String>,
     /// 備考 and other free text.
     pub notes: Option<String>,
-    /// Whether it takes new clients now (空き状況); `None` when unknown.
-    pub accepting: Option<bool>,
-    /// Date (YYYY-MM-DD) `accepting` was last confirmed.
+    /// Whether it takes new clients now (空き状況: 受入可 / 要相談 / 受入不可); `None` when unknown.
+    pub accepting: Option<Accepting>,
+    /// A note on the vacancy (≤ 200 characters), e.g. 「火・木の午後なら可」.
+    #[serde(default)]
+    pub accepting_note: Option<String>,
+    /// Free places (空き人数), 0–999.
+    #[serde(default)]
+    pub accepting_places: Option<u32>,
+    /// RFC 3339 UTC time the vacancy was last confirmed or changed; set by the server only.
+    #[serde(default)]
+    pub accepting_checked_at: Option<String>,
+    /// Date (YYYY-MM-DD, in Japan) `accepting` was last confirmed: the day of
+    /// `accepting_checked_at` whenever the server sets it.
     pub accepting_updated_at: Option<String>,
     /// Where it is.
     pub location: LonLat,
@@ -165,7 +176,7 @@ impl FieldError {
 /// Longest text each free-text field may hold, in characters: the one place every importer and
 /// the staff API take their limits from. Official values are far shorter (notes join 備考 and
 /// 利用可能曜日特記事項); anything longer is refused with the field named.
-pub const TEXT_LIMITS: [(&str, usize); 7] = [
+pub const TEXT_LIMITS: [(&str, usize); 8] = [
     ("name", 200),
     ("name_kana", 200),
     ("address", 300),
@@ -173,6 +184,7 @@ pub const TEXT_LIMITS: [(&str, usize); 7] = [
     ("open_days", 500),
     ("notes", 4000),
     ("url", 2000),
+    ("accepting_note", super::vacancy::MAX_NOTE_CHARS),
 ];
 
 impl Provider {
@@ -198,6 +210,9 @@ impl Provider {
             open_days: None,
             notes: None,
             accepting: None,
+            accepting_note: None,
+            accepting_places: None,
+            accepting_checked_at: None,
             accepting_updated_at: None,
             location,
             district: None,
@@ -225,6 +240,7 @@ impl Provider {
                 "corporation" => self.corporation.as_ref(),
                 "open_days" => self.open_days.as_ref(),
                 "notes" => self.notes.as_ref(),
+                "accepting_note" => self.accepting_note.as_ref(),
                 _ => self.url.as_ref(),
             };
             // Bytes bound characters from above: most values are checked without counting.
@@ -276,6 +292,15 @@ impl Provider {
             && !is_date(date)
         {
             errors.push(FieldError::new("accepting_updated_at", "must be a date such as 2026-11-01"));
+        }
+        if self.accepting_places.is_some_and(|n| n > MAX_PLACES) {
+            errors.push(FieldError::new("accepting_places", format!("must be 0 to {MAX_PLACES}")));
+        }
+        if let Some(at) = &self.accepting_checked_at
+            && super::vacancy::parse_utc(at).is_none()
+        {
+            errors
+                .push(FieldError::new("accepting_checked_at", "must be an RFC 3339 time such as 2026-11-30T01:00:00Z"));
         }
         if self.home_care.is_some() && self.kind == Kind::Care {
             errors.push(FieldError::new("home_care", "only clinics and hospitals offer home medical care"));

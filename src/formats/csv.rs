@@ -62,7 +62,7 @@ fn push_cells(row: &mut Vec<String>, f: &ProviderField, p: &Provider, xy: (f64, 
         Access::Kind { get, .. } => row.push(get(p).label_ja().to_owned()),
         Access::Text { get, .. } => row.push(match (f.ty, get(p)) {
             (_, None) => String::new(),
-            (FieldType::Date, Some(date)) => excel_time(date),
+            (FieldType::Date | FieldType::Time, Some(date)) => excel_time(date),
             (FieldType::District, Some(id)) => cell(district_name(districts, id)),
             (_, Some(text)) => cell(text),
         }),
@@ -76,7 +76,7 @@ fn push_cells(row: &mut Vec<String>, f: &ProviderField, p: &Provider, xy: (f64, 
             row.push(if home.available_24h { "○" } else { "" }.to_owned());
         }
         Access::Count { get, .. } => row.push(get(p).map(|c| c.to_string()).unwrap_or_default()),
-        Access::Flag { get, yes, no, .. } => row.push(get(p).map_or("", |v| if v { yes } else { no }).to_owned()),
+        Access::Accepting { get, .. } => row.push(get(p).map_or("", |a| a.label_ja()).to_owned()),
         Access::Point { .. } => {
             row.push(xy.0.to_string());
             row.push(xy.1.to_string());
@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(
             header,
             "ID,種別,事業所番号,名称,名称（カナ）,サービス,在宅療養支援,24時間対応,住所,電話番号,FAX番号,URL,\
-             法人名,定員,利用可能曜日,受入可否,受入確認日,圏域,経度,緯度,距離(m),更新日時"
+             法人名,定員,利用可能曜日,受入可否,空き状況メモ,空き人数,受入確認日時,受入確認日,圏域,経度,緯度,距離(m),更新日時"
         );
     }
 

@@ -4,15 +4,20 @@
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::domain::{Access, FieldError, Kind, LonLat, Owner, PROVIDER_FIELDS, Provider, ProviderField};
+use crate::domain::{
+    Accepting, Access, FieldError, Kind, LonLat, Owner, PROVIDER_FIELDS, Provider, ProviderField, VacancyClock,
+};
 
 /// The `properties` of a provider Feature: every property field of [`PROVIDER_FIELDS`] in
-/// table order, then the bookkeeping (`version`, `updated_at`), the query's `distance_m` and
+/// table order, `accepting_stale` (computed when answered), then the bookkeeping (`version`, `updated_at`), the query's `distance_m` and
 /// the staff-only `updated_by` / `deleted_at`.
 #[derive(Debug)]
 struct PropertiesOut<'a> {
     provider: &'a Provider,
     distance_m: Option<f64>,
+    /// Whether the vacancy is stale at answer time (see [`VacancyClock`]); left out of files
+    /// that are not answers (the bundled sample).
+    accepting_stale: Option<bool>,
     /// Staff responses only: who made the last change.
     updated_by: Option<&'a str>,
     /// Staff responses only: when it was soft-deleted (`null` while live).
@@ -31,7 +36,7 @@ impl Serialize for FieldValue<'_> {
             Access::Codes { get, .. } => get(p).serialize(serializer),
             Access::HomeCare { get, .. } => get(p).serialize(serializer),
             Access::Count { get, .. } => get(p).serialize(serializer),
-            Access::Flag { get, .. } => get(p).serialize(serializer),
+            Access::Accepting { get, .. } => get(p).serialize(serializer),
             Access::Point { get, .. } => get(p).serialize(serializer),
         }
     }
@@ -43,6 +48,9 @@ impl Serialize for PropertiesOut<'_> {
         let mut map = serializer.serialize_map(None)?;
         for f in PROVIDER_FIELDS.iter().filter(|f| f.is_property()) {
             map.serialize_entry(f.key, &FieldValue(f, p))?;
+        }
+        if let Some(stale) = self.accepting_stale {
+            map.serialize_entry("accepting_stale", &stale)?;
         }
         map.serialize_entry("version", &p.version)?;
         map.serialize_entry("updated_at", &p.updated_at)?;
@@ -86,10 +94,18 @@ impl<'a> FeatureOut<'a> {
             properties: PropertiesOut {
                 provider: p,
                 distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
+                accepting_stale: None,
                 updated_by: None,
                 deleted_at: None,
             },
         }
+    }
+
+    /// The same Feature with `accepting_stale` as `clock` judges it (every API answer has it).
+    #[must_use]
+    pub fn fresh(mut self, clock: &VacancyClock) -> Self {
+        self.properties.accepting_stale = Some(clock.is_stale(self.properties.provider));
+        self
     }
 
     /// The same Feature with its Point's coordinates replaced, for output in another CRS
@@ -129,6 +145,11 @@ impl<'a> FeatureOut<'a> {
         // Unrolled over constant indices, so each field's type and accessor are known at
         // compile time and inlined (a loop over the table would call through its pointers).
         write_properties!(out, p; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+        match props.accepting_stale {
+            Some(true) => out.extend_from_slice(b",\"accepting_stale\":true"),
+            Some(false) => out.extend_from_slice(b",\"accepting_stale\":false"),
+            None => {}
+        }
         out.extend_from_slice(b",\"version\":");
         serde_json::to_writer(&mut *out, &p.version)?;
         out.extend_from_slice(b",\"updated_at\":");
@@ -197,11 +218,14 @@ fn push_value(out: &mut Vec<u8>, f: &ProviderField, p: &Provider) -> serde_json:
         }
         Access::HomeCare { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
         Access::Count { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
-        Access::Flag { get, .. } => out.extend_from_slice(match get(p) {
-            Some(true) => b"true",
-            Some(false) => b"false",
-            None => b"null",
-        }),
+        Access::Accepting { get, .. } => {
+            out.extend_from_slice(match get(p) {
+                Some(Accepting::Yes) => b"\"yes\"",
+                Some(Accepting::Consult) => b"\"consult\"",
+                Some(Accepting::No) => b"\"no\"",
+                None => b"null",
+            });
+        }
         Access::Point { get, .. } => {
             let at = get(p);
             out.push(b'[');
@@ -257,10 +281,11 @@ fn push_f64(out: &mut Vec<u8>, x: f64) -> serde_json::Result<()> {
 }
 
 /// Properties a Feature may carry that are not read: the bookkeeping the store assigns
-/// (`version`, `updated_at`, `updated_by`), query output (`distance_m`) and the soft-delete
-/// state (`deleted_at`, which has its own requests). Derived fields (the district) are
-/// accepted and ignored too.
-const IGNORED_PROPERTIES: [&str; 5] = ["version", "updated_at", "distance_m", "updated_by", "deleted_at"];
+/// (`version`, `updated_at`, `updated_by`), query output (`distance_m`, `accepting_stale`)
+/// and the soft-delete state (`deleted_at`, which has its own requests). Derived fields (the
+/// district) are accepted and ignored too.
+const IGNORED_PROPERTIES: [&str; 6] =
+    ["version", "updated_at", "distance_m", "accepting_stale", "updated_by", "deleted_at"];
 
 /// Decodes a JSON value as `T`, with serde's reason when it does not fit.
 fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
@@ -280,7 +305,7 @@ fn read_field(f: &ProviderField, p: &mut Provider, value: serde_json::Value) -> 
         Access::Codes { set, .. } => set(p, decode(value)?),
         Access::HomeCare { set, .. } => set(p, decode(value)?),
         Access::Count { set, .. } => set(p, decode(value)?),
-        Access::Flag { set, .. } => set(p, decode(value)?),
+        Access::Accepting { set, .. } => set(p, decode(value)?),
         Access::Point { set, .. } => set(p, decode(value)?),
     }
     Ok(())
@@ -419,7 +444,12 @@ mod tests {
             proptest::option::of(any::<u32>()),
             opt_text(),
             opt_text(),
-            proptest::option::of(any::<bool>()),
+            (
+                proptest::option::of(proptest::sample::select(Accepting::ALL.to_vec())),
+                opt_text(),
+                proptest::option::of(any::<u32>()),
+                opt_text(),
+            ),
             opt_text(),
             (-180.0..=180.0f64, -90.0..=90.0f64),
             opt_text(),
@@ -443,7 +473,10 @@ mod tests {
             capacity: r.0,
             open_days: r.1,
             notes: r.2,
-            accepting: r.3,
+            accepting: r.3.0,
+            accepting_note: r.3.1,
+            accepting_places: r.3.2,
+            accepting_checked_at: r.3.3,
             accepting_updated_at: r.4,
             location: LonLat::new(r.5.0, r.5.1).unwrap(),
             district: r.6,
@@ -466,10 +499,14 @@ mod tests {
             distance_m in proptest::option::of(prop_oneof![0.0..2.1e7f64, any::<f64>()]),
             deleted_at in proptest::option::of(opt_text()),
             coordinates in proptest::option::of(any::<[f64; 2]>()),
+            stale_after_days in 0u32..100,
         ) {
+            let clock = VacancyClock::now(stale_after_days);
             let public = FeatureOut::new(&p, distance_m);
             prop_assert_eq!(written(&public), serde_json::to_string(&public).unwrap());
-            let mut staff = FeatureOut::staff(&p, deleted_at.as_ref().and_then(|d| d.as_deref()));
+            let public = public.fresh(&clock);
+            prop_assert_eq!(written(&public), serde_json::to_string(&public).unwrap());
+            let mut staff = FeatureOut::staff(&p, deleted_at.as_ref().and_then(|d| d.as_deref())).fresh(&clock);
             if deleted_at.is_none() {
                 staff.properties.deleted_at = None;
             }
@@ -492,7 +529,9 @@ mod tests {
             }),
             phone: Some("04-7150-1234".into()),
             capacity: Some(19),
-            accepting: Some(false),
+            accepting: Some(crate::domain::Accepting::Consult),
+            accepting_places: Some(2),
+            accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
             accepting_updated_at: Some("2026-11-28".into()),
             district: Some("north".into()),
             version: 3,
@@ -505,10 +544,12 @@ mod tests {
             r#""services":["130"],"home_care":{"class":"standard","house_calls":true,"home_visits":false,"#,
             r#""available_24h":false,"end_of_life":false},"address":null,"phone":"04-7150-1234","fax":null,"#,
             r#""url":null,"corporation":null,"corporate_number":null,"capacity":19,"open_days":null,"#,
-            r#""notes":null,"accepting":false,"accepting_updated_at":"2026-11-28","district":"north","#,
-            r#""version":3,"updated_at":"2026-11-30T00:00:00Z","distance_m":12.3}}"#
+            r#""notes":null,"accepting":"consult","accepting_note":null,"accepting_places":2,"#,
+            r#""accepting_checked_at":"2026-11-28T01:00:00Z","accepting_updated_at":"2026-11-28","district":"north","#,
+            r#""accepting_stale":false,"version":3,"updated_at":"2026-11-30T00:00:00Z","distance_m":12.3}}"#
         );
-        assert_eq!(written(&FeatureOut::new(&p, Some(12.34))), expected);
+        let clock = VacancyClock::at(crate::domain::vacancy::parse_utc("2026-11-30T00:00:00Z").unwrap(), 30);
+        assert_eq!(written(&FeatureOut::new(&p, Some(12.34)).fresh(&clock)), expected);
         assert_eq!(PROVIDER_FIELDS.last().map(|f| f.key), Some("geometry"), "the geometry is not a property");
     }
 
@@ -554,7 +595,7 @@ mod tests {
     #[test]
     fn each_property_of_the_wrong_type_is_named_along_with_invalid_values() {
         let f: geojson::Feature = r#"{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[139.9,35.8]},
-            "properties":{"kind":"care","name":"x","capacity":-1,"accepting":"yes","phone":"call us"}}"#
+            "properties":{"kind":"care","name":"x","capacity":-1,"accepting":"maybe","phone":"call us"}}"#
             .parse()
             .unwrap();
         let mut names: Vec<_> = provider_from_feature(&f, "", "").unwrap_err().into_iter().map(|e| e.name).collect();

@@ -44,7 +44,7 @@ pub fn providers_tile(tile: TileId, layer: &str, providers: &[&Provider]) -> Res
             f.add_tag_string("district", d);
         }
         if let Some(a) = p.accepting {
-            f.add_tag_bool("accepting", a);
+            f.add_tag_string("accepting", a.as_str());
         }
         f.add_tag_string("services", &p.services.join(","));
         l = f.into_layer();

@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
-use crate::domain::{District, HomeCare, HomeCareClass, Kind, LonLat, Provider, place_in_district};
+use crate::domain::{Accepting, District, HomeCare, HomeCareClass, Kind, LonLat, Provider, place_in_district};
 use crate::formats::geojson::FeatureOut;
 
 /// Marker stored in the database and shown on the page while the sample is served.
@@ -237,10 +237,10 @@ fn random_place(rng: &mut StdRng, city: &Polygon<f64>) -> Place {
     Place { location: LonLat::new(lon, lat).unwrap_or_else(|_| unreachable!()), town, address, phone }
 }
 
-fn accepting(rng: &mut StdRng) -> (Option<bool>, Option<String>) {
+fn accepting(rng: &mut StdRng) -> (Option<Accepting>, Option<String>) {
     match rng.random_range(0..10) {
-        0..=4 => (Some(true), Some(format!("2026-10-{:02}", rng.random_range(1..=31)))),
-        5..=7 => (Some(false), Some(format!("2026-10-{:02}", rng.random_range(1..=31)))),
+        0..=4 => (Some(Accepting::Yes), Some(format!("2026-10-{:02}", rng.random_range(1..=31)))),
+        5..=7 => (Some(Accepting::No), Some(format!("2026-10-{:02}", rng.random_range(1..=31)))),
         _ => (None, None),
     }
 }

@@ -71,7 +71,7 @@ pub fn providers(count: usize, seed: u64) -> Vec<Provider> {
                     end_of_life: false,
                 }),
                 notes: Some("合成データ（ベンチマーク用）".into()),
-                accepting: Some(rng.random_bool(0.5)),
+                accepting: Some(crate::domain::Accepting::from_bool(rng.random_bool(0.5))),
                 updated_at: "2026-11-01T00:00:00Z".into(),
                 updated_by: "gen".into(),
                 ..Provider::new(format!("gen-{i:08}"), kind, format!("合成データ事業所 {i}"), location)

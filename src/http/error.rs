@@ -56,6 +56,13 @@ pub enum ApiError {
     /// A valid user whose role may not do this (403).
     #[error("forbidden")]
     Forbidden(String),
+    /// A provider account asked for something outside its own providers' vacancy: `forbidden`
+    /// names what (fields such as `name`, or actions such as `history`).
+    #[error("forbidden for a provider account")]
+    ProviderForbidden {
+        /// What is not allowed, in English (the `forbidden` member).
+        forbidden: Vec<String>,
+    },
     /// Too many failed sign-ins from this client (429, with `Retry-After`).
     #[error("too many failed attempts")]
     TooManyFailures {
@@ -130,6 +137,8 @@ struct Problem<'a> {
     current_version: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forbidden: Option<&'a [String]>,
 }
 
 impl ApiError {
@@ -148,7 +157,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } | Self::TokenExpired { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::ProviderForbidden { .. } => StatusCode::FORBIDDEN,
             Self::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict(_) | Self::Exists(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -222,6 +231,15 @@ impl IntoResponse for ApiError {
                 none,
             ),
             Self::Forbidden(what) => ("/problems/forbidden", "Forbidden", what.clone(), none),
+            Self::ProviderForbidden { forbidden } => (
+                "/problems/forbidden",
+                "Forbidden",
+                format!(
+                    "この事業所アカウントが変更できるのは、自分の事業所の空き状況だけです（許可されていないもの: {}）",
+                    forbidden.join(", ")
+                ),
+                none,
+            ),
             Self::TooManyFailures { retry_after_s } => (
                 "/problems/too-many-failures",
                 "Too many failed attempts",
@@ -236,7 +254,12 @@ impl IntoResponse for ApiError {
                 "/problems/version-mismatch",
                 "Precondition failed",
                 format!(
-                    "the provider was changed meanwhile: it is at version {version}{}; reload it and apply your change again",
+                    "the {} was changed meanwhile: it is at version {version}{}; reload it and apply your change again",
+                    if current["type"] == "FeatureCollection" {
+                        "地域包括支援センター layer"
+                    } else {
+                        "provider"
+                    },
                     current["properties"]["updated_by"].as_str().map(|who| format!(" (by {who})")).unwrap_or_default()
                 ),
                 none,
@@ -297,8 +320,20 @@ impl IntoResponse for ApiError {
             Self::PreconditionFailed { version, current } => (Some(*version), Some(current.as_ref())),
             _ => (None, None),
         };
-        let body =
-            Problem { kind, title, status: status.as_u16(), detail, invalid_params: fields, current_version, current };
+        let forbidden = match &self {
+            Self::ProviderForbidden { forbidden } => Some(forbidden.as_slice()),
+            _ => None,
+        };
+        let body = Problem {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail,
+            invalid_params: fields,
+            current_version,
+            current,
+            forbidden,
+        };
         let mut response = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));

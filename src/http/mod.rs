@@ -28,8 +28,8 @@ use crate::write::follow::Feed;
 
 use plumbing::{authenticate, headers, load_shedding, metrics, observe};
 use resources::{
-    accounts, address, api_doc, changes, community_centers, coverage, districts, history, imports, meta, ogc,
-    providers, staff, static_files,
+    accounts, address, api_doc, center_edits, changes, community_centers, coverage, districts, history, imports, meta,
+    ogc, provider_accounts, providers, staff, static_files, vacancy,
 };
 
 pub use error::ApiError;
@@ -74,6 +74,8 @@ pub struct HttpConfig {
     pub public_metrics: bool,
     /// The public URL the OGC links are built under; `None`: the request's host.
     pub public_url: Option<PublicUrl>,
+    /// Days after which a vacancy confirmation is stale (`accepting_stale`).
+    pub stale_after_days: u32,
     /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
     pub ready_max_lag: Duration,
 }
@@ -94,6 +96,7 @@ impl HttpConfig {
             trusted_proxies: Vec::new(),
             public_metrics: false,
             public_url: None,
+            stale_after_days: crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS,
             ready_max_lag: Duration::from_secs(crate::write::follow::DEFAULT_READY_MAX_LAG_S),
         }
     }
@@ -134,10 +137,14 @@ pub struct SharedState {
     /// Population per grid square, for coverage (loaded at start; replaced whole when staff
     /// import a population layer, so a request keeps the layers it started with).
     pub population: Arc<arc_swap::ArcSwap<crate::coverage::PopulationLayers>>,
-    /// Address points for geocoding (loaded at start).
-    pub addresses: Arc<crate::address::Gazetteer>,
-    /// 地域包括支援センター and their 担当区域 (loaded at start).
-    pub community_centers: Arc<crate::address::centers::Centers>,
+    /// Address points for geocoding (loaded at start; rebuilt and swapped whole after a staff
+    /// import, so a request keeps the gazetteer it started with).
+    pub addresses: Arc<arc_swap::ArcSwap<crate::address::Gazetteer>>,
+    /// 地域包括支援センター and their 担当区域 (loaded at start; swapped whole after a staff
+    /// import or edit).
+    pub community_centers: Arc<arc_swap::ArcSwap<crate::address::centers::Centers>>,
+    /// Days after which a vacancy confirmation is stale.
+    pub stale_after_days: u32,
     /// The change feed as the follower sees it, and its wake-up (see [`crate::write::follow`]).
     pub feed: Arc<Feed>,
     /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
@@ -167,12 +174,16 @@ impl AppState {
                 Vec::new()
             }),
         )));
-        let addresses = Arc::new(load_gazetteer(store.as_ref()));
-        let community_centers =
-            Arc::new(crate::address::centers::Centers::new(store.load_community_centers().unwrap_or_else(|e| {
+        let addresses = Arc::new(arc_swap::ArcSwap::from_pointee(load_gazetteer(store.as_ref()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "address points not loaded; address search answers nothing");
+            crate::address::Gazetteer::default()
+        })));
+        let community_centers = Arc::new(arc_swap::ArcSwap::from_pointee(crate::address::centers::Centers::new(
+            store.load_community_centers().unwrap_or_else(|e| {
                 tracing::error!(error = %e, "地域包括支援センター not loaded; /api/community-centers answers none");
                 Vec::new()
-            })));
+            }),
+        )));
         Self(Arc::new(SharedState {
             catalog,
             store,
@@ -186,23 +197,48 @@ impl AppState {
             population,
             addresses,
             community_centers,
+            stale_after_days: config.stale_after_days,
             feed,
             ready_max_lag: config.ready_max_lag,
         }))
     }
+
+    /// Freshness of vacancies now, by the configured rule (one per answer).
+    pub fn vacancy_clock(&self) -> crate::domain::VacancyClock {
+        crate::domain::VacancyClock::now(self.stale_after_days)
+    }
 }
 
-/// Every stored address point in a gazetteer; an empty one (address search answers nothing)
-/// when the store cannot be read.
-fn load_gazetteer(store: &dyn Store) -> crate::address::Gazetteer {
+impl SharedState {
+    /// Rebuilds the gazetteer from the stored address points and swaps it in (after an address
+    /// import): requests that started before keep the old one, later ones see the new one.
+    ///
+    /// # Errors
+    /// When the store cannot be read; the served gazetteer is then unchanged.
+    pub fn reload_addresses(&self) -> Result<(), crate::store::StoreError> {
+        let gazetteer = load_gazetteer(self.store.as_ref())?;
+        self.addresses.store(Arc::new(gazetteer));
+        Ok(())
+    }
+
+    /// Reads the stored 地域包括支援センター and swaps them in (after an import or an edit).
+    ///
+    /// # Errors
+    /// When the store cannot be read; the served centres are then unchanged.
+    pub fn reload_community_centers(&self) -> Result<(), crate::store::StoreError> {
+        let centers = self.store.load_community_centers()?;
+        self.community_centers.store(Arc::new(crate::address::centers::Centers::new(centers)));
+        Ok(())
+    }
+}
+
+/// Every stored address point in a gazetteer.
+fn load_gazetteer(store: &dyn Store) -> Result<crate::address::Gazetteer, crate::store::StoreError> {
     let started = std::time::Instant::now();
     let mut builder = crate::address::GazetteerBuilder::default();
-    if let Err(e) = store.for_each_address(&mut |p| {
+    store.for_each_address(&mut |p| {
         builder.add_point(p);
-    }) {
-        tracing::error!(error = %e, "address points not loaded; address search answers nothing");
-        return crate::address::Gazetteer::default();
-    }
+    })?;
     let gazetteer = builder.build();
     let counts = gazetteer.counts();
     tracing::info!(
@@ -212,7 +248,7 @@ fn load_gazetteer(store: &dyn Store) -> crate::address::Gazetteer {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "address gazetteer built"
     );
-    gazetteer
+    Ok(gazetteer)
 }
 
 /// Builds the application router: the API, the OGC API, health checks, metrics, and the page
@@ -253,7 +289,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
                 .merge(history::router())
                 .merge(changes::router())
                 .merge(accounts::router())
+                .merge(provider_accounts::router())
+                .merge(vacancy::router())
                 .merge(imports::router())
+                .merge(center_edits::router())
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )
         .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))

@@ -101,17 +101,32 @@ pub fn read(file: &InputFile, source: &str) -> Result<Vec<CommunityCenter>, Impo
     Ok(out)
 }
 
-/// Reads the file and, unless a dry run, replaces every stored centre with it.
+/// Reads the file and, unless a dry run, replaces every stored centre with it (logged as
+/// the command line's, `cli`).
+///
+/// # Errors
+/// As [`import_by`].
+pub fn import(store: &dyn Store, files: &[InputFile], dry_run: bool) -> Result<CentersReport, ImportError> {
+    import_by(store, files, dry_run, "cli")
+}
+
+/// Reads the file and, unless a dry run, replaces every stored centre with it, logged as
+/// `actor`'s.
 ///
 /// # Errors
 /// As [`read`]; [`ImportError::Options`] for not exactly one file; a store failure.
-pub fn import(store: &dyn Store, files: &[InputFile], dry_run: bool) -> Result<CentersReport, ImportError> {
+pub fn import_by(
+    store: &dyn Store,
+    files: &[InputFile],
+    dry_run: bool,
+    actor: &str,
+) -> Result<CentersReport, ImportError> {
     let [file] = files else {
         return Err(ImportError::Options { name: "file", reason: "give the one file of centres".into() });
     };
     let centers = read(file, &format!("community-centers: {}", file.base_name()))?;
     if !dry_run {
-        store.replace_community_centers(&centers)?;
+        store.replace_community_centers(&centers, actor)?;
     }
     Ok(CentersReport {
         dry_run,

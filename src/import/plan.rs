@@ -196,6 +196,9 @@ pub fn plan(
                 // Also over a soft-deleted provider: a restore keeps what staff had entered.
                 if let Some(record) = record {
                     next = respect_ownership(next, &record.provider, options.blank_clears);
+                } else {
+                    // Only a confirmation through caremap sets when the vacancy was confirmed.
+                    next.accepting_checked_at = None;
                 }
                 planner.upsert(next, record);
             }
@@ -370,7 +373,7 @@ mod tests {
         Provider {
             phone: Some("04-7150-1234".into()),
             notes: Some("職員の備考".into()),
-            accepting: Some(true),
+            accepting: Some(crate::domain::Accepting::Yes),
             ..Provider::new(
                 "care-1".into(),
                 Kind::Care,
@@ -382,10 +385,13 @@ mod tests {
 
     #[test]
     fn staff_owned_fields_are_kept_and_blanks_keep_values_unless_they_clear() {
-        let read =
-            Provider {
-                name: "さくら（新）".into(), phone: None, notes: None, accepting: Some(false), ..stored()
-            };
+        let read = Provider {
+            name: "さくら（新）".into(),
+            phone: None,
+            notes: None,
+            accepting: Some(crate::domain::Accepting::No),
+            ..stored()
+        };
         let kept = respect_ownership(read.clone(), &stored(), false);
         assert_eq!(kept, Provider { name: "さくら（新）".into(), ..stored() });
         let cleared = respect_ownership(read, &stored(), true);

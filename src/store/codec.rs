@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::domain::{Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField};
+use crate::domain::{Accepting, Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField};
 
 use super::StoreError;
 
@@ -93,7 +93,7 @@ fn push_field(row: &mut Vec<SqlValue>, f: &ProviderField, p: &Provider) {
             row.push(text(get(p).map(|h| serde_json::to_string(h).unwrap_or_default()).as_deref()));
         }
         Access::Count { get, .. } => row.push(get(p).map_or(SqlValue::Null, |n| SqlValue::Integer(n.into()))),
-        Access::Flag { get, .. } => row.push(get(p).map_or(SqlValue::Null, |b| SqlValue::Integer(b.into()))),
+        Access::Accepting { get, .. } => row.push(text(get(p).map(Accepting::as_str))),
         Access::Point { get, .. } => {
             let at = get(p);
             row.push(SqlValue::Real(at.lon()));
@@ -180,7 +180,13 @@ fn read_field(f: &ProviderField, p: &mut Provider, values: &mut impl Iterator<It
             let n = optional_integer(values.next())?;
             set(p, n.map(u32::try_from).transpose().map_err(|e| e.to_string())?);
         }
-        Access::Flag { set, .. } => set(p, optional_integer(values.next())?.map(|n| n != 0)),
+        Access::Accepting { set, .. } => {
+            let state = match optional_text(values.next())? {
+                Some(text) => Some(Accepting::parse(&text).ok_or_else(|| format!("unknown state '{text}'"))?),
+                None => None,
+            };
+            set(p, state);
+        }
         Access::Point { set, .. } => {
             let lon = real(values.next())?;
             let lat = real(values.next())?;
@@ -206,7 +212,10 @@ mod tests {
                 ..HomeCare::default()
             }),
             capacity: Some(0),
-            accepting: Some(false),
+            accepting: Some(Accepting::Consult),
+            accepting_note: Some("火・木の午後なら可".into()),
+            accepting_places: Some(2),
+            accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
             district: Some("north".into()),
             updated_at: "2026-11-30T00:00:00Z".into(),
             updated_by: "yamada".into(),

@@ -5,7 +5,7 @@
 use crate::address::AddressPoint;
 use crate::address::centers::CommunityCenter;
 use crate::domain::District;
-use crate::store::{AccountEvent, PopulationColumn, ProviderRecord, User};
+use crate::store::{AccountEvent, CenterEvent, PopulationColumn, ProviderRecord, User};
 
 /// One history (feed) entry as stored: the provider after the change, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct HistoryRow {
     pub changed_by: String,
 }
 
-/// A user with the hash of its token (which leaves a store only to enter another).
+/// A user (a provider account with the ids it is bound to) with the hash of its token (which leaves a store only to enter another).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
     /// The user.
@@ -54,6 +54,8 @@ pub struct Dump {
     pub addresses: Vec<AddressPoint>,
     /// The 地域包括支援センター in their order.
     pub centers: Vec<CommunityCenter>,
+    /// The 地域包括支援センター log in seq order (the layer's version is in `meta`).
+    pub center_events: Vec<CenterEvent>,
     /// The settings, by key.
     pub meta: Vec<(String, String)>,
 }
@@ -65,12 +67,14 @@ impl Dump {
             ("providers", self.providers.len()),
             ("provider_history", self.history.len()),
             ("users", self.users.len()),
+            ("user_providers", self.users.iter().map(|u| u.user.providers.len()).sum()),
             ("account_events", self.account_events.len()),
             ("districts", self.districts.len()),
             ("population_columns", self.population.len()),
             ("population", self.population.iter().map(|c| c.counts.len()).sum()),
             ("address_points", self.addresses.len()),
             ("community_centers", self.centers.len()),
+            ("community_center_events", self.center_events.len()),
             ("meta", self.meta.len()),
         ]
     }

@@ -104,6 +104,13 @@ pub enum StoreError {
         /// The version asked for.
         version: i64,
     },
+    /// A write to a whole layer (the 地域包括支援センター) named another layer version than the
+    /// current one (someone else changed the layer).
+    #[error("the layer is at version {current}")]
+    LayerVersion {
+        /// The current version.
+        current: i64,
+    },
     /// A user name that is taken by an active user.
     #[error("user '{name}' already exists")]
     UserExists {

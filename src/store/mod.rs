@@ -126,6 +126,8 @@ pub struct User {
     pub revoked_at: Option<String>,
     /// RFC 3339 UTC time from which the token is refused; `None`: it does not expire.
     pub expires_at: Option<String>,
+    /// The provider ids a provider account is bound to, in the order given; empty for staff.
+    pub providers: Vec<String>,
 }
 
 impl User {
@@ -149,6 +151,8 @@ pub struct NewUser<'a> {
     pub expires_at: Option<String>,
     /// Who creates the user, for the account log (`cli:root`).
     pub actor: &'a str,
+    /// The provider ids a provider account is bound to (each must exist); empty for staff.
+    pub providers: &'a [String],
 }
 
 /// One entry of the account log: a user added, rotated or revoked, and by whom.
@@ -168,6 +172,43 @@ pub struct AccountEvent {
     pub changed_at: String,
     /// Who made it.
     pub changed_by: String,
+}
+
+/// One change to the 地域包括支援センター layer: a centre created, replaced or deleted by staff.
+#[derive(Debug, Clone)]
+pub struct CenterWrite<'a> {
+    /// The centre's id.
+    pub id: &'a str,
+    /// The centre after the change; `None` deletes it.
+    pub after: Option<&'a crate::address::centers::CommunityCenter>,
+    /// A new centre (the id must not exist) rather than a replacement (it must).
+    pub create: bool,
+    /// The layer versions the writer has seen (`If-Match`); another current version refuses
+    /// the write.
+    pub expected: &'a [i64],
+    /// Who makes it.
+    pub changed_by: &'a str,
+    /// RFC 3339 UTC time.
+    pub changed_at: &'a str,
+}
+
+/// One entry of the 地域包括支援センター log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CenterEvent {
+    /// Position in the log (increasing in commit order).
+    pub seq: i64,
+    /// The centre.
+    pub center_id: String,
+    /// `create`, `update`, `delete` or `import`.
+    pub action: String,
+    /// The layer's version after the change.
+    pub layer_version: i64,
+    /// RFC 3339 UTC time of the change.
+    pub changed_at: String,
+    /// Who made it.
+    pub changed_by: String,
+    /// The fields changed, old → new.
+    pub changes: Vec<crate::address::centers::CenterFieldChange>,
 }
 
 /// The actor recorded by the store methods that take none.
@@ -307,11 +348,38 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable row.
     fn load_community_centers(&self) -> Result<Vec<crate::address::centers::CommunityCenter>>;
 
-    /// Replaces every 地域包括支援センター, in one transaction.
+    /// Replaces every 地域包括支援センター, in one transaction, logging each centre added,
+    /// changed or removed as `import` by `actor` and advancing the layer's version.
     ///
     /// # Errors
     /// On a database failure (nothing is written then).
-    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()>;
+    fn replace_community_centers(
+        &self,
+        centers: &[crate::address::centers::CommunityCenter],
+        actor: &str,
+    ) -> Result<()>;
+
+    /// The 地域包括支援センター layer's version (1 before any change): the ETag staff edits
+    /// name in `If-Match`.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn community_centers_version(&self) -> Result<i64>;
+
+    /// Creates, replaces or deletes one centre, in one transaction with its log entry, and
+    /// returns the layer's new version.
+    ///
+    /// # Errors
+    /// [`StoreError::LayerVersion`] when the layer is at another version than `expected`;
+    /// [`StoreError::Duplicate`] for a create of an existing id, [`StoreError::NotFound`] for
+    /// a change of a missing one; a database failure. Nothing is written then.
+    fn write_community_center(&self, write: &CenterWrite<'_>) -> Result<i64>;
+
+    /// The newest `limit` entries of the 地域包括支援センター log, newest first.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable entry.
+    fn community_center_events(&self, limit: usize) -> Result<Vec<CenterEvent>>;
 
     /// A setting, e.g. `dataset`.
     ///
@@ -397,7 +465,7 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// As [`Store::create_user`].
     fn add_user(&self, name: &str, role: Role, token_hash: &TokenHash) -> Result<User> {
-        self.create_user(&NewUser { name, role, token_hash, expires_at: None, actor: UNKNOWN_ACTOR })
+        self.create_user(&NewUser { name, role, token_hash, expires_at: None, actor: UNKNOWN_ACTOR, providers: &[] })
     }
 
     /// Replaces a user's token (the old one stops working at once) and its expiry, lifts a

@@ -23,7 +23,8 @@ mod import;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::catalog::{Catalog, Change};
-use crate::domain::{District, Provider, Stamp, action, place_in_district};
+use crate::domain::vacancy::{stamp_checked, vacancy_differs};
+use crate::domain::{District, Provider, Stamp, VacancyChange, action, place_in_district};
 use crate::store::{FeedEntry, ProviderRecord, Result, SeqRange, Store, StoreError, Written};
 
 /// Prefix of the ids the server assigns to providers staff create without one. Imported ids
@@ -159,8 +160,9 @@ impl Door {
     /// # Errors
     /// As [`Store::create_provider`]; nothing is published then.
     pub fn create(&self, provider: Provider, actor: &str) -> Result<Written> {
-        let provider = self.placed(provider)?;
-        self.commit(|store| store.create_provider(&provider, &Stamp::now(actor)))
+        let stamp = Stamp::now(actor);
+        let provider = stamped_vacancy(self.placed(provider)?, None, &stamp);
+        self.commit(|store| store.create_provider(&provider, &stamp))
     }
 
     /// Creates a provider (version 1) by `actor` under a new id the store assigns,
@@ -169,18 +171,44 @@ impl Door {
     /// # Errors
     /// As [`Store::create_provider_with_new_id`]; nothing is published then.
     pub fn create_with_new_id(&self, provider: Provider, actor: &str) -> Result<Written> {
-        let provider = self.placed(provider)?;
-        self.commit(|store| store.create_provider_with_new_id(&provider, NEW_ID_PREFIX, &Stamp::now(actor)))
+        let stamp = Stamp::now(actor);
+        let provider = stamped_vacancy(self.placed(provider)?, None, &stamp);
+        self.commit(|store| store.create_provider_with_new_id(&provider, NEW_ID_PREFIX, &stamp))
     }
 
     /// Replaces a provider's fields (受入可否 included) if its version is one of `expected`; a
-    /// move places it in its district again.
+    /// move places it in its district again. A change of the vacancy (state, note, places)
+    /// stamps `accepting_checked_at`; otherwise it keeps its stored value (only the server sets it).
     ///
     /// # Errors
     /// As [`Store::update_provider`].
     pub fn update(&self, provider: Provider, expected: &[i64], actor: &str) -> Result<Written> {
         let provider = self.placed(provider)?;
-        self.commit(|store| store.update_provider(&provider, expected, &Stamp::now(actor), action::UPDATE))
+        self.commit(|store| {
+            let stamp = Stamp::now(actor);
+            let stored = store.provider_record(&provider.id)?;
+            let provider = stamped_vacancy(provider, stored.as_ref().map(|r| &r.provider), &stamp);
+            store.update_provider(&provider, expected, &stamp, action::UPDATE)
+        })
+    }
+
+    /// Sets or confirms a provider's vacancy (空き状況) if its version is one of `expected`:
+    /// the fields `change` gives, and `accepting_checked_at` (with `accepting_updated_at`, its
+    /// day in Japan) now. Recorded as `vacancy`, or `vacancy-confirm` when `change` sets nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], [`StoreError::Deleted`], then as [`Store::update_provider`].
+    pub fn vacancy(&self, id: &str, change: &VacancyChange, expected: &[i64], actor: &str) -> Result<Written> {
+        self.commit(|store| {
+            let record = store.provider_record(id)?.ok_or_else(|| StoreError::NotFound { id: id.to_owned() })?;
+            if record.deleted_at.is_some() {
+                return Err(StoreError::Deleted { id: id.to_owned() });
+            }
+            let stamp = Stamp::now(actor);
+            let next = change.apply(record.provider, &stamp.at);
+            let done = if change.is_confirmation() { action::VACANCY_CONFIRM } else { action::VACANCY };
+            store.update_provider(&next, expected, &stamp, done)
+        })
     }
 
     /// Soft-deletes (`deleted = true`) or restores a provider whose version is one of `expected`.
@@ -205,6 +233,21 @@ impl Door {
             store.update_provider(&old, expected, &Stamp::now(actor), action::REVERT)
         })
     }
+}
+
+/// `p` as a staff write leaves it: `accepting_checked_at` is the server's, so it is taken from
+/// `stored` (none for a new provider), and stamped with the write's time when the vacancy
+/// differs from `stored` (for a new provider: when it has any).
+fn stamped_vacancy(mut p: Provider, stored: Option<&Provider>, stamp: &Stamp) -> Provider {
+    p.accepting_checked_at = stored.and_then(|s| s.accepting_checked_at.clone());
+    let changed = match stored {
+        Some(s) => vacancy_differs(s, &p),
+        None => p.accepting.is_some() || p.accepting_note.is_some() || p.accepting_places.is_some(),
+    };
+    if changed {
+        stamp_checked(&mut p, &stamp.at);
+    }
+    p
 }
 
 /// Bulk-loads new providers as they are (versions and times kept, e.g. the bundled sample's)

@@ -48,7 +48,7 @@ async fn a_valid_token_names_its_user_and_role() {
     let token = app.add_user("山田 太郎", Role::Editor);
     let me = app.send("GET", "/api/admin/me", &[("authorization", &bearer(&token))], None).await.expect(200);
     assert_eq!(me.headers["cache-control"], "no-store");
-    assert_eq!(me.json(), serde_json::json!({"name": "山田 太郎", "role": "editor"}));
+    assert_eq!(me.json(), serde_json::json!({"name": "山田 太郎", "role": "editor", "providers": []}));
     let lower = format!("bearer {token}");
     app.send("GET", "/api/admin/me", &[("authorization", &lower)], None).await.expect(200);
 }
@@ -149,8 +149,14 @@ async fn an_expired_token_answers_401_naming_the_expiry() {
     let (token, hash) = caremap::access::generate_token().unwrap();
     let store = SqliteStore::open(&app.db).unwrap();
     let expired_at = "2026-01-01T00:00:00Z".to_owned();
-    let new =
-        NewUser { name: "yamada", role: Role::Editor, token_hash: &hash, expires_at: Some(expired_at), actor: "t" };
+    let new = NewUser {
+        name: "yamada",
+        role: Role::Editor,
+        token_hash: &hash,
+        expires_at: Some(expired_at),
+        actor: "t",
+        providers: &[],
+    };
     store.create_user(&new).unwrap();
     let reply = me(&app, &token, None).await;
     let challenge = reply.headers["www-authenticate"].to_str().unwrap().to_owned();

@@ -206,8 +206,9 @@ async fn post_with_blank_clears(app: &TestApp, query: &str, auth: &str, blank_cl
     .json()
 }
 
-/// Imports `office` (committed), then sets its 備考 and 受入可否 as staff do on the page.
-async fn imported_then_edited_by_staff(app: &TestApp, auth: &str, office: Office) {
+/// Imports `office` (committed), then sets its 備考 and 受入可否 as staff do on the page;
+/// returns the properties after the edit.
+async fn imported_then_edited_by_staff(app: &TestApp, auth: &str, office: Office) -> Value {
     let file = mhlw_csv(&[office], Enc::Utf8Bom, true);
     app.post_files(
         &format!("{IMPORTS}?source=mhlw-care&dry_run=false"),
@@ -220,15 +221,17 @@ async fn imported_then_edited_by_staff(app: &TestApp, auth: &str, office: Office
     let mut f = app.send("GET", path, &[("authorization", auth)], None).await.expect(200).json();
     f["properties"]["notes"] = json!("職員が入力した備考");
     f["properties"]["accepting"] = json!(true);
-    f["properties"]["accepting_updated_at"] = json!("2026-11-01");
-    app.send("PUT", path, &[("authorization", auth), ("if-match", "\"1\"")], Some(&f)).await.expect(200);
+    f["properties"]["accepting_note"] = json!("火曜のみ");
+    let edited = app.send("PUT", path, &[("authorization", auth), ("if-match", "\"1\"")], Some(&f)).await.expect(200);
+    edited.json()["properties"].clone()
 }
 
 #[tokio::test]
 async fn a_dry_run_shows_each_change_old_to_new_and_leaves_staff_owned_fields_alone() {
     let app = spawn_app().await;
     let auth = editor(&app).await;
-    imported_then_edited_by_staff(&app, &auth, Office::new("1270000001", "さくら")).await;
+    let edited = imported_then_edited_by_staff(&app, &auth, Office::new("1270000001", "さくら")).await;
+    assert!(edited["accepting_checked_at"].is_string(), "the staff edit of 受入可否 is a confirmation: {edited}");
     let mut office = Office::new("1270000001", "さくら");
     office.phone = "04-7150-9999".into();
     let file = mhlw_csv(&[office], Enc::Utf8Bom, true);
@@ -249,7 +252,10 @@ async fn a_dry_run_shows_each_change_old_to_new_and_leaves_staff_owned_fields_al
     assert_eq!(dry["policy"]["blank_clears"], false);
     let staff_owned: Vec<&str> =
         dry["policy"]["staff_owned"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert_eq!(staff_owned, ["notes", "accepting", "accepting_updated_at"]);
+    assert_eq!(
+        staff_owned,
+        ["notes", "accepting", "accepting_note", "accepting_places", "accepting_checked_at", "accepting_updated_at"]
+    );
     assert_eq!(dry["policy"]["staff_owned"][0]["label"], "備考");
 
     app.post_files(&format!("{IMPORTS}?source=mhlw-care&dry_run=false"), &headers, &[("jigyosho_110.csv", file)])
@@ -257,8 +263,10 @@ async fn a_dry_run_shows_each_change_old_to_new_and_leaves_staff_owned_fields_al
         .expect(200);
     let p = app.get("/api/providers/care-1270000001").await.expect(200).json()["properties"].clone();
     assert_eq!(p["phone"], "04-7150-9999");
-    assert_eq!((p["notes"].as_str(), p["accepting"].as_bool()), (Some("職員が入力した備考"), Some(true)));
-    assert_eq!(p["accepting_updated_at"], "2026-11-01");
+    assert_eq!((p["notes"].as_str(), p["accepting"].as_str()), (Some("職員が入力した備考"), Some("yes")));
+    for key in ["accepting_note", "accepting_checked_at", "accepting_updated_at"] {
+        assert_eq!(p[key], edited[key], "the import kept {key}");
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 // Accessibility stays measurable: axe-core (WCAG 2.1 A/AA and best practice) finds nothing on
 // the map page (loaded, with a result list, and on a phone with address suggestions open and
-// the 包括 card), the staff page (signed out and signed in),
+// the 包括 card), the staff page (signed out and signed in, with the 事業所アカウント token and
+// the revoke dialog open), the provider page (signed out, and signed in on a phone),
 // and the HTML pages of the OGC API and the API description as a browser gets them (its Accept
 // asks for HTML).
 
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { axeViolations } from './lib/axe.js';
-import { addUser, launchBrowser, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
+import { addProviderUser, addUser, launchBrowser, startServer, waitForMarkers, waitForResults, withPage } from './lib/harness.js';
 
 let server;
 let browser;
@@ -86,6 +87,52 @@ describe('axe-core finds no violation', () => {
       await page.fill('#token-input', token);
       await page.press('#token-input', 'Enter');
       await page.waitForSelector('#app', { state: 'visible' });
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the staff page with a new 事業所アカウント\'s token shown and the revoke dialog open', async () => {
+    const token = addUser(server, 'a11y-accounts');
+    const { id } = (await server.getJson('/api/providers?kind=care&limit=1')).features[0];
+    const violations = await withPage(browser, server.baseUrl, { path: '/staff.html' }, async ({ page, problems }) => {
+      await page.fill('#token-input', token);
+      await page.press('#token-input', 'Enter');
+      await page.waitForSelector('#app', { state: 'visible' });
+      await page.waitForSelector('#reminders-rows tr');
+      await page.fill('#account-name', 'a11y-office');
+      await page.fill('#account-q', (await server.getJson(`/api/providers/${id}`)).properties.name);
+      await page.click('#account-search');
+      await page.click(`#account-results button[data-add="${id}"]`);
+      await page.click('#account-form button[type="submit"]');
+      await page.waitForSelector('#account-issued', { state: 'visible' });
+      const issued = await axeViolations(page);
+      await page.click('#accounts-rows button[data-revoke="a11y-office"]');
+      await page.waitForSelector('#revoke-dialog[open]');
+      const dialog = await axeViolations(page);
+      assert.deepEqual(problems, []);
+      return [...issued, ...dialog];
+    });
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the provider page signed out', async () => {
+    const violations = await violationsOf('/provider.html', (page) => page.waitForSelector('#signin', { state: 'visible' }));
+    assert.deepEqual(violations, []);
+  });
+
+  it('on the provider page signed in on a phone, with a saved state', async () => {
+    const { id } = (await server.getJson('/api/providers?kind=care&limit=1')).features[0];
+    const token = addProviderUser(server, 'a11y-provider', [id]);
+    const phone = { path: '/provider.html', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+    const violations = await withPage(browser, server.baseUrl, phone, async ({ page, problems }) => {
+      await page.fill('#token-input', token);
+      await page.press('#token-input', 'Enter');
+      await page.waitForSelector('.office:not([aria-busy])');
+      await page.click('.office button[data-state="consult"]');
+      await page.waitForFunction(() => /保存しました/.test(document.querySelector('.office__status').textContent));
+      const found = await axeViolations(page);
+      assert.deepEqual(problems, []);
+      return found;
     });
     assert.deepEqual(violations, []);
   });

@@ -171,6 +171,9 @@ describe('the search in the address bar', () => {
       await waitForResults(page, '北部圏域');
       await page.locator('.toggle__text', { hasText: '受入可のみ' }).click();
       await waitForSummary(page, '受入可のみ');
+      // The bundled sample's confirmations are all older than 30 days: include them.
+      await page.check('#include-stale');
+      await waitForSummary(page, '受入可のみ（古い情報も含む）');
       await page.selectOption('#sort', 'name');
       const first = page.locator('#results .result').nth(2);
       const selected = await first.getAttribute('data-id');
@@ -188,6 +191,7 @@ describe('the search in the address bar', () => {
       const params = new URL(link).searchParams;
       assert.equal(params.get('district'), 'north');
       assert.equal(params.get('accepting'), 'true');
+      assert.equal(params.get('include_stale'), 'true');
       assert.equal(params.get('sort'), 'name');
       assert.equal(params.get('selected'), selected);
       assert.ok(params.get('view'));
@@ -196,10 +200,11 @@ describe('the search in the address bar', () => {
       const path = new URL(link).pathname + new URL(link).search;
       await withPage(browser, server.baseUrl, { path }, async (other) => {
         await waitForResults(other.page, '北部圏域');
-        await waitForSummary(other.page, '受入可のみ');
+        await waitForSummary(other.page, '受入可のみ（古い情報も含む）');
         assert.deepEqual(await listedIds(other.page), ids);
         assert.equal(await other.page.inputValue('#district'), 'north');
         assert.equal(await other.page.isChecked('#accepting'), true);
+        assert.equal(await other.page.isChecked('#include-stale'), true);
         assert.equal(await other.page.inputValue('#sort'), 'name');
         await other.page.waitForSelector(`#results li.is-selected[data-id="${selected}"]`);
         assert.deepEqual(other.problems, []);
@@ -254,17 +259,20 @@ describe('lists and what they say', () => {
     });
   });
 
-  it('shows 受入可否 with its date in the list, and the data’s last update in the footer', async () => {
+  it('shows 受入可否 with the age of a stale confirmation in the list, and the data’s last update in the footer', async () => {
     await withPage(browser, server.baseUrl, async ({ page, problems }) => {
       const api = await server.getJson('/api/providers?district=east&limit=10000');
-      const dated = api.features.find((f) => f.properties.accepting === true && f.properties.accepting_updated_at);
+      // The bundled sample's confirmations are dated days (older than 30) without a time.
+      const dated = api.features.find((f) => f.properties.accepting === 'yes' && f.properties.accepting_updated_at);
       assert.ok(dated, 'the sample has a dated 受入可');
+      assert.equal(dated.properties.accepting_stale, true);
       await waitForMarkers(page);
       await page.selectOption('#district', 'east');
       await waitForResults(page, '圏域');
-      const [, m, d] = dated.properties.accepting_updated_at.split('-').map(Number);
-      const badge = await page.textContent(`#results li[data-id="${dated.id}"] .badge--ok`);
-      assert.match(badge, new RegExp(`^受入可（(\\d{4}/)?${m}/${d}確認）$`));
+      const todayInJapan = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+      const days = (Date.parse(todayInJapan) - Date.parse(dated.properties.accepting_updated_at)) / 86_400_000;
+      const badge = await page.textContent(`#results li[data-id="${dated.id}"] .badge--stale`);
+      assert.equal(badge, `受入可（確認から${days}日）`);
       assert.match(await page.textContent('#dataset-info'), /データ更新 \d{4}年\d{1,2}月\d{1,2}日/);
       assert.deepEqual(problems, []);
     });

@@ -134,7 +134,8 @@ describe('staff page imports', () => {
       assert.match(changed, /電話番号: 04-7150-0001 → 04-7150-0009/);
       assert.doesNotMatch(changed, /phone/);
       const policy = await page.textContent('#import-policy');
-      assert.match(policy, /備考・受入可否・受入可否の確認日は職員が入力した値を残し/);
+      // Every staff-owned field of the server's table, in its order (the vacancy ones included).
+      assert.match(policy, /備考・受入可否・空き状況のメモ・空き人数・空き状況の確認日時・受入可否の確認日は職員が入力した値を残し/);
       assert.match(policy, /空欄では既存の値を消しません/);
 
       // An empty phone cell erases the stored number only with the checkbox.

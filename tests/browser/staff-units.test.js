@@ -55,7 +55,12 @@ describe('staff form values', () => {
     assert.equal(back.properties.name, 'さくら診療所');
     assert.deepEqual(back.properties.services, ['130', '140']);
     assert.equal(back.properties.capacity, 19);
-    assert.equal(back.properties.accepting, false);
+    assert.equal(back.properties.accepting, 'no', 'the boolean of older data reads as 受入不可');
+    const consult = { ...feature, properties: { ...feature.properties, accepting: 'consult', accepting_note: '火曜なら可', accepting_places: 2 } };
+    const kept = featureFromValues('clinic-1', valuesFromFeature(consult)).properties;
+    assert.equal(kept.accepting, 'consult');
+    assert.equal(kept.accepting_note, '火曜なら可', 'the form sends back the vacancy details it has no input for');
+    assert.equal(kept.accepting_places, 2);
     assert.equal(back.properties.notes, null);
     assert.deepEqual(back.properties.home_care, feature.properties.home_care);
     assert.equal('version' in back.properties, false, 'bookkeeping is the server’s');
@@ -126,12 +131,15 @@ describe('labels', () => {
     assert.match(fieldMessage('services', "unknown service code '999'"), /「999」/);
     assert.match(fieldMessage('geometry', 'is outside Japan (lon 122–154, lat 20–46)'), /日本の範囲外/);
     assert.match(fieldMessage('whatever', ''), /正しくありません/);
+    assert.match(fieldMessage('accepting_places', 'must be 0 to 999'), /0〜999/);
     assert.equal(fieldMessage('name', 'must be at most 200 characters (has 201)'), '名称は200文字以内で入力してください。');
     assert.equal(fieldMessage('notes', 'must be at most 4000 characters (has 9000)'), '備考は4000文字以内で入力してください。');
   });
 
   it('describes history values in Japanese', () => {
     assert.equal(describeValue('accepting', true), '受入可');
+    assert.equal(describeValue('accepting', 'consult'), '要相談');
+    assert.equal(describeValue('accepting', 'no'), '受入不可');
     assert.equal(describeValue('phone', null), '（なし）');
     assert.equal(describeValue('services', ['130'], new Map([['130', '訪問看護']])), '訪問看護');
     assert.equal(describeValue('geometry', [139.9, 35.85]), '経度 139.9、緯度 35.85');

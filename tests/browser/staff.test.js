@@ -204,22 +204,36 @@ describe('staff page', () => {
     });
   });
 
-  it("sets 受入可否 with today's date in one tap", async () => {
+  it("sets 受入可否 in one tap (受入可 / 要相談 / 受入不可, or 変わりなし), stamped by the server, keeping other edits", async () => {
     const target = await freshProvider();
     await withSignedInPage(async ({ page }) => {
       await openByName(page, target);
       // Japan is UTC+9 all year; not Intl, whose en-CA format differs between Node releases.
       const today = new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+      const [, m, d] = today.split('-').map(Number);
       await page.click('#accept-no');
-      await waitForStatus(page, /受入不可（本日確認）として保存しました/);
+      await waitForStatus(page, /受入不可（いま確認）として保存しました（版 2）/);
       let served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
-      assert.equal(served.properties.accepting, false);
+      assert.equal(served.properties.accepting, 'no');
       assert.equal(served.properties.accepting_updated_at, today);
-      assert.match(await page.textContent('#accept-current'), new RegExp(`受入不可（${today} 確認）`));
-      await page.click('#accept-yes');
-      await waitForStatus(page, /受入可（本日確認）として保存しました（版 3）/);
+      assert.ok(served.properties.accepting_checked_at);
+      assert.match(await page.textContent('#accept-current'), new RegExp(`^受入不可（${m}/${d}確認）・最終確認 ${m}月${d}日 \\d\\d:\\d\\d$`));
+
+      // An unsaved edit in the form stays there, unsaved, through a one-tap change.
+      await page.fill('#f-phone', '04-7100-0002');
+      await page.click('#accept-consult');
+      await waitForStatus(page, /要相談（いま確認）として保存しました（版 3）/);
+      assert.equal(await page.inputValue('#f-phone'), '04-7100-0002');
+      assert.equal(await page.isVisible('#dirty-notice'), true);
       served = await server.getJson(`/api/providers/${encodeURIComponent(target.id)}`);
-      assert.equal(served.properties.accepting, true);
+      assert.equal(served.properties.accepting, 'consult');
+      assert.equal(served.properties.phone, target.properties.phone);
+
+      await page.click('#accept-confirm');
+      await waitForStatus(page, /変わりなしとして確認しました（版 4）/);
+      await page.waitForSelector('#history li.version[data-version="4"]');
+      assert.match(await page.textContent('#history li.version[data-version="4"]'), /空き状況の確認（変わりなし）/);
+      assert.match(await page.textContent('#history li.version[data-version="3"]'), /要相談/);
     });
   });
 

@@ -21,6 +21,7 @@ import { geodesicDistanceM, inAnyFeature } from '../../web/lib/map/geo.js';
 import { bboxContains, filterFamilies, mergeFeatures, urlWith } from '../../web/lib/map/query.js';
 import { sortFeatures } from '../../web/lib/map/sort.js';
 import { queryToState, stateToQuery } from '../../web/lib/map/url-state.js';
+import { acceptingState, confirmedAt, confirmedText, vacancyDetails } from '../../web/lib/shared/vacancy.js';
 
 describe('distance and walking time', () => {
   it('shows metres below 1 km rounded to 10 m, and km with one decimal above', () => {
@@ -70,6 +71,33 @@ describe('badges', () => {
     assert.equal(badgesFor({ accepting: true, accepting_updated_at: '2026-11-28' }, now)[0].text, '受入可（11/28確認）');
     assert.equal(badgesFor({ accepting: false, accepting_updated_at: '2025-12-01' }, now)[0].text, '受入不可（2025/12/1確認）');
     assert.equal(badgesFor({}, now)[0].text, '受入状況不明');
+  });
+
+  it('say 要相談, and show a stale confirmation muted by its age (or 未確認)', () => {
+    const now = new Date('2026-11-30T03:00:00Z');
+    const consult = badgesFor({ accepting: 'consult', accepting_checked_at: '2026-11-28T05:05:00Z', accepting_stale: false }, now)[0];
+    assert.deepEqual(consult, { text: '要相談（11/28確認）', tone: 'consult' });
+    // 45 days before, counted in Japan's calendar (23:30 JST on 10/16 is still 10/16).
+    const stale = badgesFor({ accepting: 'yes', accepting_checked_at: '2026-10-16T14:30:00Z', accepting_stale: true }, now)[0];
+    assert.deepEqual(stale, { text: '受入可（確認から45日）', tone: 'stale' });
+    assert.deepEqual(badgesFor({ accepting: 'no', accepting_stale: true }, now)[0], { text: '受入不可（未確認）', tone: 'stale' });
+    // A confirmation late in the evening in Japan is that day, not the UTC one.
+    assert.equal(badgesFor({ accepting: 'yes', accepting_checked_at: '2026-11-28T15:30:00Z', accepting_stale: false }, now)[0].text, '受入可（11/29確認）');
+  });
+});
+
+describe('vacancy words', () => {
+  it('give the last confirmation in Japan time, and the places and note as text', () => {
+    const now = new Date('2026-11-30T03:00:00Z');
+    assert.equal(confirmedText(confirmedAt({ accepting_checked_at: '2026-11-28T05:05:00Z' }), now), '11月28日 14:05');
+    // 16:00 UTC on New Year's Eve is already 1 January (this year) in Japan.
+    assert.equal(confirmedText(confirmedAt({ accepting_checked_at: '2025-12-31T16:00:00Z' }), now), '1月1日 01:00');
+    assert.equal(confirmedText(confirmedAt({ accepting_updated_at: '2025-11-28' }), now), '2025年11月28日');
+    assert.equal(confirmedAt({}), null);
+    assert.deepEqual(vacancyDetails({ accepting_places: 0, accepting_note: ' 火・木の午後なら可 ' }), ['空き0人', '火・木の午後なら可']);
+    assert.deepEqual(vacancyDetails({ accepting_places: null, accepting_note: '' }), []);
+    assert.equal(acceptingState(true), 'yes');
+    assert.equal(acceptingState('maybe'), null);
   });
 });
 
@@ -149,6 +177,7 @@ describe('the page state in the URL', () => {
     groups: [],
     service: '',
     accepting: false,
+    includeStale: false,
     available24h: false,
     homeCare: false,
     q: '',
@@ -173,6 +202,7 @@ describe('the page state in the URL', () => {
         groups: ['home_medical'],
         service: '130',
         accepting: true,
+        includeStale: true,
         available24h: true,
         homeCare: true,
         q: '南流山 1',

@@ -688,7 +688,10 @@ fn an_import_never_overwrites_staff_owned_fields_and_blanks_clear_only_with_the_
     let p = &providers(&dir.db())[0];
     assert_eq!((p.phone.as_deref(), p.fax.as_deref()), (None, None), "the file's empty cells erased them");
     assert_eq!(p.notes.as_deref(), Some("職員の備考"), "an empty 備考 cell never erases the staff's");
-    assert_eq!((p.accepting, p.accepting_updated_at.as_deref()), (Some(false), Some("2026-11-01")));
+    assert_eq!(
+        (p.accepting, p.accepting_updated_at.as_deref()),
+        (Some(caremap::domain::Accepting::No), Some("2026-11-01"))
+    );
 }
 
 #[test]
@@ -701,7 +704,7 @@ fn the_human_report_states_the_policy_and_each_change_old_to_new() {
     let file = dir.write("jigyosho_110.csv", &mhlw_csv(&[office], Enc::Utf8Bom, true));
     let out = caremap(&["import", "--db", &dir.db(), "--source", "mhlw-care", "--dry-run", &file]);
     let text = stdout(&out);
-    assert!(text.contains("policy: staff-owned fields are kept (notes, accepting, accepting_updated_at)"), "{text}");
+    assert!(text.contains("policy: staff-owned fields are kept (notes, accepting, accepting_note, accepting_places, accepting_checked_at, accepting_updated_at)"), "{text}");
     assert!(text.contains("empty cells keep stored values"), "{text}");
     assert!(text.contains(r#"phone: "04-7150-1234" → "04-7150-9999""#), "{text}");
 }

@@ -147,6 +147,27 @@ fn last_import_at(db: &std::path::Path) -> Option<String> {
 }
 
 #[test]
+fn an_address_or_centre_import_from_the_command_line_is_refused_while_a_server_runs() {
+    use crate::support::fixtures::{Enc, address::isj_oaza_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let oaza = dir.path().join("oaza.csv");
+    std::fs::write(&oaza, isj_oaza_csv(Enc::ShiftJis, true)).unwrap();
+    let centers = repo_path("docs/import-examples/community_centers.csv");
+    let server = Server::start(serve_command(&db, &[]));
+    let sample = get(&server, "/api/community-centers");
+    for (source, file) in [("isj-oaza", &oaza), ("community-centers", &centers)] {
+        let mut command = caremap();
+        command.args(["import", "--source", source, "--db"]).arg(&db).arg(file);
+        assert_refused(command, &["in use by a running caremap server", "POST /api/admin/imports"]);
+    }
+    // The server still answers from the layers it holds: the sample's.
+    let body = |reply: &str| reply.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    assert_eq!(body(&get(&server, "/api/community-centers")), body(&sample));
+    assert!(get(&server, "/api/geocode?q=%E5%8D%97%E6%B5%81%E5%B1%B1").contains("\"source\":\"sample\""));
+}
+
+#[test]
 fn an_import_is_refused_while_a_server_runs_on_the_database_and_recorded_once_it_stopped() {
     use crate::support::fixtures::{Enc, Office, mhlw_csv};
     let dir = tempfile::tempdir().unwrap();
@@ -364,4 +385,37 @@ fn user_rotate_replaces_the_token_and_the_account_log_names_who_ran_each_command
     assert_eq!(entries[2..], ["yamada user_rotate kanri", "yamada user_revoke kanri"]);
     assert!(body["entries"][1]["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{body}");
     assert!(!reply.contains(&old[4..]) && !reply.contains(&new[4..]), "{reply}");
+}
+
+#[test]
+fn user_add_binds_a_provider_account_to_existing_providers_and_names_an_unknown_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let generated = caremap().args(["gen", "--count", "3", "--seed", "1", "--db"]).arg(&db).output().unwrap();
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let add = |providers: &str, name: &str| {
+        caremap()
+            .args(["user", "add", "--role", "provider", "--provider", providers, "--db"])
+            .arg(&db)
+            .arg(name)
+            .output()
+            .unwrap()
+    };
+    let refused = add("gen-00000000,no-such-office", "さくら");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("no-such-office"), "{stderr}");
+    let list = caremap().args(["user", "list", "--db"]).arg(&db).output().unwrap();
+    assert!(!String::from_utf8_lossy(&list.stdout).contains("さくら"), "nothing was created");
+
+    let added = add("gen-00000000,gen-00000001", "さくら");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = String::from_utf8(added.stdout).unwrap().lines().last().unwrap().to_owned();
+    assert!(token.starts_with("cmk_") && token.len() == 68, "the token alone on the last line: {token}");
+    let store = caremap::store::SqliteStore::open(&db).unwrap();
+    let user =
+        caremap::store::Store::user_by_token_hash(&store, &caremap::access::hash_token(&token)).unwrap().unwrap();
+    assert_eq!(user.providers, ["gen-00000000", "gen-00000001"]);
+    let list = caremap().args(["user", "list", "--db"]).arg(&db).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(list.contains("provider") && list.contains("(providers: gen-00000000,gen-00000001)"), "{list}");
 }

@@ -165,7 +165,10 @@ fn plausible_value(name: &str) -> BoxedStrategy<String> {
         "district" => {
             prop::sample::select(vec!["north", "central", "east", "south", "west"]).prop_map(str::to_owned).boxed()
         }
-        "accepting" | "home_care" | "available_24h" => {
+        "accepting" => prop::sample::select(vec!["true", "false", "yes", "consult", "no,yes", "1", "maybe"])
+            .prop_map(str::to_owned)
+            .boxed(),
+        "home_care" | "available_24h" => {
             prop::sample::select(vec!["true", "false", "1", "no"]).prop_map(str::to_owned).boxed()
         }
         "f" => prop::sample::select(vec!["geojson", "json", "csv", "html", "xml"]).prop_map(str::to_owned).boxed(),

@@ -34,8 +34,9 @@ const MAX_TRACKED_CLIENTS: usize = 10_000;
 ///
 /// Rejections: 401 (with `WWW-Authenticate: Bearer`) for a missing, malformed, wrong, revoked
 /// or expired token; 429 instead of 401 for a wrong token from a client that has failed too
-/// often. A valid token is accepted whatever the client's failures. Every endpoint needs at least [`Role::Editor`];
-/// call [`StaffUser::require`] for more.
+/// often; 403 for a provider account (see [`Account`]). A valid token is accepted whatever the
+/// client's failures. Every endpoint needs at least [`Role::Editor`]; call
+/// [`StaffUser::require`] for more.
 #[derive(Debug, Clone)]
 pub struct StaffUser {
     /// The user name, recorded as `changed_by`.
@@ -71,7 +72,38 @@ fn bearer(parts: &Parts) -> Option<&str> {
     Some(if scheme.eq_ignore_ascii_case("bearer") { token.trim() } else { "" })
 }
 
-impl FromRequestParts<AppState> for StaffUser {
+/// A signed-in account of any role, provider accounts included: only the few endpoints a
+/// care office may use take this extractor (`/api/admin/me`, reading and confirming its own
+/// providers). Everything else takes [`StaffUser`], which refuses provider accounts — so a
+/// route added later is closed to them unless it opts in (deny by default).
+///
+/// Rejections as for [`StaffUser`] (401, 429), never 403.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The user name, recorded as `changed_by`.
+    pub name: String,
+    /// What the account may do.
+    pub role: Role,
+    /// The provider ids a provider account is bound to (empty for staff).
+    pub providers: Vec<String>,
+}
+
+impl Account {
+    /// Refuses (403, naming `forbidden`) a provider account that is not bound to provider `id`;
+    /// staff accounts pass.
+    ///
+    /// # Errors
+    /// [`ApiError::ProviderForbidden`].
+    pub fn require_provider(&self, id: &str) -> ApiResult<()> {
+        if self.role != Role::Provider || self.providers.iter().any(|p| p == id) {
+            Ok(())
+        } else {
+            Err(ApiError::ProviderForbidden { forbidden: vec![format!("providers/{id}")] })
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Account {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -93,7 +125,7 @@ impl FromRequestParts<AppState> for StaffUser {
         match user {
             Some(user) if user.revoked_at.is_none() && !user.expired_at(&now) => {
                 tracing::Span::current().record("account", user.name.as_str());
-                Ok(StaffUser { name: user.name, role: user.role })
+                Ok(Account { name: user.name, role: user.role, providers: user.providers })
             }
             found => {
                 let expired_at = found.as_ref().filter(|u| u.revoked_at.is_none()).and_then(|u| u.expires_at.clone());
@@ -114,6 +146,36 @@ impl FromRequestParts<AppState> for StaffUser {
                 })
             }
         }
+    }
+}
+
+/// What a provider account asked for that it may not do, named from the request: the action
+/// after a provider id (`history`, `restore`, `revert`), `update` / `delete` of a provider,
+/// `create`, or the resource under /api/admin (`audit`, `imports`, `users` …).
+fn forbidden_action(parts: &Parts) -> String {
+    let path = parts.uri.path().strip_prefix("/api/admin/").unwrap_or(parts.uri.path());
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (segments.as_slice(), parts.method.as_str()) {
+        (["providers"], "POST") => "create".into(),
+        (["providers", _], "PUT") => "update".into(),
+        (["providers", _], "DELETE") => "delete".into(),
+        (["providers", _, action, ..], _) => (*action).to_owned(),
+        ([first, ..], _) => (*first).to_owned(),
+        ([], _) => "admin".into(),
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let account = Account::from_request_parts(parts, state).await?;
+        if account.role == Role::Provider {
+            let forbidden = forbidden_action(parts);
+            tracing::warn!(account = account.name, forbidden, "refused a provider account");
+            return Err(ApiError::ProviderForbidden { forbidden: vec![forbidden] });
+        }
+        Ok(StaffUser { name: account.name, role: account.role })
     }
 }
 

@@ -19,6 +19,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::catalog::Snapshot;
+use crate::domain::VacancyClock;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -62,6 +64,8 @@ pub struct Metrics {
     timed_out: Counter,
     filters: Family<FilterLabels, Counter>,
     providers: Gauge,
+    vacancy_stale: Gauge,
+    vacancy_never_confirmed: Gauge,
     last_import: Gauge<f64, AtomicU64>,
     /// Serialises the compare-and-set of `last_import`.
     last_import_writer: std::sync::Mutex<()>,
@@ -141,6 +145,18 @@ impl Metrics {
         );
         let providers = Gauge::default();
         registry.register("caremap_providers_loaded", "Providers in the catalog being served", providers.clone());
+        let vacancy_stale = Gauge::default();
+        registry.register(
+            "caremap_providers_vacancy_stale",
+            "Providers whose 空き状況 was never confirmed or not within --stale-after-days",
+            vacancy_stale.clone(),
+        );
+        let vacancy_never_confirmed = Gauge::default();
+        registry.register(
+            "caremap_providers_vacancy_never_confirmed",
+            "Providers whose 空き状況 was never confirmed",
+            vacancy_never_confirmed.clone(),
+        );
         let last_import = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "caremap_last_import_timestamp_seconds",
@@ -197,6 +213,8 @@ impl Metrics {
             timed_out,
             filters,
             providers,
+            vacancy_stale,
+            vacancy_never_confirmed,
             last_import,
             last_import_writer: std::sync::Mutex::new(()),
             applied_seq,
@@ -241,6 +259,16 @@ impl Metrics {
         if at > self.last_import.get() {
             self.last_import.set(at);
         }
+    }
+
+    /// Counts the providers whose vacancy is stale at `clock` and those never confirmed, for the
+    /// next [`Metrics::encode`] (one pass over the snapshot per scrape).
+    pub fn set_vacancy(&self, providers: &Snapshot, clock: &VacancyClock) {
+        let (stale, never) = providers.providers().fold((0usize, 0usize), |(stale, never), p| {
+            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at.is_none()))
+        });
+        self.vacancy_stale.set(i64::try_from(stale).unwrap_or(i64::MAX));
+        self.vacancy_never_confirmed.set(i64::try_from(never).unwrap_or(i64::MAX));
     }
 
     /// The metrics as OpenMetrics text, with the gauges read at this moment: the catalog's
@@ -356,6 +384,7 @@ pub async fn metrics_get(State(state): State<AppState>) -> Response {
         changes_applied: state.catalog.changes_applied(),
         reconnects: state.feed.reconnects(),
     };
+    state.metrics.set_vacancy(&snapshot, &state.vacancy_clock());
     match state.metrics.encode(snapshot.len(), &feed, state.limits.in_flight()) {
         Ok(text) => ([(header::CONTENT_TYPE, HeaderValue::from_static(OPENMETRICS))], text).into_response(),
         Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
@@ -386,7 +415,24 @@ mod tests {
             changes_applied: 12,
             reconnects: 2,
         };
+        let now = crate::domain::vacancy::parse_utc("2026-11-30T00:00:00Z").unwrap();
+        let providers: Vec<crate::domain::Provider> = crate::generate::synthetic::providers(7, 3)
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| crate::domain::Provider {
+                accepting_checked_at: match i {
+                    0 | 1 => None,
+                    2 => Some("2026-10-01T00:00:00Z".into()),
+                    _ => Some("2026-11-29T00:00:00Z".into()),
+                },
+                ..p
+            })
+            .collect();
+        let catalog = crate::catalog::Catalog::new(providers, Vec::new()).at_seq(42);
+        m.set_vacancy(&catalog.snapshot(), &VacancyClock::at(now, 30));
         let text = m.encode(7, &feed, 0).unwrap();
+        assert!(text.contains("caremap_providers_vacancy_stale 3"), "{text}");
+        assert!(text.contains("caremap_providers_vacancy_never_confirmed 2"), "{text}");
         assert!(
             text.contains(r#"caremap_http_requests_total{method="GET",route="/api/providers/{id}",status="200"} 2"#),
             "{text}"

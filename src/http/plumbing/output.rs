@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use time::{Date, OffsetDateTime};
 
 use crate::catalog::Found;
-use crate::domain::District;
+use crate::domain::{District, VacancyClock};
 pub use crate::formats::csv::{CSV_HEADER, JST, csv_bytes};
 use crate::formats::geojson::FeatureOut;
 
@@ -90,14 +90,21 @@ fn today_jst() -> Date {
 }
 
 /// A page of results as a response in the requested format. `matched` is the count before paging.
-pub fn respond(page: &[Found<'_>], matched: usize, format: Format) -> Response {
-    respond_as(page, matched, format, &CsvFile::default())
+/// `clock` judges each provider's `accepting_stale`.
+pub fn respond(page: &[Found<'_>], matched: usize, format: Format, clock: &VacancyClock) -> Response {
+    respond_as(page, matched, format, &CsvFile::default(), clock)
 }
 
 /// [`respond`], with a CSV named and labelled by `csv`.
-pub fn respond_as(page: &[Found<'_>], matched: usize, format: Format, csv: &CsvFile<'_>) -> Response {
+pub fn respond_as(
+    page: &[Found<'_>],
+    matched: usize,
+    format: Format,
+    csv: &CsvFile<'_>,
+    clock: &VacancyClock,
+) -> Response {
     match format {
-        Format::GeoJson => geojson_response(page, matched),
+        Format::GeoJson => geojson_response(page, matched, clock),
         Format::Csv => csv_response(page, csv),
     }
 }
@@ -110,7 +117,7 @@ pub fn property_names() -> Vec<&'static str> {
         .iter()
         .map(|f| f.key)
         .filter(|key| *key != "geometry")
-        .chain(["version", "updated_at", "distance_m"])
+        .chain(["accepting_stale", "version", "updated_at", "distance_m"])
         .collect()
 }
 
@@ -147,9 +154,9 @@ pub fn feature_selecting(feature: &FeatureOut<'_>, keep: &[String]) -> serde_jso
 
 /// A page as a GeoJSON FeatureCollection (like [`feature_collection_bytes`]) whose features
 /// keep only the properties in `keep`.
-pub fn respond_selecting(page: &[Found<'_>], matched: usize, keep: &[String]) -> Response {
+pub fn respond_selecting(page: &[Found<'_>], matched: usize, keep: &[String], clock: &VacancyClock) -> Response {
     let features: serde_json::Result<Vec<serde_json::Value>> =
-        page.iter().map(|f| feature_selecting(&FeatureOut::new(f.provider, f.distance_m), keep)).collect();
+        page.iter().map(|f| feature_selecting(&FeatureOut::new(f.provider, f.distance_m).fresh(clock), keep)).collect();
     let body = features.and_then(|features| {
         serde_json::to_vec(&serde_json::json!({
             "type": "FeatureCollection",
@@ -173,7 +180,11 @@ const FEATURE_BYTES: usize = 1024;
 ///
 /// # Errors
 /// Never in practice (see [`FeatureOut::write_json`]).
-pub fn feature_collection_bytes(page: &[Found<'_>], matched: usize) -> serde_json::Result<Vec<u8>> {
+pub fn feature_collection_bytes(
+    page: &[Found<'_>],
+    matched: usize,
+    clock: &VacancyClock,
+) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128 + FEATURE_BYTES * page.len());
     out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"numberMatched\":");
     serde_json::to_writer(&mut out, &matched)?;
@@ -184,14 +195,14 @@ pub fn feature_collection_bytes(page: &[Found<'_>], matched: usize) -> serde_jso
         if i > 0 {
             out.push(b',');
         }
-        FeatureOut::new(f.provider, f.distance_m).write_json(&mut out)?;
+        FeatureOut::new(f.provider, f.distance_m).fresh(clock).write_json(&mut out)?;
     }
     out.extend_from_slice(b"]}");
     Ok(out)
 }
 
-fn geojson_response(page: &[Found<'_>], matched: usize) -> Response {
-    match feature_collection_bytes(page, matched) {
+fn geojson_response(page: &[Found<'_>], matched: usize, clock: &VacancyClock) -> Response {
+    match feature_collection_bytes(page, matched, clock) {
         Ok(bytes) => ([(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))], bytes).into_response(),
         Err(e) => ApiError::Internal(format!("encoding GeoJSON: {e}")).into_response(),
     }
@@ -269,16 +280,17 @@ mod tests {
             .enumerate()
             .map(|(i, p)| Found { provider: p, distance_m: (i % 2 == 0).then_some(i as f64 * 123.456) })
             .collect();
+        let clock = VacancyClock::now(30);
         for n in [0, 1, 10, 50] {
             let serde = serde_json::to_vec(&CollectionOut {
                 kind: "FeatureCollection",
                 number_matched: 1000 + n,
                 number_returned: n,
-                features: page[..n].iter().map(|f| FeatureOut::new(f.provider, f.distance_m)).collect(),
+                features: page[..n].iter().map(|f| FeatureOut::new(f.provider, f.distance_m).fresh(&clock)).collect(),
             })
             .unwrap();
             assert_eq!(
-                String::from_utf8(feature_collection_bytes(&page[..n], 1000 + n).unwrap()).unwrap(),
+                String::from_utf8(feature_collection_bytes(&page[..n], 1000 + n, &clock).unwrap()).unwrap(),
                 String::from_utf8(serde).unwrap()
             );
         }

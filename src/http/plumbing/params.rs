@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::catalog::Filter;
-use crate::domain::{FieldError, Kind, LonLat, ServiceSet};
+use crate::domain::{AcceptingSet, FieldError, Kind, LonLat, ServiceSet, VacancyClock};
 
 use crate::http::error::ApiError;
 
@@ -19,6 +19,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub struct Params {
     values: HashMap<String, String>,
     errors: Vec<FieldError>,
+    clock: Option<VacancyClock>,
 }
 
 impl Params {
@@ -37,7 +38,34 @@ impl Params {
                 return Err(ApiError::param(&k, "is given more than once"));
             }
         }
-        Ok(Self { values, errors: Vec::new() })
+        Ok(Self { values, errors: Vec::new(), clock: None })
+    }
+
+    /// The same parameters, judging `accepting_stale` by `clock` (the server's rule; without
+    /// it, the default of 30 days).
+    #[must_use]
+    pub fn judging_staleness_by(mut self, clock: VacancyClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// `accepting` (a comma list of yes, consult, no; `true`/`false` as yes/no) and
+    /// `accepting_stale` (true or false) into `filter`.
+    pub fn vacancy_filters(&mut self, filter: &mut Filter) {
+        if let Some(raw) = self.take("accepting") {
+            match AcceptingSet::parse(&raw) {
+                Some(set) => filter.accepting = Some(set),
+                None => self.fail("accepting", "must be yes, consult or no (a comma list), or true or false"),
+            }
+        }
+        if let Some(stale) = self.boolean("accepting_stale") {
+            filter.accepting_stale = Some((stale, self.staleness_clock()));
+        }
+    }
+
+    /// The clock that judges `accepting_stale` (see [`Params::judging_staleness_by`]).
+    pub fn staleness_clock(&self) -> VacancyClock {
+        self.clock.clone().unwrap_or_else(|| VacancyClock::now(crate::domain::vacancy::DEFAULT_STALE_AFTER_DAYS))
     }
 
     fn take(&mut self, name: &str) -> Option<String> {
@@ -140,7 +168,7 @@ impl Params {
     }
 
     /// The provider filters shared by every query: `kind`, `service`, `district`, `accepting`,
-    /// `home_care`, `available_24h`, `q`. `district_exists` checks a district id.
+    /// `accepting_stale`, `home_care`, `available_24h`, `q`. `district_exists` checks a district id.
     pub fn filter(&mut self, district_exists: impl Fn(&str) -> bool) -> Filter {
         let mut filter = Filter::default();
         if let Some(raw) = self.take("kind") {
@@ -163,7 +191,7 @@ impl Params {
                 self.fail("district", format!("unknown district '{d}'; see /api/districts"));
             }
         }
-        filter.accepting = self.boolean("accepting");
+        self.vacancy_filters(&mut filter);
         filter.home_care = self.boolean("home_care");
         filter.available_24h = self.boolean("available_24h");
         filter.text = self.text("q");
@@ -224,7 +252,7 @@ mod tests {
         p.finish().unwrap();
         assert_eq!(f.kinds, Some(vec![Kind::Care, Kind::Clinic]));
         assert_eq!(f.services.codes().collect::<Vec<_>>(), ["130", "430"]);
-        assert_eq!(f.accepting, Some(true));
+        assert_eq!(f.accepting, AcceptingSet::parse("yes"));
         let mut p = Params::parse(Some("service=999&district=nowhere&accepting=maybe")).unwrap();
         p.filter(|_| false);
         assert_eq!(names(p.finish()), ["service", "district", "accepting"]);

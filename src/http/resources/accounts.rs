@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::access::Role;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult, store_error};
-use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::authenticate::{Account, StaffUser};
+use crate::http::resources::provider_accounts::{BoundProvider, bound_providers};
 
 /// Routes about the signed-in user and the user list.
 pub fn router() -> Router<AppState> {
@@ -20,11 +21,14 @@ pub fn router() -> Router<AppState> {
 struct Me {
     name: String,
     role: Role,
+    providers: Vec<BoundProvider>,
 }
 
-/// `GET /api/admin/me`: who the token belongs to (the staff page checks a token with it).
-async fn me_get(user: StaffUser) -> Json<Me> {
-    Json(Me { name: user.name, role: user.role })
+/// `GET /api/admin/me`: who the token belongs to (the staff and provider pages check a token
+/// with it), with the providers a provider account may update (empty for staff).
+async fn me_get(account: Account, State(state): State<AppState>) -> Json<Me> {
+    let providers = bound_providers(&state, &account.providers);
+    Json(Me { name: account.name, role: account.role, providers })
 }
 
 #[derive(Serialize)]
@@ -34,6 +38,7 @@ struct UserOut {
     created_at: String,
     revoked_at: Option<String>,
     expires_at: Option<String>,
+    providers: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +62,7 @@ async fn users_list(user: StaffUser, State(state): State<AppState>) -> ApiResult
             created_at: u.created_at,
             revoked_at: u.revoked_at,
             expires_at: u.expires_at,
+            providers: u.providers,
         })
         .collect();
     Ok(Json(UsersOut { users }))

@@ -109,8 +109,13 @@ fn origin(c: Candidate) -> Origin {
 }
 
 /// A provider page as GeoJSON with the `origin` member after `type`.
-pub fn respond_with_origin(page: &[Found<'_>], matched: usize, origin: &Origin) -> Response {
-    let (bytes, origin) = match (feature_collection_bytes(page, matched), serde_json::to_vec(origin)) {
+pub fn respond_with_origin(
+    page: &[Found<'_>],
+    matched: usize,
+    origin: &Origin,
+    clock: &crate::domain::VacancyClock,
+) -> Response {
+    let (bytes, origin) = match (feature_collection_bytes(page, matched, clock), serde_json::to_vec(origin)) {
         (Ok(b), Ok(o)) => (b, o),
         (Err(e), _) | (_, Err(e)) => return ApiError::Internal(format!("encoding GeoJSON: {e}")).into_response(),
     };
@@ -230,7 +235,7 @@ async fn geocode_get(State(state): State<AppState>, RawQuery(query): RawQuery) -
     }
     params.finish()?;
     let text = text.unwrap_or_default();
-    let gazetteer = state.addresses.clone();
+    let gazetteer = state.addresses.load_full();
     let found = gazetteer.geocode(&text, usize::try_from(limit).unwrap_or(10));
     collection_response(&CollectionOut {
         kind: "FeatureCollection",
@@ -247,7 +252,7 @@ async fn reverse_get(State(state): State<AppState>, RawQuery(query): RawQuery) -
     let at = params.lon_lat("lon", "lat");
     params.finish()?;
     let at = at.ok_or_else(|| ApiError::param("lon", "is required"))?;
-    let found = state.addresses.reverse(at);
+    let found = state.addresses.load().reverse(at);
     collection_response(&CollectionOut {
         kind: "FeatureCollection",
         query: None,

@@ -38,7 +38,8 @@ struct Op {
     staff: bool,
 }
 
-const FILTERS: [&str; 7] = ["kind", "service", "district", "accepting", "home_care", "available_24h", "q"];
+const FILTERS: [&str; 8] =
+    ["kind", "service", "district", "accepting", "accepting_stale", "home_care", "available_24h", "q"];
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
 
@@ -238,7 +239,7 @@ const OPS: &[Op] = &[
     Op {
         method: "get",
         path: "/api/admin/me",
-        summary: "The signed-in account: name and role",
+        summary: "The signed-in account: name, role and the providers a provider account may update",
         params: &[],
         body: None,
         ok: ("200", JSON),
@@ -326,10 +327,101 @@ const OPS: &[Op] = &[
         staff: true,
     },
     Op {
+        method: "patch",
+        path: "/api/admin/providers/{id}/vacancy",
+        summary: "Set or confirm the 空き状況 (accepting, accepting_note, accepting_places; {} confirms unchanged); \
+                  stamps accepting_checked_at; provider accounts for their own providers only (If-Match required)",
+        params: &["id", "if_match"],
+        body: Some(JSON),
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/vacancy-reminders",
+        summary: "Providers by staleness of their 空き状況 (never confirmed first), JSON or CSV for a mail merge",
+        params: &["stale", "reminder_f"],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/provider-accounts",
+        summary: "事業所アカウント: every provider account with its providers (editor or admin)",
+        params: &[],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "post",
+        path: "/api/admin/provider-accounts",
+        summary: "Issue a provider account ({name, providers}); the token is shown only in this answer (201)",
+        params: &[],
+        body: Some(JSON),
+        ok: ("201", JSON),
+        staff: true,
+    },
+    Op {
+        method: "delete",
+        path: "/api/admin/provider-accounts/{name}",
+        summary: "Revoke a provider account (204; 404 when there is no provider account of that name)",
+        params: &["account_name"],
+        body: None,
+        ok: ("204", JSON),
+        staff: true,
+    },
+    Op {
         method: "get",
         path: "/api/admin/changes",
         summary: "The numbered change feed: every committed provider change after `since`, with the provider after it",
         params: &["feed_since", "feed_limit"],
+        body: None,
+        ok: ("200", JSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/community-centers",
+        summary: "Every 地域包括支援センター with the layer version (also the ETag)",
+        params: &[],
+        body: None,
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "post",
+        path: "/api/admin/community-centers",
+        summary: "Add a centre (If-Match: the layer version; 201, Location); 担当区域 must be 町丁目 of the address data (422 names the others)",
+        params: &["layer_if_match"],
+        body: Some(GEOJSON),
+        ok: ("201", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "put",
+        path: "/api/admin/community-centers/{id}",
+        summary: "Replace a centre (If-Match: the layer version; 428 without, 412 when stale)",
+        params: &["center_id", "layer_if_match"],
+        body: Some(GEOJSON),
+        ok: ("200", GEOJSON),
+        staff: true,
+    },
+    Op {
+        method: "delete",
+        path: "/api/admin/community-centers/{id}",
+        summary: "Delete a centre (If-Match: the layer version; 204)",
+        params: &["center_id", "layer_if_match"],
+        body: None,
+        ok: ("204", JSON),
+        staff: true,
+    },
+    Op {
+        method: "get",
+        path: "/api/admin/community-centers/history",
+        summary: "Who changed which centre, newest first, with per-field changes",
+        params: &["center_history_limit"],
         body: None,
         ok: ("200", JSON),
         staff: true,
@@ -493,7 +585,34 @@ fn parameters() -> Map<String, Value> {
         query("service", "Comma list of MHLW service codes (any of); see /api/services.", string.clone(), json!("130")),
     );
     add("district", query("district", "District id; see /api/districts.", string.clone(), json!("south")));
-    add("accepting", query("accepting", "Takes new clients now.", boolean.clone(), json!(true)));
+    add(
+        "accepting",
+        query(
+            "accepting",
+            "Vacancy state, a comma list of yes (受入可), consult (要相談), no (受入不可); true and false mean yes and no.",
+            json!({ "type": "array", "items": { "type": "string", "enum": ["yes", "consult", "no", "true", "false"] } }),
+            json!("yes,consult"),
+        ),
+    );
+    add(
+        "accepting_stale",
+        query(
+            "accepting_stale",
+            "false: only providers whose vacancy was confirmed within --stale-after-days; true: only stale ones.",
+            boolean.clone(),
+            json!(false),
+        ),
+    );
+    add("stale", query("stale", "Only providers whose vacancy is stale.", boolean.clone(), json!(true)));
+    add(
+        "reminder_f",
+        query("f", "json (default) or csv (UTF-8 with BOM, for a mail merge).", string.clone(), json!("csv")),
+    );
+    add(
+        "account_name",
+        json!({ "name": "name", "in": "path", "required": true, "description": "Provider account name.",
+                "schema": string.clone(), "example": "さくら訪問看護" }),
+    );
     add("home_care", query("home_care", "Does home medical care (在宅医療).", boolean.clone(), json!(true)));
     add("available_24h", query("available_24h", "Home medical care around the clock.", boolean.clone(), json!(true)));
     add(
@@ -663,6 +782,23 @@ fn parameters() -> Map<String, Value> {
         ),
     );
     add(
+        "center_id",
+        json!({ "name": "id", "in": "path", "required": true, "description": "地域包括支援センター id.", "schema": string.clone(), "example": "south" }),
+    );
+    add(
+        "layer_if_match",
+        json!({ "name": "If-Match", "in": "header", "required": true, "description": "The 地域包括支援センター layer version being changed, as an ETag (\"3\").", "schema": string.clone(), "example": "\"1\"" }),
+    );
+    add(
+        "center_history_limit",
+        query(
+            "limit",
+            "Most entries, newest first.",
+            json!({ "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 }),
+            json!(100),
+        ),
+    );
+    add(
         "feed_limit",
         query(
             "limit",
@@ -684,8 +820,8 @@ fn parameters() -> Map<String, Value> {
         "source",
         required(query(
             "source",
-            "The format of the files.",
-            json!({ "type": "string", "enum": ["mhlw-care", "iryo-net", "kouseikyoku", "geojson"] }),
+            "The format of the files. isj-oaza, isj-gaiku, abr (several files as parts of one form) and community-centers replace a layer and need the admin role.",
+            json!({ "type": "string", "enum": ["mhlw-care", "iryo-net", "kouseikyoku", "geojson", "estat-mesh", "isj-oaza", "isj-gaiku", "abr", "community-centers"] }),
             json!("mhlw-care"),
         )),
     );

@@ -109,7 +109,8 @@ struct CollectionOut<'a> {
 /// `GET /api/community-centers`: every centre with its 担当区域.
 async fn community_centers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     Params::parse(query.as_deref())?.finish()?;
-    let all = state.community_centers.all();
+    let centers = state.community_centers.load_full();
+    let all = centers.all();
     geojson(&CollectionOut {
         kind: "FeatureCollection",
         number_returned: all.len(),
@@ -120,7 +121,9 @@ async fn community_centers_list(State(state): State<AppState>, RawQuery(query): 
 /// `GET /api/community-centers/for?address=` or `?lon=&lat=`: the responsible centre.
 async fn community_center_for(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let mut params = Params::parse(query.as_deref())?;
-    let origin = address_param(&mut params, &state.addresses, &["lon", "lat"]);
+    let gazetteer = state.addresses.load_full();
+    let centers = state.community_centers.load_full();
+    let origin = address_param(&mut params, &gazetteer, &["lon", "lat"]);
     let at = match &origin {
         Some(o) => o.as_ref().map(Origin::location),
         None => params.lon_lat("lon", "lat"),
@@ -131,12 +134,9 @@ async fn community_center_for(State(state): State<AppState>, RawQuery(query): Ra
     // The 町丁目: the address's own, else that of the nearest 町字 or 街区 point.
     let town: Option<String> = match &origin {
         Some(o) => o.town.clone(),
-        None => {
-            state.addresses.reverse(at).into_iter().min_by(|a, b| a.distance_m.total_cmp(&b.distance_m)).map(|n| n.town)
-        }
+        None => gazetteer.reverse(at).into_iter().min_by(|a, b| a.distance_m.total_cmp(&b.distance_m)).map(|n| n.town),
     };
-    let (center, how) = state
-        .community_centers
+    let (center, how) = centers
         .responsible(town.as_deref(), at)
         .ok_or_else(|| ApiError::NotFound("地域包括支援センター (none is loaded)".into()))?;
     let mut out = feature(center);

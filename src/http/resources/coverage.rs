@@ -53,7 +53,11 @@ fn home_care_24h() -> Filter {
 }
 
 fn nursing_accepting() -> Filter {
-    Filter { services: ServiceSet::parse(["130"]).unwrap_or_default(), accepting: Some(true), ..Filter::default() }
+    Filter {
+        services: ServiceSet::parse(["130"]).unwrap_or_default(),
+        accepting: crate::domain::AcceptingSet::parse("yes"),
+        ..Filter::default()
+    }
 }
 
 const PRESETS: &[Preset] = &[
@@ -105,7 +109,8 @@ pub(super) struct Defaults {
 const API_DEFAULTS: Defaults = Defaults { level: MeshLevel::Half, preset: None };
 
 /// The provider-filter parameters (see [`Params::filter`]; `district` is the area here).
-pub(super) const FILTER_PARAMS: [&str; 6] = ["kind", "service", "accepting", "home_care", "available_24h", "q"];
+pub(super) const FILTER_PARAMS: [&str; 7] =
+    ["kind", "service", "accepting", "accepting_stale", "home_care", "available_24h", "q"];
 
 /// Reads everything of a coverage request but `bbox` and `f`: `preset`, `mesh`, `threshold_m`,
 /// `population`, `supply`, `district` (the area, kept for [`area_cells`]) and the provider
@@ -259,6 +264,7 @@ fn merge_filter(filter: &mut Filter, given: Filter) {
         filter.services = given.services;
     }
     filter.accepting = given.accepting.or(filter.accepting);
+    filter.accepting_stale = given.accepting_stale.or(filter.accepting_stale.take());
     filter.home_care = given.home_care.or(filter.home_care);
     filter.available_24h = given.available_24h.or(filter.available_24h);
     filter.text = given.text.or(filter.text.take());
@@ -336,7 +342,7 @@ pub(super) async fn compute(
 async fn run(state: &AppState, query: Option<String>) -> ApiResult<(Computed, bool)> {
     let snapshot = state.catalog.snapshot();
     let layers = state.population.load_full();
-    let mut params = Params::parse(query.as_deref())?;
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let (request, csv) = parse(&mut params, &snapshot, &layers);
     params.finish()?;
     Ok((compute(state, snapshot, layers, request).await?, csv))

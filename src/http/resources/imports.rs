@@ -1,5 +1,6 @@
 //! Imports from the staff page: `POST /api/admin/imports?source=…&dry_run=true|false`
-//! (`source=estat-mesh`, the population layer, is answered by [`super::population_import`])
+//! (`source=estat-mesh`, the population layer, is answered by [`super::population_import`];
+//! the address sources and `community-centers` by [`super::address_import`])
 //! (editor role) with the files as `multipart/form-data` (one part per file, its file name
 //! giving the MHLW service code or the 医療情報ネット kind) or one file as the raw body
 //! (`name=` gives its file name). `blank_clears=true` (a query parameter, or a text field of
@@ -42,7 +43,7 @@ fn options(query: Option<&str>, actor: &str) -> ApiResult<(ImportOptions, Option
     let mut params = Params::parse(query)?;
     let source = match params.raw("source") {
         None => {
-            params.error("source", "is required: mhlw-care, iryo-net, kouseikyoku, geojson or estat-mesh");
+            params.error("source", "is required: mhlw-care, iryo-net, kouseikyoku, geojson, estat-mesh, isj-oaza, isj-gaiku, abr or community-centers");
             None
         }
         Some(raw) => Source::parse(&raw).map_err(|reason| params.error("source", reason)).ok(),
@@ -98,6 +99,12 @@ pub(super) async fn upload(
     raw_name: Option<String>,
     allowed: &[&str],
 ) -> ApiResult<Upload> {
+    // A body announced larger than the limit is refused before any of it is read, so a client
+    // cannot hold the request open by trickling a body that would be refused anyway.
+    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_IMPORT_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge(MAX_IMPORT_BYTES));
+    }
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let mut form =
@@ -168,6 +175,9 @@ async fn imports_create(
 ) -> ApiResult<Response> {
     if super::population_import::asks_for_population(query.as_deref()) {
         return super::population_import::population_import(state, user, query, request).await;
+    }
+    if super::address_import::asks_for_layer(query.as_deref()) {
+        return super::address_import::layer_import(state, user, query, request).await;
     }
     let (mut options, raw_name) = options(query.as_deref(), &user.name)?;
     let Upload { files, fields } = upload(request, &state, raw_name, &[BLANK_CLEARS_FIELD]).await?;

@@ -70,7 +70,8 @@ async fn services_list() -> Json<Value> {
 
 /// `GET /api/about`: the dataset being served (and whether it is the bundled sample), counts,
 /// when its data last changed (`data_updated_at`: the newest provider `updated_at`, null when
-/// there are none), and the tile layers.
+/// there are none), the tile layers, and `stale_after_days` (the days after which a vacancy
+/// confirmation counts as stale, so the page shows the server's rule).
 async fn about_get(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.catalog.snapshot();
     // Every `updated_at` is written by caremap as RFC 3339 UTC, so the text order is the time order.
@@ -84,6 +85,7 @@ async fn about_get(State(state): State<AppState>) -> Json<Value> {
         "districts": snapshot.districts().len(),
         "data_updated_at": data_updated_at,
         "tiles": state.site.tiles,
+        "stale_after_days": state.stale_after_days,
     }))
 }
 

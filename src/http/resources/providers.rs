@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::catalog::{Filter, Found, Snapshot, SortBy};
-use crate::domain::{AreaError, Bbox, FieldError, search_area_from_json};
+use crate::domain::{AreaError, Bbox, FieldError, VacancyClock, search_area_from_json};
 use crate::formats::geojson::FeatureOut;
 
 use crate::http::AppState;
@@ -53,9 +53,15 @@ fn filter_params(params: &mut Params, snapshot: &Snapshot) -> Filter {
     params.filter(|d| snapshot.district(d).is_some())
 }
 
-fn paged(found: &[Found<'_>], offset: usize, limit: usize, format: Format, csv: &CsvFile<'_>) -> Response {
+fn paged(
+    found: &[Found<'_>],
+    (offset, limit): (usize, usize),
+    format: Format,
+    csv: &CsvFile<'_>,
+    clock: &VacancyClock,
+) -> Response {
     let page: Vec<Found<'_>> = found.iter().skip(offset).take(limit).copied().collect();
-    respond_as(&page, found.len(), format, csv)
+    respond_as(&page, found.len(), format, csv, clock)
 }
 
 /// How a CSV of this query is named: after its district when it has one (`南部圏域`), else
@@ -72,8 +78,8 @@ fn csv_file<'a>(snapshot: &'a Snapshot, filter: &Filter, what: &str, what_ascii:
 /// `address`, the GeoJSON says in `origin` which point and level were used.
 async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?;
-    let origin = address_param(&mut params, &state.addresses, &["lon", "lat"]);
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    let origin = address_param(&mut params, &state.addresses.load(), &["lon", "lat"]);
     let from = match &origin {
         Some(origin) => origin.as_ref().map(Origin::location),
         None => params.lon_lat("lon", "lat"),
@@ -85,11 +91,12 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     params.finish()?;
     let from = from.ok_or_else(|| ApiError::param("lon", "is required"))?;
     let found = snapshot.nearest(from, usize::try_from(k).unwrap_or(10), max_distance_m, &filter);
+    let clock = state.vacancy_clock();
     if let (Some(Some(origin)), Format::GeoJson) = (&origin, format) {
-        return Ok(respond_with_origin(&found, found.len(), origin));
+        return Ok(respond_with_origin(&found, found.len(), origin, &clock));
     }
     let csv = csv_file(&snapshot, &filter, "近くの事業所", "nearest");
-    Ok(respond_as(&found, found.len(), format, &csv))
+    Ok(respond_as(&found, found.len(), format, &csv, &clock))
 }
 
 /// `sortby` (`name,-updated_at`) and `properties` (`name,phone`), shared by the lists; errors
@@ -115,7 +122,7 @@ fn list_shape_params(params: &mut Params, format: Format) -> (SortBy, Option<Vec
 /// [&limit=][&offset=][&f=csv]`, a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?;
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let near_given = params.has("near") || params.has("address");
     if params.has("bbox") && near_given {
         params.error("bbox", "give one area only: bbox, or near (or address) with radius_m");
@@ -123,7 +130,7 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     if params.has("radius_m") != near_given {
         params.error(if near_given { "radius_m" } else { "near" }, "near (or address) and radius_m go together");
     }
-    let origin = address_param(&mut params, &state.addresses, &["near"]).flatten();
+    let origin = address_param(&mut params, &state.addresses.load(), &["near"]).flatten();
     let bbox = params.raw("bbox").and_then(|raw| match Bbox::parse(&raw) {
         Ok(b) => Some(b),
         Err(e) => {
@@ -141,6 +148,7 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     let format = format_param(&mut params);
     let (sortby, properties) = list_shape_params(&mut params, format);
     params.finish()?;
+    let clock = state.vacancy_clock();
     state
         .limits
         .run_heavy(move |stop| {
@@ -161,12 +169,12 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
             sortby.sort(&mut found);
             let page = || -> Vec<Found<'_>> { found.iter().skip(offset).take(limit).copied().collect() };
             if let Some(keep) = &properties {
-                return Ok(respond_selecting(&page(), found.len(), keep));
+                return Ok(respond_selecting(&page(), found.len(), keep, &clock));
             }
             if let (Some(origin), Format::GeoJson) = (&origin, format) {
-                return Ok(respond_with_origin(&page(), found.len(), origin));
+                return Ok(respond_with_origin(&page(), found.len(), origin, &clock));
             }
-            Ok(paged(&found, offset, limit, format, &csv))
+            Ok(paged(&found, (offset, limit), format, &csv, &clock))
         })
         .await
 }
@@ -180,11 +188,12 @@ async fn providers_search(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?;
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let filter = filter_params(&mut params, &snapshot);
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
     params.finish()?;
+    let clock = state.vacancy_clock();
     state
         .limits
         .run_heavy(move |stop| {
@@ -197,7 +206,8 @@ async fn providers_search(
                 }
             };
             let found = snapshot.in_area_until(&area, &filter, stop)?;
-            Ok(paged(&found, offset, limit, format, &csv_file(&snapshot, &filter, "描いた範囲", "drawn_area")))
+            let csv = csv_file(&snapshot, &filter, "描いた範囲", "drawn_area");
+            Ok(paged(&found, (offset, limit), format, &csv, &clock))
         })
         .await
 }
@@ -206,6 +216,7 @@ async fn providers_search(
 async fn provider_get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
     let provider = snapshot.get(&id).ok_or_else(|| ApiError::NotFound(format!("provider '{id}'")))?;
-    let body = serde_json::to_vec(&FeatureOut::new(provider, None)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_vec(&FeatureOut::new(provider, None).fresh(&state.vacancy_clock()))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(axum::http::header::CONTENT_TYPE, GEOJSON)], body).into_response())
 }

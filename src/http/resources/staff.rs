@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
-use crate::domain::{FieldError, LonLat};
+use crate::domain::{FieldError, LonLat, VacancyClock};
 use crate::formats::geojson::{FeatureOut, provider_from_feature};
 use crate::store::ProviderRecord;
 use crate::write::NEW_ID_PREFIX;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult, blocking, unprocessable};
-use crate::http::plumbing::authenticate::StaffUser;
+use crate::http::plumbing::authenticate::{Account, StaffUser};
 use crate::http::plumbing::body::JsonBody;
 use crate::http::plumbing::output::GEOJSON;
 use crate::http::plumbing::params::Params;
@@ -33,9 +33,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/providers/{id}/revert", post(provider_revert))
 }
 
-/// A staff Feature with its ETag.
-fn feature_response(status: StatusCode, record: &ProviderRecord) -> ApiResult<Response> {
-    let body = serde_json::to_vec(&FeatureOut::staff(&record.provider, record.deleted_at.as_deref()))
+/// A staff Feature with its ETag, `accepting_stale` judged by `clock`.
+pub(crate) fn feature_response(
+    status: StatusCode,
+    record: &ProviderRecord,
+    clock: &VacancyClock,
+) -> ApiResult<Response> {
+    let body = serde_json::to_vec(&FeatureOut::staff(&record.provider, record.deleted_at.as_deref()).fresh(clock))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = (status, [(header::CONTENT_TYPE, GEOJSON)], body).into_response();
     response.headers_mut().insert(header::ETAG, etag(record.provider.version));
@@ -152,7 +156,7 @@ async fn provider_create(
     })
     .await?
     .record;
-    let mut response = feature_response(StatusCode::CREATED, &record)?;
+    let mut response = feature_response(StatusCode::CREATED, &record, &state.vacancy_clock())?;
     let location = format!("/api/admin/providers/{}", utf8_percent_path(&record.provider.id));
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -171,19 +175,21 @@ fn utf8_percent_path(segment: &str) -> String {
         .collect()
 }
 
-/// `GET /api/admin/providers/{id}`: the provider (also when deleted) with its ETag.
+/// `GET /api/admin/providers/{id}`: the provider (also when deleted) with its ETag. A provider
+/// account may read its own providers only.
 async fn provider_admin_get(
-    _user: StaffUser,
+    account: Account,
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    account.require_provider(&id)?;
     no_params(query.as_deref())?;
     let store = state.store.clone();
     let lookup = id.clone();
     let record = blocking(move || store.provider_record(&lookup)).await?;
     let record = record.ok_or_else(|| ApiError::NotFound(format!("provider '{id}'")))?;
-    feature_response(StatusCode::OK, &record)
+    feature_response(StatusCode::OK, &record, &state.vacancy_clock())
 }
 
 /// `PUT /api/admin/providers/{id}[?allow_outside_japan=true]` with `If-Match` and a Feature.
@@ -197,10 +203,25 @@ async fn provider_update(
 ) -> ApiResult<Response> {
     let expected = if_match_versions(&headers)?;
     let allow = write_params(query.as_deref())?;
-    let provider = provider_from_body(&body, Some(&id), &user.name, allow)?;
+    let mut provider = provider_from_body(&body, Some(&id), &user.name, allow)?;
+    // The vacancy's note and places belong to the vacancy write (`PATCH …/vacancy`): a PUT that
+    // leaves them out keeps them (a stale version still meets If-Match at the door).
+    let missing: Vec<&'static str> = ["accepting_note", "accepting_places"]
+        .into_iter()
+        .filter(|k| body.get("properties").and_then(|p| p.get(*k)).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let store = state.store.clone();
+        let lookup = id.clone();
+        if let Some(stored) = blocking(move || store.provider_record(&lookup)).await? {
+            for f in missing.into_iter().filter_map(crate::domain::field) {
+                f.copy(&mut provider, &stored.provider);
+            }
+        }
+    }
     let door = state.door.clone();
     let record = blocking(move || door.update(provider, &expected, &user.name)).await?.record;
-    feature_response(StatusCode::OK, &record)
+    feature_response(StatusCode::OK, &record, &state.vacancy_clock())
 }
 
 /// `DELETE /api/admin/providers/{id}` with `If-Match`: soft delete → 200 with the new ETag.
@@ -238,7 +259,7 @@ async fn set_deleted(
     no_params(query.as_deref())?;
     let door = state.door.clone();
     let record = blocking(move || door.set_deleted(&id, deleted, &expected, &user.name)).await?.record;
-    feature_response(StatusCode::OK, &record)
+    feature_response(StatusCode::OK, &record, &state.vacancy_clock())
 }
 
 /// `POST /api/admin/providers/{id}/revert` with `If-Match` and `{"version": N}`: the fields
@@ -266,5 +287,5 @@ async fn provider_revert(
     };
     let door = state.door.clone();
     let record = blocking(move || door.revert(&id, version, &expected, &user.name)).await?.record;
-    feature_response(StatusCode::OK, &record)
+    feature_response(StatusCode::OK, &record, &state.vacancy_clock())
 }

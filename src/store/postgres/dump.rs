@@ -7,7 +7,7 @@ use super::layers::{
     insert_addresses, insert_centers, insert_population, load_centers, load_districts, load_population, write_districts,
 };
 use super::rows::{record_from_row, select_records, write_providers};
-use super::users::user_from_row;
+use super::users::{bound_providers, user_from_row};
 use crate::store::{AccountEvent, Dump, HistoryRow, Result, StoreError, UserRow};
 
 pub(super) fn dump(c: &mut Client) -> Result<Dump> {
@@ -43,6 +43,13 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
         )?
         .iter()
         .map(|r| Ok(UserRow { user: user_from_row(r)?, token_hash: r.try_get(5)? }))
+        .collect::<Result<Vec<_>>>()?;
+    let users = users
+        .into_iter()
+        .map(|mut u| {
+            u.user.providers = bound_providers(&mut tx, &u.user.name)?;
+            Ok(u)
+        })
         .collect::<Result<_>>()?;
     let account_events = tx
         .query(
@@ -88,25 +95,40 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
         });
     }
     let centers = load_centers(&mut tx)?;
+    let mut center_events = super::centers::center_events(&mut tx, usize::MAX)?;
+    center_events.reverse();
     let meta = tx
         .query("SELECT key, value FROM meta ORDER BY key COLLATE \"C\"", &[])?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_>>()?;
     tx.commit()?;
-    Ok(Dump { providers, history, users, account_events, districts, population, addresses, centers, meta })
+    Ok(Dump {
+        providers,
+        history,
+        users,
+        account_events,
+        districts,
+        population,
+        addresses,
+        centers,
+        center_events,
+        meta,
+    })
 }
 
 /// The tables a copy must find empty.
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 11] = [
     "providers",
     "provider_history",
     "users",
+    "user_providers",
     "account_events",
     "districts",
     "population_columns",
     "address_points",
     "community_centers",
+    "community_center_events",
     "meta",
 ];
 
@@ -153,6 +175,12 @@ pub(super) fn restore(c: &mut Client, dump: &Dump) -> Result<()> {
             "INSERT INTO users (name, role, token_hash, created_at, revoked_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
             &[&user.name, &user.role.as_str(), &u.token_hash, &user.created_at, &user.revoked_at, &user.expires_at],
         )?;
+        for (position, id) in user.providers.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO user_providers (user_name, provider_id, position) VALUES ($1, $2, $3)",
+                &[&user.name, id, &i64::try_from(position).unwrap_or(i64::MAX)],
+            )?;
+        }
     }
     for e in &dump.account_events {
         tx.execute(
@@ -171,6 +199,7 @@ pub(super) fn restore(c: &mut Client, dump: &Dump) -> Result<()> {
     }
     insert_addresses(&mut tx, &dump.addresses)?;
     insert_centers(&mut tx, &dump.centers)?;
+    super::centers::insert_center_events(&mut tx, &dump.center_events)?;
     for (key, value) in &dump.meta {
         super::layers::set_meta(&mut tx, key, value)?;
     }

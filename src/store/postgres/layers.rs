@@ -232,14 +232,6 @@ pub(super) fn insert_centers(tx: &mut Transaction<'_>, centers: &[CommunityCente
     Ok(())
 }
 
-pub(super) fn replace_centers(c: &mut Client, centers: &[CommunityCenter]) -> Result<()> {
-    let mut tx = c.transaction()?;
-    tx.execute("DELETE FROM community_centers", &[])?;
-    insert_centers(&mut tx, centers)?;
-    tx.commit()?;
-    Ok(())
-}
-
 pub(super) fn load_centers(c: &mut impl GenericClient) -> Result<Vec<CommunityCenter>> {
     let rows = c.query(
         "SELECT id, name, address, phone, lon, lat, areas, source FROM community_centers ORDER BY position",

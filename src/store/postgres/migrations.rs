@@ -114,10 +114,44 @@ const MIGRATIONS: &[&str] = &[
         source   TEXT NOT NULL
     );
     ",
+    // 2: the SQLite store's migrations 6 and 7. Issue 16: `accepting` takes three states
+    // instead of a flag (old 1 → yes, 0 → no, in the rows and in the history's snapshots; a
+    // fresh database has no field columns yet, hence ADD COLUMN IF NOT EXISTS first); provider
+    // accounts, a third role bound to the providers it may confirm. Issue 15: the log of the
+    // 地域包括支援センター layer (its version is in `meta`, key `community_centers_version`).
+    "
+    ALTER TABLE providers ADD COLUMN IF NOT EXISTS accepting BIGINT;
+    ALTER TABLE providers ALTER COLUMN accepting TYPE TEXT
+        USING CASE WHEN accepting IS NULL THEN NULL WHEN accepting <> 0 THEN 'yes' ELSE 'no' END;
+    UPDATE provider_history
+       SET data = jsonb_set(data::jsonb, '{accepting}',
+                            to_jsonb(CASE WHEN data::jsonb -> 'accepting' = 'true'::jsonb THEN 'yes' ELSE 'no' END))::text
+     WHERE jsonb_typeof(data::jsonb -> 'accepting') = 'boolean';
+
+    ALTER TABLE users DROP CONSTRAINT users_role_check;
+    ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('editor', 'admin', 'provider'));
+    CREATE TABLE user_providers (
+        user_name   TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        position    BIGINT NOT NULL,
+        PRIMARY KEY (user_name, provider_id)
+    );
+    CREATE INDEX user_providers_by_provider ON user_providers (provider_id);
+
+    CREATE TABLE community_center_events (
+        seq           BIGSERIAL PRIMARY KEY,
+        center_id     TEXT NOT NULL,
+        action        TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'import')),
+        layer_version BIGINT NOT NULL,
+        changed_at    TEXT NOT NULL,
+        changed_by    TEXT NOT NULL,
+        changes       TEXT NOT NULL
+    );
+    ",
 ];
 
 /// The column definitions of the provider fields, derived from the field table: the type the
-/// codec's value has (a flag is an integer 1/0, as in SQLite), NOT NULL where the codec never
+/// codec's value has (a choice is its state's name, as in SQLite), NOT NULL where the codec never
 /// writes NULL.
 fn field_columns() -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
@@ -125,8 +159,8 @@ fn field_columns() -> Vec<(&'static str, &'static str)> {
         let ty = match f.access {
             Access::Kind { .. } => "TEXT NOT NULL",
             Access::Codes { .. } => "TEXT NOT NULL DEFAULT ''",
-            Access::Text { .. } | Access::HomeCare { .. } => "TEXT",
-            Access::Count { .. } | Access::Flag { .. } => "BIGINT",
+            Access::Text { .. } | Access::HomeCare { .. } | Access::Accepting { .. } => "TEXT",
+            Access::Count { .. } => "BIGINT",
             Access::Point { .. } => "DOUBLE PRECISION NOT NULL",
         };
         out.extend(f.sql.iter().map(|column| (*column, ty)));

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use postgres::{Client, NoTls};
 
+mod centers;
 mod dump;
 mod feed;
 mod imports;
@@ -288,8 +289,24 @@ impl Store for PgStore {
         self.run(layers::load_centers)
     }
 
-    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
-        self.run(|c| layers::replace_centers(c, centers))
+    fn replace_community_centers(
+        &self,
+        centers: &[crate::address::centers::CommunityCenter],
+        actor: &str,
+    ) -> Result<()> {
+        self.run(|c| centers::replace_centers(c, centers, actor))
+    }
+
+    fn community_centers_version(&self) -> Result<i64> {
+        self.run(|c| centers::layer_version(c))
+    }
+
+    fn write_community_center(&self, write: &crate::store::CenterWrite<'_>) -> Result<i64> {
+        self.run(|c| centers::write_center(c, write))
+    }
+
+    fn community_center_events(&self, limit: usize) -> Result<Vec<crate::store::CenterEvent>> {
+        self.run(|c| centers::center_events(c, limit))
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -3,7 +3,7 @@
 //! name, the whole table against a concurrent add of the same name) and logs itself in the
 //! same transaction.
 
-use postgres::{Client, Row, Transaction};
+use postgres::{Client, GenericClient, Row, Transaction};
 
 use crate::access::{Role, TokenHash, hashes_equal};
 use crate::domain::now_utc;
@@ -22,12 +22,27 @@ pub(super) fn user_from_row(row: &Row) -> Result<User> {
     let role: &str = row.try_get(1)?;
     Ok(User {
         name: row.try_get(0)?,
-        // The CHECK constraint of the table admits only these two spellings.
+        // The CHECK constraint of the table admits only the roles' spellings.
         role: Role::parse(role).unwrap_or(Role::Editor),
         created_at: row.try_get(2)?,
         revoked_at: row.try_get(3)?,
         expires_at: row.try_get(4)?,
+        providers: Vec::new(),
     })
+}
+
+/// The provider ids `name` is bound to, in the order they were given.
+pub(super) fn bound_providers(c: &mut impl GenericClient, name: &str) -> Result<Vec<String>> {
+    let rows = c.query("SELECT provider_id FROM user_providers WHERE user_name = $1 ORDER BY position", &[&name])?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Fills in the providers of a provider account.
+fn with_providers(c: &mut impl GenericClient, mut user: User) -> Result<User> {
+    if user.role == Role::Provider {
+        user.providers = bound_providers(c, &user.name)?;
+    }
+    Ok(user)
 }
 
 fn log_event(tx: &mut Transaction<'_>, user: &User, action: &str, at: &str, actor: &str) -> Result<()> {
@@ -50,8 +65,16 @@ pub(super) fn add_user(c: &mut Client, new: &NewUser<'_>) -> Result<User> {
         Some(None) => return Err(StoreError::UserExists { name: new.name.to_owned() }),
         Some(Some(_)) => {
             tx.execute("DELETE FROM users WHERE name = $1", &[&new.name])?;
+            tx.execute("DELETE FROM user_providers WHERE user_name = $1", &[&new.name])?;
         }
         None => {}
+    }
+    for id in new.providers {
+        // KEY SHARE: the provider cannot be deleted (or its row replaced) until the account is in.
+        let live = tx.query_opt("SELECT 1 FROM providers WHERE id = $1 AND deleted_at IS NULL FOR KEY SHARE", &[id])?;
+        if live.is_none() {
+            return Err(StoreError::NotFound { id: id.clone() });
+        }
     }
     let now = now_utc();
     let user = User {
@@ -60,11 +83,19 @@ pub(super) fn add_user(c: &mut Client, new: &NewUser<'_>) -> Result<User> {
         created_at: now.clone(),
         revoked_at: None,
         expires_at: new.expires_at.clone(),
+        providers: Vec::new(),
     };
     tx.execute(
         "INSERT INTO users (name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         &[&user.name, &new.role.as_str(), &new.token_hash.as_slice(), &user.created_at, &user.expires_at],
     )?;
+    for (position, id) in new.providers.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO user_providers (user_name, provider_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&user.name, id, &i64::try_from(position).unwrap_or(i64::MAX)],
+        )?;
+    }
+    let user = with_providers(&mut tx, user)?;
     log_event(&mut tx, &user, account_action::ADD, &now, new.actor)?;
     tx.commit()?;
     Ok(user)
@@ -72,7 +103,8 @@ pub(super) fn add_user(c: &mut Client, new: &NewUser<'_>) -> Result<User> {
 
 pub(super) fn users(c: &mut Client) -> Result<Vec<User>> {
     let rows = c.query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name COLLATE \"C\""), &[])?;
-    rows.iter().map(user_from_row).collect()
+    let users: Vec<User> = rows.iter().map(user_from_row).collect::<Result<_>>()?;
+    users.into_iter().map(|u| with_providers(c, u)).collect()
 }
 
 fn find_user(tx: &mut Transaction<'_>, name: &str) -> Result<User> {
@@ -123,7 +155,11 @@ pub(super) fn user_by_token_hash(c: &mut Client, token_hash: &TokenHash) -> Resu
     )?;
     let Some(row) = row else { return Ok(None) };
     let stored: &[u8] = row.try_get(5)?;
-    hashes_equal(token_hash, stored).then(|| user_from_row(&row)).transpose()
+    if !hashes_equal(token_hash, stored) {
+        return Ok(None);
+    }
+    let user = user_from_row(&row)?;
+    with_providers(c, user).map(Some)
 }
 
 pub(super) fn account_events(c: &mut Client, q: &AuditQuery) -> Result<Vec<AccountEvent>> {

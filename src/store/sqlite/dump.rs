@@ -46,11 +46,19 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
                     created_at: r.get(2)?,
                     revoked_at: r.get(3)?,
                     expires_at: r.get(4)?,
+                    providers: Vec::new(),
                 },
                 token_hash: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let users = users
+        .into_iter()
+        .map(|mut u| {
+            u.user.providers = super::users::bound_providers(&tx, &u.user.name)?;
+            Ok(u)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let account_events = tx
         .prepare(
             "SELECT seq, user_name, action, role, expires_at, changed_at, changed_by FROM account_events ORDER BY seq",
@@ -94,24 +102,39 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
         }
     }
     let centers = super::address::load_centers(&tx)?;
+    let mut center_events = super::address::center_events(&tx, usize::MAX)?;
+    center_events.reverse();
     let districts = super::load_districts_from(&tx)?;
     let meta = tx
         .prepare("SELECT key, value FROM meta ORDER BY key")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     tx.commit()?;
-    Ok(Dump { providers, history, users, account_events, districts, population, addresses, centers, meta })
+    Ok(Dump {
+        providers,
+        history,
+        users,
+        account_events,
+        districts,
+        population,
+        addresses,
+        centers,
+        center_events,
+        meta,
+    })
 }
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 11] = [
     "providers",
     "provider_history",
     "users",
+    "user_providers",
     "account_events",
     "districts",
     "population_columns",
     "address_points",
     "community_centers",
+    "community_center_events",
     "meta",
 ];
 
@@ -155,6 +178,13 @@ pub(super) fn restore(conn: &mut Connection, dump: &Dump) -> Result<()> {
                 user.expires_at
             ])?;
         }
+        let mut insert =
+            tx.prepare("INSERT INTO user_providers (user_name, provider_id, position) VALUES (?1, ?2, ?3)")?;
+        for u in &dump.users {
+            for (position, id) in u.user.providers.iter().enumerate() {
+                insert.execute(params![u.user.name, id, i64::try_from(position).unwrap_or(i64::MAX)])?;
+            }
+        }
         let mut insert = tx.prepare(
             "INSERT INTO account_events (seq, user_name, action, role, expires_at, changed_at, changed_by) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -181,6 +211,7 @@ pub(super) fn restore(conn: &mut Connection, dump: &Dump) -> Result<()> {
     write_districts(&tx, &dump.districts)?;
     super::address::insert_points(&tx, &dump.addresses)?;
     super::address::insert_centers(&tx, &dump.centers)?;
+    super::address::insert_center_events(&tx, &dump.center_events)?;
     tx.commit()?;
     Ok(())
 }

@@ -137,4 +137,126 @@ pub const MIGRATIONS: &[&str] = &[
         source   TEXT NOT NULL
     ) STRICT;
     ",
+    // 6: issue 16, providers keep their own 空き状況. `accepting` takes three states instead of
+    // a flag (old 1 → yes, 0 → no, in the rows and in the history's snapshots), with a note,
+    // free places and when it was last confirmed. Provider accounts: a third role, bound to
+    // the providers it may confirm (the users table is rebuilt for its CHECK).
+    "
+    ALTER TABLE providers ADD COLUMN accepting_state TEXT CHECK (accepting_state IN ('yes', 'consult', 'no'));
+    UPDATE providers SET accepting_state = CASE WHEN accepting IS NULL THEN NULL WHEN accepting <> 0 THEN 'yes' ELSE 'no' END;
+    ALTER TABLE providers DROP COLUMN accepting;
+    ALTER TABLE providers RENAME COLUMN accepting_state TO accepting;
+    ALTER TABLE providers ADD COLUMN accepting_note TEXT;
+    ALTER TABLE providers ADD COLUMN accepting_places INTEGER CHECK (accepting_places BETWEEN 0 AND 999);
+    ALTER TABLE providers ADD COLUMN accepting_checked_at TEXT;
+    UPDATE provider_history
+       SET data = json_set(data, '$.accepting', CASE json_type(data, '$.accepting') WHEN 'true' THEN 'yes' ELSE 'no' END)
+     WHERE json_type(data, '$.accepting') IN ('true', 'false');
+
+    CREATE TABLE users_new (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL CHECK (role IN ('editor', 'admin', 'provider')),
+        token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        expires_at TEXT
+    ) STRICT;
+    INSERT INTO users_new (name, role, token_hash, created_at, revoked_at, expires_at)
+        SELECT name, role, token_hash, created_at, revoked_at, expires_at FROM users;
+    DROP TABLE users;
+    ALTER TABLE users_new RENAME TO users;
+    CREATE TABLE user_providers (
+        user_name   TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        position    INTEGER NOT NULL,
+        PRIMARY KEY (user_name, provider_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX user_providers_by_provider ON user_providers (provider_id);
+    ",
+    // 7: staff edit the 地域包括支援センター: the layer has one version (in `meta`, key
+    // `community_centers_version`; edits name it in If-Match), and every edit or import of the
+    // layer is logged with who made it and the fields it changed (JSON of
+    // `crate::address::centers::CenterFieldChange`).
+    "
+    CREATE TABLE community_center_events (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        center_id     TEXT NOT NULL,
+        action        TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'import')),
+        layer_version INTEGER NOT NULL,
+        changed_at    TEXT NOT NULL,
+        changed_by    TEXT NOT NULL,
+        changes       TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use crate::access::{Role, hash_token};
+    use crate::domain::{Accepting, Kind, LonLat, Provider};
+    use crate::store::{SqliteStore, Store};
+
+    /// A database as the schema before migration 6 left it, with the old 0/1 `accepting` in a
+    /// row and `true` in a history snapshot, and an editor.
+    fn old_database(path: &std::path::Path) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        let insert = "INSERT INTO providers (id, kind, name, services, accepting, accepting_updated_at, lon, lat, \
+                      version, updated_at, updated_by) VALUES (?1, 'care', ?2, '130', ?3, ?4, 139.9, 35.85, 1, \
+                      '2026-01-01T00:00:00Z', 'data')";
+        conn.execute(insert, rusqlite::params!["a", "受入可の事業所", 1, "2026-10-01"]).unwrap();
+        conn.execute(insert, rusqlite::params!["b", "受入不可の事業所", 0, "2026-10-02"]).unwrap();
+        conn.execute(insert, rusqlite::params!["c", "不明の事業所", None::<i64>, None::<String>]).unwrap();
+        let old = Provider {
+            services: vec!["130".into()],
+            accepting: Some(Accepting::Yes),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            updated_by: "data".into(),
+            ..Provider::new("a".into(), Kind::Care, "受入可の事業所".into(), LonLat::new(139.9, 35.85).unwrap())
+        };
+        let mut data = serde_json::to_value(&old).unwrap();
+        let map = data.as_object_mut().unwrap();
+        map["accepting"] = serde_json::json!(true);
+        for key in ["accepting_note", "accepting_places", "accepting_checked_at"] {
+            map.remove(key);
+        }
+        conn.execute(
+            "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
+             VALUES ('a', 1, 'create', ?1, '2026-01-01T00:00:00Z', 'data')",
+            [data.to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO users (name, role, token_hash, created_at) VALUES ('yamada', 'editor', ?1, '2026-01-01T00:00:00Z')",
+            [hash_token("old-token").as_slice()],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn old_yes_no_flags_become_states_and_staff_users_keep_their_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        old_database(&path);
+
+        let store = SqliteStore::open(&path).unwrap();
+        let mut providers = store.load_providers().unwrap();
+        providers.sort_by(|a, b| a.id.cmp(&b.id));
+        let states: Vec<Option<Accepting>> = providers.iter().map(|p| p.accepting).collect();
+        assert_eq!(states, [Some(Accepting::Yes), Some(Accepting::No), None]);
+        assert_eq!(providers[0].accepting_updated_at.as_deref(), Some("2026-10-01"), "the old date is kept");
+        assert!(providers.iter().all(|p| p.accepting_checked_at.is_none() && p.accepting_note.is_none()));
+        let history = store.provider_history("a").unwrap();
+        assert_eq!(history[0].after.accepting, Some(Accepting::Yes));
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let raw: String = conn.query_row("SELECT data FROM provider_history", [], |r| r.get(0)).unwrap();
+        assert!(raw.contains(r#""accepting":"yes""#), "{raw}");
+        let user = store.user_by_token_hash(&hash_token("old-token")).unwrap().unwrap();
+        assert_eq!((user.name.as_str(), user.role), ("yamada", Role::Editor));
+        assert!(user.providers.is_empty());
+    }
+}

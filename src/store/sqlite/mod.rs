@@ -275,8 +275,24 @@ impl Store for SqliteStore {
         address::load_centers(&*self.conn()?)
     }
 
-    fn replace_community_centers(&self, centers: &[crate::address::centers::CommunityCenter]) -> Result<()> {
-        address::replace_centers(&mut *self.conn()?, centers)
+    fn replace_community_centers(
+        &self,
+        centers: &[crate::address::centers::CommunityCenter],
+        actor: &str,
+    ) -> Result<()> {
+        address::replace_centers(&mut *self.conn()?, centers, actor)
+    }
+
+    fn community_centers_version(&self) -> Result<i64> {
+        address::layer_version(&*self.conn()?)
+    }
+
+    fn write_community_center(&self, write: &crate::store::CenterWrite<'_>) -> Result<i64> {
+        address::write_center(&mut *self.conn()?, write)
+    }
+
+    fn community_center_events(&self, limit: usize) -> Result<Vec<crate::store::CenterEvent>> {
+        address::center_events(&*self.conn()?, limit)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -393,7 +409,10 @@ mod tests {
             capacity: Some(19),
             open_days: Some("平日,土曜日".into()),
             notes: Some("'; DROP TABLE providers; --".into()),
-            accepting: Some(true),
+            accepting: Some(crate::domain::Accepting::Consult),
+            accepting_note: Some("火・木の午後なら可".into()),
+            accepting_places: Some(1),
+            accepting_checked_at: Some("2026-11-01T00:00:00Z".into()),
             accepting_updated_at: Some("2026-11-01".into()),
             location: LonLat::new(139.9, 35.85).unwrap(),
             district: Some("central".into()),

@@ -139,7 +139,10 @@ mod tests {
             capacity: Some(19),
             open_days: Some("平日,土曜日".into()),
             notes: Some("改行\nと\tタブ".into()),
-            accepting: Some(false),
+            accepting: Some(crate::domain::Accepting::No),
+            accepting_note: Some("火・木の午後なら可".into()),
+            accepting_places: Some(3),
+            accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
             accepting_updated_at: Some("2026-11-28".into()),
             district: Some("north".into()),
             version: 1,
@@ -162,7 +165,9 @@ mod tests {
         // Derived when saved, never read from input.
         read.district.clone_from(&original.district);
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(super::super::migrations::MIGRATIONS[0]).unwrap();
+        for sql in super::super::migrations::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
         let tx = conn.transaction().unwrap();
         write_provider(&tx, &read).unwrap();
         tx.commit().unwrap();

@@ -29,7 +29,24 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         created_at: row.get("created_at")?,
         revoked_at: row.get("revoked_at")?,
         expires_at: row.get("expires_at")?,
+        providers: Vec::new(),
     })
+}
+
+/// The provider ids `user` is bound to, in the order they were given.
+pub(super) fn bound_providers(conn: &Connection, name: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT provider_id FROM user_providers WHERE user_name = ?1 ORDER BY position")?;
+    let rows = stmt.query_map([name], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Fills in the providers of a provider account.
+fn with_providers(conn: &Connection, mut user: User) -> Result<User> {
+    if user.role == Role::Provider {
+        user.providers = bound_providers(conn, &user.name)?;
+    }
+    Ok(user)
 }
 
 fn log_event(tx: &Transaction<'_>, user: &User, action: &str, at: &str, actor: &str) -> Result<()> {
@@ -51,8 +68,18 @@ pub(super) fn add_user(conn: &mut Connection, new: &NewUser<'_>) -> Result<User>
         Some(None) => return Err(StoreError::UserExists { name: new.name.to_owned() }),
         Some(Some(_)) => {
             tx.execute("DELETE FROM users WHERE name = ?1", [new.name])?;
+            tx.execute("DELETE FROM user_providers WHERE user_name = ?1", [new.name])?;
         }
         None => {}
+    }
+    for id in new.providers {
+        let live: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM providers WHERE id = ?1 AND deleted_at IS NULL")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if live.is_none() {
+            return Err(StoreError::NotFound { id: id.clone() });
+        }
     }
     let now = now_utc();
     let user = User {
@@ -61,11 +88,19 @@ pub(super) fn add_user(conn: &mut Connection, new: &NewUser<'_>) -> Result<User>
         created_at: now.clone(),
         revoked_at: None,
         expires_at: new.expires_at.clone(),
+        providers: Vec::new(),
     };
     tx.execute(
         "INSERT INTO users (name, role, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![user.name, new.role.as_str(), new.token_hash.as_slice(), user.created_at, user.expires_at],
     )?;
+    for (position, id) in new.providers.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO user_providers (user_name, provider_id, position) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![user.name, id, i64::try_from(position).unwrap_or(i64::MAX)])?;
+    }
+    let user = with_providers(&tx, user)?;
     log_event(&tx, &user, account_action::ADD, &now, new.actor)?;
     tx.commit()?;
     Ok(user)
@@ -74,7 +109,8 @@ pub(super) fn add_user(conn: &mut Connection, new: &NewUser<'_>) -> Result<User>
 pub(super) fn users(conn: &Connection) -> Result<Vec<User>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))?;
     let rows = stmt.query_map([], user_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let users: Vec<User> = rows.collect::<rusqlite::Result<_>>()?;
+    users.into_iter().map(|u| with_providers(conn, u)).collect()
 }
 
 fn find_user(tx: &Transaction<'_>, name: &str) -> Result<User> {
@@ -125,7 +161,7 @@ pub(super) fn user_by_token_hash(conn: &Connection, token_hash: &TokenHash) -> R
         .prepare_cached(&format!("SELECT {USER_COLUMNS}, token_hash FROM users WHERE token_hash = ?1"))?
         .query_row([token_hash.as_slice()], |r| Ok((user_from_row(r)?, r.get::<_, Vec<u8>>("token_hash")?)))
         .optional()?;
-    Ok(found.filter(|(_, stored)| hashes_equal(token_hash, stored)).map(|(user, _)| user))
+    found.filter(|(_, stored)| hashes_equal(token_hash, stored)).map(|(user, _)| with_providers(conn, user)).transpose()
 }
 
 pub(super) fn account_events(conn: &Connection, q: &AuditQuery) -> Result<Vec<AccountEvent>> {
@@ -166,6 +202,7 @@ mod tests {
                 token_hash: &old,
                 expires_at: Some("2030-01-01T00:00:00Z".into()),
                 actor: "cli:root",
+                providers: &[],
             })
             .unwrap();
         assert_eq!(added.expires_at.as_deref(), Some("2030-01-01T00:00:00Z"));

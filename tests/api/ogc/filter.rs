@@ -103,7 +103,7 @@ async fn a_bad_filter_is_a_400_naming_filter_and_where_it_went_wrong() {
     let cases = [
         ("name = 'x' AND", "byte 14"),
         ("nmae = 'x'", "unknown queryable 'nmae'"),
-        ("accepting = 'yes'", "byte 12"),
+        ("accepting = 'maybe'", "byte 12"),
         ("S_INTERSECTS(geometry, POINT(139.9))", "expected a number"),
         ("capacity > 'ten'", "capacity is a number"),
     ];

@@ -205,6 +205,49 @@ export function addUser(server, name, role = 'editor') {
   return out.trim().split('\n').pop();
 }
 
+/**
+ * Adds a 事業所アカウント with the real `caremap user add --role provider --provider …`.
+ * @param {{dbPath: string}} server
+ * @param {string} name
+ * @param {string[]} providerIds the providers it may keep current
+ * @returns {string} its token (the last line the command prints)
+ */
+export function addProviderUser(server, name, providerIds) {
+  const args = ['user', 'add', '--db', server.dbPath, '--role', 'provider', '--provider', providerIds.join(','), name];
+  const out = execFileSync(BINARY, args, { encoding: 'utf8' });
+  return out.trim().split('\n').pop();
+}
+
+/**
+ * A request to the API with a token, answered as `{status, etag, body}` (body parsed as JSON
+ * when it is JSON, else the text).
+ * @param {{baseUrl: string}} server
+ * @param {string} method
+ * @param {string} path
+ * @param {{token?: string|null, etag?: string|null, body?: object|null}} options
+ */
+export async function apiCall(server, method, path, { token = null, etag = null, body = null } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (etag) headers['If-Match'] = etag;
+  if (body) headers['Content-Type'] = 'application/json';
+  const response = await fetch(server.baseUrl + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  let parsed = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (CSV, or an empty body).
+  }
+  return { status: response.status, etag: response.headers.get('ETag'), body: parsed };
+}
+
+/** Today in Japan as 「M/D」, as the map page writes a confirmation of this year (「11/28確認」). */
+export function todayMonthDayInJapan(now = new Date()) {
+  const [, month, day] = now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' }).split('-');
+  return `${Number(month)}/${Number(day)}`;
+}
+
 /** Waits until the map shows provider markers or clusters. */
 export async function waitForMarkers(page) {
   await page.waitForSelector('.leaflet-marker-icon.pin, .leaflet-marker-icon.cluster');

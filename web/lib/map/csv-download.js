@@ -1,7 +1,7 @@
 // The results' CSV download: its file name, the link (a plain GET when one request answers
 // it), and on click the merged file when several requests or a POST are needed.
 
-import { h } from '../shared/dom.js';
+import { japanDay, saveBlob } from '../shared/download.js';
 import { MESSAGES, getText } from './api.js';
 import { mergeCsv } from './csv.js';
 import { setStatus, showError } from './messages.js';
@@ -20,9 +20,8 @@ function csvFileName() {
           : s.type === 'bbox'
             ? '地図の範囲'
             : '検索結果';
-  // The day in Japan, as the server names its files (sv-SE writes dates as YYYY-MM-DD).
-  const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
-  return `caremap_${what}_${day}.csv`.replace(/[\\/:*?"<>|\s]/g, '_');
+  // The day in Japan, as the server names its files.
+  return `caremap_${what}_${japanDay()}.csv`.replace(/[\\/:*?"<>|\s]/g, '_');
 }
 
 /** A plain link when one GET answers the download; otherwise the click builds the file. */
@@ -43,12 +42,7 @@ export async function onCsvClick(event) {
     const order = state.search.type === 'near' ? state.results.map((f) => String(f.id)) : null;
     // Response.text() drops the BOM; mergeCsv writes one back (and joins several parts).
     const csv = mergeCsv(texts, order);
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-    const a = h('a', { href: url, download: csvFileName(), class: 'visually-hidden' });
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveBlob(new Blob([csv], { type: 'text/csv;charset=utf-8' }), csvFileName());
     setStatus('CSVをダウンロードしました。');
   } catch (error) {
     console.error(error);

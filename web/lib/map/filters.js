@@ -1,5 +1,6 @@
 // The filters that apply to browsing and to every search: the chosen service chips, one
-// service chosen on its own, 受入可のみ, 24時間対応, 在宅医療 and the name text. Turns them
+// service chosen on its own, 受入可のみ (leaving out stale confirmations unless 「古い情報も
+// 含める」), 24時間対応, 在宅医療 and the name text. Turns them
 // into API parameter families, into words, and into the state of their controls (the text
 // condition is shown as a chip that removes it).
 
@@ -22,7 +23,8 @@ export function families() {
   const groups = chosenGroups();
   if (state.service) groups.push({ id: `service-${state.service}`, filter: { service: state.service } });
   return filterFamilies(groups, {
-    accepting: state.accepting ? 'true' : '',
+    accepting: state.accepting ? 'yes' : '',
+    accepting_stale: state.accepting && !state.includeStale ? 'false' : '',
     available_24h: state.available24h ? 'true' : '',
     home_care: state.homeCare ? 'true' : '',
     q: state.q,
@@ -57,6 +59,8 @@ export function syncFilterControls() {
   ui.clearChips.hidden = state.chosen.size === 0;
   ui.service.value = state.service;
   ui.accepting.checked = state.accepting;
+  ui.includeStale.checked = state.includeStale;
+  ui.includeStale.disabled = !state.accepting;
   ui.available24h.checked = state.available24h;
   ui.homeCare.checked = state.homeCare;
   if (document.activeElement !== ui.q) ui.q.value = state.q;
@@ -75,7 +79,7 @@ export function syncFilterControls() {
 export function conditionsText() {
   const parts = chosenGroups().map((g) => g.label);
   if (state.service) parts.push(state.labels.services.get(state.service) ?? state.service);
-  if (state.accepting) parts.push('受入可のみ');
+  if (state.accepting) parts.push(state.includeStale ? '受入可のみ（古い情報も含む）' : '受入可のみ');
   if (state.available24h) parts.push('24時間対応');
   if (state.homeCare) parts.push('在宅療養支援診療所など');
   if (state.q) parts.push(`「${state.q}」`);

@@ -1,6 +1,8 @@
 // Pure formatting helpers for the map page: distances, walking times, phone links, labels.
 // No DOM and no Leaflet here, so the browser tests can also run these under Node.
 
+import { vacancyBadge } from '../shared/vacancy.js';
+
 /** Walking speed used by Japanese property and facility listings: 80 m per minute. */
 export const WALK_M_PER_MIN = 80;
 /** Farther than this nobody walks: no walking time is shown (25 minutes). */
@@ -75,22 +77,17 @@ const HOME_CARE_CLASS = {
 };
 
 /**
- * Badges for a provider: acceptance of new clients (with the day it was confirmed, e.g.
- * 「受入可（11/28確認）」), 24-hour care, 在宅療養支援 status.
- * Each badge is `{ text, tone }`: tone is one of ok, no, unknown, info, strong.
+ * Badges for a provider: acceptance of new clients (受入可 / 要相談 / 受入不可 with the day it
+ * was confirmed, e.g. 「受入可（11/28確認）」, or for a stale one 「受入可（確認から45日）」),
+ * 24-hour care, 在宅療養支援 status.
+ * Each badge is `{ text, tone }`: tone is one of ok, consult, no, stale, unknown, info, strong.
  * @param {object} p feature properties
  * @param {Date} now today, to leave out the year of this year's dates
  * @returns {{text: string, tone: string}[]}
  */
 export function badgesFor(p, now = new Date()) {
-  const badges = [];
-  if (p.accepting === true || p.accepting === false) {
-    const confirmed = shortDate(p.accepting_updated_at, now);
-    const text = p.accepting ? '受入可' : '受入不可';
-    badges.push({ text: confirmed ? `${text}（${confirmed}確認）` : text, tone: p.accepting ? 'ok' : 'no' });
-  } else {
-    badges.push({ text: '受入状況不明', tone: 'unknown' });
-  }
+  const vacancy = vacancyBadge(p, now);
+  const badges = [{ text: vacancy.text, tone: vacancy.tone }];
   const home = p.home_care;
   if (home && home.available_24h) badges.push({ text: '24時間対応', tone: 'strong' });
   if (home && home.class) {
@@ -98,19 +95,6 @@ export function badgesFor(p, now = new Date()) {
     badges.push({ text: institution, tone: 'info' });
   }
   return badges;
-}
-
-/**
- * 「11/28」 for a date of this year, 「2025/11/28」 otherwise; '' when `iso` is not a date.
- * @param {string|null|undefined} iso
- * @param {Date} now
- * @returns {string}
- */
-export function shortDate(iso, now = new Date()) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso ?? '');
-  if (!m) return '';
-  const md = `${Number(m[2])}/${Number(m[3])}`;
-  return Number(m[1]) === now.getFullYear() ? md : `${m[1]}/${md}`;
 }
 
 /**
@@ -138,17 +122,6 @@ export function homeCareActivities(p) {
   if (home.house_calls) out.push('往診');
   if (home.end_of_life) out.push('看取り');
   return out.filter(Boolean);
-}
-
-/**
- * 「2026年10月23日」 from an ISO date or timestamp; the input unchanged when it is not one.
- * @param {string} iso
- * @returns {string}
- */
-export function formatDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso ?? '');
-  if (!m) return iso ?? '';
-  return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
 }
 
 /**

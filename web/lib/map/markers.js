@@ -3,6 +3,7 @@
 // base map itself is shared/base-map.js.
 
 import { h } from '../shared/dom.js';
+import { acceptingState } from '../shared/vacancy.js';
 import { kindMark } from './format.js';
 
 const L = window.L;
@@ -224,7 +225,7 @@ export class MarkerStore {
     const size = rank ? 32 : 28;
     return L.divIcon({
       html: content,
-      className: `pin pin--${cssToken(p.kind)}${rank ? ' pin--ranked' : ''}${p.accepting === false ? ' pin--closed' : ''}`,
+      className: `pin pin--${cssToken(p.kind)}${rank ? ' pin--ranked' : ''}${acceptingState(p.accepting) === 'no' ? ' pin--closed' : ''}`,
       iconSize: [size, size],
       iconAnchor: [size / 2, size / 2],
       popupAnchor: [0, -size / 2],

@@ -39,6 +39,7 @@ async function restore(wanted) {
   state.chosen = new Set(wanted.groups.filter((id) => state.groups.some((g) => g.id === id)));
   state.service = state.labels.services.has(wanted.service) ? wanted.service : '';
   state.accepting = wanted.accepting;
+  state.includeStale = wanted.includeStale;
   state.available24h = wanted.available24h;
   state.homeCare = wanted.homeCare;
   state.q = wanted.q;

@@ -17,6 +17,10 @@ export function applyAbout(about) {
   if (updated) parts.push(`データ更新 ${updated}`);
   if (state.sample) parts.push('データ：サンプル（架空）');
   ui.datasetInfo.textContent = parts.join('　');
+  if (Number.isInteger(about.stale_after_days)) {
+    ui.staleHint.textContent = `確認から${about.stale_after_days}日を過ぎた受入状況は「古い情報」として薄く表示し、受入可のみの検索から外します。`;
+    ui.staleHint.hidden = false;
+  }
 }
 
 export function applyServices(services) {

@@ -22,6 +22,8 @@ export const ui = {
   textCondition: $('text-condition'),
   district: $('district'),
   accepting: $('accepting'),
+  includeStale: $('include-stale'),
+  staleHint: $('stale-hint'),
   service: $('service'),
   available24h: $('available-24h'),
   homeCare: $('home-care'),
@@ -77,6 +79,8 @@ export const state = {
   /** One service code chosen on its own ('' when none). */
   service: '',
   accepting: false,
+  /** With 受入可のみ: also the providers whose confirmation is old (「古い情報も含める」). */
+  includeStale: false,
   available24h: false,
   homeCare: false,
   q: '',

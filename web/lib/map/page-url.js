@@ -24,6 +24,7 @@ function pageState() {
     groups: state.groups.filter((g) => state.chosen.has(g.id)).map((g) => g.id),
     service: state.service,
     accepting: state.accepting,
+    includeStale: state.includeStale,
     available24h: state.available24h,
     homeCare: state.homeCare,
     q: state.q,

@@ -4,13 +4,13 @@
 import { h } from '../shared/dom.js';
 import {
   badgesFor,
-  formatDate,
   formatDistance,
   formatWalking,
   homeCareActivities,
   serviceLabels,
   telHref,
 } from './format.js';
+import { confirmedAt, confirmedText, vacancyDetails } from '../shared/vacancy.js';
 
 /**
  * Labels the page learns from the server once: services, kinds, districts.
@@ -48,6 +48,19 @@ function badgeList(p) {
       h('li', { class: `badge badge--${b.tone}` }, b.text),
     ),
   );
+}
+
+/** 「空き2人・火・木の午後なら可」 under the badges, or null. */
+function vacancyLine(p) {
+  const details = vacancyDetails(p);
+  if (details.length === 0) return null;
+  return h('p', { class: 'vacancy' }, h('span', { class: 'visually-hidden' }, '空き状況：'), details.join('・'));
+}
+
+/** When 受入可否 was last confirmed, as the popup and the printed table say it. */
+function confirmedLine(p) {
+  const confirmed = confirmedAt(p);
+  return confirmed ? confirmedText(confirmed) : '';
 }
 
 function distanceBlock(p) {
@@ -113,6 +126,7 @@ export function resultItem(feature, index, labels, { ranked }) {
         distanceBlock(p),
       ),
       h('div', { class: 'result__info' }, h('p', { class: 'result__meta' }, kindAndDistrict(p, labels)), badgeList(p)),
+      vacancyLine(p),
       servicesLine(p, labels),
       p.address ? h('p', { class: 'address' }, h('span', { class: 'visually-hidden' }, '住所：'), p.address) : null,
       phoneLink(p, 'phone'),
@@ -132,7 +146,8 @@ export function popupContent(feature, labels) {
   const facts = [];
   if (p.open_days) facts.push(['営業日', p.open_days]);
   if (Number.isFinite(p.capacity) && p.capacity > 0) facts.push(['定員', `${p.capacity}人`]);
-  if (p.accepting_updated_at) facts.push(['受入状況の確認日', formatDate(p.accepting_updated_at)]);
+  const confirmed = confirmedLine(p);
+  if (confirmed) facts.push(['受入状況の確認日', confirmed]);
   if (p.official_code) facts.push(['事業所番号', p.official_code]);
   return h(
     'div',
@@ -141,6 +156,7 @@ export function popupContent(feature, labels) {
     h('h3', { class: 'popup__name' }, p.name),
     distanceBlock(p),
     badgeList(p),
+    vacancyLine(p),
     servicesLine(p, labels),
     p.address ? h('p', { class: 'address' }, p.address) : null,
     phoneLink(p, 'phone'),
@@ -168,7 +184,9 @@ export function printRow(feature, index, labels) {
   const walk = Number.isFinite(p.distance_m) ? formatWalking(p.distance_m) : '';
   const distance = Number.isFinite(p.distance_m) ? `${formatDistance(p.distance_m)}${walk ? `（${walk}）` : ''}` : '';
   const details = [];
-  if (p.accepting_updated_at) details.push(`受入確認日 ${formatDate(p.accepting_updated_at)}`);
+  const confirmed = confirmedLine(p);
+  if (confirmed) details.push(`受入確認日 ${confirmed}`);
+  details.push(...vacancyDetails(p));
   if (Number.isFinite(p.capacity) && p.capacity > 0) details.push(`定員 ${p.capacity}人`);
   if (p.open_days) details.push(`営業日 ${p.open_days}`);
   const badges = badgesFor(p)

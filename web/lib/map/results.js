@@ -109,8 +109,10 @@ export function renderResults({ truncated }) {
     ...state.results.map((f, i) => resultItem(f, i, state.labels, { ranked: near })),
   );
   if (n === 0) {
+    // 受入可のみ leaves out confirmations older than the server's rule: say how to see them.
+    const stale = state.accepting && !state.includeStale ? '確認が古い「受入可」は除いています（「古い情報も含める」で表示できます）。' : '';
     ui.list.appendChild(
-      h('li', { class: 'result result--none' }, '条件に合う事業所が見つかりませんでした。条件を減らすか、場所を変えてお試しください。'),
+      h('li', { class: 'result result--none' }, `条件に合う事業所が見つかりませんでした。${stale}条件を減らすか、場所を変えてお試しください。`),
     );
   }
   ui.more.hidden = !(near && n === s.k && s.k < NEAREST_K_MAX);

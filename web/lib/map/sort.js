@@ -39,8 +39,8 @@ export function sortFeatures(features, order, { center } = {}) {
       return list.sort((a, b) => distance.get(a) - distance.get(b) || byKana(a, b));
     }
     case 'confirmed': {
-      // ISO dates and timestamps sort as text; the unconfirmed go last.
-      const key = (f) => f.properties.accepting_updated_at ?? '';
+      // Confirmation times (UTC) and the older dates sort as text; the unconfirmed go last.
+      const key = (f) => f.properties.accepting_checked_at ?? f.properties.accepting_updated_at ?? '';
       return list.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : byKana(a, b)));
     }
     default:

@@ -1,7 +1,8 @@
 // The page's state as the address bar's query string and back (no DOM): the search (place,
 // district, drawn area, map area or text), the filters, the order, the selected provider and
 // the map view. Names follow the API where they mean the same thing (service, district,
-// accepting, available_24h, home_care, q, bbox); values that do not parse are dropped.
+// accepting, available_24h, home_care, q, bbox; 「古い情報も含める」 is `include_stale`);
+// values that do not parse are dropped.
 // 「地域の状況」 is `view=coverage` with its own `preset`, `mesh`, `population` and `color`
 // (the grid is fitted on arrival, so that view keeps no map position).
 
@@ -17,7 +18,7 @@ const ORIGIN_LABELS = Object.fromEntries(Object.entries(ORIGINS).map(([label, wo
  *   search: null | {type: 'near', lon: number, lat: number, origin: string, k: number, address?: string}
  *     | {type: 'district', id: string} | {type: 'polygon', polygon: object}
  *     | {type: 'bbox', bbox: number[]} | {type: 'text'},
- *   groups: string[], service: string, accepting: boolean, available24h: boolean,
+ *   groups: string[], service: string, accepting: boolean, includeStale: boolean, available24h: boolean,
  *   homeCare: boolean, q: string, sort: string, selected: string|null,
  *   view: null | {lon: number, lat: number, zoom: number},
  *   coverage?: null | {preset: string, mesh: string, population: string, color: string},
@@ -66,6 +67,7 @@ export function stateToQuery(s, { defaultK }) {
   if (s.service) out.set('service', s.service);
   if (s.groups.length) out.set('group', s.groups.join(','));
   if (s.accepting) out.set('accepting', 'true');
+  if (s.accepting && s.includeStale) out.set('include_stale', 'true');
   if (s.available24h) out.set('available_24h', 'true');
   if (s.homeCare) out.set('home_care', 'true');
   if (s.q) out.set('q', s.q);
@@ -142,6 +144,7 @@ export function queryToState(query, limits) {
     groups: (params.get('group') ?? '').split(',').filter(Boolean),
     service: /^\d{1,4}$/.test(service) ? service : '',
     accepting: params.get('accepting') === 'true',
+    includeStale: params.get('accepting') === 'true' && params.get('include_stale') === 'true',
     available24h: params.get('available_24h') === 'true',
     homeCare: params.get('home_care') === 'true',
     q: (params.get('q') ?? '').trim().slice(0, 200),

@@ -3,16 +3,10 @@
 // becomes an ApiError with the staff page's Japanese message. The page's public reads
 // (search, map, reference data) go through the same wrapper.
 
+import { PRIVATE, adminRequest, answer, tokenStore } from '../shared/admin-api.js';
 import { request } from '../shared/api.js';
 
-const TOKEN_KEY = 'caremap.staffToken';
-
-/** The token of this browser tab (sessionStorage: gone when the tab closes). */
-export const tokenStore = {
-  get: () => sessionStorage.getItem(TOKEN_KEY),
-  set: (token) => sessionStorage.setItem(TOKEN_KEY, token),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
-};
+export { tokenStore };
 
 /**
  * The Japanese message for a failed staff request.
@@ -51,9 +45,6 @@ export function staffMessage(status, retryAfter = null) {
 /** The staff page's text for a failed request (see shared/api.js `Failure`). */
 const describe = ({ status, retryAfter = null }) => staffMessage(status, retryAfter);
 
-/** Same-origin requests of this page: never cached, never with cookies. */
-const PRIVATE = { cache: 'no-store', credentials: 'omit' };
-
 /**
  * One staff request.
  * @param {string} method
@@ -63,11 +54,19 @@ const PRIVATE = { cache: 'no-store', credentials: 'omit' };
  * @throws {ApiError}
  */
 export async function staffRequest(method, path, { token, etag = null, body = null }) {
-  const headers = { Authorization: `Bearer ${token}`, Accept: 'application/geo+json, application/json' };
-  if (etag) headers['If-Match'] = etag;
-  if (body) headers['Content-Type'] = 'application/geo+json';
-  const init = { method, headers, body: body ? JSON.stringify(body) : undefined, ...PRIVATE };
-  return answer(await request(path, init, describe));
+  return adminRequest(method, path, { token, etag, body, contentType: 'application/geo+json', describe });
+}
+
+/**
+ * One staff request whose body is plain JSON (PATCH vacancy, provider accounts).
+ * @param {string} method
+ * @param {string} path
+ * @param {{token: string, etag?: string|null, body?: object|null}} options
+ * @returns {Promise<{data: any, etag: string|null, response: Response}>}
+ * @throws {ApiError}
+ */
+export function staffJson(method, path, { token, etag = null, body = null }) {
+  return adminRequest(method, path, { token, etag, body, describe });
 }
 
 /**
@@ -95,15 +94,4 @@ export async function staffUpload(path, { token, files, fields = {} }) {
 export async function publicJson(path) {
   const response = await request(path, {}, describe);
   return response.json();
-}
-
-/** The JSON body (null when empty or not JSON: the status said it worked) and the ETag. */
-async function answer(response) {
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    // An empty or non-JSON body.
-  }
-  return { data, etag: response.headers.get('ETag') };
 }

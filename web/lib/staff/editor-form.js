@@ -2,7 +2,7 @@
 // the notice that there are unsaved changes.
 
 import { clearFieldErrors, readForm, updateChosenServices, writeForm } from './form-fields.js';
-import { changedKeys } from './form-values.js';
+import { VACANCY_KEPT, changedKeys } from './form-values.js';
 import { state, ui } from './page-state.js';
 
 /** Sets the editor's status line (`kind`: ok, info or error); empty text hides it. */
@@ -12,7 +12,12 @@ export function showStatus(text, kind = 'ok') {
   ui.status.hidden = !text;
 }
 
-export const readValues = () => readForm(ui.form);
+/** The form's values, with the vacancy details it has no input for as loaded. */
+export function readValues() {
+  const loaded = state.selected?.values ?? {};
+  const kept = Object.fromEntries(VACANCY_KEPT.filter((k) => k in loaded).map((k) => [k, loaded[k]]));
+  return { ...kept, ...readForm(ui.form) };
+}
 export const clearErrors = () => clearFieldErrors(ui.form, ui.formError);
 
 /** Fills the form with `values`. */

@@ -2,6 +2,7 @@
 // reading and writing form values, and showing the server's field errors next to each field.
 
 import { h, replaceChildren } from '../shared/dom.js';
+import { ACCEPTING_STATES } from '../shared/vacancy.js';
 import { HOME_CARE_CLASSES, HOME_CARE_FLAGS, KINDS, TEXT_FIELDS, fieldMessage } from './form-values.js';
 
 /**
@@ -133,8 +134,7 @@ export function buildFields(form, container, { serviceGroups, serviceLabels }) {
           'select',
           { id: 'f-accepting', name: 'accepting', 'data-error-for': 'accepting', 'aria-describedby': 'err-accepting' },
           h('option', { value: '' }, '不明'),
-          h('option', { value: 'true' }, '受入可'),
-          h('option', { value: 'false' }, '受入不可'),
+          ACCEPTING_STATES.map((s) => h('option', { value: s.id }, s.label)),
         ),
       ),
       h(

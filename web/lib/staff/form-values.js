@@ -3,6 +3,8 @@
 // of fields, values and history actions. The fields themselves come from the server
 // (`GET /api/fields`, see `useFields`). No DOM here, so Node can test it.
 
+import { acceptingLabel, acceptingState } from '../shared/vacancy.js';
+
 /**
  * The fields the form edits with a plain input, in form order: property name, Japanese label,
  * input type, extra attributes. Filled from `GET /api/fields` by `useFields`.
@@ -81,12 +83,17 @@ const ACTION_LABELS = {
   import: '公開データの取り込み',
   'import-delete': '取り込みで削除（ファイルにない）',
   'import-restore': '取り込みで復元',
+  vacancy: '空き状況の更新',
+  'vacancy-confirm': '空き状況の確認（変わりなし）',
 };
 
 /** The Japanese label of a history action. */
 export function actionLabel(action) {
   return ACTION_LABELS[action] ?? action;
 }
+
+/** Vacancy details a provider sets itself; the staff form keeps them unless it edits them. */
+export const VACANCY_KEPT = ['accepting_note', 'accepting_places'];
 
 const isClinical = (kind) => kind === 'clinic' || kind === 'hospital';
 
@@ -100,8 +107,12 @@ export function valuesFromFeature(feature) {
   for (const f of TEXT_FIELDS) values[f.name] = p[f.name] === null || p[f.name] === undefined ? '' : String(p[f.name]);
   values.kind = p.kind ?? 'care';
   values.services = [...(p.services ?? [])].sort();
-  values.accepting = p.accepting === true ? 'true' : p.accepting === false ? 'false' : '';
+  values.accepting = acceptingState(p.accepting) ?? '';
   values.accepting_updated_at = p.accepting_updated_at ?? '';
+  // The vacancy details the form has no input for are sent back as they are.
+  for (const key of VACANCY_KEPT) {
+    if (!TEXT_FIELDS.some((f) => f.name === key)) values[key] = p[key] === null || p[key] === undefined ? '' : String(p[key]);
+  }
   const [lon, lat] = feature.geometry?.coordinates ?? [];
   values.lon = lon === undefined || lon === null ? '' : String(lon);
   values.lat = lat === undefined || lat === null ? '' : String(lat);
@@ -146,8 +157,11 @@ function featureBody(values) {
   const capacity = textOrNull(values.capacity);
   properties.capacity = capacity === null ? null : /^\d+$/.test(capacity) ? Number(capacity) : capacity;
   properties.services = [...values.services];
-  properties.accepting = values.accepting === 'true' ? true : values.accepting === 'false' ? false : null;
+  properties.accepting = acceptingState(values.accepting);
   properties.accepting_updated_at = textOrNull(values.accepting_updated_at);
+  for (const key of VACANCY_KEPT) if (key in values) properties[key] = textOrNull(values[key]);
+  const places = properties.accepting_places;
+  if (typeof places === 'string' && /^\d+$/.test(places)) properties.accepting_places = Number(places);
   const flags = Object.fromEntries(HOME_CARE_FLAGS.map((f) => [f.id, Boolean(values[`hc_${f.id}`])]));
   const anyHomeCare = values.hc_class !== '' || Object.values(flags).some(Boolean);
   properties.home_care = isClinical(values.kind) && anyHomeCare ? { class: values.hc_class || null, ...flags } : null;
@@ -220,7 +234,9 @@ export function formatTime(rfc3339) {
  */
 export function describeValue(field, value, serviceLabels = new Map()) {
   if (value === null || value === undefined || value === '') return '（なし）';
+  if (field === 'accepting' && acceptingLabel(value)) return acceptingLabel(value);
   if (typeof value === 'boolean' && FLAG_WORDS[field]) return FLAG_WORDS[field][String(value)];
+  if (field === 'accepting_checked_at') return formatTime(value);
   if (field === 'deleted') return value ? '削除済み' : '公開中';
   if (field === 'kind') return KINDS.find((k) => k.id === value)?.label ?? String(value);
   if (field === 'services' && Array.isArray(value)) {
@@ -277,6 +293,8 @@ export function fieldMessage(name, reason = '') {
       return 'http:// または https:// で始まるアドレスを入力してください。';
     case 'capacity':
       return '定員は0以上の整数で入力してください（定員がない場合は空欄）。';
+    case 'accepting_places':
+      return '空き人数は0〜999の整数で入力してください（わからなければ空欄）。';
     case 'accepting_updated_at':
       return '確認日は日付で入力してください（例：2026-11-01）。';
     case 'geometry':

@@ -9,7 +9,24 @@ import { changeText } from './form-values.js';
 
 const IMPORTS = '/api/admin/imports';
 /** Sources whose files carry a city code (`city=` applies). */
-const WITH_CITY = new Set(['mhlw-care', 'iryo-net']);
+const WITH_CITY = new Set(['mhlw-care', 'iryo-net', 'isj-oaza', 'isj-gaiku', 'abr']);
+/** Sources that replace a whole layer (address points, 地域包括支援センター): admin only, no provider options. */
+export const LAYER_SOURCES = new Set(['isj-oaza', 'isj-gaiku', 'abr', 'community-centers']);
+
+/** What to choose for each source, shown under the list. */
+const SOURCE_HELP = {
+  'mhlw-care': 'サービスごとの CSV（jigyosho_<サービスコード>.csv）。ファイル名は変えずに選んでください。',
+  'iryo-net': '病院（01-1_…）と診療所（02-1_…）の施設票 CSV。',
+  kouseikyoku: '関東信越厚生局の届出受理医療機関名簿（医科）の Excel。診療所・病院を先に取り込んでください。',
+  geojson: 'このシステムから書き出した GeoJSON など。',
+  'isj-oaza':
+    '国土交通省 位置参照情報の「大字・町丁目レベル」CSV（Shift_JIS のままで構いません）。取り込んだ市区町村の町丁目が置き換わり、住所検索にすぐ反映されます。市区町村コードを入れるとその市区町村だけを取り込みます。管理者の権限が必要です。',
+  'isj-gaiku':
+    '位置参照情報の「街区レベル」CSV。市区町村は名称で照合するため、先に同じ県の大字・町丁目レベルを取り込んでください。管理者の権限が必要です。',
+  abr: 'アドレス・ベース・レジストリの町字マスター、その位置参照拡張、住居表示-住居マスター位置参照拡張の CSV を一度にまとめて選んでください（各ファイルは列名で見分けます）。管理者の権限が必要です。',
+  'community-centers':
+    '地域包括支援センターの一覧 CSV（1行目：id,name,address,phone,lon,lat,areas。担当区域は町丁目を「;」か「、」で区切ります）。登録済みのセンターはすべてこのファイルの内容に置き換わります。管理者の権限が必要です。',
+};
 /** Entries of each list shown before "ほか N 件". */
 const SHOWN = 100;
 
@@ -31,8 +48,51 @@ const COUNTS = [
 export function importQuery({ source, city, removeMissing }, dryRun) {
   const params = new URLSearchParams({ source, dry_run: String(dryRun) });
   if (city && WITH_CITY.has(source)) params.set('city', city);
-  if (removeMissing) params.set('remove_missing', 'true');
+  if (removeMissing && !LAYER_SOURCES.has(source)) params.set('remove_missing', 'true');
   return params.toString();
+}
+
+/** Japanese for the reasons an address row is skipped (the rest as given). */
+const LAYER_REASONS = [
+  [/^city (\S+) is not/, (m) => `市区町村 ${m[1]} は指定した市区町村ではありません`],
+  [/deleted/, () => '削除された街区です（更新後履歴フラグ 3）'],
+  [/coordinates|latitude|longitude/, () => '座標（緯度・経度）が空か、日本の範囲外です'],
+];
+
+/**
+ * Renders the report of an address or centre import into `el`.
+ * @param {Element} el
+ * @param {any} report
+ */
+export function renderLayerReport(el, report) {
+  const heading = report.dry_run ? '確認結果（まだ保存していません）' : '取り込みました';
+  const count = (key, label, value) =>
+    h('div', { class: 'import-report__count', 'data-key': key }, h('dt', {}, label), h('dd', {}, String(value ?? 0)));
+  if (report.source === 'community-centers') {
+    replaceChildren(
+      el,
+      h('h3', { class: 'import-report__heading' }, heading),
+      h('p', { class: 'hint' }, report.file),
+      h('dl', { class: 'import-report__counts' }, count('centers', 'センター', report.centers), count('areas', '担当区域', report.areas)),
+      h('p', { class: 'hint' }, report.dry_run ? '保存すると、登録済みのセンターはすべてこの内容に置き換わります。' : 'センターの一覧と「この住所の地域包括支援センター」にすぐ反映されています。'),
+    );
+    return;
+  }
+  replaceChildren(
+    el,
+    h('h3', { class: 'import-report__heading' }, heading),
+    h('p', { class: 'hint' }, report.files.map((f) => `${f.file}（${f.kind}、${f.rows}行、${f.encoding}）`).join('、')),
+    h(
+      'dl',
+      { class: 'import-report__counts' },
+      count('towns', '町字', report.towns),
+      count('blocks', '街区', report.blocks),
+      count('residences', '住居', report.residences),
+      count('skipped', 'スキップ', report.skipped_count),
+    ),
+    report.cities.length ? h('p', { class: 'hint' }, `対象の市区町村コード：${report.cities.join('、')}（この市区町村の同じ種類の住所データが置き換わります）`) : null,
+    list('スキップした行', report.skipped, report.skipped_count, (s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${translate(LAYER_REASONS, s.reason)}`),
+  );
 }
 
 /** Japanese for the reasons the server gives for a skipped row (the rest as given). */
@@ -162,14 +222,15 @@ export function errorText(error) {
     return `指定に誤りがあります：\n${problem.invalid_params.map((p) => `${p.name}: ${p.reason}`).join('\n')}`;
   }
   if (error.status === 409) return `${problem?.detail ?? error.userMessage}\nもう一度お試しください。`;
+  if (error.status === 403) return '住所データと地域包括支援センターの取り込みには管理者（admin）の権限が必要です。';
   return error.userMessage;
 }
 
 /**
  * Wires the import section.
- * @param {{token: () => string|null, onCommitted: () => void, serviceLabels?: () => Map<string,string>}} options
+ * @param {{token: () => string|null, onCommitted: () => void, onLayerCommitted?: () => void, serviceLabels?: () => Map<string,string>}} options
  */
-export function setUpImports({ token, onCommitted, serviceLabels = () => new Map() }) {
+export function setUpImports({ token, onCommitted, onLayerCommitted = () => {}, serviceLabels = () => new Map() }) {
   const $ = (id) => document.getElementById(id);
   const ui = {
     form: $('import-form'),
@@ -182,6 +243,7 @@ export function setUpImports({ token, onCommitted, serviceLabels = () => new Map
     commit: $('import-commit'),
     status: $('import-status'),
     report: $('import-report'),
+    help: $('import-source-help'),
   };
   let checked = false;
 
@@ -194,7 +256,11 @@ export function setUpImports({ token, onCommitted, serviceLabels = () => new Map
   const changed = () => {
     checked = false;
     ui.commit.disabled = true;
+    const layer = LAYER_SOURCES.has(ui.source.value);
     ui.city.disabled = !WITH_CITY.has(ui.source.value);
+    ui.remove.disabled = layer;
+    ui.blank.disabled = layer;
+    ui.help.textContent = SOURCE_HELP[ui.source.value] ?? '';
   };
 
   async function send(dryRun) {
@@ -207,15 +273,17 @@ export function setUpImports({ token, onCommitted, serviceLabels = () => new Map
     ui.commit.disabled = true;
     status(dryRun ? '内容を確認しています…' : '取り込んでいます…', 'info');
     try {
-      const fields = { blank_clears: String(ui.blank.checked) };
+      const layer = LAYER_SOURCES.has(ui.source.value);
+      const fields = layer ? {} : { blank_clears: String(ui.blank.checked) };
       const { data } = await staffUpload(`${IMPORTS}?${importQuery(choice(), dryRun)}`, { token: token(), files, fields });
-      renderReport(ui.report, data, serviceLabels());
+      if (layer) renderLayerReport(ui.report, data);
+      else renderReport(ui.report, data, serviceLabels());
       checked = dryRun;
       status(
         dryRun ? '確認しました。内容がよければ「この内容で取り込む」を押してください。' : '取り込みが完了しました。地図と検索にすぐ反映されています。',
         'ok',
       );
-      if (!dryRun) onCommitted();
+      if (!dryRun) (layer ? onLayerCommitted : onCommitted)();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       checked = false;

@@ -2,6 +2,7 @@
 // opening one by id, and 「新規登録」's empty form, placed by a tap on the map.
 
 import { replaceChildren } from '../shared/dom.js';
+import { confirmedAt, confirmedText, vacancyBadge, vacancyDetails } from '../shared/vacancy.js';
 import { staffRequest } from './api.js';
 import { hideConflict } from './conflict.js';
 import { clearErrors, showStatus, writeValues } from './editor-form.js';
@@ -11,9 +12,11 @@ import { state, ui } from './page-state.js';
 import { placePin } from './provider-map.js';
 import { handleError } from './writes.js';
 
+/** 「受入可（11/28確認）・最終確認 11月28日 14:05」, as the map page says it and when. */
 function acceptingText(p) {
-  const now = p.accepting === true ? '受入可' : p.accepting === false ? '受入不可' : '不明';
-  return p.accepting_updated_at ? `${now}（${p.accepting_updated_at} 確認）` : now;
+  const confirmed = confirmedAt(p);
+  const when = confirmed ? `・最終確認 ${confirmedText(confirmed)}` : '';
+  return `${vacancyBadge(p).text}${when}`;
 }
 
 /** Shows or hides what only a stored provider has (quick 受入可否, delete, history). */
@@ -35,10 +38,13 @@ export function showProvider(feature, etag, values = null) {
   ui.title.textContent = p.name || '（名称なし）';
   ui.meta.textContent = `ID ${feature.id}・版 ${p.version}・最終更新 ${formatTime(p.updated_at)}（${p.updated_by ?? ''}）`;
   ui.acceptCurrent.textContent = acceptingText(p);
+  const details = vacancyDetails(p);
+  ui.acceptDetails.textContent = details.join('・');
+  ui.acceptDetails.hidden = details.length === 0;
   const deleted = Boolean(p.deleted_at);
   ui.deleted.hidden = !deleted;
   ui.deletedText.textContent = deleted ? `この事業所は削除されています（${formatTime(p.deleted_at)}）。公開地図には表示されません。` : '';
-  for (const el of [ui.save, ui.acceptYes, ui.acceptNo, ui.del]) el.disabled = deleted;
+  for (const el of [ui.save, ui.acceptYes, ui.acceptConsult, ui.acceptNo, ui.acceptConfirm, ui.del]) el.disabled = deleted;
   ui.delConfirm.hidden = true;
   ui.del.hidden = deleted;
   clearErrors();

@@ -1,13 +1,15 @@
-// The editor's writes: save (PUT, or POST for 「新規登録」), 受入可否 in one tap, delete,
+// The editor's writes: save (PUT, or POST for 「新規登録」), 受入可否 in one tap (PATCH
+// vacancy: the server stamps when it was confirmed), delete,
 // restore and revert, one at a time; and what a failed write shows (a 401 signs out, a 422
 // marks the fields, a 412 offers to re-apply one's changes).
 
 import { ApiError } from '../shared/api.js';
-import { staffRequest } from './api.js';
+import { acceptingLabel } from '../shared/vacancy.js';
+import { staffJson, staffRequest } from './api.js';
 import { hideConflict, showConflict } from './conflict.js';
-import { readValues, showStatus } from './editor-form.js';
+import { readValues, showStatus, writeValues } from './editor-form.js';
 import { showFieldErrors } from './form-fields.js';
-import { featureFromValues, todayInJapan } from './form-values.js';
+import { changedKeys, featureFromValues, reapply } from './form-values.js';
 import { loadHistory } from './history.js';
 import { state, ui } from './page-state.js';
 import { loadMarkers } from './provider-map.js';
@@ -55,12 +57,12 @@ export function handleError(error) {
 }
 
 /** Runs one write; on success shows the new version and `done` text. */
-export async function write(method, path, body, done) {
+export async function write(method, path, body, done, send = staffRequest) {
   if (state.busy || !state.selected || state.selected.isNew) return;
   state.busy = true;
   ui.editor.setAttribute('aria-busy', 'true');
   try {
-    const { data, etag } = await staffRequest(method, path, { token: state.token, etag: state.selected.etag, body });
+    const { data, etag } = await send(method, path, { token: state.token, etag: state.selected.etag, body });
     hideConflict();
     showProvider(data, etag);
     showStatus(`${done}（版 ${data.properties.version}）`);
@@ -84,9 +86,19 @@ export function save(done = '保存しました') {
   return write('PUT', providerPath(), featureFromValues(state.selected.id, readValues()), done);
 }
 
-/** 受入可否 in one tap: sets it with today's date in Japan and saves. */
-export function setAccepting(accepting) {
-  ui.form.elements.accepting.value = accepting ? 'true' : 'false';
-  ui.form.elements.accepting_updated_at.value = todayInJapan();
-  return save(accepting ? '受入可（本日確認）として保存しました' : '受入不可（本日確認）として保存しました');
+/**
+ * 受入可否 in one tap: `PATCH …/vacancy` with the state ('yes', 'consult', 'no'), or with
+ * nothing for 「変わりなし（確認）」 (''); the server stamps the time it was confirmed.
+ * Other edits in the form stay in it, unsaved, on top of the version the server answers.
+ */
+export async function setAccepting(accepting) {
+  if (!state.selected || state.selected.isNew) return;
+  const base = state.selected.values;
+  const mine = readValues();
+  const body = accepting ? { accepting } : {};
+  const done = accepting ? `${acceptingLabel(accepting)}（いま確認）として保存しました` : '変わりなしとして確認しました';
+  await write('PATCH', providerPath('/vacancy'), body, done, staffJson);
+  if (state.selected.values !== base && changedKeys(base, mine).length > 0) {
+    writeValues(reapply(state.selected.values, base, mine).values);
+  }
 }

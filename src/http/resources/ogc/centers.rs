@@ -39,7 +39,8 @@ pub fn items_list(state: &AppState, raw: Option<&str>, headers: &HeaderMap, base
     let w = window(&mut params);
     let format = Format::from_params(&mut params, true, headers);
     params.finish()?;
-    let mut found: Vec<&CommunityCenter> = state.community_centers.all().iter().collect();
+    let centers = state.community_centers.load_full();
+    let mut found: Vec<&CommunityCenter> = centers.all().iter().collect();
     found.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some(b) = &w.bbox {
         let mut kept = Vec::with_capacity(found.len());
@@ -79,8 +80,8 @@ pub fn item_get(
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
     let format = Format::from_params(&mut params, true, headers);
     params.finish()?;
-    let center = state
-        .community_centers
+    let centers = state.community_centers.load_full();
+    let center = centers
         .all()
         .iter()
         .find(|c| c.id == feature_id)

@@ -168,7 +168,7 @@ pub async fn collections_list(
         ],
         collections: CollectionId::ALL
             .iter()
-            .map(|c| collection_out(*c, &snapshot, &state.community_centers, &base))
+            .map(|c| collection_out(*c, &snapshot, &state.community_centers.load(), &base))
             .collect(),
     };
     Ok(match format {
@@ -188,7 +188,7 @@ pub async fn collection_get(
 ) -> ApiResult<Response> {
     let collection = CollectionId::from_path(&collection_id)?;
     let format = format_only(query.as_deref(), &headers)?;
-    let body = collection_out(collection, &state.catalog.snapshot(), &state.community_centers, &base);
+    let body = collection_out(collection, &state.catalog.snapshot(), &state.community_centers.load(), &base);
     let mut response = match format {
         Format::Json => json_response(&body, JSON),
         Format::Html => html::page(collection.title(), &serde_json::to_value(&body).unwrap_or_default()),

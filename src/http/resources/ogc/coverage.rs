@@ -82,7 +82,7 @@ fn feature_in(c: &crate::coverage::CellCoverage, district: Option<&String>, crs:
 /// `next`/`prev` links, and the question answered (`mesh`, `threshold_m`, `population`).
 pub async fn items_list(state: AppState, raw: Option<String>, headers: HeaderMap, base: Base) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?;
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let w = window(&mut params);
     // One set of layers for checking `population` and computing with it.
     let layers = state.population.load_full();
@@ -133,7 +133,7 @@ pub async fn item_get(
     base: Base,
 ) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?;
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
     let layers = state.population.load_full();
     let request = question(&mut params, &snapshot, &layers, None);

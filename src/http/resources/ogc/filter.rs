@@ -109,7 +109,7 @@ pub fn filter_param(params: &mut Params) -> Option<(Expr, &'static str)> {
         _ => cql::text::parse(&raw, &positions),
     };
     match parsed {
-        Ok(expr) => Some((expr, lang)),
+        Ok(expr) => Some((expr.judging_staleness(&params.staleness_clock()), lang)),
         Err(e) => {
             params.error("filter", format!("{lang} {e}"));
             None

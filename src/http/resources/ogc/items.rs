@@ -201,8 +201,13 @@ enum ProviderFeature<'p> {
 }
 
 /// A provider Feature in `crs`, reduced to `keep` when given.
-fn provider_feature<'p>(f: &Found<'p>, crs: Crs, keep: Option<&[String]>) -> ApiResult<ProviderFeature<'p>> {
-    let mut out = FeatureOut::new(f.provider, f.distance_m);
+fn provider_feature<'p>(
+    f: &Found<'p>,
+    crs: Crs,
+    keep: Option<&[String]>,
+    clock: &crate::domain::VacancyClock,
+) -> ApiResult<ProviderFeature<'p>> {
+    let mut out = FeatureOut::new(f.provider, f.distance_m).fresh(clock);
     if crs != Crs::Crs84 {
         let coordinates = position_out(f.provider.location, crs).map_err(|e| ApiError::param("crs", e.to_string()))?;
         out = out.with_coordinates(coordinates);
@@ -331,7 +336,7 @@ pub async fn items_list(
         return super::centers::items_list(&state, raw.as_deref(), &headers, &base);
     }
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?;
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let q = items_query(&mut params, collection, &snapshot, &headers);
     params.finish()?;
     if let Some(lang) = q.filter_lang {
@@ -344,6 +349,7 @@ pub async fn items_list(
     let response = if collection.kinds().is_some() {
         // A page of providers can mean a walk over the whole catalog: a heavy query.
         let base = base.clone();
+        let clock = state.vacancy_clock();
         state
             .limits
             .run_heavy(move |stop| {
@@ -355,7 +361,7 @@ pub async fn items_list(
                     .iter()
                     .skip(q.offset)
                     .take(q.limit)
-                    .map(|f| provider_feature(f, q.crs, q.properties.as_deref()));
+                    .map(|f| provider_feature(f, q.crs, q.properties.as_deref(), &clock));
                 let features = match features.collect::<ApiResult<Vec<_>>>() {
                     Ok(features) => features,
                     Err(e) => return Ok(Err(e)),
@@ -409,7 +415,7 @@ pub async fn item_get(
         return super::centers::item_get(&state, &feature_id, raw.as_deref(), &headers, &base);
     }
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?;
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
     let properties = match collection.kinds() {
         Some(_) => params
@@ -424,7 +430,8 @@ pub async fn item_get(
     let response = match collection.kinds() {
         Some(kinds) => {
             let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind)).ok_or_else(not_found)?;
-            let feature = provider_feature(&Found { provider, distance_m: None }, crs, properties.as_deref())?;
+            let clock = state.vacancy_clock();
+            let feature = provider_feature(&Found { provider, distance_m: None }, crs, properties.as_deref(), &clock)?;
             render(&LinkedFeature { feature, links }, format, &provider.name)
         }
         None => {

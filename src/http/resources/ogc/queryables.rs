@@ -45,8 +45,9 @@ pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'stati
         ),
         (
             "accepting",
-            json!({ "title": "新規受入", "type": "boolean",
-                    "description": "Whether the provider takes new clients now (property `accepting`)." }),
+            json!({ "title": "受入可否", "type": "string", "enum": ["yes", "consult", "no"],
+                    "description": "Whether the provider takes new clients now (property `accepting`): yes 受入可, \
+                                    consult 要相談, no 受入不可. TRUE and FALSE are read as yes and no." }),
         ),
         (
             "home_care",
@@ -80,11 +81,22 @@ pub fn parameters(collection: CollectionId, snapshot: &Snapshot) -> Vec<(&'stati
             json!({ "title": "受入確認日", "type": "string", "format": "date",
                     "description": "Property `accepting_updated_at`." }),
         ),
+        (
+            "accepting_stale",
+            json!({ "title": "受入情報が古い", "type": "boolean",
+                    "description": "Whether the vacancy was never confirmed or not within the server's \
+                                    stale_after_days (see /api/about); computed when asked." }),
+        ),
+        (
+            "accepting_checked_at",
+            json!({ "title": "受入確認日時", "type": "string", "format": "date-time",
+                    "description": "Property `accepting_checked_at`: when the vacancy was last confirmed." }),
+        ),
     ]
 }
 
 /// The queryables read through a CQL2 equality rather than a [`Filter`] field.
-const CQL_PARAMETERS: [Queryable; 8] = [
+const CQL_PARAMETERS: [Queryable; 9] = [
     Queryable::Name,
     Queryable::NameKana,
     Queryable::Address,
@@ -93,6 +105,7 @@ const CQL_PARAMETERS: [Queryable; 8] = [
     Queryable::Capacity,
     Queryable::UpdatedAt,
     Queryable::AcceptingUpdatedAt,
+    Queryable::AcceptingCheckedAt,
 ];
 
 /// The queryables document of a collection (JSON Schema 2020-12).
@@ -158,7 +171,7 @@ pub fn filter_params(params: &mut Params, collection: CollectionId, snapshot: &S
                 .error("district", one_of(&snapshot.districts().iter().map(|d| d.id.as_str()).collect::<Vec<_>>())),
         }
     }
-    filter.accepting = params.boolean("accepting");
+    params.vacancy_filters(&mut filter);
     filter.home_care = params.boolean("home_care");
     filter.available_24h = params.boolean("available_24h");
     filter.text = params.text("q");

@@ -194,7 +194,7 @@ pub async fn tile_get(
         },
     )?;
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?;
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
     let mut filter = Filter::default();
     if content == TileContent::Providers {
         filter = queryables::filter_params(&mut params, collection, &snapshot);
