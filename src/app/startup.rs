@@ -61,6 +61,9 @@ pub struct Application {
     options: ServerOptions,
     /// Keeps the catalog caught up with the store's feed while the server runs.
     follower: Follower,
+    /// On PostgreSQL: the URL whose `LISTEN caremap_feed` wakes the follower at each write
+    /// another server commits (none on SQLite, where this server is the only writer).
+    listen: Option<String>,
     /// The SQLite database's lock (none on PostgreSQL, where servers share the store).
     _lock: Option<DbLock>,
 }
@@ -343,12 +346,16 @@ impl Application {
             feed: state.feed.clone(),
             poll: Duration::from_millis(config.feed_poll_ms),
         };
+        let listen = match location {
+            DbLocation::Postgres(url) => Some(url.to_owned()),
+            DbLocation::Sqlite(_) => None,
+        };
         let metrics = metrics_listener.map(|l| (l, metrics_router(state)));
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
         };
-        Ok(Self { listener, router, metrics, options, follower, _lock: lock })
+        Ok(Self { listener, router, metrics, options, follower, listen, _lock: lock })
     }
 
     /// The address actually bound (useful with port 0).
@@ -364,14 +371,20 @@ impl Application {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
-    /// Serves, and follows the store's change feed, until `shutdown` completes, then drains
-    /// in-flight requests for at most the shutdown timeout. The database lock is released
-    /// when this returns.
+    /// Serves, and follows the store's change feed (on PostgreSQL woken by LISTEN/NOTIFY
+    /// beside its polls), until `shutdown` completes, then drains in-flight requests for at
+    /// most the shutdown timeout. The follower and the listener stop then; the database lock
+    /// is released when this returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
-        let Self { listener, router, metrics, options, follower, _lock } = self;
+        let Self { listener, router, metrics, options, follower, listen, _lock } = self;
+        let listening = listen.map(|url| {
+            let (wake, reconnects) = (follower.feed.wake.clone(), follower.feed.reconnects.clone());
+            AbortOnDrop(tokio::spawn(crate::store::postgres::listen_for_changes(url, wake, reconnects)))
+        });
         let following = AbortOnDrop(tokio::spawn(follower.run()));
         let stopped = Self::serve_all(listener, router, metrics, options, shutdown).await;
         drop(following);
+        drop(listening);
         stopped
     }
 
