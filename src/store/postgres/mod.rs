@@ -150,7 +150,14 @@ impl PgStore {
         let mut client = self.checkout()?;
         let result = f(&mut client);
         // A connection whose transaction failed half-way is rolled back by the drop of the
-        // transaction; one that lost the server is closed and not kept.
+        // transaction; one that lost the server is closed and not kept. The pooled ones then
+        // lost it too (a restart or failover closes them all), though an idle synchronous
+        // client cannot notice: they are dropped, so the first write after the database
+        // returns gets a new connection instead of a stale one and a 503.
+        if client.is_closed() {
+            let stale = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+            drop(stale);
+        }
         self.checkin(client);
         result
     }
