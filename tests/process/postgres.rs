@@ -1,7 +1,12 @@
 //! The real binary on a private PostgreSQL cluster: `serve --db postgres://…` seeds the
 //! sample, takes a staff write (token from `user add --db postgres://…`) and still has it
 //! after a restart, never logging the URL's password; `migrate` copies SQLite → PostgreSQL →
-//! SQLite with equal contents, and a server on each copy answers as on the original.
+//! SQLite with equal contents, and a server on each copy answers as on the original. Several
+//! servers on one database: a write on one reaches the other through LISTEN/NOTIFY (their
+//! polls are a minute apart; the delay is printed, not asserted), of two concurrent If-Match
+//! updates through two servers exactly one wins, a server started later answers as the
+//! others, and every write acknowledged before a kill -9 is on the other server and in
+//! PostgreSQL.
 
 use std::path::Path;
 use std::process::Command;
@@ -167,4 +172,126 @@ async fn while_postgres_is_down_reads_answer_and_writes_get_503_and_writes_work_
     create(&server, &token, "after", "再開後").await;
     let (status, _) = get(&server, "/api/providers/during").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "the refused write was not saved");
+}
+
+/// Servers that poll the feed only once a minute: a write on another server reaches them
+/// within the tests' deadlines only through LISTEN/NOTIFY.
+fn serve_listening(db: &str) -> Server {
+    Server::start(serve_command(Path::new(db), &["--feed-poll-ms", "60000", "--ready-max-lag-s", "120"]))
+}
+
+/// Polls `server` until `GET /api/providers/{id}` answers 200 with `version` (deadline 20 s,
+/// a third of the poll interval); how long it took.
+async fn wait_for_version(server: &Server, id: &str, version: u64) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(20);
+    loop {
+        let (status, body) = get(server, &format!("/api/providers/{id}")).await;
+        if status == StatusCode::OK && body["properties"]["version"] == version {
+            return started.elapsed();
+        }
+        assert!(std::time::Instant::now() < deadline, "{id} v{version} never reached {}: {status} {body}", server.base);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+async fn put(server: &Server, token: &str, id: &str, name: &str, version: u64) -> StatusCode {
+    reqwest::Client::new()
+        .put(server.url(&format!("/api/admin/providers/{id}")))
+        .header("authorization", format!("Bearer {token}"))
+        .header("if-match", format!("\"{version}\""))
+        .json(&feature(id, name))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_see_each_others_writes_and_exactly_one_of_two_concurrent_updates_wins() {
+    let db = database();
+    let token = add_user(Path::new(&db.url), "yamada", "editor");
+    let (a, b) = (serve_listening(&db.url), serve_listening(&db.url));
+
+    // (a) A write answered by A is on B, woken by the notification (B polls once a minute).
+    let mut delays = Vec::new();
+    for i in 0..5 {
+        let id = format!("ab-{i}");
+        create(&a, &token, &id, "二台構成の事業所").await;
+        delays.push(wait_for_version(&b, &id, 1).await);
+    }
+    eprintln!("write on A visible on B after: {delays:?}");
+
+    // (b) Both servers take an update of the same version at once: one 200, one 412. (Each
+    // name is new, so neither is an update that changes nothing.)
+    for round in 1..=4u64 {
+        let (name_a, name_b) = (format!("Aの更新{round}"), format!("Bの更新{round}"));
+        let (on_a, on_b) =
+            tokio::join!(put(&a, &token, "ab-0", &name_a, round), put(&b, &token, "ab-0", &name_b, round));
+        let mut statuses = [on_a.as_u16(), on_b.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 412], "round {round}: A {on_a}, B {on_b}");
+        wait_for_version(&a, "ab-0", round + 1).await;
+        wait_for_version(&b, "ab-0", round + 1).await;
+    }
+    let (_, last) = get(&b, "/api/providers/ab-0").await;
+    let name = last["properties"]["name"].as_str().unwrap();
+    assert!(name == "Aの更新4" || name == "Bの更新4", "the last round's winner: {last}");
+
+    // (c) A server started later loads snapshot + feed and answers as A (and B).
+    let c = serve_listening(&db.url);
+    let list = "/api/providers?limit=10000";
+    let (_, on_a) = get(&a, list).await;
+    let (_, on_b) = get(&b, list).await;
+    let (_, on_c) = get(&c, list).await;
+    assert_eq!(on_c, on_a, "the later server answers as A");
+    assert_eq!(on_b, on_a, "B answers as A");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_a_server_acknowledged_before_its_kill_9_is_on_the_other_server_and_in_postgres() {
+    let db = database();
+    let token = add_user(Path::new(&db.url), "yamada", "editor");
+    let (mut a, b) = (serve_listening(&db.url), serve_listening(&db.url));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writer = {
+        let (acked, base, token) = (acked.clone(), a.base.clone(), token.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for i in 0.. {
+                let id = format!("kill-{i}");
+                let sent = client
+                    .post(format!("{base}/api/admin/providers"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .json(&feature(&id, "停止試験"))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(reply) if reply.status() == StatusCode::CREATED => acked.lock().unwrap().push(id),
+                    _ => break,
+                }
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 30 {
+        assert!(std::time::Instant::now() < deadline, "A acknowledged too few writes");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    a.signal("KILL");
+    assert!(a.wait_for_exit(std::time::Duration::from_secs(10)).is_some());
+    writer.await.unwrap();
+    let acked = acked.lock().unwrap().clone();
+    eprintln!("A acknowledged {} writes before kill -9", acked.len());
+    for id in &acked {
+        wait_for_version(&b, id, 1).await;
+    }
+    let later = serve_listening(&db.url);
+    for id in &acked {
+        let (status, body) = get(&later, &format!("/api/providers/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{id} is in PostgreSQL: {body}");
+    }
+    let (_, on_b) = get(&b, "/api/providers?limit=10000").await;
+    let (_, on_later) = get(&later, "/api/providers?limit=10000").await;
+    assert_eq!(on_b, on_later, "B holds what PostgreSQL holds");
 }
