@@ -305,7 +305,7 @@ impl Store for PgStore {
     }
 
     fn community_centers_version(&self) -> Result<i64> {
-        self.run(|c| centers::layer_version(c))
+        self.run(centers::layer_version)
     }
 
     fn write_community_center(&self, write: &crate::store::CenterWrite<'_>) -> Result<i64> {
