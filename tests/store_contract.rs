@@ -917,3 +917,51 @@ fn a_provider_column_missing_from_the_database_is_added_from_the_field_table() {
     store.update_provider(&edit, &[1], &by("x"), action::UPDATE).unwrap();
     assert_eq!(store.provider_record("a").unwrap().unwrap().provider.notes.as_deref(), Some("追加された列"));
 }
+
+/// A PostgreSQL database as the schema before its migration 2 left it (accepting as 1/0, `true`
+/// and `false` in the history's snapshots, two roles, no provider accounts, no centre log) is
+/// brought up to date at open: the states are yes/no, staff keep their tokens, the new tables work.
+#[test]
+fn an_old_postgres_database_gets_three_state_vacancy_provider_accounts_and_the_centre_log() {
+    let db = support::postgres::database();
+    {
+        let store = PgStore::open(&db.url).unwrap();
+        let with = |id: &str, accepting| Provider { accepting, ..provider(id, "あ") };
+        let rows = [with("a", Some(Accepting::Yes)), with("b", Some(Accepting::No)), with("c", None)];
+        store.insert_providers(&rows, "test").unwrap();
+        store.add_user("yamada", Role::Editor, &hash_token("cmk_old")).unwrap();
+    }
+    db.cluster.execute(
+        &db.name,
+        "DROP TABLE user_providers;
+         DROP TABLE community_center_events;
+         ALTER TABLE users DROP CONSTRAINT users_role_check;
+         ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('editor', 'admin'));
+         ALTER TABLE providers ALTER COLUMN accepting TYPE BIGINT
+             USING CASE accepting WHEN 'yes' THEN 1 WHEN 'no' THEN 0 END;
+         UPDATE provider_history
+            SET data = jsonb_set(data::jsonb, '{accepting}',
+                                 CASE WHEN data::jsonb ->> 'accepting' = 'yes' THEN 'true'::jsonb ELSE 'false'::jsonb END)::text
+          WHERE jsonb_typeof(data::jsonb -> 'accepting') = 'string';
+         UPDATE caremap_schema SET version = 1;",
+    );
+    let store = PgStore::open(&db.url).unwrap();
+    let states: Vec<Option<Accepting>> = store.load_providers().unwrap().iter().map(|p| p.accepting).collect();
+    assert_eq!(states, [Some(Accepting::Yes), Some(Accepting::No), None]);
+    let history: Vec<Option<Accepting>> =
+        ["a", "b"].iter().map(|id| store.provider_history(id).unwrap()[0].after.accepting).collect();
+    assert_eq!(history, [Some(Accepting::Yes), Some(Accepting::No)], "the snapshots' flags became states");
+    let yamada = store.user_by_token_hash(&hash_token("cmk_old")).unwrap().unwrap();
+    assert_eq!((yamada.role, yamada.providers.len()), (Role::Editor, 0));
+    let (hash, bound) = (hash_token("cmk_sakura"), ["c".to_owned(), "a".to_owned()]);
+    let new = NewUser {
+        name: "sakura",
+        role: Role::Provider,
+        token_hash: &hash,
+        expires_at: None,
+        actor: "cli:root",
+        providers: &bound,
+    };
+    assert_eq!(store.create_user(&new).unwrap().providers, bound, "the provider role and its table exist");
+    a_centre_write_checks_the_layer_version_and_is_logged(&store);
+}
