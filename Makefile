@@ -8,7 +8,9 @@ ADDR ?= 127.0.0.1:8080
 DB ?= caremap.db
 # Debian packages the build and the tests need; installed only when missing (node and npm
 # are checked by command, since some machines carry them from another package source).
-APT_PACKAGES := cmake pkg-config sqlite3 chromium fonts-noto-cjk gdal-bin proj-bin
+# postgresql: the PostgreSQL store's tests start a private cluster of their own (initdb into a
+# temporary folder, unix socket only) and never use the system cluster the package may start.
+APT_PACKAGES := cmake pkg-config sqlite3 chromium fonts-noto-cjk gdal-bin proj-bin postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test test-rust test-browser deps system-deps web-deps build sample bench bench-http bench-page fmt lint

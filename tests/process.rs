@@ -13,4 +13,5 @@ mod process {
     mod import_cli;
     mod import_faults;
     mod lifecycle;
+    mod postgres;
 }

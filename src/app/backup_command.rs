@@ -20,8 +20,7 @@ const POSTGRES_HINT: &str = "caremap backup and restore copy SQLite database fil
      portable SQLite copy with `caremap migrate --from postgres://… --to FILE.db`";
 
 fn is_postgres(db: &Path) -> bool {
-    let text = db.to_string_lossy();
-    text.starts_with("postgres://") || text.starts_with("postgresql://")
+    matches!(crate::store::DbLocation::of(db), crate::store::DbLocation::Postgres(_))
 }
 
 /// `<target>.<what>-<pid>`: a temporary file in the target's folder (so the rename is

@@ -38,12 +38,27 @@ pub enum Command {
     Gen(GenArgs),
     /// Regenerate the bundled sample (providers.geojson, districts.geojson).
     Sample(SampleArgs),
+    /// Copy everything (providers with versions and soft deletes, the history and its seqs,
+    /// users, the account log, every layer, settings) from one database into an empty one, in
+    /// one transaction, and check the counts: SQLite to PostgreSQL or back.
+    Migrate(MigrateArgs),
     /// Copy a SQLite database into a backup file, also while a server runs on it (SQLite's
     /// online backup API), check the copy and print what it holds.
     Backup(BackupArgs),
     /// Put a backup in place of a database no server is running on (new or empty, unless
     /// --force), after checking it.
     Restore(RestoreArgs),
+}
+
+/// Arguments of `caremap migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The database to copy: a SQLite file or a postgres:// URL.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The empty database to copy into: a SQLite file (created) or a postgres:// URL.
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 /// Arguments of `caremap backup`.
@@ -83,7 +98,7 @@ pub struct GenArgs {
     /// Random seed (the same seed gives the same providers).
     #[arg(long, env = "CAREMAP_GEN_SEED", default_value_t = 1)]
     pub seed: u64,
-    /// Database file to write (must hold no providers yet).
+    /// Database to write (a SQLite file or a postgres:// URL; must hold no providers yet).
     #[arg(long, env = "CAREMAP_DB")]
     pub db: PathBuf,
 }
@@ -137,7 +152,7 @@ impl ImportKind {
 /// Arguments of `caremap import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Database file (created if missing).
+    /// Database: a SQLite file (created if missing) or a postgres:// URL.
     #[arg(long, env = "CAREMAP_DB")]
     pub db: PathBuf,
     /// Format of the files: mhlw-care, iryo-net, kouseikyoku or geojson (providers),
@@ -184,7 +199,7 @@ pub struct ImportArgs {
 /// Arguments of `caremap export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Database file to read.
+    /// Database to read: a SQLite file or a postgres:// URL.
     #[arg(long, env = "CAREMAP_DB")]
     pub db: PathBuf,
     /// geojson or csv.
@@ -203,7 +218,7 @@ pub struct ExportArgs {
 pub enum UserCommand {
     /// Create a user and print a new API token (shown once, on the last line; only its hash is stored).
     Add {
-        /// SQLite database file (created if missing).
+        /// Database: a SQLite file (created if missing) or a postgres:// URL.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
         /// What the user may do: editor (edit providers), admin (also manage users) or provider
@@ -225,7 +240,7 @@ pub enum UserCommand {
     /// Replace a user's token with a new one, printed once on the last line; the old token
     /// stops working at once (a revoked user is re-enabled).
     Rotate {
-        /// SQLite database file.
+        /// Database: a SQLite file or a postgres:// URL.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
         /// Days until the new token stops working (1–3650); without it, it does not expire.
@@ -239,13 +254,13 @@ pub enum UserCommand {
     },
     /// List users with role and state (never tokens or hashes).
     List {
-        /// SQLite database file.
+        /// Database: a SQLite file or a postgres:// URL.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
     },
     /// Revoke a user's token at once (the user stays listed; `add` or `rotate` issues a new token).
     Revoke {
-        /// SQLite database file.
+        /// Database: a SQLite file or a postgres:// URL.
         #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
         db: PathBuf,
         /// Who does this, for the account log (default `cli:` and the login name).

@@ -23,7 +23,8 @@ pub struct ServeConfig {
     /// Address to listen on (HOST:PORT; port 0 picks a free port).
     #[arg(long, env = "CAREMAP_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// SQLite database file (created if missing).
+    /// Database: a SQLite file (created if missing), or a PostgreSQL database as a
+    /// postgres:// or postgresql:// URL (several servers may share it).
     #[arg(long, env = "CAREMAP_DB", default_value = "caremap.db")]
     pub db: PathBuf,
     /// Folder with providers.geojson and districts.geojson, loaded into an empty database.

@@ -5,14 +5,14 @@ use std::io::Write;
 use crate::app::cli::ExportArgs;
 use crate::formats::export;
 use crate::spatial::crs::Crs;
-use crate::store::{SqliteStore, Store};
+use crate::store::{DbLocation, open_store};
 
 /// `caremap export`: every live provider, ordered by id, to a file or standard output.
 pub fn export(args: &ExportArgs) -> Result<(), Box<dyn std::error::Error>> {
-    if !args.db.exists() {
+    if matches!(DbLocation::of(&args.db), DbLocation::Sqlite(_)) && !args.db.exists() {
         return Err(format!("{} does not exist", args.db.display()).into());
     }
-    let store = SqliteStore::open(&args.db)?;
+    let store = open_store(&args.db)?;
     let providers = store.load_providers()?;
     let districts = store.load_districts()?;
     let crs = args.crs.unwrap_or(Crs::Crs84);

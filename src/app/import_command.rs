@@ -4,7 +4,7 @@
 use crate::app::cli::{ImportArgs, ImportKind};
 use crate::domain::parse_districts;
 use crate::import::{self, ImportOptions, InputFile};
-use crate::store::{DbLock, SqliteStore, Store, StoreError};
+use crate::store::{DbLocation, DbLock, StoreError, open_store};
 use crate::write::Door;
 
 /// `caremap import`: take the database's lock (unless it is a dry run), parse every file (a
@@ -14,7 +14,10 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     // A running server answers from its in-memory catalog: an import written behind its back
     // would not be served, and its next edits would be diffed against stale rows. A dry run
     // only reads, so it may look at a served database.
-    let _lock = if args.dry_run { None } else { Some(import_lock(&args.db)?) };
+    // On PostgreSQL the servers follow the change feed, so an import may be written beside
+    // them and there is no lock file.
+    let sqlite = matches!(DbLocation::of(&args.db), DbLocation::Sqlite(_));
+    let _lock = if args.dry_run || !sqlite { None } else { Some(import_lock(&args.db)?) };
     let source = match args.source {
         ImportKind::Providers(source) => source,
         ImportKind::EstatMesh => return import_population(args),
@@ -32,14 +35,14 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     };
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let parsed = import::read(&options, &files)?;
-    let store = SqliteStore::open(&args.db)?;
+    let store = open_store(&args.db)?;
     let mut seed = None;
     let bundled = args.data.join("districts.geojson");
     if store.load_districts()?.is_empty() && bundled.exists() {
         let text = std::fs::read_to_string(&bundled).map_err(|e| format!("{}: {e}", bundled.display()))?;
         seed = Some(parse_districts(&text).map_err(|e| format!("{}: {e}", bundled.display()))?);
     }
-    let report = Door::offline(std::sync::Arc::new(store)).import(&options, parsed, seed.as_deref())?;
+    let report = Door::offline(store).import(&options, parsed, seed.as_deref())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -51,8 +54,8 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
 /// `caremap import --source estat-mesh`: the lock is already held (unless a dry run).
 fn import_population(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
-    let store = SqliteStore::open(&args.db)?;
-    let report = import::population::import(&store, &files, &args.columns, args.dry_run)?;
+    let store = open_store(&args.db)?;
+    let report = import::population::import(&*store, &files, &args.columns, args.dry_run)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -69,9 +72,9 @@ fn import_addresses(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use crate::import::address::AddressOptions;
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
-    let store = SqliteStore::open(&args.db)?;
+    let store = open_store(&args.db)?;
     let options = AddressOptions { source, dry_run: args.dry_run, city: args.city.clone(), crs: args.crs };
-    let report = import::address::import(&store, &options, &files)?;
+    let report = import::address::import(&*store, &options, &files)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -83,8 +86,8 @@ fn import_addresses(
 /// `caremap import --source community-centers`: the lock is already held (unless a dry run).
 fn import_centers(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
-    let store = SqliteStore::open(&args.db)?;
-    let report = import::community_centers::import(&store, &files, args.dry_run)?;
+    let store = open_store(&args.db)?;
+    let report = import::community_centers::import(&*store, &files, args.dry_run)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

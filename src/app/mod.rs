@@ -8,6 +8,7 @@ pub mod export_command; // caremap export
 pub mod gen_command; // caremap gen
 pub mod import_command; // caremap import
 pub mod logging; // stderr logging, text or JSON lines
+pub mod migrate_command; // caremap migrate
 pub mod process; // warnings about the process: root, a database others may read
 pub mod serve_command; // caremap serve
 pub mod startup; // open store, seed, load catalog, bind, serve
@@ -33,6 +34,7 @@ pub fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::User(command) => user_command::run(&command, &mut std::io::stdout().lock()),
         Command::Gen(args) => gen_command::gen_providers(&args),
         Command::Sample(args) => crate::generate::sample::write(&args.out).map_err(Into::into),
+        Command::Migrate(args) => migrate_command::migrate(&args, &mut std::io::stdout().lock()),
         Command::Backup(args) => backup_command::backup(&args, &mut std::io::stdout().lock()),
         Command::Restore(args) => backup_command::restore(&args, &mut std::io::stdout().lock()),
     };

@@ -19,7 +19,7 @@ use crate::formats::geojson::provider_from_feature;
 use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
-use crate::store::{DbLock, LAST_IMPORT_META, SqliteStore, Store, StoreError};
+use crate::store::{DbLocation, DbLock, LAST_IMPORT_META, PgStore, SqliteStore, Store, StoreError};
 use crate::write::follow::Follower;
 
 /// Why the server could not start.
@@ -61,7 +61,11 @@ pub struct Application {
     options: ServerOptions,
     /// Keeps the catalog caught up with the store's feed while the server runs.
     follower: Follower,
-    _lock: DbLock,
+    /// On PostgreSQL: the URL whose `LISTEN caremap_feed` wakes the follower at each write
+    /// another server commits (none on SQLite, where this server is the only writer).
+    listen: Option<String>,
+    /// The SQLite database's lock (none on PostgreSQL, where servers share the store).
+    _lock: Option<DbLock>,
 }
 
 fn data_error(path: &Path, reason: impl ToString) -> StartupError {
@@ -262,6 +266,30 @@ fn assemble(
     Ok((router, state))
 }
 
+/// The integrity check running beside the catalog load of a SQLite database.
+type PendingCheck = Option<std::thread::JoinHandle<Result<(), StoreError>>>;
+
+/// Opens the SQLite database at `path` (warning about risky permissions) and starts its
+/// integrity check: a database with providers is checked on a second connection while the
+/// catalog loads (both read the whole file; on two cores that halves the start-up of a large
+/// one); an empty one is checked before anything is seeded into it.
+fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, PendingCheck), StartupError> {
+    crate::app::process::warn_about_risks(path);
+    let sqlite = SqliteStore::open(path)?;
+    let check = match sqlite.count_providers() {
+        Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
+        Ok(_) => {
+            sqlite.quick_check()?;
+            None
+        }
+        Err(e) => {
+            sqlite.quick_check()?;
+            return Err(e.into());
+        }
+    };
+    Ok((Arc::new(sqlite), check))
+}
+
 impl Application {
     /// Takes the database's lock, binds the address (both fail fast, before the slow part),
     /// opens and checks the store, seeds it when empty, loads the catalog.
@@ -280,7 +308,11 @@ impl Application {
                 config.feed_poll_ms, config.ready_max_lag_s
             )));
         }
-        let lock = DbLock::acquire(&config.db)?;
+        let location = DbLocation::of(&config.db);
+        let lock = match location {
+            DbLocation::Sqlite(path) => Some(DbLock::acquire(path)?),
+            DbLocation::Postgres(_) => None,
+        };
         let listener = TcpListener::bind(&config.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: config.addr.clone(), source })?;
@@ -290,24 +322,11 @@ impl Application {
             ),
             MetricsExposure::Off | MetricsExposure::Public => None,
         };
-        crate::app::process::warn_about_risks(&config.db);
         let started = std::time::Instant::now();
-        let sqlite = SqliteStore::open(&config.db)?;
-        // A database with providers is checked on a second connection while the catalog
-        // loads (both read the whole file; on two cores that halves the start-up of a large
-        // one). An empty one is checked before anything is seeded into it.
-        let check = match sqlite.count_providers() {
-            Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
-            Ok(_) => {
-                sqlite.quick_check()?;
-                None
-            }
-            Err(e) => {
-                sqlite.quick_check()?;
-                return Err(e.into());
-            }
+        let (store, check) = match location {
+            DbLocation::Sqlite(path) => open_sqlite(path)?,
+            DbLocation::Postgres(url) => (Arc::new(PgStore::open(url)?) as Arc<dyn Store>, None),
         };
-        let store: Arc<dyn Store> = Arc::new(sqlite);
         let loaded = load_catalog(store.as_ref(), &config.data);
         if let Some(check) = check {
             check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -316,7 +335,7 @@ impl Application {
         tracing::info!(
             providers = catalog.snapshot().len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
-            db = %config.db.display(),
+            db = %location.shown(),
             "database checked and catalog loaded"
         );
         let (router, state) = assemble(config, store, dataset, catalog)?;
@@ -327,12 +346,16 @@ impl Application {
             feed: state.feed.clone(),
             poll: Duration::from_millis(config.feed_poll_ms),
         };
+        let listen = match location {
+            DbLocation::Postgres(url) => Some(url.to_owned()),
+            DbLocation::Sqlite(_) => None,
+        };
         let metrics = metrics_listener.map(|l| (l, metrics_router(state)));
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
         };
-        Ok(Self { listener, router, metrics, options, follower, _lock: lock })
+        Ok(Self { listener, router, metrics, options, follower, listen, _lock: lock })
     }
 
     /// The address actually bound (useful with port 0).
@@ -348,14 +371,20 @@ impl Application {
         self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
-    /// Serves, and follows the store's change feed, until `shutdown` completes, then drains
-    /// in-flight requests for at most the shutdown timeout. The database lock is released
-    /// when this returns.
+    /// Serves, and follows the store's change feed (on PostgreSQL woken by LISTEN/NOTIFY
+    /// beside its polls), until `shutdown` completes, then drains in-flight requests for at
+    /// most the shutdown timeout. The follower and the listener stop then; the database lock
+    /// is released when this returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
-        let Self { listener, router, metrics, options, follower, _lock } = self;
+        let Self { listener, router, metrics, options, follower, listen, _lock } = self;
+        let listening = listen.map(|url| {
+            let (wake, reconnects) = (follower.feed.wake.clone(), follower.feed.reconnects.clone());
+            AbortOnDrop(tokio::spawn(crate::store::postgres::listen_for_changes(url, wake, reconnects)))
+        });
         let following = AbortOnDrop(tokio::spawn(follower.run()));
         let stopped = Self::serve_all(listener, router, metrics, options, shutdown).await;
         drop(following);
+        drop(listening);
         stopped
     }
 

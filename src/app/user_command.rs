@@ -7,7 +7,7 @@ use std::io::Write;
 use crate::access::Role;
 use crate::access::{expiry_in_days, generate_token, validate_user_name};
 use crate::app::cli::UserCommand;
-use crate::store::{NewUser, SqliteStore, Store, StoreError};
+use crate::store::{NewUser, StoreError, open_store, shown_db};
 
 /// The provider ids of `--provider ID[,ID…]`: required for, and only allowed with,
 /// `--role provider`.
@@ -34,7 +34,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
             let name = validate_user_name(name)?;
             let providers = bound_providers(*role, providers.as_deref())?;
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             let (token, hash) = generate_token()?;
             let expires_at = expires_in_days.map(expiry_in_days);
             let new =
@@ -48,13 +48,13 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
                 "created {} '{}' in {}{}",
                 user.role.as_str(),
                 user.name,
-                db.display(),
+                shown_db(db),
                 expiry(&user.expires_at)
             )?;
             print_token(out, &token)?;
         }
         UserCommand::List { db } => {
-            let users = SqliteStore::open(db)?.users()?;
+            let users = open_store(db)?.users()?;
             writeln!(out, "{:<24} {:<8} {:<21} {:<21} state", "name", "role", "created", "expires")?;
             let now = crate::domain::now_utc();
             for u in users {
@@ -80,7 +80,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::Rotate { db, expires_in_days, actor, name } => {
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             let (token, hash) = generate_token()?;
             let user = store.rotate_user(name.trim(), &hash, expires_in_days.map(expiry_in_days), &actor)?;
             writeln!(out, "new token for '{}'; the old one no longer works{}", user.name, expiry(&user.expires_at))?;
@@ -88,7 +88,7 @@ pub fn run(command: &UserCommand, out: &mut dyn Write) -> Result<(), Box<dyn std
         }
         UserCommand::Revoke { db, actor, name } => {
             let actor = cli_actor(actor.as_deref())?;
-            let store = SqliteStore::open(db)?;
+            let store = open_store(db)?;
             if store.revoke_user_by(name.trim(), &actor)? {
                 writeln!(out, "revoked the token of '{}'", name.trim())?;
             } else {

@@ -137,6 +137,35 @@ pub enum StoreError {
     /// Any other SQLite failure.
     #[error("database error: {0}")]
     Sqlite(#[source] rusqlite::Error),
+    /// Any other PostgreSQL failure (a refused statement; connection failures are
+    /// [`StoreError::Unavailable`]).
+    #[error("database error: {0}")]
+    Postgres(postgres::Error),
+    /// The operation is not offered by this store (or refused on the given database).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl From<postgres::Error> for StoreError {
+    /// A lost or refused connection (no server, a server shutting down or restarting, too
+    /// many clients, a read-only standby) is [`StoreError::Unavailable`]: nothing was
+    /// committed by the failing statement and the request may be retried.
+    fn from(e: postgres::Error) -> Self {
+        let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        let text = e.to_string();
+        let unavailable = e.is_closed()
+            || io
+            || text.starts_with("error connecting to server")
+            || text.starts_with("timeout")
+            || e.code().is_some_and(|c| {
+                let code = c.code();
+                // 08: connection exception; 57P01-3: shutdown, crash, cannot connect now;
+                // 53: insufficient resources (disk full, too many connections); 25006: a
+                // read-only transaction (a standby promoted away from).
+                code.starts_with("08") || code.starts_with("57P") || code.starts_with("53") || code == "25006"
+            });
+        if unavailable { StoreError::Unavailable(e.to_string()) } else { StoreError::Postgres(e) }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -161,6 +190,9 @@ impl StoreError {
     /// the transaction back), and reads from the catalog still work.
     pub fn is_unavailable(&self) -> bool {
         use rusqlite::ErrorCode;
+        if matches!(self, StoreError::Unavailable(_)) {
+            return true;
+        }
         let StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) = self else { return false };
         matches!(
             e.code,

@@ -4,10 +4,16 @@
 //! committed provider change gets its seq in the change feed in the same transaction.
 
 pub mod codec;
+mod dump;
 mod error;
+mod location;
+pub mod postgres;
 mod sqlite;
 
+pub use dump::{Dump, HistoryRow, UserRow};
 pub use error::{Result, StoreError};
+pub use location::{DbLocation, open_store, shown_db};
+pub use postgres::PgStore;
 pub use sqlite::backup as sqlite_file;
 pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 
@@ -519,4 +525,23 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Duplicate`] or [`StoreError::VersionMismatch`] when a provider changed
     /// since the plan was made; database failures. Nothing is written on an error.
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>>;
+
+    /// Everything the store holds (what `caremap migrate` copies), read in one transaction.
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row; [`StoreError::Unsupported`] for a store
+    /// that cannot be copied.
+    fn dump(&self) -> Result<Dump> {
+        Err(StoreError::Unsupported("this store cannot be copied".into()))
+    }
+
+    /// Writes `dump` into this store in one transaction, keeping seqs, versions and token
+    /// hashes. Refused unless the store is empty.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] naming what the store already holds; database failures
+    /// (nothing is written then).
+    fn restore_dump(&self, _dump: &Dump) -> Result<()> {
+        Err(StoreError::Unsupported("this store cannot be written as a copy".into()))
+    }
 }

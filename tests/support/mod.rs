@@ -8,6 +8,7 @@ pub mod app;
 pub mod cs2cs;
 pub mod fixtures;
 pub mod oneshot;
+pub mod postgres;
 pub mod process;
 
 use std::path::{Path, PathBuf};

@@ -85,21 +85,25 @@ fn replace_in_transaction(
     if bulk {
         tx.execute("DROP INDEX IF EXISTS address_points_by_source", [])?;
     }
-    {
-        let mut full = tx.prepare(&insert_sql(BATCH_ROWS))?;
-        let mut chunks = points.chunks_exact(BATCH_ROWS);
-        for chunk in &mut chunks {
-            insert_batch(&mut full, chunk)?;
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            insert_batch(&mut tx.prepare(&insert_sql(rest.len()))?, rest)?;
-        }
-    }
+    insert_points(&tx, points)?;
     if bulk {
         tx.execute("CREATE INDEX address_points_by_source ON address_points (source, city_code)", [])?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Inserts (or replaces, by place in the address) points inside the caller's transaction.
+pub(super) fn insert_points(tx: &rusqlite::Transaction<'_>, points: &[AddressPoint]) -> Result<()> {
+    let mut full = tx.prepare(&insert_sql(BATCH_ROWS))?;
+    let mut chunks = points.chunks_exact(BATCH_ROWS);
+    for chunk in &mut chunks {
+        insert_batch(&mut full, chunk)?;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        insert_batch(&mut tx.prepare(&insert_sql(rest.len()))?, rest)?;
+    }
     Ok(())
 }
 
@@ -205,9 +209,7 @@ pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter]
     let tx = conn.transaction()?;
     let before = load_centers(&tx)?;
     tx.execute("DELETE FROM community_centers", [])?;
-    for (i, c) in centers.iter().enumerate() {
-        insert_center(&tx, c, i as i64)?;
-    }
+    insert_centers(&tx, centers)?;
     let version = next_version(&tx)?;
     let at = crate::domain::now_utc();
     for c in centers {
@@ -221,6 +223,14 @@ pub(super) fn replace_centers(conn: &mut Connection, centers: &[CommunityCenter]
         log_event(&tx, (&old.id, "import", version), &at, actor, &changes(Some(old), None))?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Inserts the 地域包括支援センター in their order inside the caller's transaction.
+pub(super) fn insert_centers(tx: &rusqlite::Transaction<'_>, centers: &[CommunityCenter]) -> Result<()> {
+    for (i, c) in centers.iter().enumerate() {
+        insert_center(tx, c, i as i64)?;
+    }
     Ok(())
 }
 
@@ -260,6 +270,19 @@ pub(super) fn write_center(conn: &mut Connection, write: &CenterWrite<'_>) -> Re
     log_event(&tx, (write.id, action, version), write.changed_at, write.changed_by, &fields)?;
     tx.commit()?;
     Ok(version)
+}
+
+/// Inserts log entries with their seqs inside the caller's transaction (a restored copy).
+pub(super) fn insert_center_events(tx: &rusqlite::Transaction<'_>, events: &[CenterEvent]) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO community_center_events (seq, center_id, action, layer_version, changed_at, changed_by, changes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for e in events {
+        let json = serde_json::to_string(&e.changes).unwrap_or_else(|_| "[]".into());
+        insert.execute(params![e.seq, e.center_id, e.action, e.layer_version, e.changed_at, e.changed_by, json])?;
+    }
+    Ok(())
 }
 
 /// The newest `limit` log entries, newest first.

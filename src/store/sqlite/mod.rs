@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags, params};
 
 mod address;
 pub mod backup;
+mod dump;
 mod feed;
 mod imports;
 mod lock;
@@ -161,6 +162,23 @@ fn create_private(path: &Path) {
     let _ = options.open(path);
 }
 
+/// The stored districts, in their defined order.
+fn load_districts_from(conn: &Connection) -> Result<Vec<District>> {
+    let mut stmt = conn.prepare("SELECT id, name, description, geometry FROM districts ORDER BY position")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, description, geometry) = row?;
+        let corrupt = |reason: String| StoreError::Corrupt { id: format!("district {id}"), reason };
+        let geometry: geojson::Geometry = geometry.parse().map_err(|e: geojson::Error| corrupt(e.to_string()))?;
+        let area = polygon_from_geojson(&geometry.value).map_err(|e| corrupt(e.to_string()))?;
+        out.push(District { id, name, description, area });
+    }
+    Ok(out)
+}
+
 impl Store for SqliteStore {
     fn load_providers(&self) -> Result<Vec<Provider>> {
         let mut all = Vec::new();
@@ -213,20 +231,7 @@ impl Store for SqliteStore {
     }
 
     fn load_districts(&self) -> Result<Vec<District>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare("SELECT id, name, description, geometry FROM districts ORDER BY position")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, String>(3)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, name, description, geometry) = row?;
-            let corrupt = |reason: String| StoreError::Corrupt { id: format!("district {id}"), reason };
-            let geometry: geojson::Geometry = geometry.parse().map_err(|e: geojson::Error| corrupt(e.to_string()))?;
-            let area = polygon_from_geojson(&geometry.value).map_err(|e| corrupt(e.to_string()))?;
-            out.push(District { id, name, description, area });
-        }
-        Ok(out)
+        load_districts_from(&*self.conn()?)
     }
 
     fn replace_districts(&self, districts: &[District]) -> Result<()> {
@@ -370,6 +375,14 @@ impl Store for SqliteStore {
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
         imports::apply_import(&mut *self.conn()?, write, seed_districts)
+    }
+
+    fn dump(&self) -> Result<crate::store::Dump> {
+        dump::dump(&mut *self.conn()?)
+    }
+
+    fn restore_dump(&self, dump: &crate::store::Dump) -> Result<()> {
+        dump::restore(&mut *self.conn()?, dump)
     }
 }
 

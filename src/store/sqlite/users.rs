@@ -34,7 +34,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 /// The provider ids `user` is bound to, in the order they were given.
-fn bound_providers(conn: &Connection, name: &str) -> Result<Vec<String>> {
+pub(super) fn bound_providers(conn: &Connection, name: &str) -> Result<Vec<String>> {
     let mut stmt =
         conn.prepare_cached("SELECT provider_id FROM user_providers WHERE user_name = ?1 ORDER BY position")?;
     let rows = stmt.query_map([name], |r| r.get(0))?;
