@@ -99,6 +99,9 @@ impl Cluster {
         // initdb refuses to run as root: the cluster then belongs to `nobody`.
         let run_as = (effective_uid() == 0).then_some("nobody");
         if let Some(user) = run_as {
+            for path in [bin.as_path(), dir.path()] {
+                let_others_through(path);
+            }
             let out = Command::new("chown").arg(user).arg(dir.path()).output().unwrap();
             assert!(out.status.success(), "chown {user}: {}", String::from_utf8_lossy(&out.stderr));
         }
@@ -207,6 +210,27 @@ impl Drop for Cluster {
 }
 
 /// The effective user id, read from /proc (no unsafe libc call in the tests).
+/// Lets other users pass through every folder above `path` (`o+x`) where one does not: the
+/// cluster's user must reach the PostgreSQL programs and the temporary folder. A normal system
+/// has `/`, `/usr` and `/tmp` so already and nothing changes; a root file system made in a
+/// `mktemp -d` folder (a throwaway chroot, as a fresh-machine check builds) has `/` at 0700,
+/// where not even `initdb` could be started as `nobody`.
+fn let_others_through(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for folder in path.ancestors() {
+        let Ok(meta) = std::fs::metadata(folder) else { continue };
+        let mode = meta.permissions().mode();
+        if mode & 0o001 == 0 {
+            eprintln!(
+                "postgres test cluster: {} is mode {:o}; adding o+x so the cluster's user can pass",
+                folder.display(),
+                mode & 0o7777
+            );
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode | 0o001)).unwrap();
+        }
+    }
+}
+
 fn effective_uid() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
