@@ -7,6 +7,21 @@ use crate::address::centers::CommunityCenter;
 use crate::domain::District;
 use crate::store::{AccountEvent, CenterEvent, PopulationColumn, ProviderRecord, User};
 
+/// Every table a copy writes, which it must find empty on the target (both backends).
+pub const TABLES: [&str; 11] = [
+    "providers",
+    "provider_history",
+    "users",
+    "user_providers",
+    "account_events",
+    "districts",
+    "population_columns",
+    "address_points",
+    "community_centers",
+    "community_center_events",
+    "meta",
+];
+
 /// One history (feed) entry as stored: the provider after the change, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryRow {

@@ -117,27 +117,12 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
     })
 }
 
-/// The tables a copy must find empty.
-const TABLES: [&str; 11] = [
-    "providers",
-    "provider_history",
-    "users",
-    "user_providers",
-    "account_events",
-    "districts",
-    "population_columns",
-    "address_points",
-    "community_centers",
-    "community_center_events",
-    "meta",
-];
-
 pub(super) fn restore(c: &mut Client, dump: &Dump) -> Result<()> {
     let mut tx = c.transaction()?;
     // Nobody writes while the copy goes in (the feed lock is what provider writes take).
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&super::rows::FEED_LOCK])?;
     let mut held = Vec::new();
-    for table in TABLES {
+    for table in crate::store::dump::TABLES {
         let n: i64 = tx.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?.get(0);
         if n > 0 {
             held.push(format!("{table}: {n}"));

@@ -124,24 +124,10 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
     })
 }
 
-const TABLES: [&str; 11] = [
-    "providers",
-    "provider_history",
-    "users",
-    "user_providers",
-    "account_events",
-    "districts",
-    "population_columns",
-    "address_points",
-    "community_centers",
-    "community_center_events",
-    "meta",
-];
-
 pub(super) fn restore(conn: &mut Connection, dump: &Dump) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut held = Vec::new();
-    for table in TABLES {
+    for table in crate::store::dump::TABLES {
         let n: i64 = tx.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
         if n > 0 {
             held.push(format!("{table}: {n}"));
