@@ -1,0 +1,486 @@
+//! The layout of a bulk-built segment, which is never written: packed R-trees in flat arrays.
+//!
+//! Positions are sorted once along a Hilbert curve over lon/lat and kept in that order in
+//! three parallel arrays: slot, lon/lat and ECEF (44 bytes a position). Each tree is a
+//! hierarchy of boxes with a fixed fan-out of [`NODE`] over a run of those positions, one
+//! `Vec` of boxes a level, the root alone on the last level; the children of node `i` are the
+//! nodes (or, on level 0, the positions) `i·NODE .. (i+1)·NODE` of the level below. No node is
+//! allocated on its own and nothing points anywhere.
+//!
+//! - `all`: ECEF boxes over every position, for nearest and radius;
+//! - `planar`: lon/lat boxes over the same run, for bbox and polygon;
+//! - `by_service[i]`: the positions offering `SERVICE_TYPES[i]` (indices into the run, still in
+//!   curve order) with their own ECEF boxes.
+//!
+//! Exactness: boxes are `f32` rounded outward, so each holds the exact `f64` positions under
+//! it, and its squared distance to a query point is computed so that it never exceeds the
+//! squared chord to any of them; positions stay `f64`. The walks therefore prune exactly as
+//! the rstar trees do and give the same answers. One order serves the 3-D and the lon/lat
+//! trees because a box is computed from whatever it holds: the order decides how tight boxes
+//! are, never what a query finds (at the antimeridian and the poles, where lon/lat neighbours
+//! are not curve neighbours, a query merely opens more nodes).
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::ops::Range;
+
+use rstar::AABB;
+
+use super::walk::{Checkpoint, Parts, TopK};
+use super::{Cores, Hit, IndexEntry, Stopped};
+use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
+use crate::spatial::geodesy::Ecef;
+
+#[cfg(test)]
+mod tests;
+
+/// Children per node: boxes per inner node, positions per node of level 0.
+const NODE: usize = 16;
+
+/// A box as its `[min, max]` corners, rounded outward from the `f64` positions it holds.
+type Bounds<const D: usize> = [[f32; D]; 2];
+
+/// The largest `f32` not above `x`.
+fn down(x: f64) -> f32 {
+    let r = x as f32;
+    if f64::from(r) > x { r.next_down() } else { r }
+}
+
+/// The smallest `f32` not below `x`.
+fn up(x: f64) -> f32 {
+    let r = x as f32;
+    if f64::from(r) < x { r.next_up() } else { r }
+}
+
+/// The box hierarchy over a run of `leaves` positions.
+#[derive(Debug, Clone, Default)]
+struct Tree<const D: usize> {
+    leaves: usize,
+    /// `levels[0][i]` bounds positions `i·NODE..`, `levels[l][i]` nodes `i·NODE..` of level
+    /// `l − 1`; the last level holds the root alone. No levels when the run is empty.
+    levels: Vec<Vec<Bounds<D>>>,
+}
+
+impl<const D: usize> Tree<D> {
+    /// Boxes over positions `0..leaves`, position `j` being at `point(j)`.
+    fn build(leaves: usize, point: impl Fn(usize) -> [f64; D]) -> Self {
+        let mut levels = Vec::new();
+        if leaves == 0 {
+            return Self { leaves, levels };
+        }
+        let mut level: Vec<Bounds<D>> = (0..leaves.div_ceil(NODE))
+            .map(|node| {
+                let (mut lo, mut hi) = ([f64::INFINITY; D], [f64::NEG_INFINITY; D]);
+                for j in node * NODE..((node + 1) * NODE).min(leaves) {
+                    for ((lo, hi), x) in lo.iter_mut().zip(&mut hi).zip(point(j)) {
+                        *lo = lo.min(x);
+                        *hi = hi.max(x);
+                    }
+                }
+                [lo.map(down), hi.map(up)]
+            })
+            .collect();
+        while level.len() > 1 {
+            let parents = level.chunks(NODE).map(union).collect();
+            levels.push(std::mem::replace(&mut level, parents));
+        }
+        levels.push(level);
+        Self { leaves, levels }
+    }
+
+    /// The root as `(level, node)`, none when the run is empty.
+    fn root(&self) -> Option<(usize, usize)> {
+        self.levels.len().checked_sub(1).map(|top| (top, 0))
+    }
+
+    /// The children of a node: node numbers on the level below, or positions on level 0.
+    fn children(&self, level: usize, node: usize) -> Range<usize> {
+        let below = if level == 0 { self.leaves } else { self.levels[level - 1].len() };
+        node * NODE..((node + 1) * NODE).min(below)
+    }
+}
+
+fn union<const D: usize>(boxes: &[Bounds<D>]) -> Bounds<D> {
+    let mut out = [[f32::INFINITY; D], [f32::NEG_INFINITY; D]];
+    for [lo, hi] in boxes {
+        for (o, x) in out[0].iter_mut().zip(lo) {
+            *o = o.min(*x);
+        }
+        for (o, x) in out[1].iter_mut().zip(hi) {
+            *o = o.max(*x);
+        }
+    }
+    out
+}
+
+/// Squared distance from `p` to the box, never above the squared chord from `p` to a point in
+/// it: each gap `lo − x` is computed like the chord's `q − x` with `lo ≤ q`, and rounding is
+/// monotonic.
+fn distance2(b: &Bounds<3>, p: &[f64; 3]) -> f64 {
+    let mut sum = 0.0;
+    for ((lo, hi), x) in b[0].iter().zip(&b[1]).zip(p) {
+        let (lo, hi) = (f64::from(*lo), f64::from(*hi));
+        let gap = if *x < lo {
+            lo - x
+        } else if *x > hi {
+            x - hi
+        } else {
+            0.0
+        };
+        sum += gap * gap;
+    }
+    sum
+}
+
+fn envelope(b: &Bounds<2>) -> AABB<[f64; 2]> {
+    AABB::from_corners(b[0].map(f64::from), b[1].map(f64::from))
+}
+
+/// The positions offering one service, with their boxes.
+#[derive(Debug, Clone, Default)]
+struct ServiceTree {
+    /// Positions in the run, ascending (so in curve order).
+    members: Vec<u32>,
+    tree: Tree<3>,
+}
+
+/// A tree to walk and the positions its leaves stand for (`None`: leaf `j` is position `j`).
+type Run<'a> = (&'a Tree<3>, Option<&'a [u32]>);
+
+fn position(members: Option<&[u32]>, leaf: usize) -> usize {
+    members.map_or(leaf, |m| m[leaf] as usize)
+}
+
+/// A node waiting in the k-NN queue, ordered by its squared lower-bound distance.
+struct Pending {
+    lower2: f64,
+    level: usize,
+    node: usize,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.lower2.total_cmp(&other.lower2)
+    }
+}
+
+/// The packed trees over every indexed position.
+#[derive(Debug, Clone)]
+pub(super) struct PackedIndex {
+    slots: Vec<u32>,
+    lonlat: Vec<LonLat>,
+    /// ECEF metres of each position, for the chord bound and the short-line series.
+    xyz: Vec<[f64; 3]>,
+    all: Tree<3>,
+    planar: Tree<2>,
+    /// `by_service[i]` holds the positions offering `SERVICE_TYPES[i]`.
+    by_service: Vec<ServiceTree>,
+}
+
+/// Positions 0..n of `entries` sorted along a Hilbert curve over their lon/lat extent.
+fn hilbert_order(entries: &[IndexEntry]) -> Vec<u32> {
+    let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for e in entries {
+        let p = [e.location.lon(), e.location.lat()];
+        for d in 0..2 {
+            min[d] = min[d].min(p[d]);
+            max[d] = max[d].max(p[d]);
+        }
+    }
+    let cell = |x: f64, d: usize| {
+        let span = max[d] - min[d];
+        // In 0..=65535 by construction; `as` saturates anyway.
+        if span > 0.0 { ((x - min[d]) / span * f64::from(u16::MAX)).round() as u32 } else { 0 }
+    };
+    let mut keyed: Vec<(u32, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let i = u32::try_from(i).expect("more than u32::MAX positions");
+            (hilbert(cell(e.location.lon(), 0), cell(e.location.lat(), 1)), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The distance along the Hilbert curve of cell `(x, y)` of a 65536 × 65536 grid.
+fn hilbert(mut x: u32, mut y: u32) -> u32 {
+    const N: u32 = 1 << 16;
+    let mut d = 0;
+    let mut s = N / 2;
+    while s > 0 {
+        let rx = u32::from(x & s > 0);
+        let ry = u32::from(y & s > 0);
+        d += s * s * ((3 * rx) ^ ry);
+        // Rotate the quadrant so the curve inside it starts and ends where it must.
+        if ry == 0 {
+            if rx == 1 {
+                x = N - 1 - x;
+                y = N - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s /= 2;
+    }
+    d
+}
+
+impl PackedIndex {
+    /// Sorts the positions and builds every tree, on `cores`.
+    pub(super) fn bulk_load_with(entries: Vec<IndexEntry>, cores: Cores) -> Self {
+        let order = hilbert_order(&entries);
+        let slots: Vec<u32> = order.iter().map(|&i| entries[i as usize].slot).collect();
+        let lonlat: Vec<LonLat> = order.iter().map(|&i| entries[i as usize].location).collect();
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); SERVICE_TYPES.len()];
+        for (p, &i) in order.iter().enumerate() {
+            for s in entries[i as usize].services.indices() {
+                members[s].push(u32::try_from(p).expect("more than u32::MAX positions"));
+            }
+        }
+        drop((entries, order));
+        let planar = || Tree::build(lonlat.len(), |j| [lonlat[j].lon(), lonlat[j].lat()]);
+        let xyz = || lonlat.iter().map(|p| Ecef::new(*p).xyz).collect::<Vec<_>>();
+        let services = |xyz: &[[f64; 3]]| -> Vec<ServiceTree> {
+            members
+                .into_iter()
+                .map(|mut members| {
+                    members.shrink_to_fit();
+                    let tree = Tree::build(members.len(), |j| xyz[members[j] as usize]);
+                    ServiceTree { members, tree }
+                })
+                .collect()
+        };
+        let (xyz, all, planar, by_service) = if cores == Cores::One {
+            let xyz = xyz();
+            let all = Tree::build(xyz.len(), |j| xyz[j]);
+            let by_service = services(&xyz);
+            (xyz, all, planar(), by_service)
+        } else {
+            // The lon/lat tree, the service trees and the tree of all are independent.
+            std::thread::scope(|scope| {
+                let planar = scope.spawn(planar);
+                let xyz = xyz();
+                let (all, by_service) = std::thread::scope(|inner| {
+                    let by_service = inner.spawn(|| services(&xyz));
+                    let all = Tree::build(xyz.len(), |j| xyz[j]);
+                    (all, by_service.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                });
+                (xyz, all, planar.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), by_service)
+            })
+        };
+        Self { slots, lonlat, xyz, all, planar, by_service }
+    }
+
+    /// Number of indexed positions.
+    pub(super) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every position as the entry it was built from (the services from the service trees).
+    pub(super) fn entries(&self) -> Vec<IndexEntry> {
+        let mut codes: Vec<Vec<&str>> = vec![Vec::new(); self.len()];
+        for (service, tree) in SERVICE_TYPES.iter().zip(&self.by_service) {
+            for &p in &tree.members {
+                codes[p as usize].push(service.code);
+            }
+        }
+        let services = codes.into_iter().map(|c| ServiceSet::parse(c).unwrap_or_default());
+        let located = self.slots.iter().zip(&self.lonlat);
+        located.zip(services).map(|((&slot, &location), services)| IndexEntry { slot, location, services }).collect()
+    }
+
+    /// The trees to walk for providers offering any of `services` (all when empty).
+    fn runs(&self, services: ServiceSet) -> Vec<Run<'_>> {
+        if services.is_empty() {
+            vec![(&self.all, None)]
+        } else {
+            services.indices().filter_map(|i| self.by_service.get(i)).map(|s| (&s.tree, Some(&s.members[..]))).collect()
+        }
+    }
+
+    /// Offers the nearest accepted positions offering one of `services` to `best`.
+    pub(super) fn nearest(
+        &self,
+        from: LonLat,
+        services: ServiceSet,
+        accept: &mut impl FnMut(u32) -> bool,
+        best: &mut TopK,
+    ) {
+        let origin = Ecef::new(from);
+        for run in self.runs(services) {
+            self.search(run, from, &origin, accept, best);
+        }
+    }
+
+    /// Best-first k-NN over one tree, sharing `best` (and so its pruning bound) across trees.
+    fn search(
+        &self,
+        (tree, members): Run<'_>,
+        from: LonLat,
+        origin: &Ecef,
+        accept: &mut impl FnMut(u32) -> bool,
+        best: &mut TopK,
+    ) {
+        let Some((level, node)) = tree.root() else { return };
+        let mut queue: BinaryHeap<Reverse<Pending>> = BinaryHeap::with_capacity(64);
+        queue.push(Reverse(Pending { lower2: 0.0, level, node }));
+        while let Some(Reverse(Pending { lower2, level, node })) = queue.pop() {
+            if lower2 > best.bound2() {
+                break;
+            }
+            if level == 0 {
+                for leaf in tree.children(0, node) {
+                    let p = position(members, leaf);
+                    let (xyz, slot) = (&self.xyz[p], self.slots[p]);
+                    if origin.chord2(xyz) > best.bound2() || !accept(slot) {
+                        continue;
+                    }
+                    best.offer(Hit { slot, distance_m: origin.distance_m(from, xyz, self.lonlat[p]) });
+                }
+                continue;
+            }
+            let below = &tree.levels[level - 1];
+            for child in tree.children(level, node) {
+                let lower2 = distance2(&below[child], &origin.xyz);
+                if lower2 <= best.bound2() {
+                    queue.push(Reverse(Pending { lower2, level: level - 1, node: child }));
+                }
+            }
+        }
+    }
+
+    /// Pushes every accepted position within `radius_m` (geodesic) of `center` offering one of
+    /// `services` onto `hits`, in no order, once per tree holding it.
+    pub(super) fn within_radius(
+        &self,
+        center: LonLat,
+        radius_m: f64,
+        services: ServiceSet,
+        accept: &mut impl FnMut(u32) -> bool,
+        checkpoint: &Checkpoint<'_>,
+        hits: &mut Vec<Hit>,
+    ) -> Result<(), Stopped> {
+        let origin = Ecef::new(center);
+        // Every point within radius_m along the surface is within radius_m in a straight line.
+        let radius2 = radius_m * radius_m;
+        for (tree, members) in self.runs(services) {
+            let mut stack: Vec<(usize, usize)> = tree.root().into_iter().collect();
+            while let Some((level, node)) = stack.pop() {
+                if level > 0 {
+                    let below = &tree.levels[level - 1];
+                    let near = tree.children(level, node).filter(|&c| distance2(&below[c], &origin.xyz) <= radius2);
+                    stack.extend(near.map(|c| (level - 1, c)));
+                    continue;
+                }
+                for leaf in tree.children(0, node) {
+                    let p = position(members, leaf);
+                    if origin.chord2(&self.xyz[p]) > radius2 {
+                        continue;
+                    }
+                    if checkpoint.tick() {
+                        return Err(Stopped);
+                    }
+                    if accept(self.slots[p]) {
+                        let distance_m = origin.distance_m(center, &self.xyz[p], self.lonlat[p]);
+                        if distance_m <= radius_m {
+                            hits.push(Hit { slot: self.slots[p], distance_m });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes every accepted position inside the box (edges included) onto `slots`, in no
+    /// order.
+    pub(super) fn in_bbox(
+        &self,
+        bbox: &Bbox,
+        accept: &mut impl FnMut(u32) -> bool,
+        checkpoint: &Checkpoint<'_>,
+        slots: &mut Vec<u32>,
+    ) -> Result<(), Stopped> {
+        let tree = &self.planar;
+        for (lo, hi) in bbox.rectangles() {
+            let meets = |b: &Bounds<2>| (0..2).all(|d| f64::from(b[0][d]) <= hi[d] && f64::from(b[1][d]) >= lo[d]);
+            let mut stack: Vec<(usize, usize)> = tree.root().into_iter().collect();
+            while let Some((level, node)) = stack.pop() {
+                if level > 0 {
+                    let below = &tree.levels[level - 1];
+                    stack.extend(tree.children(level, node).filter(|&c| meets(&below[c])).map(|c| (level - 1, c)));
+                    continue;
+                }
+                for p in tree.children(0, node) {
+                    let (lon, lat) = (self.lonlat[p].lon(), self.lonlat[p].lat());
+                    if !(lo[0] <= lon && lon <= hi[0] && lo[1] <= lat && lat <= hi[1]) {
+                        continue;
+                    }
+                    if checkpoint.tick() {
+                        return Err(Stopped);
+                    }
+                    if accept(self.slots[p]) {
+                        slots.push(self.slots[p]);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes every accepted position inside one of `parts` (boundary included) onto
+    /// `slots`, each once, in no order: one walk for all parts, into nodes whose box touches
+    /// a part's box.
+    pub(super) fn in_polygon(
+        &self,
+        parts: &Parts<'_>,
+        accept: &mut impl FnMut(u32) -> bool,
+        checkpoint: &Checkpoint<'_>,
+        slots: &mut Vec<u32>,
+    ) -> Result<(), Stopped> {
+        let tree = &self.planar;
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        if let Some((level, node)) = tree.root() {
+            if checkpoint.tick() {
+                return Err(Stopped);
+            }
+            if parts.touch(&envelope(&tree.levels[level][node])) {
+                stack.push((level, node));
+            }
+        }
+        while let Some((level, node)) = stack.pop() {
+            if level > 0 {
+                for child in tree.children(level, node) {
+                    if checkpoint.tick() {
+                        return Err(Stopped);
+                    }
+                    if parts.touch(&envelope(&tree.levels[level - 1][child])) {
+                        stack.push((level - 1, child));
+                    }
+                }
+                continue;
+            }
+            for p in tree.children(0, node) {
+                if checkpoint.tick() {
+                    return Err(Stopped);
+                }
+                if parts.contain([self.lonlat[p].lon(), self.lonlat[p].lat()]) && accept(self.slots[p]) {
+                    slots.push(self.slots[p]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
