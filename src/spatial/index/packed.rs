@@ -29,7 +29,7 @@ use rstar::AABB;
 use super::walk::{Checkpoint, Parts, TopK};
 use super::{Cores, Hit, IndexEntry, Stopped};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
-use crate::spatial::geodesy::Ecef;
+use crate::spatial::geodesy::{Ecef, SHORT_LINE_M};
 
 #[cfg(test)]
 mod tests;
@@ -150,6 +150,10 @@ type Run<'a> = (&'a Tree<3>, Option<&'a [u32]>);
 fn position(members: Option<&[u32]>, leaf: usize) -> usize {
     members.map_or(leaf, |m| m[leaf] as usize)
 }
+
+/// The `level` of a [`Pending`] that is an accepted position (`node` is its place in the run)
+/// waiting to be measured.
+const POSITION: usize = usize::MAX;
 
 /// A node waiting in the k-NN queue, ordered by its squared lower-bound distance.
 struct Pending {
@@ -325,6 +329,12 @@ impl PackedIndex {
     }
 
     /// Best-first k-NN over one tree, sharing `best` (and so its pruning bound) across trees.
+    ///
+    /// A position whose chord is too long for the series (Karney's algorithm, about a
+    /// microsecond) waits in the queue by its chord like a node, so it is measured only if
+    /// nothing nearer fills the k places first. A sparse service tree's first leaves may
+    /// span hundreds of kilometres, and measuring all their positions at once cost more than
+    /// the rest of the walk.
     fn search(
         &self,
         (tree, members): Run<'_>,
@@ -340,14 +350,24 @@ impl PackedIndex {
             if lower2 > best.bound2() {
                 break;
             }
+            if level == POSITION {
+                let (xyz, slot) = (&self.xyz[node], self.slots[node]);
+                best.offer(Hit { slot, distance_m: origin.distance_m(from, xyz, self.lonlat[node]) });
+                continue;
+            }
             if level == 0 {
                 for leaf in tree.children(0, node) {
                     let p = position(members, leaf);
                     let (xyz, slot) = (&self.xyz[p], self.slots[p]);
-                    if origin.chord2(xyz) > best.bound2() || !accept(slot) {
+                    let chord2 = origin.chord2(xyz);
+                    if chord2 > best.bound2() || !accept(slot) {
                         continue;
                     }
-                    best.offer(Hit { slot, distance_m: origin.distance_m(from, xyz, self.lonlat[p]) });
+                    if chord2 < SHORT_LINE_M * SHORT_LINE_M {
+                        best.offer(Hit { slot, distance_m: origin.distance_m(from, xyz, self.lonlat[p]) });
+                    } else {
+                        queue.push(Reverse(Pending { lower2: chord2, level: POSITION, node: p }));
+                    }
                 }
                 continue;
             }

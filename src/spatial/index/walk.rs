@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use geo::{BoundingRect, Intersects, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::{AABB, Envelope, RTree};
 
 use super::{Hit, Stop, Stopped};
 
@@ -77,6 +77,9 @@ impl TopK {
 pub(super) struct Parts<'a> {
     polygons: Vec<&'a Polygon<f64>>,
     boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// The box around every part: most nodes and points a walk meets fall outside it, and
+    /// two comparisons settle them without a query of `boxes`.
+    extent: AABB<[f64; 2]>,
 }
 
 impl<'a> Parts<'a> {
@@ -89,17 +92,22 @@ impl<'a> Parts<'a> {
             boxes.push(GeomWithData::new(corners, polygons.len()));
             polygons.push(polygon);
         }
-        Self { polygons, boxes: RTree::bulk_load(boxes) }
+        let boxes = RTree::bulk_load(boxes);
+        let extent = boxes.root().envelope();
+        Self { polygons, boxes, extent }
     }
 
     /// Whether some part's box touches the lon/lat box `envelope`: a tree node worth entering.
     pub(super) fn touch(&self, envelope: &AABB<[f64; 2]>) -> bool {
-        self.boxes.locate_in_envelope_intersecting(*envelope).next().is_some()
+        self.extent.intersects(envelope) && self.boxes.locate_in_envelope_intersecting(*envelope).next().is_some()
     }
 
     /// Whether the point is in some part (boundary included); only parts whose box holds it
     /// are tested.
     pub(super) fn contain(&self, [x, y]: [f64; 2]) -> bool {
+        if !self.extent.contains_point(&[x, y]) {
+            return false;
+        }
         let point = Point::new(x, y);
         self.boxes
             .locate_in_envelope_intersecting(AABB::from_point([x, y]))
