@@ -30,5 +30,5 @@ log "$(wc -l "${FILES[@]}" | tail -n 1 | awk '{print $1}') lines, $(du -cm "${FI
 for run in $(seq 1 "$RUNS"); do
   /usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB max RSS" -o "$TMP/time.txt" \
     "$BIN" import --db "$TMP/bench.db" --source abr "${FILES[@]}" >"$TMP/report.txt"
-  log "run $run: $(cat "$TMP/time.txt"); $(grep -E 'residences|towns' "$TMP/report.txt" | tr '\n' ' ')"
+  log "run $run: $(cat "$TMP/time.txt"); $(grep -E '住居 [0-9]' "$TMP/report.txt" | cut -c1-60 | tr '\n' ' ')"
 done

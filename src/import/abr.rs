@@ -8,7 +8,7 @@ use super::address::{AddressFileReport, Reading, lon_lat_cells, open_table, plac
 use super::encoding::decode_file;
 use super::table::{CsvTable, folded};
 use super::{ImportError, InputFile};
-use crate::address::{AddressPoint, Level};
+use crate::address::{AddressPoint, Level, is_town_code};
 use crate::domain::LonLat;
 use crate::spatial::crs::Crs;
 
@@ -18,6 +18,8 @@ struct AbrTown {
     pref: String,
     city: String,
     name: String,
+    /// `lg_code` and `machiaza_id` joined (13 digits), when both have their published shape.
+    code: String,
     position: Option<(f64, f64, Crs)>,
 }
 
@@ -148,6 +150,8 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
             } else {
                 let entry = towns.entry(town_key).or_default();
                 if is_town_master {
+                    let code = format!("{lg_code}{}", cell(Some(machiaza)));
+                    entry.code = if is_town_code(&code) && lg_code.len() == 6 { code } else { String::new() };
                     entry.pref = cell(pref);
                     entry.city = format!("{}{}", cell(city), cell(ward));
                     entry.name = format!("{}{}{}", cell(oaza), cell(chome), cell(koaza));
@@ -225,6 +229,7 @@ type Pending = (Vec<(f64, f64)>, Vec<AddressPoint>);
 
 fn abr_point(level: Level, lg_code: &str, town: &AbrTown, block: String, residence: String) -> AddressPoint {
     AddressPoint {
+        town_code: if level == Level::Town { town.code.clone() } else { String::new() },
         level,
         city_code: lg_code[..5].to_owned(),
         pref: town.pref.clone(),
