@@ -144,7 +144,7 @@ fn reminders<'a>(
     stale_only: bool,
 ) -> Vec<Reminder<'a>> {
     let mut items: Vec<Reminder<'a>> = providers
-        .filter(|p| !stale_only || clock.is_stale(p))
+        .filter(|p| !stale_only || clock.is_stale(*p))
         .map(|p| Reminder {
             id: &p.id,
             name: &p.name,
