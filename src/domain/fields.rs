@@ -400,6 +400,10 @@ pub const NAME: &ProviderField = known("name");
 pub const DISTRICT: &ProviderField = known("district");
 /// `capacity`.
 pub const CAPACITY: &ProviderField = known("capacity");
+/// `phone`.
+pub const PHONE: &ProviderField = known("phone");
+/// `fax`.
+pub const FAX: &ProviderField = known("fax");
 /// `name_kana`.
 pub const NAME_KANA: &ProviderField = known("name_kana");
 /// `address`.
