@@ -57,7 +57,10 @@ fn serde_bytes(page: &[Found<'_>]) -> Vec<u8> {
         kind: "FeatureCollection",
         number_matched: page.len(),
         number_returned: page.len(),
-        features: page.iter().map(|f| FeatureOut::new(f.provider, f.distance_m).fresh(&VacancyClock::now(30))).collect(),
+        features: page
+            .iter()
+            .map(|f| FeatureOut::new(f.provider, f.distance_m).fresh(&VacancyClock::now(30)))
+            .collect(),
     })
     .unwrap()
 }
