@@ -942,6 +942,7 @@ fn an_old_postgres_database_gets_three_state_vacancy_provider_accounts_and_the_c
         &db.name,
         "DROP TABLE user_providers;
          DROP TABLE community_center_events;
+         ALTER TABLE address_points DROP COLUMN town_code;
          ALTER TABLE users DROP CONSTRAINT users_role_check;
          ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('editor', 'admin'));
          ALTER TABLE providers ALTER COLUMN accepting TYPE BIGINT

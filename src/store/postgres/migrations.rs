@@ -150,7 +150,7 @@ const MIGRATIONS: &[&str] = &[
     ",
     // 3: the SQLite store's migration 8: a 町字's code, for 担当区域 given by code.
     "
-    ALTER TABLE address_points ADD COLUMN town_code TEXT NOT NULL DEFAULT '';
+    ALTER TABLE address_points ADD COLUMN IF NOT EXISTS town_code TEXT NOT NULL DEFAULT '';
     ",
 ];
 
