@@ -70,6 +70,9 @@ trap cleanup EXIT
 url() { echo "postgresql:///$1?host=$TMP&port=$PORT&user=caremap"; }
 for db in writes start lag; do "${AS[@]}" "$PG_BIN/createdb" -h "$TMP" -p "$PORT" -U caremap "$db"; done
 mkdir -p "$TMP/no-data"
+PG_POSTMASTER=$(head -n 1 "$TMP/data/postmaster.pid")
+pg_ticks() { awk '{ print $16 + $17 }' "/proc/$PG_POSTMASTER/stat"; } # its exited children's CPU
+PG_IDLE_CHILDREN=$(pgrep -c -P "$PG_POSTMASTER" || true)
 
 # start_server NAME DB DATA [ARGS…]: starts `caremap serve` in the background and returns once
 # /readyz answers 200; sets SERVER_PID and BASE.
@@ -117,6 +120,9 @@ if step startup || step reads; then
   t=$(now)
   "$BIN" gen --count "$COUNT" --seed 1 --db "$(url start)" >/dev/null
   log "PostgreSQL gen: $(since "$t") s"
+  # What autovacuum would do soon after such a load, done now so that it does not run during
+  # (and its CPU time does not count in) the measured starts.
+  "${AS[@]}" "$PG_BIN/vacuumdb" -q -h "$TMP" -p "$PORT" -U caremap --analyze start
 fi
 
 STARTUP_RESULTS=()
@@ -124,17 +130,32 @@ if step startup; then
   for name in sqlite postgres; do
     db=$TMP/start.db
     [ "$name" = sqlite ] || db=$(url start)
-    times=()
+    times=() cpus=() phases=() pg_cpus=()
     for _ in $(seq 1 "$RUNS"); do
+      pg_before=$(pg_ticks)
       t=$(now)
       start_server "start-$name" "$db" "$TMP/no-data"
       took=$(since "$t")
+      # CPU seconds the server used to get there (user + system, all its threads): on a
+      # shared machine the wall time also holds the waits for a core.
+      cpus+=("$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SERVER_PID/stat")")
       curl -fs "$BASE/readyz" | grep -q "\"providers\":$COUNT" || die "not ready with $COUNT providers"
+      # "catalog built read_ms=… index_ms=…": reading the rows, then building the entries and trees.
+      phases+=("$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/start-$name.err" | grep 'catalog built' | grep -o '[a-z]*_ms=[0-9]*' | paste -sd' ' || true)")
       stop_server "$SERVER_PID"
       times+=("$took")
+      # The PostgreSQL backends' CPU (the snapshot read, the follower's polls): a backend's
+      # time is added to the postmaster's children's time when it exits, after the server.
+      for _ in $(seq 1 100); do
+        [ "$(pgrep -c -P "$PG_POSTMASTER" || true)" -le "$PG_IDLE_CHILDREN" ] && break
+        sleep 0.05
+      done
+      pg_cpus+=("$(awk -v a="$pg_before" -v b="$(pg_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')")
     done
-    log "start-up on $name with $COUNT providers: ${times[*]} s"
-    STARTUP_RESULTS+=("$name: ${times[*]} s")
+    log "start-up on $name with $COUNT providers: ${times[*]} s; CPU ${cpus[*]} s; PostgreSQL CPU ${pg_cpus[*]} s; ${phases[*]}"
+    pg_cpu_text=""
+    [ "$name" = sqlite ] || pg_cpu_text="; ${pg_cpus[*]} s CPU of PostgreSQL"
+    STARTUP_RESULTS+=("$name: ${times[*]} s wall; ${cpus[*]} s CPU of caremap$pg_cpu_text; $(printf '(%s) ' "${phases[@]}")")
   done
 fi
 
