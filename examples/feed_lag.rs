@@ -74,7 +74,8 @@ async fn version_on(client: &reqwest::Client, base: &str, id: &str) -> u64 {
 
 /// The `applied_seq` that `base`'s `/readyz` reports.
 async fn applied_seq(client: &reqwest::Client, base: &str) -> i64 {
-    let body: Value = client.get(format!("{base}/readyz")).send().await.expect("GET /readyz").json().await.expect("JSON");
+    let body: Value =
+        client.get(format!("{base}/readyz")).send().await.expect("GET /readyz").json().await.expect("JSON");
     body["applied_seq"].as_i64().unwrap_or_else(|| panic!("no applied_seq in /readyz: {body}"))
 }
 
@@ -172,7 +173,8 @@ async fn main() {
     for i in 0..total {
         let due = start + period * i;
         tokio::time::sleep_until(due.into()).await;
-        let (client, a, token, ids, versions) = (client.clone(), a.clone(), token.clone(), ids.clone(), versions.clone());
+        let (client, a, token, ids, versions) =
+            (client.clone(), a.clone(), token.clone(), ids.clone(), versions.clone());
         tasks.push(tokio::spawn(async move {
             let p = i as usize % ids.len();
             let id = ids[p].clone();
