@@ -444,6 +444,11 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "ratio caremap nearest / PostGIS geometry KNN:  $(ratio "$N_RPS" "$G_TPS")"
   echo "ratio caremap nearest / PostGIS geography KNN: $(ratio "$N_RPS" "$Y_TPS")"
   echo "ratio of CPU per query, PostGIS geometry KNN / caremap nearest: $(ratio "$(field "$PG_GEOM" cpu_us)" "$(field "$NEAREST" cpu_us)")"
+  if [ -n "$HEALTHZ" ]; then
+    # Issue 19: how close nearest-10 comes to this stack's ceiling (an empty /healthz through the
+    # same middleware, same run); target >= 0.75.
+    echo "ratio caremap nearest-10 / caremap /healthz:   $(ratio "$N_RPS" "$(field "$HEALTHZ" rps)")"
+  fi
   echo "(CPU us/req: user + system time of the caremap process, or of the PostgreSQL backends, per request;"
   echo " client us/req: the same for the load generator, wrk or pgbench, on the same cores)"
   echo "PostGIS plans use the GiST index: geometry $GEOM_INDEXED, geography $GEOG_INDEXED"

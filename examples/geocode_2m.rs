@@ -137,6 +137,7 @@ fn main() {
                 town: town.into(),
                 block: if b > 0 { b.to_string() } else { String::new() },
                 residence: if r > 0 { r.to_string() } else { String::new() },
+                town_code: String::new(),
                 location: p,
                 source: "abr",
             });

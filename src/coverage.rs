@@ -19,8 +19,8 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::{Filter, Snapshot};
-use crate::domain::{LonLat, Provider};
+use crate::catalog::{Filter, Record, Snapshot};
+use crate::domain::{LonLat, ProviderFields};
 use crate::spatial::geodesy::Ecef;
 use crate::spatial::index::{Stop, Stopped};
 use crate::spatial::mesh::{MeshCell, MeshLevel};
@@ -234,7 +234,7 @@ pub fn compute_until(
         let coverage = CellCoverage {
             cell,
             nearest_m: nearest.and_then(|f| f.distance_m),
-            nearest_id: nearest.map(|f| f.provider.id.clone()),
+            nearest_id: nearest.map(|f| f.provider.id().to_owned()),
             count_within: within.len(),
             population: population.and_then(|p| p.in_cell(cell)),
             access: None,
@@ -246,13 +246,13 @@ pub fn compute_until(
     let (mut out, reach): (Vec<CellCoverage>, Vec<Reach<'_>>) = rows.into_iter().flatten().unzip();
     if let Some(population) = population {
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut providers: Vec<&Provider> = Vec::new();
+        let mut providers: Vec<&Record> = Vec::new();
         let reach: Vec<Vec<(usize, f64)>> = reach
             .iter()
             .map(|row| {
                 row.iter()
                     .map(|&(p, d)| {
-                        let j = *index.entry(p.id.as_str()).or_insert_with(|| {
+                        let j = *index.entry(p.id()).or_insert_with(|| {
                             providers.push(p);
                             providers.len() - 1
                         });
@@ -271,7 +271,7 @@ pub fn compute_until(
 }
 
 /// The providers within reach of one square, with their distances in metres.
-type Reach<'a> = Vec<(&'a Provider, f64)>;
+type Reach<'a> = Vec<(&'a Record, f64)>;
 
 /// `f` over `items` on every core, results in order. Small inputs stay on this thread.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -290,16 +290,19 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 }
 
 /// Step 1: each provider's supply over the decayed population within reach (0 when nobody).
-fn ratios(population: &Population, providers: &[&Provider], threshold_m: f64, supply: Supply) -> Vec<f64> {
-    let known: Vec<f64> = providers.iter().filter_map(|p| p.capacity.filter(|c| *c > 0)).map(f64::from).collect();
+fn ratios(population: &Population, providers: &[&Record], threshold_m: f64, supply: Supply) -> Vec<f64> {
+    let known: Vec<f64> = providers.iter().filter_map(|p| p.capacity().filter(|c| *c > 0)).map(f64::from).collect();
     let mean = if known.is_empty() { 1.0 } else { known.iter().sum::<f64>() / known.len() as f64 };
     par_map(providers, |p| {
         let s = match supply {
             Supply::Providers => 1.0,
-            Supply::Capacity => p.capacity.filter(|c| *c > 0).map_or(mean, f64::from),
+            Supply::Capacity => p.capacity().filter(|c| *c > 0).map_or(mean, f64::from),
         };
-        let demand: f64 =
-            population.within(p.location, threshold_m).iter().map(|&(people, d)| people * decay(d, threshold_m)).sum();
+        let demand: f64 = population
+            .within(p.location(), threshold_m)
+            .iter()
+            .map(|&(people, d)| people * decay(d, threshold_m))
+            .sum();
         if demand > 0.0 { s / demand } else { 0.0 }
     })
 }

@@ -396,6 +396,8 @@ fn point(city: &str, town: &str, block: &str, source: &'static str, lon: f64) ->
         town: town.into(),
         block: block.into(),
         residence: String::new(),
+        // A 町字 carries its code (here shaped as 位置参照情報's: the city code and 7 digits).
+        town_code: if block.is_empty() { format!("{city}0001001") } else { String::new() },
         location: at(lon, 35.86),
         source,
     }
@@ -425,6 +427,11 @@ fn address_points_are_replaced_per_source_and_city(store: &dyn Store) {
     let all = sorted_addresses(store);
     let towns: Vec<(&str, &str, &str)> = all.iter().map(|a| (a.0.as_str(), a.2.as_str(), a.3)).collect();
     assert_eq!(towns, [("12217", "", "sample"), ("12220", "1", "isj-gaiku"), ("12220", "2", "isj-gaiku")]);
+    let mut codes = Vec::new();
+    store.for_each_address(&mut |p| codes.push((p.block.clone(), p.town_code.clone()))).unwrap();
+    codes.sort();
+    let want = [("", "122170001001"), ("1", ""), ("2", "")];
+    assert_eq!(codes, want.map(|(b, c)| (b.to_owned(), c.to_owned())), "a 町字's code is kept, a 街区 has none");
 }
 
 fn center(id: &str, areas: &[&str]) -> CommunityCenter {

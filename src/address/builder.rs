@@ -39,6 +39,8 @@ pub struct GazetteerBuilder {
     blocks: Vec<PartBlock>,
     block_ids: HashMap<u32, HashMap<String, u32>>,
     residences: Vec<Residence>,
+    /// 町字 by their code ([`AddressPoint::town_code`]).
+    codes: HashMap<String, u32>,
 }
 
 /// The canonical key of a 街区符号 / 地番, borrowed when it is already plain digits.
@@ -147,7 +149,16 @@ impl GazetteerBuilder {
 
     /// Adds an [`AddressPoint`].
     pub fn add_point(&mut self, p: &AddressPoint) -> bool {
-        self.add(p.level, &p.city_code, &p.pref, &p.city, &p.town, &p.block, &p.residence, p.location, p.source)
+        let added =
+            self.add(p.level, &p.city_code, &p.pref, &p.city, &p.town, &p.block, &p.residence, p.location, p.source);
+        if !p.town_code.is_empty() {
+            // The town was just added under the name as written.
+            let town = self.city_ids.get(&p.city_code).and_then(|c| self.town_ids.get(c)).and_then(|t| t.get(&p.town));
+            if let Some(&t) = town {
+                self.codes.insert(p.town_code.clone(), t);
+            }
+        }
+        added
     }
 
     /// Sorts, indexes and builds the trees.
@@ -226,6 +237,7 @@ impl GazetteerBuilder {
         };
         let town_tree = tree(towns.iter().enumerate().map(|(i, t)| (t.location, i as u32)).collect());
         let block_tree = tree(blocks.iter().enumerate().map(|(i, b)| (b.location, i as u32)).collect());
-        Gazetteer { cities, towns, by_base, bases, max_base_chars, blocks, residences, town_tree, block_tree }
+        let by_code = self.codes;
+        Gazetteer { cities, towns, by_base, bases, max_base_chars, blocks, residences, town_tree, block_tree, by_code }
     }
 }

@@ -119,6 +119,8 @@ pub struct Gazetteer {
     pub(super) residences: Vec<Residence>,
     pub(super) town_tree: Tree,
     pub(super) block_tree: Tree,
+    /// 町字 by code ([`super::AddressPoint::town_code`]).
+    pub(super) by_code: HashMap<String, u32>,
 }
 
 /// Leading ASCII digits of `s` and what follows.
@@ -172,6 +174,13 @@ impl Gazetteer {
         self.by_base
             .get(&base)
             .is_some_and(|towns| chome.is_none() || towns.iter().any(|&t| self.towns[t as usize].chome == chome))
+    }
+
+    /// The 町字 a code names (位置参照情報's 12-digit 大字町丁目コード or the ABR's 13-digit
+    /// `lg_code` + `machiaza_id`), as its normalized name (「南流山1丁目」): how a 担当区域 given
+    /// by code is read.
+    pub fn town_of_code(&self, code: &str) -> Option<&str> {
+        self.by_code.get(code.trim()).map(|&t| self.towns[t as usize].display.as_str())
     }
 
     fn town_address(&self, t: u32) -> String {
@@ -414,6 +423,7 @@ mod tests {
             town: town.into(),
             block: block.into(),
             residence: residence.into(),
+            town_code: String::new(),
             location: ll(lon, lat),
             source: "isj-gaiku",
         }
@@ -441,6 +451,26 @@ mod tests {
         assert!(g.knows_town("木") && g.knows_town("大字木"));
         assert!(!g.knows_town("南流山三丁目"), "a 丁目 the data does not have");
         assert!(!g.knows_town("北流山") && !g.knows_town(""));
+    }
+
+    #[test]
+    fn a_town_is_found_by_its_code_of_either_source_and_named_as_the_data_names_it() {
+        let coded = |name: &str, code: &str| AddressPoint {
+            town_code: code.into(),
+            ..point(Level::Town, name, "", "", 139.9, 35.8)
+        };
+        let g = Gazetteer::from_points(&[
+            coded("南流山一丁目", "122200001001"),
+            // The ABR's code of the same 町字 (another spelling): the same town.
+            coded("南流山１丁目", "1222030001001"),
+            coded("大字木", "122200002000"),
+            point(Level::Block, "木", "250", "", 139.8975, 35.8425),
+        ]);
+        assert_eq!(g.town_of_code("122200001001"), Some("南流山1丁目"));
+        assert_eq!(g.town_of_code("1222030001001"), Some("南流山1丁目"));
+        assert_eq!(g.town_of_code(" 122200002000 "), Some("木"));
+        assert_eq!(g.town_of_code("122200009999"), None);
+        assert_eq!(g.town_of_code(""), None);
     }
 
     #[test]

@@ -76,10 +76,20 @@ pub struct AddressPoint {
     pub block: String,
     /// 住居番号, with the second number after a hyphen (`16`, `16-2`); empty below level 8.
     pub residence: String,
+    /// The 町字's code, for a 町字 (level 3) whose source has one: 位置参照情報's 大字町丁目コード
+    /// (12 digits: the city code and 7) or the ABR's `lg_code` and `machiaza_id` (6 + 7 = 13
+    /// digits); empty otherwise. A 地域包括支援センター's 担当区域 may name a 町丁目 by it.
+    pub town_code: String,
     /// WGS84.
     pub location: LonLat,
     /// One of [`SOURCES`].
     pub source: &'static str,
+}
+
+/// Whether `s` has the shape of a [`AddressPoint::town_code`]: 12 digits (位置参照情報's
+/// 大字町丁目コード) or 13 (the ABR's `lg_code` and `machiaza_id`).
+pub fn is_town_code(s: &str) -> bool {
+    matches!(s.len(), 12 | 13) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The canonical `source` name for a stored one, if known.

@@ -160,7 +160,8 @@ fn seed_community_centers(store: &dyn Store, data_dir: &Path) -> Result<(), Star
     }
     let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e))?;
     let file = crate::import::InputFile { name: FILE.into(), bytes };
-    let centers = crate::import::community_centers::read(&file, SOURCE).map_err(|e| data_error(&path, e))?;
+    let centers =
+        crate::import::community_centers::read(&file, SOURCE, &|_| Ok(None)).map_err(|e| data_error(&path, e))?;
     store.replace_community_centers(&centers, SOURCE)?;
     tracing::info!(centers = centers.len(), "loaded bundled sample 地域包括支援センター");
     Ok(())

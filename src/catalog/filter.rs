@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::cql::Expr;
-use crate::domain::{AcceptingSet, Kind, Provider, ServiceSet, VacancyClock, normalize_text};
-use crate::spatial::index::IndexEntry;
+use crate::domain::{AcceptingSet, Kind, ProviderFields, ServiceSet, VacancyClock, normalize_text};
+
+use super::record::Record;
 
 /// Which providers a query wants. Every condition must hold; `None` means "any".
 #[derive(Debug, Clone, Default)]
@@ -28,34 +29,6 @@ pub struct Filter {
     /// A CQL2 expression that must be true (OGC API – Features `filter`), evaluated during the
     /// index walk like every other condition.
     pub cql: Option<Arc<Expr>>,
-}
-
-/// A provider with what caremap derives from it for fast filtering.
-#[derive(Debug)]
-pub struct Entry {
-    /// The provider as stored.
-    pub provider: Provider,
-    services: ServiceSet,
-    search_key: String,
-}
-
-impl Entry {
-    /// What the spatial index needs of this entry at `slot`.
-    pub(super) fn index_entry(&self, slot: u32) -> IndexEntry {
-        IndexEntry { slot, location: self.provider.location, services: self.services }
-    }
-
-    pub(super) fn new(provider: Provider) -> Self {
-        let services = provider.service_set();
-        let search_key = search_key(
-            [Some(&provider.name), provider.name_kana.as_ref(), provider.address.as_ref()].into_iter().flatten(),
-        );
-        Self { provider, services, search_key }
-    }
-}
-
-fn search_key<'a>(parts: impl Iterator<Item = &'a String>) -> String {
-    parts.map(|s| normalize_text(s)).collect::<Vec<_>>().join("\u{1f}")
 }
 
 /// A compiled [`Filter`] for the index walk.
@@ -84,18 +57,17 @@ impl<'f> Matcher<'f> {
             && f.cql.is_none()
     }
 
-    pub(super) fn matches(&self, e: &Entry) -> bool {
+    pub(super) fn matches(&self, p: &Record) -> bool {
         let f = self.filter;
-        let p = &e.provider;
-        let home = p.home_care.unwrap_or_default();
-        f.kinds.as_ref().is_none_or(|ks| ks.contains(&p.kind))
-            && (f.services.is_empty() || e.services.intersects(f.services))
-            && f.district.as_ref().is_none_or(|d| p.district.as_ref() == Some(d))
-            && f.accepting.is_none_or(|set| p.accepting.is_some_and(|a| set.contains(a)))
+        let home = p.home_care().unwrap_or_default();
+        f.kinds.as_ref().is_none_or(|ks| ks.contains(&p.kind()))
+            && (f.services.is_empty() || p.services().intersects(f.services))
+            && f.district.as_deref().is_none_or(|d| p.district() == Some(d))
+            && f.accepting.is_none_or(|set| p.accepting().is_some_and(|a| set.contains(a)))
             && f.accepting_stale.as_ref().is_none_or(|(stale, clock)| clock.is_stale(p) == *stale)
             && f.home_care.is_none_or(|h| home.any() == h)
             && f.available_24h.is_none_or(|h| home.available_24h == h)
-            && self.text.as_ref().is_none_or(|t| e.search_key.contains(t.as_str()))
+            && self.text.as_ref().is_none_or(|t| p.search_key().contains(t.as_str()))
             && f.cql.as_ref().is_none_or(|x| x.matches(p))
     }
 }

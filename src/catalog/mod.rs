@@ -9,6 +9,8 @@
 //! load. Queries ask both segments and merge the answers.
 
 mod filter;
+mod intern;
+mod record;
 mod segment;
 mod sort;
 
@@ -19,20 +21,21 @@ use arc_swap::ArcSwap;
 use geo::MultiPolygon;
 
 use crate::cql::IndexHint;
-use crate::domain::{Bbox, District, LonLat, Provider, district_of};
+use crate::domain::{Bbox, District, LonLat, Provider, ProviderFields, district_of};
 use crate::spatial::index::{Cores, Hit, Stop, Stopped};
 
 pub use crate::domain::normalize_text;
+pub use filter::Filter;
 use filter::Matcher;
-pub use filter::{Entry, Filter};
+pub use record::Record;
 use segment::{Segment, slot_u32};
 pub use sort::{SORTABLE, SortBy};
 
 /// A provider found by a query, with its geodesic distance where the query had a point.
 #[derive(Debug, Clone, Copy)]
 pub struct Found<'a> {
-    /// The provider.
-    pub provider: &'a Provider,
+    /// The provider, read in place (see [`ProviderFields`]; `to_provider()` for an owned copy).
+    pub provider: &'a Record,
     /// WGS84 geodesic distance from the query point, metres.
     pub distance_m: Option<f64>,
 }
@@ -51,9 +54,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Builds a snapshot from entries (sorted here unless already in id order).
-    fn from_entries(mut entries: Vec<Arc<Entry>>, districts: Arc<Vec<District>>) -> Self {
-        if !entries.is_sorted_by(|a, b| a.provider.id <= b.provider.id) {
-            entries.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
+    fn from_entries(mut entries: Vec<Arc<Record>>, districts: Arc<Vec<District>>) -> Self {
+        if !entries.is_sorted_by(|a, b| a.id() <= b.id()) {
+            entries.sort_unstable_by(|a, b| a.id().cmp(b.id()));
         }
         let base = Arc::new(Segment::from_entries(entries, Cores::All));
         Self { base, delta: Segment::default(), hidden: HashSet::new(), districts, seq: 0 }
@@ -97,12 +100,12 @@ impl Snapshot {
     }
 
     /// A provider by id.
-    pub fn get(&self, id: &str) -> Option<&Provider> {
+    pub fn get(&self, id: &str) -> Option<&Record> {
         if let Some(slot) = self.delta.slot_of(id) {
-            return self.delta.entry(slot).map(|e| &e.provider);
+            return self.delta.entry(slot);
         }
         let slot = self.base.slot_of(id)?;
-        if self.hidden.contains(&slot) { None } else { self.base.entry(slot).map(|e| &e.provider) }
+        if self.hidden.contains(&slot) { None } else { self.base.entry(slot) }
     }
 
     /// The filter over base slots. Without conditions and hidden slots it accepts without
@@ -118,13 +121,13 @@ impl Snapshot {
 
     /// Both segments' hits as providers, nearest first (ties by id), at most `k`.
     fn merge_hits(&self, base: Vec<Hit>, delta: Vec<Hit>, k: usize) -> Vec<Found<'_>> {
-        fn found(seg: &Segment, h: Hit) -> Option<(&Provider, f64)> {
-            seg.entry(h.slot).map(|e| (&e.provider, h.distance_m))
+        fn found(seg: &Segment, h: Hit) -> Option<(&Record, f64)> {
+            seg.entry(h.slot).map(|e| (e, h.distance_m))
         }
-        let mut all: Vec<(&Provider, f64)> = base.into_iter().filter_map(|h| found(&self.base, h)).collect();
+        let mut all: Vec<(&Record, f64)> = base.into_iter().filter_map(|h| found(&self.base, h)).collect();
         if !delta.is_empty() {
             all.extend(delta.into_iter().filter_map(|h| found(&self.delta, h)));
-            all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+            all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id().cmp(b.0.id())));
         }
         all.truncate(k);
         all.into_iter().map(|(provider, d)| Found { provider, distance_m: Some(d) }).collect()
@@ -136,9 +139,9 @@ impl Snapshot {
             .into_iter()
             .filter_map(|s| self.base.entry(s))
             .chain(delta.into_iter().filter_map(|s| self.delta.entry(s)))
-            .map(|e| Found { provider: &e.provider, distance_m: None })
+            .map(|e| Found { provider: e, distance_m: None })
             .collect();
-        found.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
+        found.sort_unstable_by(|a, b| a.provider.id().cmp(b.provider.id()));
         found
     }
 
@@ -251,7 +254,7 @@ impl Snapshot {
                 // The walk measures with the index's own formula (within 0.1 mm of Karney's);
                 // a metre of margin leaves the boundary cases to the expression, which decides.
                 let mut found = self.within_radius_until(center, radius_m + 1.0, filter, stop)?;
-                found.sort_unstable_by(|a, b| a.provider.id.cmp(&b.provider.id));
+                found.sort_unstable_by(|a, b| a.provider.id().cmp(b.provider.id()));
                 Ok(found.into_iter().map(|f| Found { distance_m: None, ..f }).collect())
             }
             None => self.all_until(filter, stop),
@@ -259,11 +262,9 @@ impl Snapshot {
     }
 
     /// Every live provider, in no particular order.
-    pub fn providers(&self) -> impl Iterator<Item = &Provider> {
+    pub fn providers(&self) -> impl Iterator<Item = &Record> {
         let base = self.base.slots.iter().enumerate().filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)));
-        base.filter_map(|(_, e)| e.as_deref())
-            .chain(self.delta.slots.iter().flatten().map(|e| &**e))
-            .map(|e| &e.provider)
+        base.filter_map(|(_, e)| e.as_deref()).chain(self.delta.slots.iter().flatten().map(|e| &**e))
     }
 
     fn upsert(&mut self, provider: Provider) {
@@ -291,16 +292,16 @@ impl Snapshot {
                 Change::Remove(id) => changed.insert(id, None),
             };
         }
-        let by_id = |a: &Arc<Entry>, b: &Arc<Entry>| a.provider.id.cmp(&b.provider.id);
+        let by_id = |a: &Arc<Record>, b: &Arc<Record>| a.id().cmp(b.id());
         // Base slots are in id order already; only the (smaller) rest needs sorting.
-        let base: Vec<Arc<Entry>> = (self.base.slots.iter().enumerate())
+        let base: Vec<Arc<Record>> = (self.base.slots.iter().enumerate())
             .filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)))
             .filter_map(|(_, e)| e.clone())
-            .filter(|e| !changed.contains_key(&e.provider.id))
+            .filter(|e| !changed.contains_key(e.id()))
             .collect();
-        let mut rest: Vec<Arc<Entry>> =
-            self.delta.slots.iter().flatten().filter(|e| !changed.contains_key(&e.provider.id)).cloned().collect();
-        rest.extend(changed.into_values().flatten().map(|p| Arc::new(Entry::new(p))));
+        let mut rest: Vec<Arc<Record>> =
+            self.delta.slots.iter().flatten().filter(|e| !changed.contains_key(e.id())).cloned().collect();
+        rest.extend(changed.into_values().flatten().map(|p| Arc::new(Record::new(&p))));
         rest.sort_unstable_by(by_id);
         let entries = merge_sorted(base, rest, by_id);
         let base = Arc::new(Segment::from_entries(entries, Cores::One));
@@ -348,7 +349,7 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog holding `providers` and `districts`.
     pub fn new(providers: Vec<Provider>, districts: Vec<District>) -> Self {
-        let entries = providers.into_iter().map(|p| Arc::new(Entry::new(p))).collect();
+        let entries = providers.iter().map(|p| Arc::new(Record::new(p))).collect();
         Self {
             current: ArcSwap::from_pointee(Snapshot::from_entries(entries, Arc::new(districts))),
             writer: Mutex::new(()),
@@ -371,7 +372,7 @@ impl Catalog {
             let builder = scope.spawn(move || {
                 let mut entries = Vec::new();
                 for chunk in receiver {
-                    entries.extend(chunk.into_iter().map(|p| Arc::new(Entry::new(p))));
+                    entries.extend(chunk.iter().map(|p| Arc::new(Record::new(p))));
                 }
                 entries
             });
@@ -506,7 +507,7 @@ mod tests {
         let ids: Vec<_> = snap
             .nearest(LonLat::new(139.92, 35.87).unwrap(), 2, None, &only_care)
             .iter()
-            .map(|f| f.provider.id.clone())
+            .map(|f| f.provider.id().to_owned())
             .collect();
         assert_eq!(ids, ["b", "a"]);
     }
@@ -514,7 +515,7 @@ mod tests {
     #[test]
     fn each_filter_condition_narrows_the_result() {
         let snap = catalog().snapshot();
-        let ids = |f: Filter| snap.all(&f).iter().map(|x| x.provider.id.clone()).collect::<Vec<_>>();
+        let ids = |f: Filter| snap.all(&f).iter().map(|x| x.provider.id().to_owned()).collect::<Vec<_>>();
         assert_eq!(ids(Filter { services: ServiceSet::parse(["430"]).unwrap(), ..Filter::default() }), ["b"]);
         assert_eq!(ids(Filter { accepting: crate::domain::AcceptingSet::parse("no"), ..Filter::default() }), ["b"]);
         assert_eq!(ids(Filter { district: Some("north".into()), ..Filter::default() }), ["c"]);
@@ -540,7 +541,11 @@ mod tests {
         let loaded = Catalog::load(vec![], |each| chunks.into_iter().try_for_each(each)).unwrap_or_else(|()| panic!());
         let built = Catalog::new(providers, vec![]);
         let ids = |c: &Catalog, from: LonLat| -> Vec<String> {
-            c.snapshot().nearest(from, 10, None, &Filter::default()).iter().map(|f| f.provider.id.clone()).collect()
+            c.snapshot()
+                .nearest(from, 10, None, &Filter::default())
+                .iter()
+                .map(|f| f.provider.id().to_owned())
+                .collect()
         };
         let from = LonLat::new(139.92, 35.85).unwrap();
         assert_eq!(ids(&loaded, from), ids(&built, from));
@@ -577,7 +582,7 @@ mod tests {
         assert!(!catalog.apply(5, vec![Change::Remove("a".into())]));
         assert!(catalog.snapshot().get("a").is_some(), "seq 5 is applied already");
         assert!(catalog.apply(6, vec![Change::Remove("a".into())]));
-        assert_eq!((catalog.applied_seq(), catalog.snapshot().get("a")), (6, None));
+        assert_eq!((catalog.applied_seq(), catalog.snapshot().get("a").is_none()), (6, true));
     }
 
     #[test]
@@ -589,7 +594,7 @@ mod tests {
         );
         let snap = catalog.snapshot();
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
-        assert_eq!(near[0].provider.id, "a");
+        assert_eq!(near[0].provider.id(), "a");
         assert!(near[0].distance_m.unwrap() < 0.01);
     }
 
@@ -669,17 +674,16 @@ mod tests {
         model: &std::collections::BTreeMap<String, Provider>,
     ) -> Result<(), proptest::test_runner::TestCaseError> {
         prop_assert_eq!(snap.len(), model.len());
-        let all: Vec<&str> = snap.all(&Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+        let all: Vec<&str> = snap.all(&Filter::default()).iter().map(|f| f.provider.id()).collect();
         prop_assert_eq!(all, model.keys().map(String::as_str).collect::<Vec<_>>());
         let from = LonLat::new(139.9, 35.87).unwrap();
         let mut brute: Vec<(f64, &str)> =
             model.values().map(|p| (from.geodesic_distance_m(p.location), p.id.as_str())).collect();
         brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
-        let near: Vec<&str> =
-            snap.nearest(from, 5, None, &Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+        let near: Vec<&str> = snap.nearest(from, 5, None, &Filter::default()).iter().map(|f| f.provider.id()).collect();
         prop_assert_eq!(near, brute.iter().take(5).map(|b| b.1).collect::<Vec<_>>());
         for (id, p) in model {
-            prop_assert_eq!(snap.get(id), Some(p));
+            prop_assert_eq!(snap.get(id).map(Record::to_provider), Some(p.clone()));
         }
         Ok(())
     }

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::filter::Entry;
-use crate::domain::Provider;
+use super::record::Record;
+use crate::domain::{Provider, ProviderFields};
 use crate::spatial::index::{Cores, SpatialIndex};
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct Segment {
-    pub(super) slots: Vec<Option<Arc<Entry>>>,
+    pub(super) slots: Vec<Option<Arc<Record>>>,
     /// Slot by id, for a segment written to one provider at a time (the delta). A bulk-built
     /// segment (the base) leaves it empty and finds ids by binary search over its slots, which
     /// are in id order: a map of a million ids costs about 70 MB and a copy of every id.
@@ -30,8 +30,8 @@ impl Segment {
     /// shared with other segments (a rebuild reuses the entries of unchanged providers instead
     /// of copying them). Id order breaks distance ties by id, lets a rebuild merge instead of
     /// sort, and lets the segment find ids by binary search.
-    pub(super) fn from_entries(entries: Vec<Arc<Entry>>, cores: Cores) -> Self {
-        debug_assert!(entries.is_sorted_by(|a, b| a.provider.id < b.provider.id), "entries in id order, ids unique");
+    pub(super) fn from_entries(entries: Vec<Arc<Record>>, cores: Cores) -> Self {
+        debug_assert!(entries.is_sorted_by(|a, b| a.id() < b.id()), "entries in id order, ids unique");
         let index =
             SpatialIndex::bulk_load_with(entries.iter().enumerate().map(|(i, e)| e.index_entry(slot_u32(i))), cores);
         Self { slots: entries.into_iter().map(Some).collect(), by_id: HashMap::new(), sorted: true, index }
@@ -40,14 +40,14 @@ impl Segment {
     /// The slot of a provider by id.
     pub(super) fn slot_of(&self, id: &str) -> Option<u32> {
         if self.sorted {
-            let found = self.slots.binary_search_by(|e| e.as_ref().map_or("", |e| e.provider.id.as_str()).cmp(id));
+            let found = self.slots.binary_search_by(|e| e.as_ref().map_or("", |e| e.id()).cmp(id));
             found.ok().map(slot_u32)
         } else {
             self.by_id.get(id).copied()
         }
     }
 
-    pub(super) fn entry(&self, slot: u32) -> Option<&Entry> {
+    pub(super) fn entry(&self, slot: u32) -> Option<&Record> {
         self.slots.get(slot as usize).and_then(|e| e.as_deref())
     }
 
@@ -62,14 +62,14 @@ impl Segment {
             if let Some(old) = self.slots[slot as usize].take() {
                 self.index.remove(old.index_entry(slot));
             }
-            let entry = Entry::new(provider);
+            let entry = Record::new(&provider);
             self.index.insert(entry.index_entry(slot));
             self.slots[slot as usize] = Some(Arc::new(entry));
         } else {
             let slot = slot_u32(self.slots.len());
-            let entry = Entry::new(provider);
+            let entry = Record::new(&provider);
             self.index.insert(entry.index_entry(slot));
-            self.by_id.insert(entry.provider.id.clone(), slot);
+            self.by_id.insert(provider.id, slot);
             self.slots.push(Some(Arc::new(entry)));
         }
     }

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 
 use crate::cql::{Queryable, Value};
+use crate::domain::ProviderFields;
 
 use super::Found;
 
@@ -83,10 +84,10 @@ impl SortBy {
                     .0
                     .iter()
                     .map(|(k, _)| match k {
-                        Key::Id => Some(Value::Text(f.provider.id.clone())),
+                        Key::Id => Some(Value::Text(f.provider.id().to_owned())),
                         // The vacancy sorts by meaning (受入可, 要相談, 受入不可), not by spelling.
                         Key::Property(Queryable::Accepting) => {
-                            f.provider.accepting.map(|a| Value::Number(f64::from(a as u8)))
+                            f.provider.accepting().map(|a| Value::Number(f64::from(a as u8)))
                         }
                         Key::Property(q) => q.value_of(f.provider),
                     })
@@ -109,7 +110,7 @@ impl SortBy {
                     return o;
                 }
             }
-            fa.provider.id.cmp(&fb.provider.id)
+            fa.provider.id().cmp(fb.provider.id())
         });
         found.extend(keyed.into_iter().map(|(_, f)| f));
     }
@@ -118,6 +119,7 @@ impl SortBy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Record;
     use crate::domain::{Kind, LonLat, Provider};
 
     fn provider(id: &str, name: &str, capacity: Option<u32>) -> Provider {
@@ -125,9 +127,10 @@ mod tests {
     }
 
     fn sorted(raw: &str, providers: &[Provider]) -> Vec<String> {
-        let mut found: Vec<Found<'_>> = providers.iter().map(|p| Found { provider: p, distance_m: None }).collect();
+        let records: Vec<Record> = providers.iter().map(Record::new).collect();
+        let mut found: Vec<Found<'_>> = records.iter().map(|p| Found { provider: p, distance_m: None }).collect();
         SortBy::parse(raw).unwrap().sort(&mut found);
-        found.iter().map(|f| f.provider.id.clone()).collect()
+        found.iter().map(|f| f.provider.id().to_owned()).collect()
     }
 
     #[test]

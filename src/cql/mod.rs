@@ -1,6 +1,7 @@
 //! CQL2 filters (OGC 21-065r2, as used by OGC API – Features Part 3) over providers: the
 //! queryables, the typed expression both encodings parse into ([`text`] for cql2-text, [`json`]
-//! for cql2-json), and its evaluation against [`Provider`] structs — never against JSON.
+//! for cql2-json), and its evaluation against providers in any layout
+//! ([`crate::domain::ProviderFields`]) — never against JSON.
 //!
 //! What is understood: basic CQL2 (`=`, `<>`, `<`, `<=`, `>`, `>=`, `AND`, `OR`, `NOT`,
 //! `IS [NOT] NULL`, boolean literals), the advanced comparison operators `LIKE`, `BETWEEN` and
@@ -28,7 +29,8 @@ use std::cmp::Ordering;
 use geo::{BoundingRect, Intersects};
 use time::{Date, OffsetDateTime};
 
-use crate::domain::{Bbox, LonLat, Provider};
+use crate::domain::fields::{self, ProviderField};
+use crate::domain::{Bbox, LonLat, ProviderFields};
 
 pub use build::{CqlError, Crs84, PositionsIn, equals};
 
@@ -166,25 +168,25 @@ impl Queryable {
 
     /// The provider's value, `None` when it has none (SQL NULL). Not for [`Queryable::Service`],
     /// which has many values (see [`Expr::eval`]).
-    pub fn value_of(self, p: &Provider) -> Option<Value> {
-        let text = |s: &Option<String>| s.clone().map(Value::Text);
-        let home = p.home_care.unwrap_or_default();
+    pub fn value_of<P: ProviderFields>(self, p: &P) -> Option<Value> {
+        let text = |key: &'static ProviderField| p.text(key).map(|s| Value::Text(s.to_owned()));
+        let home = p.home_care().unwrap_or_default();
         match self {
-            Self::Kind => Some(Value::Text(p.kind.as_str().to_owned())),
+            Self::Kind => Some(Value::Text(p.kind().as_str().to_owned())),
             Self::Service => None,
-            Self::District => text(&p.district),
-            Self::Accepting => p.accepting.map(|a| Value::Text(a.as_str().to_owned())),
+            Self::District => text(fields::DISTRICT),
+            Self::Accepting => p.accepting().map(|a| Value::Text(a.as_str().to_owned())),
             Self::HomeCare => Some(Value::Bool(home.any())),
             Self::Available24h => Some(Value::Bool(home.available_24h)),
-            Self::Name => Some(Value::Text(p.name.clone())),
-            Self::NameKana => text(&p.name_kana),
-            Self::Address => text(&p.address),
-            Self::Corporation => text(&p.corporation),
-            Self::OfficialCode => text(&p.official_code),
-            Self::Capacity => p.capacity.map(|c| Value::Number(f64::from(c))),
-            Self::UpdatedAt => parse_instant(&p.updated_at).map(Value::Instant),
-            Self::AcceptingUpdatedAt => p.accepting_updated_at.as_deref().and_then(parse_date).map(Value::Date),
-            Self::AcceptingCheckedAt => p.accepting_checked_at.as_deref().and_then(parse_instant).map(Value::Instant),
+            Self::Name => Some(Value::Text(p.name().to_owned())),
+            Self::NameKana => text(fields::NAME_KANA),
+            Self::Address => text(fields::ADDRESS),
+            Self::Corporation => text(fields::CORPORATION),
+            Self::OfficialCode => text(fields::OFFICIAL_CODE),
+            Self::Capacity => p.capacity().map(|c| Value::Number(f64::from(c))),
+            Self::UpdatedAt => parse_instant(p.updated_at()).map(Value::Instant),
+            Self::AcceptingUpdatedAt => p.text(fields::ACCEPTING_UPDATED_AT).and_then(parse_date).map(Value::Date),
+            Self::AcceptingCheckedAt => p.accepting_checked_at().and_then(parse_instant).map(Value::Instant),
             Self::AcceptingStale => None,
         }
     }
@@ -384,12 +386,12 @@ impl Expr {
     }
 
     /// Whether the provider is selected: the expression is true for it.
-    pub fn matches(&self, p: &Provider) -> bool {
+    pub fn matches<P: ProviderFields>(&self, p: &P) -> bool {
         self.eval(p) == Some(true)
     }
 
     /// The expression's truth for a provider: `None` is SQL's unknown (a missing value).
-    pub fn eval(&self, p: &Provider) -> Option<bool> {
+    pub fn eval<P: ProviderFields>(&self, p: &P) -> Option<bool> {
         match self {
             Expr::Literal(b) => Some(*b),
             Expr::And(all) => {
@@ -416,13 +418,13 @@ impl Expr {
             }
             Expr::Not(e) => e.eval(p).map(|b| !b),
             Expr::Compare(Queryable::Service, op, Value::Text(code)) => {
-                let offers = p.services.iter().any(|s| s == code);
+                let offers = p.codes().any(|s| s == code);
                 Some(if *op == CmpOp::Ne { !offers } else { offers })
             }
             Expr::In(Queryable::Service, codes) => {
-                Some(codes.iter().any(|c| matches!(c, Value::Text(c) if p.services.contains(c))))
+                Some(codes.iter().any(|c| matches!(c, Value::Text(c) if p.codes().any(|s| s == c))))
             }
-            Expr::IsNull(Queryable::Service) => Some(p.services.is_empty()),
+            Expr::IsNull(Queryable::Service) => Some(p.codes().next().is_none()),
             Expr::Compare(q, op, v) => q.value_of(p)?.compare(v).map(|o| op.holds(o)),
             Expr::Like(q, pattern) => match q.value_of(p)? {
                 Value::Text(s) => Some(like(&s, pattern)),
@@ -437,8 +439,8 @@ impl Expr {
                 Some(values.iter().any(|x| v.compare(x).is_some_and(Ordering::is_eq)))
             }
             Expr::IsNull(q) => Some(q.value_of(p).is_none()),
-            Expr::Intersects(shape) => Some(shape.intersects(p.location)),
-            Expr::DWithin(center, metres) => Some(p.location.geodesic_distance_m(*center) <= *metres),
+            Expr::Intersects(shape) => Some(shape.intersects(p.location())),
+            Expr::DWithin(center, metres) => Some(p.location().geodesic_distance_m(*center) <= *metres),
         }
     }
 
@@ -529,6 +531,7 @@ pub fn like(value: &str, pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Provider;
 
     #[test]
     fn like_matches_wildcards_and_escapes() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use crate::catalog::{Catalog, Filter};
-use crate::domain::{Bbox, HomeCare, Kind, LonLat, Provider};
+use crate::domain::{Bbox, HomeCare, Kind, LonLat, Provider, ProviderFields};
 use crate::spatial::index::Stop;
 
 use super::{CmpOp, Crs84, Expr, Queryable, Shape, Value, text};
@@ -218,7 +218,7 @@ proptest! {
             .matching_until(&filter, &Stop::never())
             .unwrap_or_default()
             .iter()
-            .map(|f| f.provider.id.as_str())
+            .map(|f| f.provider.id())
             .collect();
         let want: Vec<&str> =
             providers.iter().filter(|p| reference(&expr, p) == Some(true)).map(|p| p.id.as_str()).collect();

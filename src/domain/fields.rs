@@ -99,6 +99,8 @@ pub enum Access {
         get: fn(&Provider) -> Option<&str>,
         /// Sets the value.
         set: fn(&mut Provider, Option<String>),
+        /// Where the catalog's compact record keeps it.
+        at: TextAt,
     },
     /// A list of codes ([`FieldType::ServiceCodes`]).
     Codes {
@@ -120,6 +122,8 @@ pub enum Access {
         get: fn(&Provider) -> Option<u32>,
         /// Sets the value.
         set: fn(&mut Provider, Option<u32>),
+        /// Which of the compact record's counts holds it (`0..COUNT_SLOTS`).
+        at: u8,
     },
     /// [`FieldType::Choice`]: the vacancy state (see [`Accepting`] for its spellings and labels).
     Accepting {
@@ -136,6 +140,24 @@ pub enum Access {
         set: fn(&mut Provider, LonLat),
     },
 }
+
+/// Where the catalog's compact record (`catalog::record`) keeps a text field: in the
+/// provider's own text block, or as a number into the shared table of repeated strings
+/// (corporation names and district ids repeat across many providers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextAt {
+    /// Entry `n` of the text block (`1..TEXT_SLOTS`; entry 0 is the id).
+    Block(u8),
+    /// Interned number `n` of the record (`0..POOLED_SLOTS`).
+    Pooled(u8),
+}
+
+/// Text block entries the table's fields use (ids `1..TEXT_SLOTS`; 0 is the id).
+pub const TEXT_SLOTS: u8 = 14;
+/// Interned text fields.
+pub const POOLED_SLOTS: u8 = 2;
+/// Count fields.
+pub const COUNT_SLOTS: u8 = 2;
 
 /// One field of a provider.
 pub struct ProviderField {
@@ -236,8 +258,8 @@ impl Blank for LonLat {
 
 /// Access to an optional text field.
 macro_rules! text {
-    ($field:ident) => {
-        Access::Text { get: |p| p.$field.as_deref(), set: |p, v| p.$field = v }
+    ($field:ident, $at:expr) => {
+        Access::Text { get: |p| p.$field.as_deref(), set: |p, v| p.$field = v, at: $at }
     };
 }
 
@@ -272,12 +294,12 @@ macro_rules! field {
 pub const PROVIDER_FIELDS: &[ProviderField] = &[
     field!("kind", kind, "種別", Kind, Import, Access::Kind { get: |p| p.kind, set: |p, v| p.kind = v },
         csv: ["種別"], sql: ["kind"], form: None),
-    field!("official_code", official_code, "事業所番号・医療機関コード", Text, Import, text!(official_code),
+    field!("official_code", official_code, "事業所番号・医療機関コード", Text, Import, text!(official_code, TextAt::Block(1)),
         csv: ["事業所番号"], sql: ["official_code"], form: FormInput::hint("text", true, "10桁または13桁の数字")),
     field!("name", name, "名称", Text, Import,
-        Access::Text { get: |p| Some(&p.name), set: |p, v| p.name = v.unwrap_or_default() },
+        Access::Text { get: |p| Some(&p.name), set: |p, v| p.name = v.unwrap_or_default(), at: TextAt::Block(2) },
         csv: ["名称"], sql: ["name"], form: Some(FormInput { input: "text", numeric: false, required: true, hint: None })),
-    field!("name_kana", name_kana, "フリガナ", Text, Import, text!(name_kana),
+    field!("name_kana", name_kana, "フリガナ", Text, Import, text!(name_kana, TextAt::Block(3)),
         csv: ["名称（カナ）"], sql: ["name_kana"], form: FormInput::of("text")),
     field!("services", services, "サービス種別", ServiceCodes, Import,
         Access::Codes { get: |p| &p.services, set: |p, v| p.services = v },
@@ -285,39 +307,39 @@ pub const PROVIDER_FIELDS: &[ProviderField] = &[
     field!("home_care", home_care, "在宅医療", HomeCare, Import,
         Access::HomeCare { get: |p| p.home_care.as_ref(), set: |p, v| p.home_care = v },
         csv: ["在宅療養支援", "24時間対応"], sql: ["home_care"], form: None),
-    field!("address", address, "住所", Text, Import, text!(address),
+    field!("address", address, "住所", Text, Import, text!(address, TextAt::Block(4)),
         csv: ["住所"], sql: ["address"], form: FormInput::of("text")),
-    field!("phone", phone, "電話番号", Text, Import, text!(phone),
+    field!("phone", phone, "電話番号", Text, Import, text!(phone, TextAt::Block(5)),
         csv: ["電話番号"], sql: ["phone"], form: FormInput::hint("tel", false, "例：04-7150-1234")),
-    field!("fax", fax, "FAX番号", Text, Import, text!(fax),
+    field!("fax", fax, "FAX番号", Text, Import, text!(fax, TextAt::Block(6)),
         csv: ["FAX番号"], sql: ["fax"], form: FormInput::of("tel")),
-    field!("url", url, "ホームページ", Text, Import, text!(url),
+    field!("url", url, "ホームページ", Text, Import, text!(url, TextAt::Block(7)),
         csv: ["URL"], sql: ["url"], form: FormInput::hint("url", false, "http:// または https:// で始まるアドレス")),
-    field!("corporation", corporation, "法人名", Text, Import, text!(corporation),
+    field!("corporation", corporation, "法人名", Text, Import, text!(corporation, TextAt::Pooled(0)),
         csv: ["法人名"], sql: ["corporation"], form: FormInput::of("text")),
-    field!("corporate_number", corporate_number, "法人番号", Text, Import, text!(corporate_number),
+    field!("corporate_number", corporate_number, "法人番号", Text, Import, text!(corporate_number, TextAt::Block(8)),
         csv: [], sql: ["corporate_number"], form: FormInput::hint("text", true, "13桁の数字")),
     field!("capacity", capacity, "定員", Count, Import,
-        Access::Count { get: |p| p.capacity, set: |p, v| p.capacity = v },
+        Access::Count { get: |p| p.capacity, set: |p, v| p.capacity = v, at: 0 },
         csv: ["定員"], sql: ["capacity"],
         form: FormInput::hint("text", true, "人数（訪問系などで定員がない場合は空欄）")),
-    field!("open_days", open_days, "営業日", Text, Import, text!(open_days),
+    field!("open_days", open_days, "営業日", Text, Import, text!(open_days, TextAt::Block(9)),
         csv: ["利用可能曜日"], sql: ["open_days"], form: FormInput::hint("text", false, "例：平日,土曜日")),
-    field!("notes", notes, "備考", Text, Staff, text!(notes),
+    field!("notes", notes, "備考", Text, Staff, text!(notes, TextAt::Block(10)),
         csv: [], sql: ["notes"], form: FormInput::of("textarea")),
     field!("accepting", accepting, "受入可否", Choice, Staff,
         Access::Accepting { get: |p| p.accepting, set: |p, v| p.accepting = v },
         csv: ["受入可否"], sql: ["accepting"], form: None),
-    field!("accepting_note", accepting_note, "空き状況のメモ", Text, Staff, text!(accepting_note),
+    field!("accepting_note", accepting_note, "空き状況のメモ", Text, Staff, text!(accepting_note, TextAt::Block(11)),
         csv: ["空き状況メモ"], sql: ["accepting_note"], form: None),
     field!("accepting_places", accepting_places, "空き人数", Count, Staff,
-        Access::Count { get: |p| p.accepting_places, set: |p, v| p.accepting_places = v },
+        Access::Count { get: |p| p.accepting_places, set: |p, v| p.accepting_places = v, at: 1 },
         csv: ["空き人数"], sql: ["accepting_places"], form: None),
-    field!("accepting_checked_at", accepting_checked_at, "空き状況の確認日時", Time, Staff, text!(accepting_checked_at),
+    field!("accepting_checked_at", accepting_checked_at, "空き状況の確認日時", Time, Staff, text!(accepting_checked_at, TextAt::Block(12)),
         csv: ["受入確認日時"], sql: ["accepting_checked_at"], form: None),
-    field!("accepting_updated_at", accepting_updated_at, "受入可否の確認日", Date, Staff, text!(accepting_updated_at),
+    field!("accepting_updated_at", accepting_updated_at, "受入可否の確認日", Date, Staff, text!(accepting_updated_at, TextAt::Block(13)),
         csv: ["受入確認日"], sql: ["accepting_updated_at"], form: None),
-    field!("district", district, "日常生活圏域", District, Derived, text!(district),
+    field!("district", district, "日常生活圏域", District, Derived, text!(district, TextAt::Pooled(1)),
         csv: ["圏域"], sql: ["district"], form: None),
     field!("geometry", location, "位置", Point, Import,
         Access::Point { get: |p| p.location, set: |p, v| p.location = v },
@@ -352,6 +374,48 @@ impl Serialize for ProviderField {
 pub fn field(key: &str) -> Option<&'static ProviderField> {
     PROVIDER_FIELDS.iter().find(|f| f.key == key)
 }
+
+/// The field with property name `key`, found at compile time (for the named fields below).
+const fn known(key: &str) -> &'static ProviderField {
+    let mut i = 0;
+    while i < PROVIDER_FIELDS.len() {
+        let (a, b) = (PROVIDER_FIELDS[i].key.as_bytes(), key.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return &PROVIDER_FIELDS[i];
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
+
+/// `name`: the fields code reads by name (filters, tiles, sorting); everything else walks the table.
+pub const NAME: &ProviderField = known("name");
+/// `district`.
+pub const DISTRICT: &ProviderField = known("district");
+/// `capacity`.
+pub const CAPACITY: &ProviderField = known("capacity");
+/// `phone`.
+pub const PHONE: &ProviderField = known("phone");
+/// `fax`.
+pub const FAX: &ProviderField = known("fax");
+/// `name_kana`.
+pub const NAME_KANA: &ProviderField = known("name_kana");
+/// `address`.
+pub const ADDRESS: &ProviderField = known("address");
+/// `corporation`.
+pub const CORPORATION: &ProviderField = known("corporation");
+/// `official_code`.
+pub const OFFICIAL_CODE: &ProviderField = known("official_code");
+/// `accepting_updated_at`.
+pub const ACCEPTING_UPDATED_AT: &ProviderField = known("accepting_updated_at");
+/// `accepting_checked_at`.
+pub const ACCEPTING_CHECKED_AT: &ProviderField = known("accepting_checked_at");
 
 /// The Japanese label of a property name (also `deleted` and `id`); empty for other names.
 pub fn field_label(key: &str) -> &'static str {
@@ -446,13 +510,54 @@ mod tests {
     }
 
     #[test]
+    fn each_text_and_count_field_has_its_own_place_in_the_compact_record() {
+        let mut places: Vec<(bool, u8)> = Vec::new();
+        let mut counts: Vec<u8> = Vec::new();
+        for f in PROVIDER_FIELDS {
+            match f.access {
+                Access::Text { at: TextAt::Block(n), .. } => {
+                    assert!((1..TEXT_SLOTS).contains(&n), "{}", f.key);
+                    places.push((true, n));
+                }
+                Access::Text { at: TextAt::Pooled(n), .. } => {
+                    assert!(n < POOLED_SLOTS, "{}", f.key);
+                    places.push((false, n));
+                }
+                Access::Count { at, .. } => counts.push(at),
+                _ => {}
+            }
+        }
+        let (mut unique, mut unique_counts) = (places.clone(), counts.clone());
+        unique.sort_unstable();
+        unique.dedup();
+        unique_counts.sort_unstable();
+        unique_counts.dedup();
+        assert_eq!(unique.len(), places.len(), "no two text fields share a place");
+        assert_eq!(places.iter().filter(|p| p.0).count(), usize::from(TEXT_SLOTS - 1), "every block entry is used");
+        assert_eq!(places.iter().filter(|p| !p.0).count(), usize::from(POOLED_SLOTS));
+        assert_eq!(unique_counts, (0..COUNT_SLOTS).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn kind_codes_home_care_vacancy_and_point_are_one_field_each() {
+        // Readers of these representations take no field (see `ProviderFields`).
+        let count = |test: fn(&Access) -> bool| PROVIDER_FIELDS.iter().filter(|f| test(&f.access)).count();
+        assert_eq!(count(|a| matches!(a, Access::Kind { .. })), 1);
+        assert_eq!(count(|a| matches!(a, Access::Codes { .. })), 1);
+        assert_eq!(count(|a| matches!(a, Access::HomeCare { .. })), 1);
+        assert_eq!(count(|a| matches!(a, Access::Accepting { .. })), 1);
+        assert_eq!(count(|a| matches!(a, Access::Point { .. })), 1);
+        assert_eq!((NAME.key, DISTRICT.key, CAPACITY.key), ("name", "district", "capacity"));
+    }
+
+    #[test]
     fn the_typed_access_reads_and_sets_the_same_value_as_the_field() {
         let mut p = provider();
-        let Access::Text { get, set } = field("phone").unwrap().access else { panic!("phone is text") };
+        let Access::Text { get, set, .. } = field("phone").unwrap().access else { panic!("phone is text") };
         assert_eq!(get(&p), Some("04-7150-1234"));
         set(&mut p, None);
         assert_eq!(p.phone, None);
-        let Access::Text { get, set } = field("name").unwrap().access else { panic!("name is text") };
+        let Access::Text { get, set, .. } = field("name").unwrap().access else { panic!("name is text") };
         set(&mut p, None);
         assert_eq!(get(&p), Some(""), "a required text read back empty, never missing");
     }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
-use super::{Provider, utc_text};
+use super::{Provider, ProviderFields, utc_text};
 
 /// Days after its last confirmation that a vacancy counts as stale, unless configured.
 pub const DEFAULT_STALE_AFTER_DAYS: u32 = 30;
@@ -220,14 +220,14 @@ impl VacancyClock {
     }
 
     /// Whether `p`'s vacancy was never confirmed or confirmed more than N days ago.
-    pub fn is_stale(&self, p: &Provider) -> bool {
+    pub fn is_stale(&self, p: &impl ProviderFields) -> bool {
         // Stored times have one fixed width, so they compare as text in time order.
-        p.accepting_checked_at.as_deref().is_none_or(|at| at < self.cutoff.as_str())
+        p.accepting_checked_at().is_none_or(|at| at < self.cutoff.as_str())
     }
 
     /// Whole days since `p`'s last confirmation; `None` if never confirmed.
-    pub fn days_since_check(&self, p: &Provider) -> Option<i64> {
-        let at = parse_utc(p.accepting_checked_at.as_deref()?)?;
+    pub fn days_since_check(&self, p: &impl ProviderFields) -> Option<i64> {
+        let at = parse_utc(p.accepting_checked_at()?)?;
         Some((self.now - at).whole_days().max(0))
     }
 }

@@ -11,7 +11,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use std::sync::LazyLock;
 
-use crate::domain::{Access, District, FieldType, PROVIDER_FIELDS, Provider, ProviderField, service_type};
+use crate::domain::{
+    Access, District, FieldType, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields, service_type,
+};
 
 /// Japan Standard Time, the time zone of the people who open these files.
 pub const JST: UtcOffset = offset!(+9);
@@ -57,26 +59,32 @@ fn district_name<'a>(districts: &'a [District], id: &'a str) -> &'a str {
 
 /// Appends the CSV cells of field `f` of `p` (as many as `f.csv` names). `xy` is the location
 /// in the output CRS; `districts` name the district.
-fn push_cells(row: &mut Vec<String>, f: &ProviderField, p: &Provider, xy: (f64, f64), districts: &[District]) {
+fn push_cells<P: ProviderFields>(
+    row: &mut Vec<String>,
+    f: &ProviderField,
+    p: &P,
+    xy: (f64, f64),
+    districts: &[District],
+) {
     match f.access {
-        Access::Kind { get, .. } => row.push(get(p).label_ja().to_owned()),
-        Access::Text { get, .. } => row.push(match (f.ty, get(p)) {
+        Access::Kind { .. } => row.push(p.kind().label_ja().to_owned()),
+        Access::Text { .. } => row.push(match (f.ty, p.text(f)) {
             (_, None) => String::new(),
             (FieldType::Date | FieldType::Time, Some(date)) => excel_time(date),
             (FieldType::District, Some(id)) => cell(district_name(districts, id)),
             (_, Some(text)) => cell(text),
         }),
-        Access::Codes { get, .. } => {
-            let labels: Vec<&str> = get(p).iter().map(|c| service_type(c).map_or(c.as_str(), |s| s.label)).collect();
+        Access::Codes { .. } => {
+            let labels: Vec<&str> = p.codes().map(|c| service_type(c).map_or(c, |s| s.label)).collect();
             row.push(labels.join("、"));
         }
-        Access::HomeCare { get, .. } => {
-            let home = get(p).copied().unwrap_or_default();
+        Access::HomeCare { .. } => {
+            let home = p.home_care().unwrap_or_default();
             row.push(home.class.map(|c| c.label_ja().to_owned()).unwrap_or_default());
             row.push(if home.available_24h { "○" } else { "" }.to_owned());
         }
-        Access::Count { get, .. } => row.push(get(p).map(|c| c.to_string()).unwrap_or_default()),
-        Access::Accepting { get, .. } => row.push(get(p).map_or("", |a| a.label_ja()).to_owned()),
+        Access::Count { .. } => row.push(p.count(f).map(|c| c.to_string()).unwrap_or_default()),
+        Access::Accepting { .. } => row.push(p.accepting().map_or("", |a| a.label_ja()).to_owned()),
         Access::Point { .. } => {
             row.push(xy.0.to_string());
             row.push(xy.1.to_string());
@@ -84,29 +92,29 @@ fn push_cells(row: &mut Vec<String>, f: &ProviderField, p: &Provider, xy: (f64, 
     }
 }
 
-fn csv_row(p: &Provider, distance_m: Option<f64>, xy: (f64, f64), districts: &[District]) -> Vec<String> {
+fn csv_row<P: ProviderFields>(p: &P, distance_m: Option<f64>, xy: (f64, f64), districts: &[District]) -> Vec<String> {
     let mut row = Vec::with_capacity(CSV_HEADER.len());
-    row.push(cell(&p.id));
+    row.push(cell(p.id()));
     for f in PROVIDER_FIELDS.iter().filter(|f| !f.csv.is_empty()) {
         push_cells(&mut row, f, p, xy, districts);
     }
     row.push(distance_m.map(|d| format!("{d:.0}")).unwrap_or_default());
-    row.push(excel_time(&p.updated_at));
+    row.push(excel_time(p.updated_at()));
     row
 }
 
 /// One row to write: the provider, its distance (metres) where a query had a point, and its
 /// coordinates in the output CRS (x = longitude or easting, y = latitude or northing).
-pub type CsvItem<'a> = (&'a Provider, Option<f64>, (f64, f64));
+pub type CsvItem<'a, P = Provider> = (&'a P, Option<f64>, (f64, f64));
 
 /// Writes the BOM, the header and the rows to `out`. `coordinate_header` names the two
 /// coordinate columns (`None`: 経度, 緯度); `districts` give the 圏域 column its names.
 ///
 /// # Errors
 /// When writing fails.
-pub fn write_csv<'a, W: Write>(
+pub fn write_csv<'a, W: Write, P: ProviderFields + 'a>(
     out: W,
-    rows: impl Iterator<Item = CsvItem<'a>>,
+    rows: impl Iterator<Item = CsvItem<'a, P>>,
     coordinate_header: Option<[&str; 2]>,
     districts: &[District],
 ) -> Result<W, csv::Error> {
@@ -132,11 +140,11 @@ pub fn write_csv<'a, W: Write>(
 ///
 /// # Errors
 /// Never in practice (writing to memory); kept for the `csv` API.
-pub fn csv_bytes<'a>(
-    rows: impl Iterator<Item = (&'a Provider, Option<f64>)>,
+pub fn csv_bytes<'a, P: ProviderFields + 'a>(
+    rows: impl Iterator<Item = (&'a P, Option<f64>)>,
     districts: &[District],
 ) -> Result<Vec<u8>, csv::Error> {
-    write_csv(Vec::new(), rows.map(|(p, d)| (p, d, (p.location.lon(), p.location.lat()))), None, districts)
+    write_csv(Vec::new(), rows.map(|(p, d)| (p, d, (p.location().lon(), p.location().lat()))), None, districts)
 }
 
 #[cfg(test)]
@@ -151,7 +159,7 @@ mod tests {
 
     #[test]
     fn csv_starts_with_a_bom_and_the_japanese_header() {
-        let bytes = csv_bytes(std::iter::empty(), &[]).unwrap();
+        let bytes = csv_bytes(std::iter::empty::<(&Provider, Option<f64>)>(), &[]).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBFID,"));
         assert!(String::from_utf8(bytes).unwrap().contains("電話番号"));
     }
@@ -168,7 +176,8 @@ mod tests {
 
     #[test]
     fn plane_coordinates_get_their_own_headers() {
-        let bytes = write_csv(Vec::new(), std::iter::empty(), Some(PLANE_COORDINATE_HEADER), &[]).unwrap();
+        let bytes =
+            write_csv(Vec::new(), std::iter::empty::<CsvItem<'_>>(), Some(PLANE_COORDINATE_HEADER), &[]).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.contains("Y座標(m),X座標(m)") && !text.contains("経度"), "{text}");
     }

@@ -5,15 +5,16 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::domain::{
-    Accepting, Access, FieldError, Kind, LonLat, Owner, PROVIDER_FIELDS, Provider, ProviderField, VacancyClock,
+    Accepting, Access, FieldError, Kind, LonLat, Owner, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields,
+    VacancyClock,
 };
 
 /// The `properties` of a provider Feature: every property field of [`PROVIDER_FIELDS`] in
 /// table order, `accepting_stale` (computed when answered), then the bookkeeping (`version`, `updated_at`), the query's `distance_m` and
 /// the staff-only `updated_by` / `deleted_at`.
 #[derive(Debug)]
-struct PropertiesOut<'a> {
-    provider: &'a Provider,
+struct PropertiesOut<'a, P> {
+    provider: &'a P,
     distance_m: Option<f64>,
     /// Whether the vacancy is stale at answer time (see [`VacancyClock`]); left out of files
     /// that are not answers (the bundled sample).
@@ -25,24 +26,24 @@ struct PropertiesOut<'a> {
 }
 
 /// One field's value, serialised by serde (the reference the hand-written writer matches).
-struct FieldValue<'a>(&'static ProviderField, &'a Provider);
+struct FieldValue<'a, P>(&'static ProviderField, &'a P);
 
-impl Serialize for FieldValue<'_> {
+impl<P: ProviderFields> Serialize for FieldValue<'_, P> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let p = self.1;
-        match self.0.access {
-            Access::Kind { get, .. } => get(p).serialize(serializer),
-            Access::Text { get, .. } => get(p).serialize(serializer),
-            Access::Codes { get, .. } => get(p).serialize(serializer),
-            Access::HomeCare { get, .. } => get(p).serialize(serializer),
-            Access::Count { get, .. } => get(p).serialize(serializer),
-            Access::Accepting { get, .. } => get(p).serialize(serializer),
-            Access::Point { get, .. } => get(p).serialize(serializer),
+        let (f, p) = (self.0, self.1);
+        match f.access {
+            Access::Kind { .. } => p.kind().serialize(serializer),
+            Access::Text { .. } => p.text(f).serialize(serializer),
+            Access::Codes { .. } => serializer.collect_seq(p.codes()),
+            Access::HomeCare { .. } => p.home_care().serialize(serializer),
+            Access::Count { .. } => p.count(f).serialize(serializer),
+            Access::Accepting { .. } => p.accepting().serialize(serializer),
+            Access::Point { .. } => p.location().serialize(serializer),
         }
     }
 }
 
-impl Serialize for PropertiesOut<'_> {
+impl<P: ProviderFields> Serialize for PropertiesOut<'_, P> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let p = self.provider;
         let mut map = serializer.serialize_map(None)?;
@@ -52,8 +53,8 @@ impl Serialize for PropertiesOut<'_> {
         if let Some(stale) = self.accepting_stale {
             map.serialize_entry("accepting_stale", &stale)?;
         }
-        map.serialize_entry("version", &p.version)?;
-        map.serialize_entry("updated_at", &p.updated_at)?;
+        map.serialize_entry("version", &p.version())?;
+        map.serialize_entry("updated_at", p.updated_at())?;
         if let Some(d) = self.distance_m {
             map.serialize_entry("distance_m", &d)?;
         }
@@ -76,21 +77,23 @@ struct PointOut {
 
 /// A provider Feature ready to serialise, with its distance where a query had a point.
 #[derive(Debug, Serialize)]
-pub struct FeatureOut<'a> {
+#[serde(bound = "P: ProviderFields")]
+pub struct FeatureOut<'a, P = Provider> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: &'a str,
     geometry: PointOut,
-    properties: PropertiesOut<'a>,
+    properties: PropertiesOut<'a, P>,
 }
 
-impl<'a> FeatureOut<'a> {
+impl<'a, P: ProviderFields> FeatureOut<'a, P> {
     /// The Feature for `p`. `distance_m` (metres, rounded to 0.1 m) is added when given.
-    pub fn new(p: &'a Provider, distance_m: Option<f64>) -> Self {
+    pub fn new(p: &'a P, distance_m: Option<f64>) -> Self {
+        let at = p.location();
         Self {
             kind: "Feature",
-            id: &p.id,
-            geometry: PointOut { kind: "Point", coordinates: [p.location.lon(), p.location.lat()] },
+            id: p.id(),
+            geometry: PointOut { kind: "Point", coordinates: [at.lon(), at.lat()] },
             properties: PropertiesOut {
                 provider: p,
                 distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
@@ -118,9 +121,9 @@ impl<'a> FeatureOut<'a> {
 
     /// The Feature the staff API answers with: the public properties plus `updated_by` and
     /// `deleted_at` (`null` while the provider is live).
-    pub fn staff(p: &'a Provider, deleted_at: Option<&'a str>) -> Self {
+    pub fn staff(p: &'a P, deleted_at: Option<&'a str>) -> Self {
         let mut f = Self::new(p, None);
-        f.properties.updated_by = Some(&p.updated_by);
+        f.properties.updated_by = Some(p.updated_by());
         f.properties.deleted_at = Some(deleted_at);
         f
     }
@@ -151,9 +154,9 @@ impl<'a> FeatureOut<'a> {
             None => {}
         }
         out.extend_from_slice(b",\"version\":");
-        serde_json::to_writer(&mut *out, &p.version)?;
+        serde_json::to_writer(&mut *out, &p.version())?;
         out.extend_from_slice(b",\"updated_at\":");
-        push_str(out, &p.updated_at)?;
+        push_str(out, p.updated_at())?;
         if let Some(d) = props.distance_m {
             out.extend_from_slice(b",\"distance_m\":");
             push_f64(out, d)?;
@@ -198,17 +201,17 @@ const PROPERTY_FIELDS: &[ProviderField] = match PROVIDER_FIELDS.split_last() {
 
 /// Appends one field's value as serde_json writes its type.
 #[inline(always)]
-fn push_value(out: &mut Vec<u8>, f: &ProviderField, p: &Provider) -> serde_json::Result<()> {
+fn push_value<P: ProviderFields>(out: &mut Vec<u8>, f: &ProviderField, p: &P) -> serde_json::Result<()> {
     match f.access {
-        Access::Kind { get, .. } => {
+        Access::Kind { .. } => {
             out.push(b'"');
-            out.extend_from_slice(get(p).as_str().as_bytes());
+            out.extend_from_slice(p.kind().as_str().as_bytes());
             out.push(b'"');
         }
-        Access::Text { get, .. } => push_opt_str(out, get(p))?,
-        Access::Codes { get, .. } => {
+        Access::Text { .. } => push_opt_str(out, p.text(f))?,
+        Access::Codes { .. } => {
             out.push(b'[');
-            for (i, code) in get(p).iter().enumerate() {
+            for (i, code) in p.codes().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -216,18 +219,18 @@ fn push_value(out: &mut Vec<u8>, f: &ProviderField, p: &Provider) -> serde_json:
             }
             out.push(b']');
         }
-        Access::HomeCare { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
-        Access::Count { get, .. } => serde_json::to_writer(&mut *out, &get(p))?,
-        Access::Accepting { get, .. } => {
-            out.extend_from_slice(match get(p) {
+        Access::HomeCare { .. } => serde_json::to_writer(&mut *out, &p.home_care())?,
+        Access::Count { .. } => serde_json::to_writer(&mut *out, &p.count(f))?,
+        Access::Accepting { .. } => {
+            out.extend_from_slice(match p.accepting() {
                 Some(Accepting::Yes) => b"\"yes\"",
                 Some(Accepting::Consult) => b"\"consult\"",
                 Some(Accepting::No) => b"\"no\"",
                 None => b"null",
             });
         }
-        Access::Point { get, .. } => {
-            let at = get(p);
+        Access::Point { .. } => {
+            let at = p.location();
             out.push(b'[');
             push_f64(out, at.lon())?;
             out.push(b',');

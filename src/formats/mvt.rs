@@ -7,7 +7,7 @@ use geo::orient::{Direction, Orient};
 use mvt::{GeomEncoder, GeomType, Tile};
 use pointy::BBox;
 
-use crate::domain::{District, Provider};
+use crate::domain::{District, ProviderFields};
 use crate::spatial::web_mercator::TileId;
 
 /// Tile units per tile side.
@@ -27,26 +27,27 @@ fn extent() -> f64 {
 ///
 /// # Errors
 /// When the encoder refuses a geometry.
-pub fn providers_tile(tile: TileId, layer: &str, providers: &[&Provider]) -> Result<Vec<u8>, mvt::Error> {
+pub fn providers_tile<P: ProviderFields>(tile: TileId, layer: &str, providers: &[&P]) -> Result<Vec<u8>, mvt::Error> {
     let mut out = Tile::new(EXTENT);
     let mut l = out.create_layer(layer);
     for p in providers {
-        let (x, y) = tile.to_tile(p.location.lon(), p.location.lat(), extent());
+        let at = p.location();
+        let (x, y) = tile.to_tile(at.lon(), at.lat(), extent());
         if !(0.0..=extent()).contains(&x) || !(0.0..=extent()).contains(&y) {
             continue;
         }
         let geometry = GeomEncoder::new(GeomType::Point).point(x, y)?.encode()?;
         let mut f = l.into_feature(geometry);
-        f.add_tag_string("id", &p.id);
-        f.add_tag_string("name", &p.name);
-        f.add_tag_string("kind", p.kind.as_str());
-        if let Some(d) = &p.district {
+        f.add_tag_string("id", p.id());
+        f.add_tag_string("name", p.name());
+        f.add_tag_string("kind", p.kind().as_str());
+        if let Some(d) = p.district() {
             f.add_tag_string("district", d);
         }
-        if let Some(a) = p.accepting {
+        if let Some(a) = p.accepting() {
             f.add_tag_string("accepting", a.as_str());
         }
-        f.add_tag_string("services", &p.services.join(","));
+        f.add_tag_string("services", &p.codes().collect::<Vec<_>>().join(","));
         l = f.into_layer();
     }
     out.add_layer(l)?;

@@ -8,7 +8,7 @@ use super::address::{AddressFileReport, Reading, lon_lat_cells, open_table, plac
 use super::encoding::decode_file;
 use super::table::{CsvTable, folded};
 use super::{ImportError, InputFile};
-use crate::address::{AddressPoint, Level};
+use crate::address::{AddressPoint, Level, is_town_code};
 use crate::domain::LonLat;
 use crate::spatial::crs::Crs;
 
@@ -18,12 +18,16 @@ struct AbrTown {
     pref: String,
     city: String,
     name: String,
+    /// `lg_code` and `machiaza_id` joined (13 digits), when both have their published shape.
+    code: String,
     position: Option<(f64, f64, Crs)>,
 }
 
 /// An ABR 住居: numbers from the 住居マスター (or its ids), position from the extension.
 #[derive(Debug, Default, Clone)]
 struct AbrResidence {
+    /// Its 町字's key in the towns map ([`town_key`]).
+    town: String,
     file: usize,
     line: u64,
     block: String,
@@ -37,8 +41,12 @@ const ABR_RESIDENCE_HEADER: &str =
 
 pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(), ImportError> {
     let default_crs = reading.options.crs.unwrap_or(Crs::Epsg6668);
-    let mut towns: HashMap<(String, String), AbrTown> = HashMap::new();
-    let mut residences: HashMap<(String, String, String, String, String), AbrResidence> = HashMap::new();
+    let mut towns: HashMap<String, AbrTown> = HashMap::new();
+    // 住居 in the order first seen (so the output follows the files, with no sort of 2 M rows),
+    // found again by their ids when a second file (住居マスター and its position extension) names
+    // them: one joined key per 住居 instead of five strings.
+    let mut residences: Vec<AbrResidence> = Vec::new();
+    let mut residence_at: HashMap<String, usize> = HashMap::new();
     for (file_index, file) in files.iter().enumerate() {
         let (text, encoding) = decode_file(file)?;
         let probe = CsvTable::open(&file.name, &text, &[], ABR_TOWN_HEADER)?;
@@ -111,7 +119,7 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
                 }
                 _ => None,
             };
-            let town_key = (lg_code.clone(), folded(row.get(machiaza)));
+            let town_key = town_key(&lg_code, &folded(row.get(machiaza)));
             if is_residence {
                 let numbered = |num: Option<usize>, id: Option<usize>| {
                     let v = cell(num);
@@ -120,8 +128,12 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
                 let block = numbered(blk_num, blk_id);
                 let first = numbered(rsdt_num, rsdt_id);
                 let second = numbered(rsdt_num2, rsdt2_id);
-                let key = (town_key.0.clone(), town_key.1.clone(), cell(blk_id), cell(rsdt_id), cell(rsdt2_id));
-                let entry = residences.entry(key).or_default();
+                let key = format!("{town_key}{SEP}{}{SEP}{}{SEP}{}", cell(blk_id), cell(rsdt_id), cell(rsdt2_id));
+                let at = *residence_at.entry(key).or_insert_with(|| {
+                    residences.push(AbrResidence { town: town_key, ..AbrResidence::default() });
+                    residences.len() - 1
+                });
+                let entry = &mut residences[at];
                 entry.file = file_index;
                 entry.line = row.line;
                 // The 住居マスター's numbers win over the ids of its position extension.
@@ -138,6 +150,8 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
             } else {
                 let entry = towns.entry(town_key).or_default();
                 if is_town_master {
+                    let code = format!("{lg_code}{}", cell(Some(machiaza)));
+                    entry.code = if is_town_code(&code) && lg_code.len() == 6 { code } else { String::new() };
                     entry.pref = cell(pref);
                     entry.city = format!("{}{}", cell(city), cell(ward));
                     entry.name = format!("{}{}{}", cell(oaza), cell(chome), cell(koaza));
@@ -151,9 +165,10 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
     }
     // Towns with names and positions; then 住居 by their town.
     let mut by_crs: HashMap<Crs, Pending> = HashMap::new();
-    let mut town_list: Vec<(&(String, String), &AbrTown)> = towns.iter().collect();
+    let mut town_list: Vec<(&String, &AbrTown)> = towns.iter().collect();
     town_list.sort_by(|a, b| a.0.cmp(b.0));
-    for ((lg_code, machiaza_id), town) in &town_list {
+    for (key, town) in &town_list {
+        let (lg_code, machiaza_id) = split_town_key(key);
         if town.name.is_empty() {
             reading.skip(
                 "abr",
@@ -170,11 +185,11 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
         bucket.0.push((x, y));
         bucket.1.push(abr_point(Level::Town, lg_code, town, String::new(), String::new()));
     }
-    let mut residence_list: Vec<_> = residences.into_iter().collect();
-    residence_list.sort_by(|a, b| a.0.cmp(&b.0));
-    for ((lg_code, machiaza_id, ..), r) in residence_list {
+    drop(residence_at);
+    for r in residences {
         let file = &files[r.file].name;
-        let Some(town) = towns.get(&(lg_code.clone(), machiaza_id.clone())).filter(|t| !t.name.is_empty()) else {
+        let (lg_code, machiaza_id) = split_town_key(&r.town);
+        let Some(town) = towns.get(&r.town).filter(|t| !t.name.is_empty()) else {
             reading.skip(
                 file,
                 r.line,
@@ -188,7 +203,7 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
         };
         let bucket = by_crs.entry(crs).or_default();
         bucket.0.push((x, y));
-        bucket.1.push(abr_point(Level::Residence, &lg_code, town, r.block, r.residence));
+        bucket.1.push(abr_point(Level::Residence, lg_code, town, r.block, r.residence));
     }
     for (crs, (raw, pending)) in by_crs {
         place("abr", crs, raw, pending, reading)?;
@@ -196,11 +211,25 @@ pub(super) fn read(files: &[InputFile], reading: &mut Reading<'_>) -> Result<(),
     Ok(())
 }
 
+/// Separates the ids inside a joined key (a control character: never in a folded cell).
+const SEP: char = '\u{1f}';
+
+/// The key of a 町字: its city code and 町字 id, joined.
+fn town_key(lg_code: &str, machiaza_id: &str) -> String {
+    format!("{lg_code}{SEP}{machiaza_id}")
+}
+
+/// The city code and 町字 id of a [`town_key`].
+fn split_town_key(key: &str) -> (&str, &str) {
+    key.split_once(SEP).unwrap_or((key, ""))
+}
+
 /// Positions on one datum (lon, lat) and the points they belong to, before conversion.
 type Pending = (Vec<(f64, f64)>, Vec<AddressPoint>);
 
 fn abr_point(level: Level, lg_code: &str, town: &AbrTown, block: String, residence: String) -> AddressPoint {
     AddressPoint {
+        town_code: if level == Level::Town { town.code.clone() } else { String::new() },
         level,
         city_code: lg_code[..5].to_owned(),
         pref: town.pref.clone(),

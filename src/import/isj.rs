@@ -8,7 +8,7 @@ use super::address::{AddressFileReport, Reading, column_of, lon_lat_cells, open_
 use super::encoding::decode_file;
 use super::table::folded;
 use super::{ImportError, InputFile};
-use crate::address::{AddressPoint, Level};
+use crate::address::{AddressPoint, Level, is_town_code};
 use crate::domain::LonLat;
 use crate::spatial::crs::Crs;
 
@@ -25,6 +25,7 @@ pub(super) fn read_oaza(file: &InputFile, reading: &mut Reading<'_>) -> Result<(
     let col = |n: &str| table.required(n);
     let (pref, code, city, name, lat, lon) =
         (col("都道府県名"), col("市区町村コード"), col("市区町村名"), col("大字町丁目名"), col("緯度"), col("経度"));
+    let town_code = table.column("大字町丁目コード");
     let crs = reading.options.crs.unwrap_or(Crs::Epsg6668);
     let mut rows = 0;
     let mut raw = Vec::new();
@@ -59,6 +60,7 @@ pub(super) fn read_oaza(file: &InputFile, reading: &mut Reading<'_>) -> Result<(
             town,
             block: String::new(),
             residence: String::new(),
+            town_code: town_code.map(|c| folded(row.get(c))).filter(|c| is_town_code(c)).unwrap_or_default(),
             location: LonLat::TOKYO_STATION,
             source: "isj-oaza",
         });
@@ -152,6 +154,7 @@ pub(super) fn read_gaiku(
             town,
             block: block_no,
             residence: String::new(),
+            town_code: String::new(),
             location: LonLat::TOKYO_STATION,
             source: "isj-gaiku",
         };

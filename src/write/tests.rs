@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::Door;
 use crate::catalog::{Catalog, Filter};
-use crate::domain::{District, Kind, LonLat, Provider, Stamp, action, parse_districts};
+use crate::domain::{District, Kind, LonLat, Provider, ProviderFields, Stamp, action, parse_districts};
 use crate::import::{ImportOptions, Parsed, Source};
 use crate::store::{SqliteStore, Store};
 
@@ -53,7 +53,7 @@ fn a_write_is_published_with_its_seq_and_placed_in_its_district() {
     assert_eq!(written.seq, Some(1));
     assert_eq!(written.record.provider.district.as_deref(), Some("north"));
     assert_eq!(catalog.applied_seq(), 1);
-    assert_eq!(catalog.snapshot().get("p1"), Some(&written.record.provider));
+    assert_eq!(catalog.snapshot().get("p1").map(ProviderFields::to_provider), Some(written.record.provider));
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn a_catalog_that_missed_changes_catches_up_from_the_store_on_the_next_write() {
     assert_eq!(written.seq, Some(4));
     let snapshot = catalog.snapshot();
     assert_eq!(snapshot.applied_seq(), 4);
-    let ids: Vec<&str> = snapshot.all(&Filter::default()).iter().map(|f| f.provider.id.as_str()).collect();
+    let ids: Vec<&str> = snapshot.all(&Filter::default()).iter().map(|f| f.provider.id()).collect();
     assert_eq!(ids, ["p2", "p3"], "the change made behind the door's back is served too, and the delete");
 }
 
@@ -87,7 +87,7 @@ fn an_import_through_the_door_is_committed_stamped_and_published_as_one_range() 
     let report = door.import(&ImportOptions::new(Source::GeoJson, "cli"), parsed, None).unwrap();
     assert_eq!((report.added, report.dry_run), (2, false));
     assert_eq!(catalog.applied_seq(), 2);
-    let p1 = catalog.snapshot().get("p1").cloned().unwrap();
+    let p1 = catalog.snapshot().get("p1").map(ProviderFields::to_provider).unwrap();
     assert_eq!((p1.version, p1.updated_by.as_str(), p1.district.as_deref()), (1, "cli", Some("north")));
     assert_eq!(Some(p1.updated_at.clone()), report.imported_at, "one time for the import, the one it reports");
 }
@@ -141,7 +141,7 @@ fn same(a: &Catalog, b: &Catalog) -> Result<(), TestCaseError> {
     let (a, b) = (a.snapshot(), b.snapshot());
     prop_assert_eq!(a.applied_seq(), b.applied_seq());
     let all = |s: &crate::catalog::Snapshot| -> Vec<Provider> {
-        s.all(&Filter::default()).iter().map(|f| f.provider.clone()).collect()
+        s.all(&Filter::default()).iter().map(|f| f.provider.to_provider()).collect()
     };
     prop_assert_eq!(all(&a), all(&b));
     for (lon, lat) in [(139.9, 35.88), (139.86, 35.84), (139.94, 35.92)] {
@@ -149,7 +149,7 @@ fn same(a: &Catalog, b: &Catalog) -> Result<(), TestCaseError> {
         let near = |s: &crate::catalog::Snapshot| -> Vec<(String, u64)> {
             s.nearest(from, 5, None, &Filter::default())
                 .iter()
-                .map(|f| (f.provider.id.clone(), f.distance_m.unwrap_or(0.0).to_bits()))
+                .map(|f| (f.provider.id().to_owned(), f.distance_m.unwrap_or(0.0).to_bits()))
                 .collect()
         };
         prop_assert_eq!(near(&a), near(&b));
@@ -201,7 +201,7 @@ fn revert_and_restore_are_feed_changes_like_any_other() {
     door.set_deleted("p1", false, &[4], "yamada").unwrap();
     let actions: Vec<String> = store.changes_since(0, 10).unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions, [action::CREATE, action::UPDATE, action::REVERT, action::DELETE, action::RESTORE]);
-    let p1 = catalog.snapshot().get("p1").cloned().unwrap();
+    let p1 = catalog.snapshot().get("p1").map(ProviderFields::to_provider).unwrap();
     assert_eq!((p1.name.as_str(), p1.district, p1.version, catalog.applied_seq()), ("一", None, 5, 5));
 }
 
@@ -254,7 +254,7 @@ fn concurrent_writes_and_catch_ups_apply_every_seq_once_and_in_order() {
     assert_eq!(catalog.changes_applied(), 80, "no seq applied twice or skipped");
     let scratch = load(store.as_ref());
     let ids = |c: &Catalog| -> Vec<String> {
-        c.snapshot().all(&Filter::default()).iter().map(|f| f.provider.id.clone()).collect()
+        c.snapshot().all(&Filter::default()).iter().map(|f| f.provider.id().to_owned()).collect()
     };
     assert_eq!(ids(&catalog), ids(&scratch));
     assert_eq!(catalog.applied_seq(), scratch.applied_seq());

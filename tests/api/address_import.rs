@@ -126,6 +126,50 @@ async fn a_centres_file_is_dry_run_then_replaces_every_centre_at_once() {
 }
 
 #[tokio::test]
+async fn centres_may_name_their_chome_by_code_of_either_address_source_and_an_unknown_code_changes_nothing() {
+    let app = spawn_app().await;
+    let auth = admin(&app).await;
+    // 位置参照情報's 大字町丁目コード (12 digits) and the ABR's lg_code + machiaza_id (13).
+    import(&app, &auth, "source=isj-oaza&dry_run=false", &[("12000-oaza.csv", isj_oaza_csv(Enc::Utf8, false))]).await;
+    let abr = [("mt_town_city122203.csv", abr_town_csv()), ("mt_town_pos_city122203.csv", abr_town_position_csv())];
+    import(&app, &auth, "source=abr&dry_run=false", &abr).await;
+    let before = app.get("/api/community-centers").await.expect(200).json();
+
+    // 122200000006 is the fixtures' 6th town, 鰭ケ崎; 1222030001002 the ABR's 南流山二丁目.
+    let by_code = "id,name,address,phone,lon,lat,areas\r\n\
+        a,コードA,千葉県流山市南流山1-1,04-0000-0101,139.9050,35.8400,1222030001002;木\r\n\
+        b,コードB,千葉県流山市鰭ケ崎1,04-0000-0102,139.9130,35.8450,122200000006\r\n";
+    let unknown = by_code.replace("122200000006", "122209999999");
+    let refused = app
+        .post_files(
+            &format!("{IMPORTS}?source=community-centers&dry_run=false"),
+            &[("authorization", &auth)],
+            &[("centers.csv", unknown.into_bytes())],
+        )
+        .await
+        .expect(422)
+        .json();
+    let detail = refused["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("122209999999") && detail.contains("line 3"), "{refused}");
+    assert_eq!(app.get("/api/community-centers").await.expect(200).json(), before, "nothing changed");
+
+    import(&app, &auth, "source=community-centers&dry_run=false", &[("centers.csv", by_code.as_bytes().to_vec())])
+        .await;
+    let centers = app.get("/api/community-centers").await.expect(200).json();
+    let areas: Vec<Value> =
+        centers["features"].as_array().unwrap().iter().map(|f| f["properties"]["areas"].clone()).collect();
+    assert_eq!(
+        areas,
+        [serde_json::json!(["南流山2丁目", "木"]), serde_json::json!(["鰭ケ崎"])],
+        "codes stored as names"
+    );
+    for (address, id) in [("南流山2丁目", "a"), ("鰭ケ崎", "b"), ("流山市南流山二丁目3", "a")] {
+        let mine = app.get(&format!("/api/community-centers/for?address={}", query(address))).await.expect(200).json();
+        assert_eq!((mine["id"].as_str(), mine["properties"]["match"].as_str()), (Some(id), Some("area")), "{address}");
+    }
+}
+
+#[tokio::test]
 async fn a_file_missing_a_required_column_is_a_422_naming_it_and_changes_nothing() {
     let app = spawn_app().await;
     let auth = admin(&app).await;

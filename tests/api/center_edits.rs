@@ -1,6 +1,6 @@
 //! Staff edits of the 地域包括支援センター (`/api/admin/community-centers`): one layer version
 //! guards every write (428 without If-Match, 412 when stale), fields are validated (担当区域
-//! must be 町丁目 of the address data, naming the unknown ones), every change is logged with
+//! must be 町丁目 of the address data, by name or code, naming the unknown ones), every change is logged with
 //! its author, and the responsible centre changes at once after an edit of 担当区域.
 
 use caremap::access::Role;
@@ -65,6 +65,25 @@ async fn moving_a_town_to_another_centre_changes_the_responsible_centre_at_once(
 
     assert_eq!(responsible(&app, "木").await, ("central".to_owned(), "area".to_owned()));
     assert_eq!(responsible(&app, "南流山1丁目").await, ("south".to_owned(), "area".to_owned()), "the rest stays");
+}
+
+#[tokio::test]
+async fn a_town_given_by_its_code_is_kept_under_its_name_and_an_unknown_code_is_named() {
+    let app = spawn_app().await;
+    let auth = editor(&app).await;
+    let etag = layer_etag(&app, &auth).await;
+    // The sample's 大字町丁目コード of 木 (data/address_sample_oaza.csv), and one nobody has.
+    let unknown = center("流山市南部地域包括支援センター", &["南流山", "122209999999"]);
+    let path = format!("{CENTERS}/south");
+    let refused =
+        app.send("PUT", &path, &[("authorization", &auth), ("if-match", &etag)], Some(&unknown)).await.expect(422);
+    assert!(refused.json().to_string().contains("122209999999"), "the unknown code is named");
+
+    let by_code = center("流山市南部地域包括支援センター", &["南流山", "122200002000"]);
+    let saved =
+        app.send("PUT", &path, &[("authorization", &auth), ("if-match", &etag)], Some(&by_code)).await.expect(200);
+    assert_eq!(saved.json()["properties"]["areas"], json!(["南流山", "木"]));
+    assert_eq!(responsible(&app, "木").await, ("south".to_owned(), "area".to_owned()));
 }
 
 #[tokio::test]

@@ -56,7 +56,7 @@ mod tests {
     fn every_sample_town_has_a_sample_centre() {
         let text = csv();
         let file = crate::import::InputFile { name: FILE.into(), bytes: text.into_bytes() };
-        let centers = crate::import::community_centers::read(&file, SOURCE).unwrap();
+        let centers = crate::import::community_centers::read(&file, SOURCE, &|_| Ok(None)).unwrap();
         assert_eq!(centers.len(), 4);
         let listed: usize = centers.iter().map(|c| c.areas.len()).sum();
         assert_eq!(listed, super::super::TOWNS.len());

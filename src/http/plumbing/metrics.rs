@@ -20,7 +20,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::catalog::Snapshot;
-use crate::domain::VacancyClock;
+use crate::domain::{ProviderFields, VacancyClock};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -265,7 +265,7 @@ impl Metrics {
     /// next [`Metrics::encode`] (one pass over the snapshot per scrape).
     pub fn set_vacancy(&self, providers: &Snapshot, clock: &VacancyClock) {
         let (stale, never) = providers.providers().fold((0usize, 0usize), |(stale, never), p| {
-            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at.is_none()))
+            (stale + usize::from(clock.is_stale(p)), never + usize::from(p.accepting_checked_at().is_none()))
         });
         self.vacancy_stale.set(i64::try_from(stale).unwrap_or(i64::MAX));
         self.vacancy_never_confirmed.set(i64::try_from(never).unwrap_or(i64::MAX));

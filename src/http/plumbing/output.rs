@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use time::{Date, OffsetDateTime};
 
 use crate::catalog::Found;
-use crate::domain::{District, VacancyClock};
+use crate::domain::{District, ProviderFields, VacancyClock};
 pub use crate::formats::csv::{CSV_HEADER, JST, csv_bytes};
 use crate::formats::geojson::FeatureOut;
 
@@ -144,7 +144,10 @@ pub fn parse_properties(raw: &str) -> Result<Vec<String>, String> {
 ///
 /// # Errors
 /// Never in practice (see [`FeatureOut::write_json`]).
-pub fn feature_selecting(feature: &FeatureOut<'_>, keep: &[String]) -> serde_json::Result<serde_json::Value> {
+pub fn feature_selecting<P: ProviderFields>(
+    feature: &FeatureOut<'_, P>,
+    keep: &[String],
+) -> serde_json::Result<serde_json::Value> {
     let mut value = serde_json::to_value(feature)?;
     if let Some(properties) = value.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
         properties.retain(|k, _| keep.iter().any(|n| n == k));
@@ -227,6 +230,7 @@ fn csv_response(page: &[Found<'_>], csv: &CsvFile<'_>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Record;
 
     #[test]
     fn a_property_list_keeps_only_the_named_properties() {
@@ -269,13 +273,14 @@ mod tests {
         number_matched: usize,
         #[serde(rename = "numberReturned")]
         number_returned: usize,
-        features: Vec<FeatureOut<'a>>,
+        features: Vec<FeatureOut<'a, Record>>,
     }
 
     #[test]
     fn a_feature_collection_has_the_same_bytes_as_serde_writes() {
         let providers = crate::generate::synthetic::providers(50, 3);
-        let page: Vec<Found<'_>> = providers
+        let records: Vec<Record> = providers.iter().map(Record::new).collect();
+        let page: Vec<Found<'_>> = records
             .iter()
             .enumerate()
             .map(|(i, p)| Found { provider: p, distance_m: (i % 2 == 0).then_some(i as f64 * 123.456) })

@@ -80,7 +80,9 @@ fn run(
             serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))
         }
         Layer::Centers => {
-            let report = community_centers::import_by(store, files, options.dry_run, actor).map_err(import_error)?;
+            let addresses = state.addresses.load();
+            let report = community_centers::import_by(store, files, options.dry_run, actor, Some(&addresses))
+                .map_err(import_error)?;
             if !options.dry_run {
                 state.reload_community_centers().map_err(published)?;
                 tracing::info!(centers = report.centers, "地域包括支援センター imported");

@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::address::Gazetteer;
 use crate::address::centers::CommunityCenter;
+use crate::address::{Gazetteer, is_town_code};
 use crate::domain::provider::is_phone_number;
 use crate::domain::{FieldError, LonLat, now_utc};
 use crate::store::{CenterWrite, StoreError};
@@ -130,6 +130,8 @@ fn areas_property(properties: &Value, gazetteer: &Gazetteer, errors: &mut Vec<Fi
             errors.push(FieldError::new("areas", "must be a list of 町丁目 names"));
             return Vec::new();
         };
+        // A 町丁目 given by its code is kept as the name the address data gives it.
+        let text = if is_town_code(text) { gazetteer.town_of_code(text).unwrap_or(text) } else { text };
         if text.is_empty() || areas.iter().any(|a| a == text) {
             continue;
         }

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::domain::{GROUPS, Kind, PROVIDER_FIELDS, ProviderField, SERVICE_TYPES};
+use crate::domain::{GROUPS, Kind, PROVIDER_FIELDS, ProviderField, ProviderFields, SERVICE_TYPES};
 
 use crate::http::{ApiError, AppState};
 
@@ -75,7 +75,7 @@ async fn services_list() -> Json<Value> {
 async fn about_get(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.catalog.snapshot();
     // Every `updated_at` is written by caremap as RFC 3339 UTC, so the text order is the time order.
-    let data_updated_at = snapshot.providers().map(|p| p.updated_at.as_str()).max();
+    let data_updated_at = snapshot.providers().map(|p| p.updated_at()).max();
     Json(json!({
         "name": "caremap",
         "version": env!("CARGO_PKG_VERSION"),

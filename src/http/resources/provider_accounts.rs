@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::{Role, generate_token, validate_user_name};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, ProviderFields};
 use crate::store::{NewUser, StoreError, User};
 
 use crate::http::AppState;
@@ -42,7 +42,7 @@ pub struct BoundProvider {
 /// The bound providers of `ids` with their names from the catalog.
 pub fn bound_providers(state: &AppState, ids: &[String]) -> Vec<BoundProvider> {
     let snapshot = state.catalog.snapshot();
-    ids.iter().map(|id| BoundProvider { id: id.clone(), name: snapshot.get(id).map(|p| p.name.clone()) }).collect()
+    ids.iter().map(|id| BoundProvider { id: id.clone(), name: snapshot.get(id).map(|p| p.name().to_owned()) }).collect()
 }
 
 #[derive(Serialize)]

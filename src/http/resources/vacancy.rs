@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::access::Role;
 use crate::domain::vacancy::{MAX_NOTE_CHARS, MAX_PLACES, VACANCY_KEYS};
-use crate::domain::{Accepting, FieldError, Provider, VacancyChange, VacancyClock};
+use crate::domain::{Accepting, FieldError, ProviderFields, VacancyChange, VacancyClock, fields};
 use crate::formats::csv::{excel_time, neutralise};
 
 use crate::http::AppState;
@@ -137,25 +137,25 @@ struct Reminders<'a> {
 
 /// Live providers by staleness: never confirmed first, then the oldest confirmation; the id
 /// breaks ties. With `stale_only`, only the stale ones.
-fn reminders<'a>(
-    providers: impl Iterator<Item = &'a Provider>,
+fn reminders<'a, P: ProviderFields + 'a>(
+    providers: impl Iterator<Item = &'a P>,
     accounts: &'a HashMap<String, Vec<String>>,
     clock: &VacancyClock,
     stale_only: bool,
 ) -> Vec<Reminder<'a>> {
     let mut items: Vec<Reminder<'a>> = providers
-        .filter(|p| !stale_only || clock.is_stale(p))
+        .filter(|p| !stale_only || clock.is_stale(*p))
         .map(|p| Reminder {
-            id: &p.id,
-            name: &p.name,
-            kind: p.kind.as_str(),
-            phone: p.phone.as_deref(),
-            fax: p.fax.as_deref(),
-            accepting: p.accepting,
-            accepting_checked_at: p.accepting_checked_at.as_deref(),
+            id: p.id(),
+            name: p.name(),
+            kind: p.kind().as_str(),
+            phone: p.text(fields::PHONE),
+            fax: p.text(fields::FAX),
+            accepting: p.accepting(),
+            accepting_checked_at: p.accepting_checked_at(),
             days_since_check: clock.days_since_check(p),
             stale: clock.is_stale(p),
-            accounts: accounts.get(&p.id).map(|a| a.iter().map(String::as_str).collect()).unwrap_or_default(),
+            accounts: accounts.get(p.id()).map(|a| a.iter().map(String::as_str).collect()).unwrap_or_default(),
         })
         .collect();
     items.sort_by(|a, b| {
@@ -258,7 +258,7 @@ async fn reminders_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Kind, LonLat};
+    use crate::domain::{Kind, LonLat, Provider};
 
     fn provider(id: &str, checked_at: Option<&str>) -> Provider {
         Provider {

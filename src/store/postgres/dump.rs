@@ -73,7 +73,7 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
     let population = load_population(&mut tx)?;
     let mut addresses = Vec::new();
     for r in tx.query(
-        "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source FROM address_points \
+        "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code FROM address_points \
          ORDER BY city_code COLLATE \"C\", town COLLATE \"C\", block COLLATE \"C\", residence COLLATE \"C\"",
         &[],
     )? {
@@ -89,6 +89,7 @@ pub(super) fn dump(c: &mut Client) -> Result<Dump> {
             city: r.try_get(6)?,
             block: r.try_get(2)?,
             residence: r.try_get(3)?,
+            town_code: r.try_get(10)?,
             location: crate::domain::LonLat::new(r.try_get(7)?, r.try_get(8)?).map_err(|e| corrupt(e.to_string()))?,
             source: crate::address::source_name(source).ok_or_else(|| corrupt(format!("unknown source {source}")))?,
             town,

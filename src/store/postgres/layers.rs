@@ -117,12 +117,13 @@ pub(super) fn insert_addresses(tx: &mut Transaction<'_>, points: &[AddressPoint]
         let lons: Vec<f64> = batch.iter().map(|p| p.location.lon()).collect();
         let lats: Vec<f64> = batch.iter().map(|p| p.location.lat()).collect();
         tx.execute(
-            "INSERT INTO address_points (city_code, town, block, residence, level, pref, city, lon, lat, source) \
+            "INSERT INTO address_points \
+               (city_code, town, block, residence, level, pref, city, lon, lat, source, town_code) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], \
-                                  $7::text[], $8::float8[], $9::float8[], $10::text[]) \
+                                  $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[]) \
              ON CONFLICT (city_code, town, block, residence) DO UPDATE SET level = EXCLUDED.level, \
                pref = EXCLUDED.pref, city = EXCLUDED.city, lon = EXCLUDED.lon, lat = EXCLUDED.lat, \
-               source = EXCLUDED.source",
+               source = EXCLUDED.source, town_code = EXCLUDED.town_code",
             &[
                 &col(|p| &p.city_code),
                 &col(|p| &p.town),
@@ -134,6 +135,7 @@ pub(super) fn insert_addresses(tx: &mut Transaction<'_>, points: &[AddressPoint]
                 &lons,
                 &lats,
                 &col(|p| p.source),
+                &col(|p| &p.town_code),
             ],
         )?;
     }
@@ -172,7 +174,7 @@ pub(super) fn replace_addresses(
 pub(super) fn read_addresses(c: &mut Client, out: &SyncSender<Vec<AddressPoint>>) -> Result<()> {
     let mut tx = c.build_transaction().read_only(true).start()?;
     let portal = tx.bind(
-        "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source FROM address_points \
+        "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code FROM address_points \
          ORDER BY city_code COLLATE \"C\", town COLLATE \"C\", block COLLATE \"C\", residence COLLATE \"C\"",
         &[],
     )?;
@@ -197,6 +199,7 @@ pub(super) fn read_addresses(c: &mut Client, out: &SyncSender<Vec<AddressPoint>>
                 city: r.try_get(6)?,
                 block: r.try_get(2)?,
                 residence: r.try_get(3)?,
+                town_code: r.try_get(10)?,
                 location,
                 source,
                 town,

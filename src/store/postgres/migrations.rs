@@ -148,6 +148,10 @@ const MIGRATIONS: &[&str] = &[
         changes       TEXT NOT NULL
     );
     ",
+    // 3: the SQLite store's migration 8: a 町字's code, for 担当区域 given by code.
+    "
+    ALTER TABLE address_points ADD COLUMN town_code TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// The column definitions of the provider fields, derived from the field table: the type the

@@ -9,7 +9,7 @@ use crate::address::{AddressPoint, Level, SAMPLE_SOURCE, source_name};
 use crate::domain::LonLat;
 use crate::store::{CenterEvent, CenterWrite, Result, StoreError};
 
-/// Rows per `INSERT` statement (10 parameters each, far below SQLite's limit of 32 766).
+/// Rows per `INSERT` statement (11 parameters each, far below SQLite's limit of 32 766).
 const BATCH_ROWS: usize = 100;
 /// From this many points on, an import is bulk: the page cache is enlarged for it and the
 /// secondary index is built once after the rows instead of row by row.
@@ -20,10 +20,11 @@ const BULK_CACHE_KIB: i64 = 128 * 1024;
 /// `INSERT OR REPLACE` of `rows` points in one statement.
 fn insert_sql(rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT OR REPLACE INTO address_points (city_code, town, block, residence, level, pref, city, lon, lat, source) VALUES ",
+        "INSERT OR REPLACE INTO address_points \
+         (city_code, town, block, residence, level, pref, city, lon, lat, source, town_code) VALUES ",
     );
     for i in 0..rows {
-        sql.push_str(if i == 0 { "(?,?,?,?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?,?,?,?)" });
+        sql.push_str(if i == 0 { "(?,?,?,?,?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?,?,?,?,?)" });
     }
     sql
 }
@@ -31,7 +32,7 @@ fn insert_sql(rows: usize) -> String {
 /// Binds and runs one prepared multi-row insert over `points` (as many as it has rows).
 fn insert_batch(stmt: &mut rusqlite::Statement<'_>, points: &[AddressPoint]) -> Result<()> {
     for (i, p) in points.iter().enumerate() {
-        let at = i * 10;
+        let at = i * 11;
         stmt.raw_bind_parameter(at + 1, &p.city_code)?;
         stmt.raw_bind_parameter(at + 2, &p.town)?;
         stmt.raw_bind_parameter(at + 3, &p.block)?;
@@ -42,6 +43,7 @@ fn insert_batch(stmt: &mut rusqlite::Statement<'_>, points: &[AddressPoint]) -> 
         stmt.raw_bind_parameter(at + 8, p.location.lon())?;
         stmt.raw_bind_parameter(at + 9, p.location.lat())?;
         stmt.raw_bind_parameter(at + 10, p.source)?;
+        stmt.raw_bind_parameter(at + 11, &p.town_code)?;
     }
     stmt.raw_execute()?;
     Ok(())
@@ -110,8 +112,9 @@ pub(super) fn insert_points(tx: &rusqlite::Transaction<'_>, points: &[AddressPoi
 /// Calls `each` with every stored point (one buffer, reused: a prefecture's millions of 住居
 /// are never all in memory as rows).
 pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -> Result<()> {
-    let mut stmt = conn
-        .prepare("SELECT city_code, town, block, residence, level, pref, city, lon, lat, source FROM address_points")?;
+    let mut stmt = conn.prepare(
+        "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code FROM address_points",
+    )?;
     let mut rows = stmt.query([])?;
     let mut p = AddressPoint {
         level: Level::Town,
@@ -121,6 +124,7 @@ pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -
         town: String::new(),
         block: String::new(),
         residence: String::new(),
+        town_code: String::new(),
         location: LonLat::TOKYO_STATION,
         source: SAMPLE_SOURCE,
     };
@@ -136,6 +140,7 @@ pub(super) fn for_each(conn: &Connection, each: &mut dyn FnMut(&AddressPoint)) -
         text(3, &mut p.residence)?;
         text(5, &mut p.pref)?;
         text(6, &mut p.city)?;
+        text(10, &mut p.town_code)?;
         let corrupt = |reason: String| StoreError::Corrupt { id: format!("address point {}", p.town), reason };
         let level: i64 = row.get(4)?;
         p.level = Level::from_stored(level).ok_or_else(|| corrupt(format!("unknown level {level}")))?;
@@ -359,6 +364,7 @@ mod tests {
                 town: format!("南流山{}丁目", i / 10_000 + 1),
                 block: (i / 100 % 100).to_string(),
                 residence: (i % 100).to_string(),
+                town_code: String::new(),
                 location: LonLat::new(139.9 + i as f64 * 1e-7, 35.8).unwrap(),
                 source: "abr",
             })

@@ -79,7 +79,7 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
     let mut addresses = Vec::new();
     {
         let mut stmt = tx.prepare(
-            "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source FROM address_points \
+            "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code FROM address_points \
              ORDER BY city_code, town, block, residence",
         )?;
         let mut rows = stmt.query([])?;
@@ -95,6 +95,7 @@ pub(super) fn dump(conn: &mut Connection) -> Result<Dump> {
                 city: r.get(6)?,
                 block: r.get(2)?,
                 residence: r.get(3)?,
+                town_code: r.get(10)?,
                 location: LonLat::new(r.get(7)?, r.get(8)?).map_err(|e| corrupt(e.to_string()))?,
                 source: source_name(&source).ok_or_else(|| corrupt(format!("unknown source {source}")))?,
                 town,

@@ -188,6 +188,11 @@ pub const MIGRATIONS: &[&str] = &[
         changes       TEXT NOT NULL
     ) STRICT;
     ",
+    // 8: a 町字's code (位置参照情報's 大字町丁目コード or the ABR's lg_code + machiaza_id), so a
+    // 地域包括支援センター's 担当区域 may name its 町丁目 by code; '' where there is none.
+    "
+    ALTER TABLE address_points ADD COLUMN town_code TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::address::centers::Centers;
 use crate::catalog::Snapshot;
+use crate::domain::ProviderFields;
 use crate::spatial::crs::Crs;
 
 use super::datetime::{format_utc, parse_timestamp};
@@ -83,10 +84,10 @@ fn extent(collection: CollectionId, snapshot: &Snapshot, centers: &Centers) -> O
     let mut times: Option<(OffsetDateTime, OffsetDateTime)> = None;
     match collection.kinds() {
         Some(kinds) => {
-            for p in snapshot.providers().filter(|p| kinds.contains(&p.kind)) {
-                let (lon, lat) = (p.location.lon(), p.location.lat());
+            for p in snapshot.providers().filter(|p| kinds.contains(&p.kind())) {
+                let (lon, lat) = (p.location().lon(), p.location().lat());
                 bbox = grow(bbox, [lon, lat, lon, lat]);
-                if let Some(t) = parse_timestamp(&p.updated_at) {
+                if let Some(t) = parse_timestamp(p.updated_at()) {
                     times = Some(times.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
                 }
             }

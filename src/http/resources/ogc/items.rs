@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::catalog::{Filter, Found, Snapshot, SortBy};
-use crate::domain::{District, LonLat};
+use crate::catalog::{Filter, Found, Record, Snapshot, SortBy};
+use crate::domain::{District, LonLat, ProviderFields};
 use crate::formats::geojson::FeatureOut;
 use crate::spatial::crs::{Crs, CrsError};
 use crate::spatial::index::{Stop, Stopped};
@@ -155,7 +155,7 @@ fn matching_providers<'s>(
     q: &ItemsQuery,
     stop: &Stop,
 ) -> Result<ApiResult<Vec<Found<'s>>>, Stopped> {
-    let in_time = |f: &Found<'_>| q.datetime.is_none_or(|i| i.matches(&f.provider.updated_at));
+    let in_time = |f: &Found<'_>| q.datetime.is_none_or(|i| i.matches(f.provider.updated_at()));
     if let Some((center, k)) = q.near {
         // With a time filter the nearest walk cannot skip by time, so rank every match.
         let want = if q.datetime.is_some() { snapshot.len().max(1) } else { k };
@@ -171,7 +171,7 @@ fn matching_providers<'s>(
     };
     found.retain(in_time);
     if let Some(b) = &q.bbox
-        && let Err(e) = retain_fallible(&mut found, "bbox", |f| b.contains(f.provider.location))
+        && let Err(e) = retain_fallible(&mut found, "bbox", |f| b.contains(f.provider.location()))
     {
         return Ok(Err(e));
     }
@@ -196,7 +196,7 @@ fn matching_districts<'s>(snapshot: &'s Snapshot, q: &ItemsQuery) -> ApiResult<V
 // allocation per feature to save memory only while a page is encoded.
 #[allow(clippy::large_enum_variant)]
 enum ProviderFeature<'p> {
-    Full(FeatureOut<'p>),
+    Full(FeatureOut<'p, Record>),
     Selected(Value),
 }
 
@@ -209,7 +209,8 @@ fn provider_feature<'p>(
 ) -> ApiResult<ProviderFeature<'p>> {
     let mut out = FeatureOut::new(f.provider, f.distance_m).fresh(clock);
     if crs != Crs::Crs84 {
-        let coordinates = position_out(f.provider.location, crs).map_err(|e| ApiError::param("crs", e.to_string()))?;
+        let coordinates =
+            position_out(f.provider.location(), crs).map_err(|e| ApiError::param("crs", e.to_string()))?;
         out = out.with_coordinates(coordinates);
     }
     match keep {
@@ -429,10 +430,10 @@ pub async fn item_get(
     let links = item_links(&base, collection, &feature_id, raw.as_deref(), format);
     let response = match collection.kinds() {
         Some(kinds) => {
-            let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind)).ok_or_else(not_found)?;
+            let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind())).ok_or_else(not_found)?;
             let clock = state.vacancy_clock();
             let feature = provider_feature(&Found { provider, distance_m: None }, crs, properties.as_deref(), &clock)?;
-            render(&LinkedFeature { feature, links }, format, &provider.name)
+            render(&LinkedFeature { feature, links }, format, provider.name())
         }
         None => {
             let district = snapshot.district(&feature_id).ok_or_else(not_found)?;
