@@ -6,7 +6,10 @@
 //! polls are a minute apart; the delay is printed, not asserted), of two concurrent If-Match
 //! updates through two servers exactly one wins, a server started later answers as the
 //! others, and every write acknowledged before a kill -9 is on the other server and in
-//! PostgreSQL.
+//! PostgreSQL. PostgreSQL stopped under one server, and under two that serve at once: reads
+//! answer from memory, writes get 503 problem+json with Retry-After and change nothing,
+//! `/readyz` stays 200 with `"store":"unreachable"` (past its lag bound too), and once it is
+//! back both take writes, see each other's, and their listeners have reconnected.
 
 use std::path::Path;
 use std::process::Command;
@@ -294,4 +297,106 @@ async fn every_write_a_server_acknowledged_before_its_kill_9_is_on_the_other_ser
     let (_, on_b) = get(&b, "/api/providers?limit=10000").await;
     let (_, on_later) = get(&later, "/api/providers?limit=10000").await;
     assert_eq!(on_b, on_later, "B holds what PostgreSQL holds");
+}
+
+/// A server polling the feed every 200 ms with a one-second readiness bound: a poll round
+/// finds the store gone soon after it stops, and a `/readyz` that stays 200 past the bound
+/// does so because the store is unreachable, not because the catalog was caught up lately.
+fn serve_polling(db: &str) -> Server {
+    Server::start(serve_command(Path::new(db), &["--feed-poll-ms", "200", "--ready-max-lag-s", "1"]))
+}
+
+/// `GET /readyz`: its status and the `store` it reports (`null` when the body has none).
+async fn readiness(server: &Server) -> (StatusCode, Value) {
+    let reply = reqwest::get(server.url("/readyz")).await.unwrap();
+    let status = reply.status();
+    let body: Value = reply.json().await.unwrap();
+    (status, body["store"].clone())
+}
+
+/// Polls `/readyz` until it answers 200 with `"store": store` (deadline 30 s).
+async fn wait_for_store(server: &Server, store: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, seen) = readiness(server).await;
+        if status == StatusCode::OK && seen == store {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} never said store {store}: {status} {seen}", server.base);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The value of the counter `caremap_store_reconnects` in `/metrics`.
+async fn reconnects(server: &Server) -> u64 {
+    let text = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find(|l| l.starts_with("caremap_store_reconnects"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or_else(|| panic!("no caremap_store_reconnects in /metrics: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_postgres_stopped_under_two_servers_both_read_refuse_writes_stay_ready_and_both_catch_up_after() {
+    let db = crate::support::postgres::private_database();
+    let token = add_user(Path::new(&db.url), "yamada", "editor");
+    let (a, b) = (serve_polling(&db.url), serve_polling(&db.url));
+    create(&a, &token, "before", "停止前").await;
+    wait_for_version(&b, "before", 1).await;
+    for server in [&a, &b] {
+        wait_for_store(server, "ok").await;
+        assert_eq!(reconnects(server).await, 0, "{}: the listener has not lost its connection yet", server.base);
+    }
+    db.cluster.stop();
+
+    // Both notice at their next poll, and keep answering reads and readiness meanwhile.
+    for server in [&a, &b] {
+        wait_for_store(server, "unreachable").await;
+    }
+    // Past the readiness bound (1 s) without a round that reached the store: still ready,
+    // because the store is unreachable for every server alike and the catalog lacks nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for (server, id) in [(&a, "during-a"), (&b, "during-b")] {
+        assert_eq!(readiness(server).await, (StatusCode::OK, json!("unreachable")), "{}", server.base);
+        let (status, body) = get(server, "/api/providers/before").await;
+        assert_eq!(status, StatusCode::OK, "{}: reads are answered from memory: {body}", server.base);
+        assert_eq!(body["properties"]["name"], "停止前");
+        let (status, list) = get(server, "/api/providers/nearest?lon=139.9&lat=35.86&k=3").await;
+        assert_eq!(status, StatusCode::OK, "{}: {list}", server.base);
+        assert_eq!(list["features"].as_array().unwrap().len(), 3);
+
+        let reply = reqwest::Client::new()
+            .post(server.url("/api/admin/providers"))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&feature(id, "停止中"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE, "{}", server.base);
+        assert!(reply.headers().contains_key("retry-after"), "{}: {:?}", server.base, reply.headers());
+        assert_eq!(reply.headers()["content-type"], "application/problem+json");
+        let problem: Value = reply.json().await.unwrap();
+        assert_eq!(problem["status"], 503, "{problem}");
+        // An update of an existing provider is refused the same way.
+        assert_eq!(put(server, &token, "before", "停止中の更新", 1).await, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    db.cluster.restart();
+    // A write through A is answered and reaches B; one through B reaches A.
+    create(&a, &token, "after-a", "再開後A").await;
+    wait_for_version(&b, "after-a", 1).await;
+    assert_eq!(put(&b, &token, "before", "再開後の更新", 1).await, StatusCode::OK);
+    wait_for_version(&a, "before", 2).await;
+    for server in [&a, &b] {
+        wait_for_store(server, "ok").await;
+        assert!(reconnects(server).await >= 1, "{}: the listener reconnected", server.base);
+        for id in ["during-a", "during-b"] {
+            let (status, _) = get(server, &format!("/api/providers/{id}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}: the refused write {id} was not saved", server.base);
+        }
+    }
+    let list = "/api/providers?limit=10000";
+    let (_, on_a) = get(&a, list).await;
+    let (_, on_b) = get(&b, list).await;
+    assert_eq!(on_a, on_b, "A and B hold the same catalog after the outage");
 }
