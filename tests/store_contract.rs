@@ -13,7 +13,8 @@ use std::any::Any;
 use caremap::access::{Role, hash_token};
 use caremap::address::AddressPoint;
 use caremap::address::centers::CommunityCenter;
-use caremap::domain::{Accepting, HomeCare, HomeCareClass, Kind, LonLat, Provider, Stamp, action, parse_districts};
+use caremap::domain::{Accepting, Kind, LonLat, Provider, Stamp, action, parse_districts};
+use caremap::generate::synthetic::every_field;
 use caremap::spatial::mesh::{MeshCell, MeshLevel};
 use caremap::store::{
     AuditQuery, CenterWrite, ImportRemoval, ImportUpsert, ImportWrite, LAST_IMPORT_META, NewUser, PgStore,
@@ -99,46 +100,6 @@ fn provider(id: &str, name: &str) -> Provider {
     }
 }
 
-/// A provider with every field filled in.
-fn full(id: &str) -> Provider {
-    Provider {
-        official_code: Some("1312000001".into()),
-        name_kana: Some("サクラシンリョウジョ".into()),
-        services: vec!["130".into(), "430".into()],
-        home_care: Some(HomeCare {
-            class: Some(HomeCareClass::EnhancedNetwork),
-            house_calls: true,
-            home_visits: false,
-            available_24h: true,
-            end_of_life: true,
-        }),
-        address: Some("千葉県流山市平和台1-1-1".into()),
-        phone: Some("04-7150-1234".into()),
-        fax: Some("04-7150-1235".into()),
-        url: Some("https://sakura.example/\"quoted\"".into()),
-        corporation: Some("医療法人さくら".into()),
-        corporate_number: Some("1234567890123".into()),
-        capacity: Some(19),
-        open_days: Some("平日,土曜日".into()),
-        notes: Some("'; DROP TABLE providers; --\n改行\tタブ".into()),
-        accepting: Some(Accepting::Consult),
-        accepting_note: Some("火・木の午後なら可".into()),
-        accepting_places: Some(2),
-        accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
-        accepting_updated_at: Some("2026-11-28".into()),
-        district: Some("north".into()),
-        version: 3,
-        updated_at: "2026-11-30T00:00:00Z".into(),
-        updated_by: "yamada".into(),
-        ..Provider::new(
-            id.into(),
-            Kind::Clinic,
-            "さくら診療所".into(),
-            at(139.912_345_678_901_23, 35.856_789_012_345_6),
-        )
-    }
-}
-
 fn by(name: &str) -> Stamp {
     Stamp::now(name)
 }
@@ -149,13 +110,13 @@ fn ids(providers: &[Provider]) -> Vec<&str> {
 
 fn providers_round_trip_with_every_field_in_id_order(store: &dyn Store) {
     // "B" < "a" < "b" < "a10" orders differ between byte order and most locales.
-    let batch = [full("b"), provider("B", "い"), full("a10"), provider("a", "あ")];
+    let batch = [every_field("b"), provider("B", "い"), every_field("a10"), provider("a", "あ")];
     store.insert_providers(&batch, "test").unwrap();
     let loaded = store.load_providers().unwrap();
     assert_eq!(ids(&loaded), ["B", "a", "a10", "b"], "ordered by id, byte by byte");
-    assert_eq!(loaded[3], full("b"), "every field, exactly (coordinates to the last bit)");
+    assert_eq!(loaded[3], every_field("b"), "every field, exactly (coordinates to the last bit)");
     assert_eq!(store.count_providers().unwrap(), 4);
-    assert_eq!(store.provider_record("a10").unwrap().unwrap().provider, full("a10"));
+    assert_eq!(store.provider_record("a10").unwrap().unwrap().provider, every_field("a10"));
     assert_eq!(store.provider_record("missing").unwrap(), None);
     let empty = Provider { district: None, ..Provider::new("e".into(), Kind::Care, "空".into(), at(139.9, 35.85)) };
     let empty = Provider { updated_at: "2026-11-30T00:00:00Z".into(), updated_by: "x".into(), ..empty };
@@ -650,6 +611,8 @@ fn every_committed_change_gets_the_next_seq_without_gaps(store: &dyn Store) {
         Some(SeqRange { first: 1, last: 2 })
     );
     assert_eq!(store.create_provider(&provider("c", "う"), &by).unwrap().seq, Some(3));
+    let same = store.update_provider(&provider("c", "う"), &[1], &by, action::UPDATE).unwrap();
+    assert_eq!(same.seq, None, "a write that changes nothing takes no seq");
     assert!(store.create_provider(&provider("c", "う"), &by).is_err());
     assert!(store.insert_providers(&[provider("x", "x"), provider("a", "a")], "test").is_err());
     assert!(store.update_provider(&provider("c", "x"), &[9], &by, action::UPDATE).is_err());
@@ -761,7 +724,7 @@ fn a_copy_is_refused_by_a_store_that_is_not_empty(store: &dyn Store) {
 
 /// Fills a store with a bit of everything.
 fn fill(store: &dyn Store) {
-    store.insert_providers(&[full("b"), provider("a", "あ")], "load-data").unwrap();
+    store.insert_providers(&[every_field("b"), provider("a", "あ")], "load-data").unwrap();
     store.update_provider(&provider("a", "あ2"), &[1], &by("yamada"), action::UPDATE).unwrap();
     store.set_deleted("b", true, &[3], &by("yamada")).unwrap();
     store.create_provider(&provider("c", "う"), &by("suzuki")).unwrap();

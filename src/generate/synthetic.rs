@@ -94,6 +94,48 @@ fn scatter(rng: &mut StdRng, lon: f64, lat: f64, sigma_km: f64) -> LonLat {
         .unwrap_or_else(|_| unreachable!())
 }
 
+/// A provider with every field of the table filled with a value that is not a default: text
+/// with quotes, SQL, newlines and tabs, coordinates to the last bit. For round-trip tests of the
+/// stores and formats (a field left blank here would go untested).
+pub fn every_field(id: &str) -> Provider {
+    Provider {
+        official_code: Some("1312000001".into()),
+        name_kana: Some("サクラシンリョウジョ".into()),
+        services: vec!["130".into(), "430".into()],
+        home_care: Some(HomeCare {
+            class: Some(HomeCareClass::EnhancedNetwork),
+            house_calls: true,
+            home_visits: false,
+            available_24h: true,
+            end_of_life: true,
+        }),
+        address: Some("千葉県流山市平和台1-1-1".into()),
+        phone: Some("04-7150-1234".into()),
+        fax: Some("04-7150-1235".into()),
+        url: Some("https://sakura.example/\"quoted\"".into()),
+        corporation: Some("医療法人さくら".into()),
+        corporate_number: Some("1234567890123".into()),
+        capacity: Some(19),
+        open_days: Some("平日,土曜日".into()),
+        notes: Some("'; DROP TABLE providers; --\n改行\tタブ".into()),
+        accepting: Some(crate::domain::Accepting::Consult),
+        accepting_note: Some("火・木の午後なら可".into()),
+        accepting_places: Some(2),
+        accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
+        accepting_updated_at: Some("2026-11-28".into()),
+        district: Some("north".into()),
+        version: 3,
+        updated_at: "2026-11-30T00:00:00Z".into(),
+        updated_by: "yamada".into(),
+        ..Provider::new(
+            id.into(),
+            Kind::Clinic,
+            "さくら診療所".into(),
+            LonLat::new(139.912_345_678_901_23, 35.856_789_012_345_6).expect("in range"),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,42 +114,13 @@ pub(super) fn write_districts(tx: &rusqlite::Transaction<'_>, districts: &[Distr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{HomeCare, HomeCareClass, Kind, LonLat, Owner, PROVIDER_FIELDS};
+    use crate::domain::{Kind, Owner, PROVIDER_FIELDS};
     use crate::formats::geojson::{FeatureOut, provider_from_feature};
 
-    /// A provider with every field of the table filled in with a value that is not a default.
+    /// The provider with every field of the table filled in, at version 1 (a provider read from
+    /// GeoJSON starts there: the version is the server's, never the input's).
     fn full() -> Provider {
-        Provider {
-            official_code: Some("1312000001".into()),
-            name_kana: Some("サクラシンリョウジョ".into()),
-            services: vec!["130".into(), "430".into()],
-            home_care: Some(HomeCare {
-                class: Some(HomeCareClass::EnhancedNetwork),
-                house_calls: true,
-                home_visits: false,
-                available_24h: true,
-                end_of_life: true,
-            }),
-            address: Some("千葉県流山市平和台1-1-1".into()),
-            phone: Some("04-7150-1234".into()),
-            fax: Some("04-7150-1235".into()),
-            url: Some("https://sakura.example/\"quoted\"".into()),
-            corporation: Some("医療法人さくら".into()),
-            corporate_number: Some("1234567890123".into()),
-            capacity: Some(19),
-            open_days: Some("平日,土曜日".into()),
-            notes: Some("改行\nと\tタブ".into()),
-            accepting: Some(crate::domain::Accepting::No),
-            accepting_note: Some("火・木の午後なら可".into()),
-            accepting_places: Some(3),
-            accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
-            accepting_updated_at: Some("2026-11-28".into()),
-            district: Some("north".into()),
-            version: 1,
-            updated_at: "2026-11-30T00:00:00Z".into(),
-            updated_by: "yamada".into(),
-            ..Provider::new("clinic-1".into(), Kind::Clinic, "さくら診療所".into(), LonLat::new(139.9, 35.85).unwrap())
-        }
+        Provider { version: 1, ..crate::generate::synthetic::every_field("clinic-1") }
     }
 
     fn geojson(p: &Provider) -> Vec<u8> {
