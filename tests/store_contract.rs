@@ -131,7 +131,7 @@ fn a_snapshot_hands_over_the_live_providers_in_chunks_with_their_seq(store: &dyn
     let mut chunks: Vec<Vec<String>> = Vec::new();
     let seq = store
         .load_snapshot_chunked(2, &mut |chunk| {
-            chunks.push(chunk.into_iter().map(|p| p.id).collect());
+            chunks.push(chunk.providers()?.into_iter().map(|p| p.id).collect());
             Ok(())
         })
         .unwrap();
@@ -666,7 +666,7 @@ fn a_snapshot_plus_the_changes_after_its_seq_is_the_latest_state(store: &dyn Sto
         let mut snapshot = std::collections::BTreeMap::new();
         let seq = store
             .load_snapshot_chunked(7, &mut |chunk| {
-                snapshot.extend(chunk.into_iter().map(|p| (p.id.clone(), p)));
+                snapshot.extend(chunk.providers()?.into_iter().map(|p| (p.id.clone(), p)));
                 std::thread::sleep(std::time::Duration::from_millis(2));
                 Ok(())
             })

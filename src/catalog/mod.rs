@@ -363,18 +363,41 @@ impl Catalog {
     ///
     /// # Errors
     /// What `read` returns; the catalog is not built then.
-    pub fn load<E>(
+    pub fn load<E: Send>(
         districts: Vec<District>,
         read: impl FnOnce(&mut dyn FnMut(Vec<Provider>) -> Result<(), E>) -> Result<(), E>,
     ) -> Result<Self, E> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Provider>>(4);
+        Self::load_with(districts, read, |chunk: Vec<Provider>, out| {
+            chunk.iter().for_each(|p| out(Record::new(p)));
+            Ok(())
+        })
+    }
+
+    /// A catalog of the providers in the chunks `read` hands over, in id order, each turned
+    /// into records by `records` on a second thread while `read` goes on: at start-up the
+    /// store copies rows into a chunk while the records of the previous chunk are built from
+    /// it in place, so no `Provider` is made and the providers are never all held twice.
+    ///
+    /// # Errors
+    /// What `read` or `records` returns first; the catalog is not built then.
+    pub fn load_with<C: Send, E: Send>(
+        districts: Vec<District>,
+        read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), E>) -> Result<(), E>,
+        records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
+    ) -> Result<Self, E> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<C>(4);
         let entries = std::thread::scope(|scope| {
-            let builder = scope.spawn(move || {
+            let builder = scope.spawn(|| {
                 let mut entries = Vec::new();
+                let mut failed = None;
                 for chunk in receiver {
-                    entries.extend(chunk.iter().map(|p| Arc::new(Record::new(p))));
+                    // After a failure the rest is drained unread, so the reader is never
+                    // blocked; the read goes on to its end and the failure is reported then.
+                    if failed.is_none() {
+                        failed = records(chunk, &mut |r| entries.push(Arc::new(r))).err();
+                    }
                 }
-                entries
+                failed.map_or(Ok(entries), Err)
             });
             // A send fails only if the builder is gone, i.e. panicked: its join says so.
             let read = read(&mut |chunk| {
@@ -382,8 +405,8 @@ impl Catalog {
                 Ok(())
             });
             drop(sender);
-            let entries = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.map(|()| entries)
+            let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.and(built)
         })?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
         Ok(Self {

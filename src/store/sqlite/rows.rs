@@ -5,8 +5,10 @@
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 
+use crate::domain::ProviderFields;
 use crate::domain::{District, Provider};
 use crate::store::codec::{PROVIDER_COLUMN_COUNT, SqlValue};
+use crate::store::row_view::{RowView, SqlRef};
 use crate::store::{ProviderRecord, Result, StoreError};
 
 pub(super) use crate::store::codec::PROVIDER_COLUMNS;
@@ -28,14 +30,14 @@ impl ToSql for SqlValue {
     }
 }
 
-/// SQLite's value as the backend-neutral one (a blob, which no provider column holds, reads
-/// as text so the codec names the column).
-fn sql_value(value: ValueRef<'_>) -> std::result::Result<SqlValue, std::str::Utf8Error> {
+/// SQLite's value as the backend-neutral one, borrowed (a blob, which no provider column
+/// holds, reads as text so the codec names the column).
+pub(super) fn sql_ref(value: ValueRef<'_>) -> std::result::Result<SqlRef<'_>, std::str::Utf8Error> {
     Ok(match value {
-        ValueRef::Null => SqlValue::Null,
-        ValueRef::Integer(n) => SqlValue::Integer(n),
-        ValueRef::Real(x) => SqlValue::Real(x),
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => SqlValue::Text(std::str::from_utf8(bytes)?.to_owned()),
+        ValueRef::Null => SqlRef::Null,
+        ValueRef::Integer(n) => SqlRef::Integer(n),
+        ValueRef::Real(x) => SqlRef::Real(x),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => SqlRef::Text(std::str::from_utf8(bytes)?),
     })
 }
 
@@ -58,11 +60,11 @@ pub(super) fn read_record(conn: &Connection, id: &str) -> Result<Option<Provider
 pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Provider, StoreError>> {
     let mut values = Vec::with_capacity(PROVIDER_COLUMN_COUNT);
     for i in 0..PROVIDER_COLUMN_COUNT {
-        let value = sql_value(row.get_ref(i)?)
+        let value = sql_ref(row.get_ref(i)?)
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?;
         values.push(value);
     }
-    Ok(crate::store::codec::provider_from_row(values))
+    Ok(RowView::decode(values).map(|view| view.to_provider()))
 }
 
 /// Writes one provider row (insert or full replace) inside the caller's transaction.
