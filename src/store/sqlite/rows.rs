@@ -2,6 +2,8 @@
 //! from a row and writing one inside a transaction. Shared by the store's other files, which
 //! import from here and never the other way.
 
+use std::sync::OnceLock;
+
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 
@@ -69,20 +71,26 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 
 /// Writes one provider row (insert or full replace) inside the caller's transaction.
 pub(super) fn write_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
-    execute_provider(tx, "INSERT OR REPLACE", p)
+    static SQL: OnceLock<String> = OnceLock::new();
+    execute_provider(tx, SQL.get_or_init(|| provider_sql("INSERT OR REPLACE")), p)
 }
 
 /// Inserts a provider whose id must be new (a constraint error otherwise) inside the caller's
 /// transaction.
 pub(super) fn insert_new_provider(tx: &rusqlite::Transaction<'_>, p: &Provider) -> rusqlite::Result<()> {
-    execute_provider(tx, "INSERT", p)
+    static SQL: OnceLock<String> = OnceLock::new();
+    execute_provider(tx, SQL.get_or_init(|| provider_sql("INSERT")), p)
 }
 
-fn execute_provider(tx: &rusqlite::Transaction<'_>, verb: &str, p: &Provider) -> rusqlite::Result<()> {
+/// `{verb} INTO providers (…) VALUES (?1, …)`, made once per verb: an import writes a million
+/// rows, and formatting the statement for each took a twentieth of its time.
+fn provider_sql(verb: &str) -> String {
     let placeholders: Vec<String> = (1..=PROVIDER_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
-    let mut stmt =
-        tx.prepare_cached(&format!("{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", ")))?;
-    stmt.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
+    format!("{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", "))
+}
+
+fn execute_provider(tx: &rusqlite::Transaction<'_>, sql: &str, p: &Provider) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
     Ok(())
 }
 
