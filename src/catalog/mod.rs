@@ -10,6 +10,7 @@
 
 mod filter;
 mod intern;
+pub mod reclaim;
 mod record;
 mod segment;
 mod sort;
@@ -386,6 +387,8 @@ impl Catalog {
             read.map(|()| entries)
         })?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
+        // The chunks, the builder thread's leftovers and the index's temporaries are freed.
+        reclaim::now();
         Ok(Self {
             current: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(()),
@@ -424,20 +427,22 @@ impl Catalog {
     /// snapshot they hold; new readers see all of `changes` or none of them. Returns `false`
     /// (and changes nothing) when `through_seq` is applied already, so a change is never
     /// applied twice or after a later one. A batch larger than the delta limit, or one that
-    /// fills the delta, leads to a rebuild of the base in one bulk load.
+    /// fills the delta, leads to a rebuild of the base in one bulk load, after which the
+    /// [`reclaim`] hook runs on this thread.
     ///
     /// The caller (the write door) guarantees that `changes` are exactly the feed's changes
     /// after the applied seq: it applies its own commit only when it directly follows, and
     /// otherwise catches up from the store.
     pub fn apply(&self, through_seq: i64, changes: Vec<Change>) -> bool {
-        let _guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
         if through_seq <= current.seq {
             return false;
         }
         let limit = current.delta_limit();
         self.changes_applied.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let next = if current.delta.slots.len() + current.hidden.len() + changes.len() > limit {
+        let rebuild = current.delta.slots.len() + current.hidden.len() + changes.len() > limit;
+        let next = if rebuild {
             let started = std::time::Instant::now();
             let next = current.rebuilt(changes);
             let rebuild_ms = started.elapsed().as_millis() as u64;
@@ -454,6 +459,11 @@ impl Catalog {
             next
         };
         self.current.store(Arc::new(Snapshot { seq: through_seq, ..next }));
+        drop((current, guard));
+        if rebuild {
+            // The old base is freed by now unless a reader still holds its snapshot.
+            reclaim::now();
+        }
         true
     }
 
@@ -600,6 +610,33 @@ mod tests {
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
         assert_eq!(near[0].provider.id(), "a");
         assert!(near[0].distance_m.unwrap() < 0.01);
+    }
+
+    thread_local! {
+        /// Runs of the reclaim hook on this thread (the catalog runs it on the caller's).
+        static RECLAIMED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    fn count_reclaim() {
+        RECLAIMED.with(|n| n.set(n.get() + 1));
+    }
+
+    #[test]
+    fn the_load_and_each_rebuild_run_the_reclaim_hook_and_a_delta_write_does_not() {
+        reclaim::install(count_reclaim);
+        let reclaimed = || RECLAIMED.with(std::cell::Cell::get);
+        let before = reclaimed();
+        let seed = (0..10).map(|i| provider(&format!("p{i}"), Kind::Care, 139.9, 35.85, &[])).collect();
+        let catalog = Catalog::load(vec![], |each| each(seed)).unwrap_or_else(|()| panic!());
+        assert_eq!(reclaimed(), before + 1, "after the load");
+        catalog.apply(next_seq(&catalog), vec![Change::Remove("p0".into())]);
+        assert_eq!(reclaimed(), before + 1, "a write into the delta frees no base");
+        let batch =
+            (0..100).map(|i| Change::Upsert(Box::new(provider(&format!("q{i}"), Kind::Care, 139.9, 35.86, &[]))));
+        catalog.apply(next_seq(&catalog), batch.collect());
+        assert_eq!(reclaimed(), before + 2, "a batch over the delta limit rebuilds the base");
+        let snap = catalog.snapshot();
+        assert_eq!((snap.len(), snap.delta.len(), snap.base.len()), (109, 0, 109));
     }
 
     #[derive(Debug, Clone)]
