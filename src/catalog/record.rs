@@ -50,7 +50,7 @@ const POOLED: usize = crate::domain::fields::POOLED_SLOTS as usize;
 const COUNTS: usize = crate::domain::fields::COUNT_SLOTS as usize;
 
 /// One provider, compact. See the module documentation for the layout.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Record {
     block: Box<str>,
     location: LonLat,
