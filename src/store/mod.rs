@@ -519,6 +519,14 @@ pub trait Store: Send + Sync {
     /// On a database failure or an unreadable row.
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>>;
 
+    /// The providers with these ids, live or soft-deleted, ordered by id; ids not stored are
+    /// left out (what an import that adds and updates but removes nothing diffs against: a
+    /// 100 k-row file needs 100 k records, not every provider of a national catalog).
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>>;
+
     /// Writes a planned import in one transaction: each upsert if its id is still at the
     /// planned base version (absent for new ids), each removal (soft delete) likewise, each
     /// with its history entry; the districts, when given (a database that had none); and the

@@ -388,6 +388,10 @@ impl Store for PgStore {
         self.run(imports::load_provider_records)
     }
 
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+        self.run(|c| imports::load_provider_records_of(c, ids))
+    }
+
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
         self.run(|c| imports::apply_import(c, write, seed_districts))
     }

@@ -374,6 +374,10 @@ impl Store for SqliteStore {
         imports::load_provider_records(&*self.conn()?)
     }
 
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+        imports::load_provider_records_of(&*self.conn()?, ids)
+    }
+
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
         imports::apply_import(&mut *self.conn()?, write, seed_districts)
     }
