@@ -4,7 +4,8 @@
 # HTTP of an invented MHLW CSV of ROWS offices (benches/mhlw_csv.awk), the first adding them, each
 # next one changing every row (the telephone numbers alternate), so every import rebuilds the
 # catalog's base. Prints RSS after start-up and after each import (the server idle for 2 s).
-# Parameters: COUNT=1000000 ROWS=100000 IMPORTS=5 PORT=18282 KEEP_TMP=1
+# Parameters: COUNT=1000000 ROWS=100000 IMPORTS=5 PORT=18282 KEEP_TMP=1, BIN=path (a binary to
+# measure instead of building this checkout's release binary, e.g. to compare two commits).
 set -euo pipefail
 
 COUNT=${COUNT:-1000000}
@@ -12,13 +13,16 @@ ROWS=${ROWS:-100000}
 IMPORTS=${IMPORTS:-5}
 PORT=${PORT:-18282}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/target/release/caremap
+BIN=${BIN:-}
 BASE=http://127.0.0.1:$PORT
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
-log "building the release binary"
-(cd "$ROOT" && cargo build --release --locked --bin caremap)
+if [ -z "$BIN" ]; then
+  log "building the release binary"
+  (cd "$ROOT" && cargo build --release --locked --bin caremap)
+  BIN=$ROOT/target/release/caremap
+fi
 
 TMP=$(mktemp -d /tmp/caremap-importmem.XXXXXX)
 SERVER=""

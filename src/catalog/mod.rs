@@ -10,6 +10,7 @@
 
 mod filter;
 mod intern;
+mod rebuilder;
 pub mod reclaim;
 mod record;
 mod segment;
@@ -467,7 +468,8 @@ impl Catalog {
         let rebuild = current.delta.slots.len() + current.hidden.len() + changes.len() > limit;
         let next = if rebuild {
             let started = std::time::Instant::now();
-            let next = current.rebuilt(changes);
+            let base = current.clone();
+            let next = rebuilder::run(move || base.rebuilt(changes));
             let rebuild_ms = started.elapsed().as_millis() as u64;
             tracing::info!(providers = next.len(), rebuild_ms, "catalog base rebuilt");
             next
@@ -482,9 +484,11 @@ impl Catalog {
             next
         };
         self.current.store(Arc::new(Snapshot { seq: through_seq, ..next }));
-        drop((current, guard));
+        drop(guard);
         if rebuild {
-            // The old base is freed by now unless a reader still holds its snapshot.
+            // Freed there (unless a reader still holds it), where its base was built; the
+            // hook's purge comes after its delay, by when the drop is long done.
+            rebuilder::drop_there(current);
             reclaim::now();
         }
         true
