@@ -399,6 +399,11 @@ impl Application {
         hold
     }
 
+    /// Where the database's integrity check stands (what writes and `/readyz` see).
+    pub fn integrity(&self) -> Arc<IntegrityGate> {
+        self.integrity.clone()
+    }
+
     /// The address actually bound (useful with port 0).
     ///
     /// # Panics

@@ -62,6 +62,14 @@ impl IntegrityGate {
         self.0.send_replace(state);
     }
 
+    /// Completes once the check is no longer running (passed, failed, or there is none).
+    pub fn settled(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut states = self.0.subscribe();
+        async move {
+            let _ = states.wait_for(|s| *s != Integrity::Checking).await;
+        }
+    }
+
     /// Completes when the check has failed; never otherwise.
     pub fn failed(&self) -> impl Future<Output = ()> + Send + 'static {
         let mut states = self.0.subscribe();
