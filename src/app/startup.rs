@@ -126,7 +126,7 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
             store.replace_districts(&districts)?;
         }
     }
-    if store.count_providers()? == 0 {
+    if !store.has_providers()? {
         let path = data_dir.join("providers.geojson");
         let (providers, is_sample) = read_providers_file(&path)?;
         let count = providers.len();
@@ -292,9 +292,9 @@ fn assemble(
 fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, Option<PendingCheck>), StartupError> {
     crate::app::process::warn_about_risks(path);
     let sqlite = SqliteStore::open(path)?;
-    let check = match sqlite.count_providers() {
-        Ok(n) if n > 0 => Some(PendingCheck::start(&sqlite, path)),
-        Ok(_) => {
+    let check = match sqlite.has_providers() {
+        Ok(true) => Some(PendingCheck::start(&sqlite, path)),
+        Ok(false) => {
             sqlite.quick_check()?;
             None
         }
