@@ -79,6 +79,7 @@ contract!(
     a_centre_write_checks_the_layer_version_and_is_logged,
     an_import_planned_against_an_older_version_writes_nothing,
     an_import_removal_soft_deletes_and_an_upsert_restores,
+    the_records_of_given_ids_come_live_or_deleted_in_id_order,
     an_import_of_an_id_that_appeared_meanwhile_is_a_duplicate,
     a_committed_import_records_its_time,
     every_committed_change_gets_the_next_seq_without_gaps,
@@ -131,7 +132,7 @@ fn a_snapshot_hands_over_the_live_providers_in_chunks_with_their_seq(store: &dyn
     let mut chunks: Vec<Vec<String>> = Vec::new();
     let seq = store
         .load_snapshot_chunked(2, &mut |chunk| {
-            chunks.push(chunk.into_iter().map(|p| p.id).collect());
+            chunks.push(chunk.providers()?.into_iter().map(|p| p.id).collect());
             Ok(())
         })
         .unwrap();
@@ -539,6 +540,22 @@ fn an_import_planned_against_an_older_version_writes_nothing(store: &dyn Store) 
     assert_eq!(store.last_seq().unwrap(), 3, "nor a seq");
 }
 
+fn the_records_of_given_ids_come_live_or_deleted_in_id_order(store: &dyn Store) {
+    // "B" < "a" < "a10" in byte order, as the catalog and the full load order them.
+    let batch = [every_field("a10"), provider("B", "い"), provider("a", "あ"), provider("c", "う")];
+    store.insert_providers(&batch, "test").unwrap();
+    store.set_deleted("B", true, &[1], &by("yamada")).unwrap();
+    let records =
+        store.load_provider_records_of(&["a10", "missing", "B", "a", "a'); DROP TABLE providers; --"]).unwrap();
+    let got: Vec<(&str, bool)> = records.iter().map(|r| (r.provider.id.as_str(), r.deleted_at.is_some())).collect();
+    assert_eq!(got, [("B", true), ("a", false), ("a10", false)], "unknown ids left out, deleted ones kept");
+    assert_eq!(records[2].provider, every_field("a10"), "every field, as the full load reads it");
+    let all = store.load_provider_records().unwrap();
+    assert_eq!(records[..], all[..3], "the same records as the full load");
+    assert_eq!(store.load_provider_records_of(&[]).unwrap(), []);
+    assert_eq!(store.count_providers().unwrap(), 3, "an id is a value, never SQL");
+}
+
 fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
     store.insert_providers(&[imported("a", "あ", 1), imported("b", "い", 1)], "test").unwrap();
     let remove = ImportWrite {
@@ -669,7 +686,7 @@ fn a_snapshot_plus_the_changes_after_its_seq_is_the_latest_state(store: &dyn Sto
         let mut snapshot = std::collections::BTreeMap::new();
         let seq = store
             .load_snapshot_chunked(7, &mut |chunk| {
-                snapshot.extend(chunk.into_iter().map(|p| (p.id.clone(), p)));
+                snapshot.extend(chunk.providers()?.into_iter().map(|p| (p.id.clone(), p)));
                 std::thread::sleep(std::time::Duration::from_millis(2));
                 Ok(())
             })

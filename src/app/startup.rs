@@ -21,14 +21,14 @@ use tokio::net::TcpListener;
 use crate::app::config::ServeConfig;
 pub use crate::app::integrity_check::CheckHold;
 use crate::app::integrity_check::PendingCheck;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Record};
 use crate::domain::{Provider, parse_districts};
 use crate::formats::geojson::provider_from_feature;
 use crate::http::plumbing::integrity::{Integrity, IntegrityGate};
 use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
-use crate::store::{DbLocation, DbLock, LAST_IMPORT_META, PgStore, SqliteStore, Store, StoreError};
+use crate::store::{DbLocation, DbLock, LAST_IMPORT_META, PgStore, ProviderRows, SqliteStore, Store, StoreError};
 use crate::write::follow::Follower;
 
 /// Why the server could not start.
@@ -226,16 +226,32 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
     let started = std::time::Instant::now();
     let districts = store.load_districts()?;
     let (mut read_ms, mut seq) = (0, 0_i64);
-    let catalog = Catalog::load(districts, |each| {
-        let read = store.load_snapshot_chunked(8192, each);
-        read_ms = started.elapsed().as_millis() as u64;
-        seq = read?;
-        Ok::<(), StoreError>(())
-    })?;
+    let catalog = Catalog::load_with(
+        districts,
+        |each| {
+            let read = store.load_snapshot_chunked(8192, each);
+            read_ms = started.elapsed().as_millis() as u64;
+            seq = read?;
+            Ok::<(), StoreError>(())
+        },
+        records_of_rows,
+    )?;
     let catalog = Arc::new(catalog.at_seq(seq));
     // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
     tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, seq, "catalog built");
     Ok((dataset, catalog))
+}
+
+/// The catalog's records of a chunk of the store's rows, built in place from each row
+/// ([`Catalog::load_with`]'s `records` at start-up).
+///
+/// # Errors
+/// The first row that cannot be read ([`StoreError::Corrupt`]).
+pub(crate) fn records_of_rows(rows: ProviderRows, out: &mut dyn FnMut(Record)) -> Result<(), StoreError> {
+    for view in rows.views() {
+        out(Record::new(&view?));
+    }
+    Ok(())
 }
 
 /// The router `serve` runs and the state behind it, over `store` (seeded from `config.data`

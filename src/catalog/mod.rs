@@ -10,6 +10,7 @@
 
 mod filter;
 mod intern;
+pub mod reclaim;
 mod record;
 mod segment;
 mod sort;
@@ -28,7 +29,7 @@ pub use crate::domain::normalize_text;
 pub use filter::Filter;
 use filter::Matcher;
 pub use record::Record;
-use segment::{Segment, slot_u32};
+use segment::{Base, Delta, slot_u32};
 pub use sort::{SORTABLE, SortBy};
 
 /// A provider found by a query, with its geodesic distance where the query had a point.
@@ -43,8 +44,8 @@ pub struct Found<'a> {
 /// One immutable state of the catalog.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    base: Arc<Segment>,
-    delta: Segment,
+    base: Arc<Base>,
+    delta: Delta,
     /// Base slots replaced or removed by the delta.
     hidden: HashSet<u32>,
     districts: Arc<Vec<District>>,
@@ -53,13 +54,13 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds a snapshot from entries (sorted here unless already in id order).
-    fn from_entries(mut entries: Vec<Arc<Record>>, districts: Arc<Vec<District>>) -> Self {
+    /// Builds a snapshot from records (sorted here unless already in id order).
+    fn from_entries(mut entries: Vec<Record>, districts: Arc<Vec<District>>) -> Self {
         if !entries.is_sorted_by(|a, b| a.id() <= b.id()) {
             entries.sort_unstable_by(|a, b| a.id().cmp(b.id()));
         }
-        let base = Arc::new(Segment::from_entries(entries, Cores::All));
-        Self { base, delta: Segment::default(), hidden: HashSet::new(), districts, seq: 0 }
+        let base = Arc::new(Base::from_records(entries, Cores::All));
+        Self { base, delta: Delta::default(), hidden: HashSet::new(), districts, seq: 0 }
     }
 
     /// The seq of the last change of the feed this snapshot holds: every committed change up
@@ -121,12 +122,10 @@ impl Snapshot {
 
     /// Both segments' hits as providers, nearest first (ties by id), at most `k`.
     fn merge_hits(&self, base: Vec<Hit>, delta: Vec<Hit>, k: usize) -> Vec<Found<'_>> {
-        fn found(seg: &Segment, h: Hit) -> Option<(&Record, f64)> {
-            seg.entry(h.slot).map(|e| (e, h.distance_m))
-        }
-        let mut all: Vec<(&Record, f64)> = base.into_iter().filter_map(|h| found(&self.base, h)).collect();
+        let mut all: Vec<(&Record, f64)> =
+            base.into_iter().filter_map(|h| self.base.entry(h.slot).map(|e| (e, h.distance_m))).collect();
         if !delta.is_empty() {
-            all.extend(delta.into_iter().filter_map(|h| found(&self.delta, h)));
+            all.extend(delta.into_iter().filter_map(|h| self.delta.entry(h.slot).map(|e| (e, h.distance_m))));
             all.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id().cmp(b.0.id())));
         }
         all.truncate(k);
@@ -226,7 +225,7 @@ impl Snapshot {
     pub fn all_until(&self, filter: &Filter, stop: &Stop) -> Result<Vec<Found<'_>>, Stopped> {
         let m = Matcher::new(filter);
         let (base_ok, delta_ok) = (self.base_accept(&m), self.delta_accept(&m));
-        let (mut base, mut start, end) = (Vec::new(), 0, slot_u32(self.base.slots.len()));
+        let (mut base, mut start, end) = (Vec::new(), 0, slot_u32(self.base.len()));
         while start < end {
             if stop.now() {
                 return Err(Stopped);
@@ -263,8 +262,8 @@ impl Snapshot {
 
     /// Every live provider, in no particular order.
     pub fn providers(&self) -> impl Iterator<Item = &Record> {
-        let base = self.base.slots.iter().enumerate().filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)));
-        base.filter_map(|(_, e)| e.as_deref()).chain(self.delta.slots.iter().flatten().map(|e| &**e))
+        let base = self.base.records.iter().enumerate().filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)));
+        base.map(|(_, e)| e).chain(self.delta.slots.iter().flatten().map(|e| &**e))
     }
 
     fn upsert(&mut self, provider: Provider) {
@@ -282,8 +281,9 @@ impl Snapshot {
     }
 
     /// The same providers with everything in one freshly bulk-loaded base, after `changes`
-    /// (applied in order). Unchanged providers keep their entries: nothing is copied but
-    /// pointers, so a rebuild of a large catalog costs the bulk load, not a deep copy.
+    /// (applied in order). Unchanged providers' records are copied into the new base (one
+    /// allocation and copy of the text block each, cheap beside the bulk load), so the old
+    /// base shares nothing with the new one and is freed as a whole once no reader holds it.
     fn rebuilt(&self, changes: Vec<Change>) -> Self {
         let mut changed: HashMap<String, Option<Provider>> = HashMap::with_capacity(changes.len());
         for change in changes {
@@ -292,33 +292,34 @@ impl Snapshot {
                 Change::Remove(id) => changed.insert(id, None),
             };
         }
-        let by_id = |a: &Arc<Record>, b: &Arc<Record>| a.id().cmp(b.id());
-        // Base slots are in id order already; only the (smaller) rest needs sorting.
-        let base: Vec<Arc<Record>> = (self.base.slots.iter().enumerate())
-            .filter(|(i, _)| !self.hidden.contains(&slot_u32(*i)))
-            .filter_map(|(_, e)| e.clone())
+        let by_id = |a: &Record, b: &Record| a.id().cmp(b.id());
+        // Base slots are in id order already; only the (smaller) rest needs sorting. The base's
+        // records are copied as the merge takes them, straight into the new base's vector.
+        let base = (self.base.records.iter().enumerate())
+            .filter(|(i, e)| !self.hidden.contains(&slot_u32(*i)) && !changed.contains_key(e.id()))
+            .map(|(_, e)| e.clone());
+        let mut rest: Vec<Record> = (self.delta.slots.iter().flatten())
             .filter(|e| !changed.contains_key(e.id()))
+            .map(|e| Record::clone(e))
             .collect();
-        let mut rest: Vec<Arc<Record>> =
-            self.delta.slots.iter().flatten().filter(|e| !changed.contains_key(e.id())).cloned().collect();
-        rest.extend(changed.into_values().flatten().map(|p| Arc::new(Record::new(&p))));
+        rest.extend(changed.values().flatten().map(Record::new));
         rest.sort_unstable_by(by_id);
-        let entries = merge_sorted(base, rest, by_id);
-        let base = Arc::new(Segment::from_entries(entries, Cores::One));
-        Self {
-            base,
-            delta: Segment::default(),
-            hidden: HashSet::new(),
-            districts: self.districts.clone(),
-            seq: self.seq,
-        }
+        let entries = merge_sorted(base, self.base.len() + rest.len(), rest, by_id);
+        let base = Arc::new(Base::from_records(entries, Cores::One));
+        Self { base, delta: Delta::default(), hidden: HashSet::new(), districts: self.districts.clone(), seq: self.seq }
     }
 }
 
-/// Merges two sorted lists into one sorted list.
-fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+/// Merges two sorted lists into one sorted list, reserving `capacity` (an upper bound of the
+/// length, so the list is never moved while it grows).
+fn merge_sorted<T>(
+    a: impl Iterator<Item = T>,
+    capacity: usize,
+    b: Vec<T>,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(capacity);
+    let (mut a, mut b) = (a.peekable(), b.into_iter().peekable());
     while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
         let next = if cmp(x, y).is_le() { a.next() } else { b.next() };
         out.extend(next);
@@ -349,7 +350,7 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog holding `providers` and `districts`.
     pub fn new(providers: Vec<Provider>, districts: Vec<District>) -> Self {
-        let entries = providers.iter().map(|p| Arc::new(Record::new(p))).collect();
+        let entries = providers.iter().map(Record::new).collect();
         Self {
             current: ArcSwap::from_pointee(Snapshot::from_entries(entries, Arc::new(districts))),
             writer: Mutex::new(()),
@@ -363,18 +364,41 @@ impl Catalog {
     ///
     /// # Errors
     /// What `read` returns; the catalog is not built then.
-    pub fn load<E>(
+    pub fn load<E: Send>(
         districts: Vec<District>,
         read: impl FnOnce(&mut dyn FnMut(Vec<Provider>) -> Result<(), E>) -> Result<(), E>,
     ) -> Result<Self, E> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Provider>>(4);
+        Self::load_with(districts, read, |chunk: Vec<Provider>, out| {
+            chunk.iter().for_each(|p| out(Record::new(p)));
+            Ok(())
+        })
+    }
+
+    /// A catalog of the providers in the chunks `read` hands over, in id order, each turned
+    /// into records by `records` on a second thread while `read` goes on: at start-up the
+    /// store copies rows into a chunk while the records of the previous chunk are built from
+    /// it in place, so no `Provider` is made and the providers are never all held twice.
+    ///
+    /// # Errors
+    /// What `read` or `records` returns first; the catalog is not built then.
+    pub fn load_with<C: Send, E: Send>(
+        districts: Vec<District>,
+        read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), E>) -> Result<(), E>,
+        records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
+    ) -> Result<Self, E> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<C>(4);
         let entries = std::thread::scope(|scope| {
-            let builder = scope.spawn(move || {
+            let builder = scope.spawn(|| {
                 let mut entries = Vec::new();
+                let mut failed = None;
                 for chunk in receiver {
-                    entries.extend(chunk.iter().map(|p| Arc::new(Record::new(p))));
+                    // After a failure the rest is drained unread, so the reader is never
+                    // blocked; the read goes on to its end and the failure is reported then.
+                    if failed.is_none() {
+                        failed = records(chunk, &mut |r| entries.push(r)).err();
+                    }
                 }
-                entries
+                failed.map_or(Ok(entries), Err)
             });
             // A send fails only if the builder is gone, i.e. panicked: its join says so.
             let read = read(&mut |chunk| {
@@ -382,10 +406,12 @@ impl Catalog {
                 Ok(())
             });
             drop(sender);
-            let entries = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.map(|()| entries)
+            let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.and(built)
         })?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
+        // The chunks, the builder thread's leftovers and the index's temporaries are freed.
+        reclaim::now();
         Ok(Self {
             current: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(()),
@@ -424,21 +450,27 @@ impl Catalog {
     /// snapshot they hold; new readers see all of `changes` or none of them. Returns `false`
     /// (and changes nothing) when `through_seq` is applied already, so a change is never
     /// applied twice or after a later one. A batch larger than the delta limit, or one that
-    /// fills the delta, leads to a rebuild of the base in one bulk load.
+    /// fills the delta, leads to a rebuild of the base in one bulk load, after which the
+    /// [`reclaim`] hook runs on this thread.
     ///
     /// The caller (the write door) guarantees that `changes` are exactly the feed's changes
     /// after the applied seq: it applies its own commit only when it directly follows, and
     /// otherwise catches up from the store.
     pub fn apply(&self, through_seq: i64, changes: Vec<Change>) -> bool {
-        let _guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.current.load_full();
         if through_seq <= current.seq {
             return false;
         }
         let limit = current.delta_limit();
         self.changes_applied.fetch_add(changes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let next = if current.delta.slots.len() + current.hidden.len() + changes.len() > limit {
-            current.rebuilt(changes)
+        let rebuild = current.delta.slots.len() + current.hidden.len() + changes.len() > limit;
+        let next = if rebuild {
+            let started = std::time::Instant::now();
+            let next = current.rebuilt(changes);
+            let rebuild_ms = started.elapsed().as_millis() as u64;
+            tracing::info!(providers = next.len(), rebuild_ms, "catalog base rebuilt");
+            next
         } else {
             let mut next = (*current).clone();
             for change in changes {
@@ -450,6 +482,11 @@ impl Catalog {
             next
         };
         self.current.store(Arc::new(Snapshot { seq: through_seq, ..next }));
+        drop((current, guard));
+        if rebuild {
+            // The old base is freed by now unless a reader still holds its snapshot.
+            reclaim::now();
+        }
         true
     }
 
@@ -596,6 +633,33 @@ mod tests {
         let near = snap.nearest(LonLat::new(139.95, 35.90).unwrap(), 1, None, &Filter::default());
         assert_eq!(near[0].provider.id(), "a");
         assert!(near[0].distance_m.unwrap() < 0.01);
+    }
+
+    thread_local! {
+        /// Runs of the reclaim hook on this thread (the catalog runs it on the caller's).
+        static RECLAIMED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    fn count_reclaim() {
+        RECLAIMED.with(|n| n.set(n.get() + 1));
+    }
+
+    #[test]
+    fn the_load_and_each_rebuild_run_the_reclaim_hook_and_a_delta_write_does_not() {
+        reclaim::install(count_reclaim);
+        let reclaimed = || RECLAIMED.with(std::cell::Cell::get);
+        let before = reclaimed();
+        let seed = (0..10).map(|i| provider(&format!("p{i}"), Kind::Care, 139.9, 35.85, &[])).collect();
+        let catalog = Catalog::load(vec![], |each| each(seed)).unwrap_or_else(|()| panic!());
+        assert_eq!(reclaimed(), before + 1, "after the load");
+        catalog.apply(next_seq(&catalog), vec![Change::Remove("p0".into())]);
+        assert_eq!(reclaimed(), before + 1, "a write into the delta frees no base");
+        let batch =
+            (0..100).map(|i| Change::Upsert(Box::new(provider(&format!("q{i}"), Kind::Care, 139.9, 35.86, &[]))));
+        catalog.apply(next_seq(&catalog), batch.collect());
+        assert_eq!(reclaimed(), before + 2, "a batch over the delta limit rebuilds the base");
+        let snap = catalog.snapshot();
+        assert_eq!((snap.len(), snap.delta.len(), snap.base.len()), (109, 0, 109));
     }
 
     #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@
 //! decoding or checking anything: readers on the hot path (GeoJSON, CSV, tiles, filters) read
 //! fields in place and never build a `Provider`.
 
+use crate::domain::fields::{ADDRESS, NAME_KANA};
 use crate::domain::{
     Accepting, Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields, ServiceSet,
     TextAt, normalize_text,
@@ -49,7 +50,7 @@ const POOLED: usize = crate::domain::fields::POOLED_SLOTS as usize;
 const COUNTS: usize = crate::domain::fields::COUNT_SLOTS as usize;
 
 /// One provider, compact. See the module documentation for the layout.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Record {
     block: Box<str>,
     location: LonLat,
@@ -65,17 +66,18 @@ pub struct Record {
 }
 
 impl Record {
-    /// The record of `p`.
-    pub fn new(p: &Provider) -> Self {
+    /// The record of `p`, whatever its layout: an owned [`Provider`] (a write), or a row read
+    /// in place from the store (start-up, without building a `Provider` first).
+    pub fn new(p: &impl ProviderFields) -> Self {
         let mut entries: [Option<&str>; ENTRIES as usize] = [None; ENTRIES as usize];
         let mut pooled = [NONE; POOLED];
         let (mut counts, mut present) = ([0; COUNTS], 0u32);
         for f in PROVIDER_FIELDS {
             match f.access {
-                Access::Text { get, at: TextAt::Block(n), .. } => entries[usize::from(n)] = get(p),
-                Access::Text { get, at: TextAt::Pooled(n), .. } => pooled[usize::from(n)] = intern::intern_opt(get(p)),
-                Access::Count { get, at, .. } => {
-                    if let Some(c) = get(p) {
+                Access::Text { at: TextAt::Block(n), .. } => entries[usize::from(n)] = p.text(f),
+                Access::Text { at: TextAt::Pooled(n), .. } => pooled[usize::from(n)] = intern::intern_opt(p.text(f)),
+                Access::Count { at, .. } => {
+                    if let Some(c) = p.count(f) {
                         counts[usize::from(at)] = c;
                         present |= count_bit(at);
                     }
@@ -84,27 +86,27 @@ impl Record {
             }
         }
         let mut codes = String::new();
-        for code in &p.services {
+        for code in p.codes() {
             push_codes(&mut codes, code);
         }
-        let search_key = search_key(&p.name, p.name_kana.as_deref(), p.address.as_deref());
-        entries[usize::from(ID)] = Some(&p.id);
-        entries[usize::from(UPDATED_AT)] = Some(&p.updated_at);
+        let search_key = search_key(p.name(), p.text(NAME_KANA), p.text(ADDRESS));
+        entries[usize::from(ID)] = Some(p.id());
+        entries[usize::from(UPDATED_AT)] = Some(p.updated_at());
         entries[usize::from(CODES)] = Some(codes.as_str()).filter(|c| !c.is_empty());
         entries[usize::from(SEARCH_KEY)] = Some(search_key.as_str()).filter(|k| !k.is_empty());
         let (block, bits) = block(&entries);
         Self {
             block,
-            location: p.location,
-            version: p.version,
-            services: p.service_set(),
+            location: p.location(),
+            version: p.version(),
+            services: p.services(),
             counts,
             pooled,
-            updated_by: intern::intern(&p.updated_by),
+            updated_by: intern::intern(p.updated_by()),
             present: present | bits,
-            home_care: p.home_care,
-            kind: p.kind,
-            accepting: p.accepting,
+            home_care: p.home_care(),
+            kind: p.kind(),
+            accepting: p.accepting(),
         }
     }
 
@@ -116,6 +118,20 @@ impl Record {
     /// The folded name, kana and address `q=` searches (see [`normalize_text`]).
     pub(super) fn search_key(&self) -> &str {
         self.entry(SEARCH_KEY).unwrap_or_default()
+    }
+
+    /// Reads a byte of every cache line of the record and its text block, for a caller about
+    /// to read several records (a page of features): records of a page sit far apart in
+    /// memory, and touching them all first lets the processor fetch them at once instead of
+    /// waiting for one miss after another while it writes.
+    #[inline]
+    pub fn touch(&self) {
+        let bytes = self.block.as_bytes();
+        let mut sum = 0u8;
+        for line in bytes.chunks(64) {
+            sum ^= line[0];
+        }
+        std::hint::black_box(sum);
     }
 
     /// Bytes of the record and its block (not counting the shared interned strings).
@@ -279,24 +295,7 @@ impl ProviderFields for Record {
     }
 
     fn to_provider(&self) -> Provider {
-        let mut p = Provider {
-            version: self.version,
-            updated_at: self.updated_at().to_owned(),
-            updated_by: self.updated_by().to_owned(),
-            ..Provider::new(self.id().to_owned(), self.kind, String::new(), self.location)
-        };
-        for f in PROVIDER_FIELDS {
-            match f.access {
-                Access::Kind { set, .. } => set(&mut p, self.kind),
-                Access::Text { set, .. } => set(&mut p, self.text(f).map(str::to_owned)),
-                Access::Codes { set, .. } => set(&mut p, self.codes().map(str::to_owned).collect()),
-                Access::HomeCare { set, .. } => set(&mut p, self.home_care),
-                Access::Count { set, .. } => set(&mut p, self.count(f)),
-                Access::Accepting { set, .. } => set(&mut p, self.accepting),
-                Access::Point { set, .. } => set(&mut p, self.location),
-            }
-        }
-        p
+        crate::domain::provider_fields::owned_provider(self)
     }
 }
 

@@ -225,8 +225,7 @@ impl Provider {
     /// The set of service codes, for fast filtering. Unknown codes are ignored here;
     /// [`Provider::validate`] reports them.
     pub fn service_set(&self) -> ServiceSet {
-        ServiceSet::parse(self.services.iter().map(String::as_str).filter(|c| service_type(c).is_some()))
-            .unwrap_or_default()
+        ServiceSet::of_known(self.services.iter().map(String::as_str))
     }
 
     /// Checks every field and returns each problem, naming the field.

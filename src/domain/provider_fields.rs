@@ -7,7 +7,7 @@
 //!
 //! [`PROVIDER_FIELDS`]: super::PROVIDER_FIELDS
 
-use super::fields::{ACCEPTING_CHECKED_AT, Access, CAPACITY, DISTRICT, NAME, ProviderField};
+use super::fields::{ACCEPTING_CHECKED_AT, Access, CAPACITY, DISTRICT, NAME, PROVIDER_FIELDS, ProviderField};
 use super::lonlat::LonLat;
 use super::provider::{HomeCare, Kind, Provider};
 use super::service::ServiceSet;
@@ -65,6 +65,29 @@ pub trait ProviderFields {
     fn accepting_checked_at(&self) -> Option<&str> {
         self.text(ACCEPTING_CHECKED_AT)
     }
+}
+
+/// An owned [`Provider`] with the values of `p`, field by field through the field table: the
+/// `to_provider` of the layouts other than `Provider` itself.
+pub fn owned_provider(p: &impl ProviderFields) -> Provider {
+    let mut owned = Provider {
+        version: p.version(),
+        updated_at: p.updated_at().to_owned(),
+        updated_by: p.updated_by().to_owned(),
+        ..Provider::new(p.id().to_owned(), p.kind(), String::new(), p.location())
+    };
+    for f in PROVIDER_FIELDS {
+        match f.access {
+            Access::Kind { set, .. } => set(&mut owned, p.kind()),
+            Access::Text { set, .. } => set(&mut owned, p.text(f).map(str::to_owned)),
+            Access::Codes { set, .. } => set(&mut owned, p.codes().map(str::to_owned).collect()),
+            Access::HomeCare { set, .. } => set(&mut owned, p.home_care()),
+            Access::Count { set, .. } => set(&mut owned, p.count(f)),
+            Access::Accepting { set, .. } => set(&mut owned, p.accepting()),
+            Access::Point { set, .. } => set(&mut owned, p.location()),
+        }
+    }
+    owned
 }
 
 impl ProviderFields for Provider {

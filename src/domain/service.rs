@@ -149,6 +149,12 @@ impl ServiceSet {
         Ok(Self(bits))
     }
 
+    /// The set of the codes caremap knows among `codes` (a stored provider may carry codes of
+    /// services it does not list).
+    pub fn of_known<'a>(codes: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::parse(codes.into_iter().filter(|c| service_type(c).is_some())).unwrap_or_default()
+    }
+
     /// Whether the two sets share a code.
     pub fn intersects(self, other: Self) -> bool {
         self.0 & other.0 != 0

@@ -175,7 +175,11 @@ pub fn plan(
     let mut planner = Planner {
         districts,
         stamp,
-        write: ImportWrite { imported_at: Some(stamp.at.clone()), ..ImportWrite::default() },
+        write: ImportWrite {
+            imported_at: Some(stamp.at.clone()),
+            upserts: Vec::with_capacity(parsed.providers.len()),
+            ..ImportWrite::default()
+        },
         report: parsed.report,
         diff: Diff::default(),
     };

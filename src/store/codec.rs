@@ -8,9 +8,10 @@
 
 use std::fmt;
 
-use crate::domain::{Accepting, Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField};
+use crate::domain::{Accepting, Access, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields};
 
 use super::StoreError;
+use super::row_view::{RowView, SqlRef};
 
 /// One SQL value, as every SQL backend has them.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,104 +103,31 @@ fn push_field(row: &mut Vec<SqlValue>, f: &ProviderField, p: &Provider) {
     }
 }
 
-/// Reads a provider from a row of values in [`PROVIDER_COLUMNS`] order.
+/// Reads a provider from a row of values in [`PROVIDER_COLUMNS`] order (by the rules of
+/// [`RowView::decode`]).
 ///
 /// # Errors
 /// [`StoreError::Corrupt`] naming the field whose value cannot be read.
 pub fn provider_from_row(row: Vec<SqlValue>) -> Result<Provider, StoreError> {
-    let mut values = row.into_iter();
-    let id = match values.next() {
-        Some(SqlValue::Text(id)) => id,
-        other => return Err(StoreError::Corrupt { id: String::new(), reason: format!("id: {other:?}") }),
-    };
-    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
-    let mut p = Provider::new(String::new(), Kind::Care, String::new(), LonLat::TOKYO_STATION);
-    for f in PROVIDER_FIELDS {
-        read_field(f, &mut p, &mut values).map_err(|e| corrupt(format!("{}: {e}", f.key)))?;
-    }
-    p.version = match values.next() {
-        Some(SqlValue::Integer(v)) => v,
-        other => return Err(corrupt(format!("version: {other:?}"))),
-    };
-    p.updated_at = required_text(values.next()).map_err(|e| corrupt(format!("updated_at: {e}")))?;
-    p.updated_by = required_text(values.next()).map_err(|e| corrupt(format!("updated_by: {e}")))?;
-    p.id = id;
-    Ok(p)
+    RowView::decode(row.iter().map(SqlValue::borrowed)).map(|view| view.to_provider())
 }
 
-fn required_text(value: Option<SqlValue>) -> Result<String, String> {
-    match value {
-        Some(SqlValue::Text(s)) => Ok(s),
-        other => Err(format!("expected text, found {other:?}")),
-    }
-}
-
-fn optional_text(value: Option<SqlValue>) -> Result<Option<String>, String> {
-    match value {
-        Some(SqlValue::Null) => Ok(None),
-        other => required_text(other).map(Some),
-    }
-}
-
-fn optional_integer(value: Option<SqlValue>) -> Result<Option<i64>, String> {
-    match value {
-        Some(SqlValue::Null) => Ok(None),
-        Some(SqlValue::Integer(n)) => Ok(Some(n)),
-        other => Err(format!("expected an integer, found {other:?}")),
-    }
-}
-
-fn real(value: Option<SqlValue>) -> Result<f64, String> {
-    match value {
-        Some(SqlValue::Real(x)) => Ok(x),
-        #[allow(clippy::cast_precision_loss)]
-        Some(SqlValue::Integer(n)) => Ok(n as f64),
-        other => Err(format!("expected a number, found {other:?}")),
-    }
-}
-
-fn read_field(f: &ProviderField, p: &mut Provider, values: &mut impl Iterator<Item = SqlValue>) -> Result<(), String> {
-    match f.access {
-        Access::Kind { set, .. } => {
-            let text = required_text(values.next())?;
-            set(p, Kind::parse(&text).ok_or_else(|| format!("unknown kind '{text}'"))?);
-        }
-        Access::Text { set, .. } => set(p, optional_text(values.next())?),
-        Access::Codes { set, .. } => {
-            let text = required_text(values.next())?;
-            set(p, text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect());
-        }
-        Access::HomeCare { set, .. } => {
-            let home_care = match optional_text(values.next())? {
-                Some(json) => Some(serde_json::from_str::<HomeCare>(&json).map_err(|e| e.to_string())?),
-                None => None,
-            };
-            set(p, home_care);
-        }
-        Access::Count { set, .. } => {
-            let n = optional_integer(values.next())?;
-            set(p, n.map(u32::try_from).transpose().map_err(|e| e.to_string())?);
-        }
-        Access::Accepting { set, .. } => {
-            let state = match optional_text(values.next())? {
-                Some(text) => Some(Accepting::parse(&text).ok_or_else(|| format!("unknown state '{text}'"))?),
-                None => None,
-            };
-            set(p, state);
-        }
-        Access::Point { set, .. } => {
-            let lon = real(values.next())?;
-            let lat = real(values.next())?;
-            set(p, LonLat::new(lon, lat).map_err(|e| e.to_string())?);
+impl SqlValue {
+    /// The value, borrowed.
+    pub fn borrowed(&self) -> SqlRef<'_> {
+        match self {
+            SqlValue::Null => SqlRef::Null,
+            SqlValue::Integer(n) => SqlRef::Integer(*n),
+            SqlValue::Real(x) => SqlRef::Real(*x),
+            SqlValue::Text(s) => SqlRef::Text(s),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::HomeCareClass;
+    use crate::domain::{HomeCare, HomeCareClass, Kind, LonLat};
 
     fn provider() -> Provider {
         Provider {

@@ -8,12 +8,14 @@ mod dump;
 mod error;
 mod location;
 pub mod postgres;
+pub mod row_view;
 mod sqlite;
 
 pub use dump::{Dump, HistoryRow, UserRow};
 pub use error::{Result, StoreError};
 pub use location::{DbLocation, open_store, shown_db};
 pub use postgres::PgStore;
+pub use row_view::{ProviderRows, RowView, SqlRef};
 pub use sqlite::backup as sqlite_file;
 pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
 
@@ -259,11 +261,13 @@ pub trait Store: Send + Sync {
 
     /// Every provider that is not deleted, in id order and in chunks as
     /// [`Store::load_providers_chunked`], and the feed's last seq, read in one read transaction:
-    /// a consistent snapshot, to which exactly the changes after that seq are missing.
+    /// a consistent snapshot, to which exactly the changes after that seq are missing. The
+    /// chunks hold the rows as read ([`ProviderRows`]), for the receiver to decode (the catalog
+    /// builds its records from them in place, on another thread).
     ///
     /// # Errors
-    /// On a database failure or an unreadable row; what `each` returns.
-    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64>;
+    /// On a database failure or an unreadable value; what `each` returns.
+    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(ProviderRows) -> Result<()>) -> Result<i64>;
 
     /// The seq of the last committed provider change (0 before the first).
     ///
@@ -523,6 +527,14 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure or an unreadable row.
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>>;
+
+    /// The providers with these ids, live or soft-deleted, ordered by id; ids not stored are
+    /// left out (what an import that adds and updates but removes nothing diffs against: a
+    /// 100 k-row file needs 100 k records, not every provider of a national catalog).
+    ///
+    /// # Errors
+    /// On a database failure or an unreadable row.
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>>;
 
     /// Writes a planned import in one transaction: each upsert if its id is still at the
     /// planned base version (absent for new ids), each removal (soft delete) likewise, each

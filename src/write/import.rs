@@ -4,7 +4,7 @@
 
 use crate::catalog::Change;
 use crate::domain::{District, Stamp};
-use crate::import::{self, ImportError, ImportOptions, Parsed, Report};
+use crate::import::{self, ImportError, ImportOptions, Parsed, Report, Source};
 
 use super::Door;
 
@@ -31,7 +31,14 @@ impl Door {
     ) -> Result<Report, ImportError> {
         let _guard = (!options.dry_run).then(|| self.locked());
         let started = std::time::Instant::now();
-        let existing = self.store.load_provider_records()?;
+        // Removing the providers a file leaves out, and matching notifications to clinics,
+        // need every stored provider; adding and updating need only those the file names.
+        let existing = if options.remove_missing || options.source == Source::Kouseikyoku {
+            self.store.load_provider_records()?
+        } else {
+            let ids: Vec<&str> = parsed.providers.iter().map(|p| p.id.as_str()).collect();
+            self.store.load_provider_records_of(&ids)?
+        };
         let loaded_ms = started.elapsed().as_millis() as u64;
         let stamp = Stamp::now(options.actor.clone());
         let (write, mut report) = match seed_districts {

@@ -36,10 +36,14 @@ fn store() -> (tempfile::TempDir, Arc<dyn Store>) {
 /// A catalog loaded from the store's snapshot, at the seq of that snapshot.
 fn load(store: &dyn Store) -> Catalog {
     let mut seq = 0;
-    let catalog = Catalog::load(store.load_districts().unwrap(), |each| {
-        seq = store.load_snapshot_chunked(3, each)?;
-        Ok::<(), crate::store::StoreError>(())
-    })
+    let catalog = Catalog::load_with(
+        store.load_districts().unwrap(),
+        |each| {
+            seq = store.load_snapshot_chunked(3, each)?;
+            Ok::<(), crate::store::StoreError>(())
+        },
+        crate::app::startup::records_of_rows,
+    )
     .unwrap();
     catalog.at_seq(seq)
 }

@@ -194,6 +194,7 @@ pub fn feature_collection_bytes(
     out.extend_from_slice(b",\"numberReturned\":");
     serde_json::to_writer(&mut out, &page.len())?;
     out.extend_from_slice(b",\"features\":[");
+    page.iter().for_each(|f| f.provider.touch());
     for (i, f) in page.iter().enumerate() {
         if i > 0 {
             out.push(b',');

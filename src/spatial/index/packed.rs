@@ -247,7 +247,12 @@ impl PackedIndex {
         let order = hilbert_order(&entries);
         let slots: Vec<u32> = order.iter().map(|&i| entries[i as usize].slot).collect();
         let lonlat: Vec<LonLat> = order.iter().map(|&i| entries[i as usize].location).collect();
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); SERVICE_TYPES.len()];
+        // Sized first: growing a million-entry list by doubling copies and faults it in twice.
+        let mut sizes = vec![0usize; SERVICE_TYPES.len()];
+        for e in &entries {
+            e.services.indices().for_each(|s| sizes[s] += 1);
+        }
+        let mut members: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
         for (p, &i) in order.iter().enumerate() {
             for s in entries[i as usize].services.indices() {
                 members[s].push(u32::try_from(p).expect("more than u32::MAX positions"));
@@ -259,8 +264,7 @@ impl PackedIndex {
         let services = |xyz: &[[f64; 3]]| -> Vec<ServiceTree> {
             members
                 .into_iter()
-                .map(|mut members| {
-                    members.shrink_to_fit();
+                .map(|members| {
                     let tree = Tree::build(members.len(), |j| xyz[members[j] as usize]);
                     ServiceTree { members, tree }
                 })

@@ -8,9 +8,9 @@ use std::sync::mpsc::SyncSender;
 use postgres::Client;
 
 use super::providers::provider_from_json;
-use super::rows::provider_from_row;
-use crate::domain::{Provider, leaves_deleted};
-use crate::store::codec::PROVIDER_COLUMNS;
+use crate::domain::leaves_deleted;
+use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS};
+use crate::store::row_view::{ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
 
 /// The seq of the last committed change (0 before the first).
@@ -19,7 +19,7 @@ pub(super) fn last_seq(c: &mut impl postgres::GenericClient) -> Result<i64> {
 }
 
 /// The live providers in id order, sent in chunks, and the last seq, read in one snapshot.
-pub(super) fn load_snapshot(c: &mut Client, chunk: usize, out: &SyncSender<Vec<Provider>>) -> Result<i64> {
+pub(super) fn load_snapshot(c: &mut Client, chunk: usize, out: &SyncSender<ProviderRows>) -> Result<i64> {
     let mut tx =
         c.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
     let seq = last_seq(&mut tx)?;
@@ -33,7 +33,12 @@ pub(super) fn load_snapshot(c: &mut Client, chunk: usize, out: &SyncSender<Vec<P
         if rows.is_empty() {
             break;
         }
-        let batch = rows.iter().map(provider_from_row).collect::<Result<Vec<_>>>()?;
+        let mut batch = ProviderRows::with_capacity(rows.len());
+        for row in &rows {
+            let values: Vec<SqlRef<'_>> =
+                (0..PROVIDER_COLUMN_COUNT).map(|i| row.try_get(i)).collect::<std::result::Result<_, _>>()?;
+            batch.push_row(values);
+        }
         if out.send(batch).is_err() {
             // The receiver stopped (its callback failed); it reports why.
             break;

@@ -52,6 +52,12 @@ pub(super) fn load_provider_records(c: &mut Client) -> Result<Vec<ProviderRecord
     rows.iter().map(record_from_row).collect()
 }
 
+/// The records of `ids`, the ids bound as one text array.
+pub(super) fn load_provider_records_of(c: &mut Client, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+    let rows = c.query(&format!("{} WHERE id = ANY($1) ORDER BY id COLLATE \"C\"", select_records()), &[&ids])?;
+    rows.iter().map(record_from_row).collect()
+}
+
 /// The error for a provider that is no longer at the planned version.
 fn changed_under_us(tx: &mut Transaction<'_>, id: &str) -> StoreError {
     match read_record(tx, id, false) {

@@ -28,6 +28,7 @@ pub use listen::{FEED_CHANNEL, listen_for_changes};
 
 use crate::access::TokenHash;
 use crate::domain::{District, Provider, Stamp};
+use crate::store::row_view::ProviderRows;
 use crate::store::{
     AccountEvent, AuditQuery, Dump, FeedEntry, HistoryEntry, ImportWrite, NewUser, PopulationColumn, ProviderRecord,
     Result, SeqRange, Store, StoreError, User, Written,
@@ -197,13 +198,13 @@ impl Store for PgStore {
     }
 
     fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        self.load_snapshot_chunked(chunk, each).map(|_| ())
+        self.load_snapshot_chunked(chunk, &mut |rows| each(rows.providers()?)).map(|_| ())
     }
 
-    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64> {
+    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(ProviderRows) -> Result<()>) -> Result<i64> {
         // `each` is not Send (it builds the caller's catalog), so the rows cross from the
         // connection's thread through a channel in chunks.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Provider>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ProviderRows>(2);
         let mut failure: Option<StoreError> = None;
         let seq = std::thread::scope(|s| {
             let reader = s.spawn(move || self.run_here(|c| feed::load_snapshot(c, chunk, &tx)));
@@ -385,6 +386,10 @@ impl Store for PgStore {
 
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
         self.run(imports::load_provider_records)
+    }
+
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+        self.run(|c| imports::load_provider_records_of(c, ids))
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {

@@ -9,6 +9,7 @@ use postgres::{GenericClient, Row, Transaction};
 
 use crate::domain::Provider;
 use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS, SqlValue, provider_row};
+use crate::store::row_view::SqlRef;
 use crate::store::{ProviderRecord, Result, SeqRange, StoreError};
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -54,6 +55,28 @@ impl<'a> FromSql<'a> for SqlValue {
 
     fn from_sql_null(_ty: &Type) -> Result<Self, BoxError> {
         Ok(SqlValue::Null)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+}
+
+impl<'a> FromSql<'a> for SqlRef<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => SqlRef::Integer(i64::from_sql(ty, raw)?),
+            Type::INT4 => SqlRef::Integer(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => SqlRef::Integer(i16::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => SqlRef::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => SqlRef::Real(f32::from_sql(ty, raw)?.into()),
+            Type::BOOL => SqlRef::Integer(bool::from_sql(ty, raw)?.into()),
+            _ => SqlRef::Text(<&str>::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_ty: &Type) -> Result<Self, BoxError> {
+        Ok(SqlRef::Null)
     }
 
     fn accepts(_ty: &Type) -> bool {

@@ -5,8 +5,10 @@
 
 use rusqlite::{Connection, params};
 
-use super::rows::{PROVIDER_COLUMNS, provider_from_row};
+use super::rows::{PROVIDER_COLUMNS, sql_ref};
 use crate::domain::{Provider, leaves_deleted};
+use crate::store::codec::PROVIDER_COLUMN_COUNT;
+use crate::store::row_view::{ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
 
 /// The seq of the last committed change (0 before the first).
@@ -14,27 +16,44 @@ pub(super) fn last_seq(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM provider_history", [], |r| r.get(0))?)
 }
 
-/// The live providers in id order, handed to `each` in chunks, and the last seq, read in one
-/// read transaction (in WAL mode it sees one committed state throughout).
+/// The live providers in id order, handed to `each` in chunks of rows, and the last seq, read
+/// in one read transaction (in WAL mode it sees one committed state throughout). Rows are
+/// copied into the chunk's one text buffer as SQLite steps, not decoded here: the receiver
+/// decodes them on its own thread.
 pub(super) fn load_snapshot(
     conn: &mut Connection,
     chunk: usize,
-    each: &mut dyn FnMut(Vec<Provider>) -> Result<()>,
+    each: &mut dyn FnMut(ProviderRows) -> Result<()>,
 ) -> Result<i64> {
     let tx = conn.transaction()?;
     let seq = last_seq(&tx)?;
     {
         let mut stmt =
             tx.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
-        let mut rows = stmt.query_map([], provider_from_row)?;
-        loop {
-            let mut batch = Vec::with_capacity(chunk);
-            for row in rows.by_ref().take(chunk.max(1)) {
-                batch.push(row??);
+        let mut rows = stmt.query([])?;
+        let mut batch = ProviderRows::with_capacity(chunk.max(1));
+        while let Some(row) = rows.next()? {
+            let mut unreadable = None;
+            batch.push_row((0..PROVIDER_COLUMN_COUNT).map(|i| match row.get_ref(i).map(sql_ref) {
+                Ok(Ok(value)) => value,
+                Ok(Err(e)) => {
+                    unreadable.get_or_insert_with(|| format!("column {i}: {e}"));
+                    SqlRef::Null
+                }
+                Err(e) => {
+                    unreadable.get_or_insert_with(|| format!("column {i}: {e}"));
+                    SqlRef::Null
+                }
+            }));
+            if let Some(reason) = unreadable {
+                let id = row.get_ref(0).ok().and_then(|v| v.as_str().ok()).unwrap_or_default().to_owned();
+                return Err(StoreError::Corrupt { id, reason });
             }
-            if batch.is_empty() {
-                break;
+            if batch.len() >= chunk.max(1) {
+                each(std::mem::replace(&mut batch, ProviderRows::with_capacity(chunk.max(1))))?;
             }
+        }
+        if !batch.is_empty() {
             each(batch)?;
         }
     }
@@ -91,7 +110,7 @@ mod tests {
         let mut ids = Vec::new();
         let seq = store
             .load_snapshot_chunked(1, &mut |chunk| {
-                ids.extend(chunk.into_iter().map(|p| p.id));
+                ids.extend(chunk.providers()?.into_iter().map(|p| p.id));
                 Ok(())
             })
             .unwrap();

@@ -59,6 +59,23 @@ pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRec
     Ok(out)
 }
 
+/// The records of `ids` in one statement: the ids go in as one JSON array, which
+/// `json_each` unnests (a bound parameter however many ids there are, no SQL built from them).
+pub(super) fn load_provider_records_of(conn: &Connection, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+    let ids = serde_json::to_string(ids).unwrap_or_default();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers \
+         WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([ids], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (provider, deleted_at) = row?;
+        out.push(ProviderRecord { provider: provider?, deleted_at });
+    }
+    Ok(out)
+}
+
 /// The error for a provider that is no longer at `expected`.
 fn changed_under_us(conn: &Connection, id: &str) -> StoreError {
     match read_record(conn, id) {

@@ -23,6 +23,7 @@ pub use lock::{DbLock, lock_path};
 
 use crate::access::TokenHash;
 use crate::domain::{District, Provider, Stamp, polygon_from_geojson};
+use crate::store::row_view::ProviderRows;
 use crate::store::{
     AccountEvent, AuditQuery, FeedEntry, HistoryEntry, NewUser, PopulationColumn, ProviderRecord, Result, SeqRange,
     Store, StoreError, User, Written,
@@ -190,10 +191,10 @@ impl Store for SqliteStore {
     }
 
     fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        self.load_snapshot_chunked(chunk, each).map(|_| ())
+        self.load_snapshot_chunked(chunk, &mut |rows| each(rows.providers()?)).map(|_| ())
     }
 
-    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<i64> {
+    fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(ProviderRows) -> Result<()>) -> Result<i64> {
         feed::load_snapshot(&mut *self.conn()?, chunk, each)
     }
 
@@ -376,6 +377,10 @@ impl Store for SqliteStore {
 
     fn load_provider_records(&self) -> Result<Vec<ProviderRecord>> {
         imports::load_provider_records(&*self.conn()?)
+    }
+
+    fn load_provider_records_of(&self, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
+        imports::load_provider_records_of(&*self.conn()?, ids)
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
