@@ -23,6 +23,7 @@ mod api {
     mod history;
     mod hostile;
     mod imports;
+    mod integrity;
     mod limits;
     mod meta;
     mod observe;

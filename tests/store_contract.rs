@@ -184,10 +184,13 @@ fn an_update_that_changes_nothing_makes_no_version(store: &dyn Store) {
 }
 
 fn soft_delete_hides_the_provider_and_restore_brings_it_back(store: &dyn Store) {
+    assert!(!store.has_providers().unwrap(), "a new store is empty");
     store.create_provider(&provider("a", "あ"), &by("yamada")).unwrap();
+    assert!(store.has_providers().unwrap());
     let deleted = store.set_deleted("a", true, &[1], &by("yamada")).unwrap();
     assert!(deleted.record.deleted_at.is_some());
     assert_eq!(store.count_providers().unwrap(), 0);
+    assert!(!store.has_providers().unwrap(), "only deleted providers: empty, as start-up sees it");
     assert!(store.load_providers().unwrap().is_empty());
     assert_eq!(store.load_provider_records().unwrap().len(), 1, "the import diff still sees it");
     assert!(matches!(store.set_deleted("a", true, &[2], &by("y")), Err(StoreError::Deleted { .. })));

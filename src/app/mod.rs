@@ -7,6 +7,7 @@ pub mod config; // typed settings with CAREMAP_* fallbacks
 pub mod export_command; // caremap export
 pub mod gen_command; // caremap gen
 pub mod import_command; // caremap import
+pub mod integrity_check; // PRAGMA quick_check beside serving; what writes wait for
 pub mod logging; // stderr logging, text or JSON lines
 pub mod migrate_command; // caremap migrate
 pub mod process; // warnings about the process: root, a database others may read

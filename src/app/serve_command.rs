@@ -7,7 +7,8 @@ use crate::app::startup::Application;
 /// where it listens, and serves until a shutdown signal.
 ///
 /// # Errors
-/// Start-up failures (database, data files, address in use).
+/// Start-up failures (database, data files, address in use), and a database that fails the
+/// integrity check running beside the first moments of serving.
 pub async fn serve(config: ServeConfig) -> Result<(), Box<dyn std::error::Error>> {
     prepare_process();
     let app = Application::build(&config).await?;
@@ -18,7 +19,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), Box<dyn std::error::Error>
     if let Some(metrics) = metrics_addr {
         println!("caremap metrics on http://{metrics}/metrics");
     }
-    let stopped = running.await;
+    // A failed integrity check stops the server too, and is reported as at start-up.
+    let stopped = running.await?;
     tracing::info!(?stopped, "stopped");
     Ok(())
 }

@@ -1,8 +1,14 @@
-//! Builds the application from its settings: lock the database, bind the listener, open and
-//! check the store, load the bundled data into an empty database, load the catalog, serve
-//! (and follow the store's change feed) until a shutdown signal, drain. Tests use this exact
-//! path on port 0, and [`build_router`] (the same router and state, no socket) to call the
-//! application in-process.
+//! Builds the application from its settings: lock the database, bind the listener, open the
+//! store and start its integrity check, load the bundled data into an empty database, load the
+//! catalog, serve (and follow the store's change feed) until a shutdown signal, drain. Tests
+//! use this exact path on port 0, and [`build_router`] (the same router and state, no socket)
+//! to call the application in-process.
+//!
+//! The integrity check of a SQLite database with providers runs on its own connection and
+//! thread beside the catalog load *and beside serving*: the server is ready once the catalog is
+//! loaded, and only writes wait for the check ([`crate::http::plumbing::integrity`]). A failed
+//! check stops the server, which then exits with the same error a damaged database gave at
+//! start-up before.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,9 +19,12 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::app::config::ServeConfig;
+pub use crate::app::integrity_check::CheckHold;
+use crate::app::integrity_check::PendingCheck;
 use crate::catalog::{Catalog, Record};
 use crate::domain::{Provider, parse_districts};
 use crate::formats::geojson::provider_from_feature;
+use crate::http::plumbing::integrity::{Integrity, IntegrityGate};
 use crate::http::plumbing::metrics::metrics_router;
 use crate::http::plumbing::server::{ServerOptions, Stopped, serve};
 use crate::http::{AppState, HttpConfig, MetricsExposure, SiteInfo, router};
@@ -66,6 +75,13 @@ pub struct Application {
     listen: Option<String>,
     /// The SQLite database's lock (none on PostgreSQL, where servers share the store).
     _lock: Option<DbLock>,
+    /// The integrity check still running when the server starts listening (none when there is
+    /// none, or it ran before anything was seeded into an empty database).
+    check: Option<PendingCheck>,
+    /// Where the check stands, as writes and `/readyz` see it.
+    integrity: Arc<IntegrityGate>,
+    /// A test's hold on the check's result (see [`Application::hold_integrity_check`]).
+    hold: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 fn data_error(path: &Path, reason: impl ToString) -> StartupError {
@@ -110,7 +126,7 @@ pub fn seed_store(store: &dyn Store, data_dir: &Path) -> Result<Option<String>, 
             store.replace_districts(&districts)?;
         }
     }
-    if store.count_providers()? == 0 {
+    if !store.has_providers()? {
         let path = data_dir.join("providers.geojson");
         let (providers, is_sample) = read_providers_file(&path)?;
         let count = providers.len();
@@ -241,7 +257,8 @@ pub(crate) fn records_of_rows(rows: ProviderRows, out: &mut dyn FnMut(Record)) -
 /// The router `serve` runs and the state behind it, over `store` (seeded from `config.data`
 /// when empty) with `config`'s limits and site facts, without a socket or the database lock:
 /// for calling the application in-process (`oneshot`), as the fuzzing tests do. The store is
-/// not integrity-checked here ([`Application::build`] does that), and no follower runs: the
+/// not integrity-checked here ([`Application::build`] does that; writes are open at once, and
+/// `/readyz` has no `integrity`), and no follower runs: the
 /// catalog sees only the writes made through this router, and `/readyz` turns 503 once
 /// `--ready-max-lag-s` has passed since it was built.
 ///
@@ -283,19 +300,17 @@ fn assemble(
     Ok((router, state))
 }
 
-/// The integrity check running beside the catalog load of a SQLite database.
-type PendingCheck = Option<std::thread::JoinHandle<Result<(), StoreError>>>;
-
 /// Opens the SQLite database at `path` (warning about risky permissions) and starts its
 /// integrity check: a database with providers is checked on a second connection while the
-/// catalog loads (both read the whole file; on two cores that halves the start-up of a large
-/// one); an empty one is checked before anything is seeded into it.
-fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, PendingCheck), StartupError> {
+/// catalog loads and then while the server serves (both read the whole file; on two cores the
+/// check alone would add seconds to the start-up of a large one); an empty one is checked
+/// before anything is seeded into it.
+fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, Option<PendingCheck>), StartupError> {
     crate::app::process::warn_about_risks(path);
     let sqlite = SqliteStore::open(path)?;
-    let check = match sqlite.count_providers() {
-        Ok(n) if n > 0 => Some(sqlite.quick_check_concurrently()),
-        Ok(_) => {
+    let check = match sqlite.has_providers() {
+        Ok(true) => Some(PendingCheck::start(&sqlite, path)),
+        Ok(false) => {
             sqlite.quick_check()?;
             None
         }
@@ -309,13 +324,15 @@ fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, PendingCheck), StartupErr
 
 impl Application {
     /// Takes the database's lock, binds the address (both fail fast, before the slow part),
-    /// opens and checks the store, seeds it when empty, loads the catalog.
+    /// opens the store and starts its integrity check (an empty SQLite database is checked
+    /// here, before it is seeded), seeds it when empty, loads the catalog. The check of a
+    /// database with providers goes on while the server runs ([`Application::run_until`]).
     ///
     /// # Errors
     /// [`StartupError`] with the path or address involved: a missing database folder, a
     /// database another caremap holds, an address in use, a page folder without its vendor
-    /// files (`make web-deps`), a damaged database, a malformed
-    /// data file.
+    /// files (`make web-deps`), a damaged database (found before serving: an empty one, or one
+    /// whose catalog could not be loaded), a malformed data file.
     pub async fn build(config: &ServeConfig) -> Result<Self, StartupError> {
         crate::http::resources::static_files::check_web_dir(&config.web).map_err(StartupError::Web)?;
         if config.feed_poll_ms >= config.ready_max_lag_s.saturating_mul(1000) {
@@ -344,18 +361,30 @@ impl Application {
             DbLocation::Sqlite(path) => open_sqlite(path)?,
             DbLocation::Postgres(url) => (Arc::new(PgStore::open(url)?) as Arc<dyn Store>, None),
         };
-        let loaded = load_catalog(store.as_ref(), &config.data);
-        if let Some(check) = check {
-            check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        }
-        let (dataset, catalog) = loaded?;
+        let integrity = match (&location, &check) {
+            (DbLocation::Postgres(_), _) => Integrity::NotChecked,
+            (DbLocation::Sqlite(_), Some(_)) => Integrity::Checking,
+            (DbLocation::Sqlite(_), None) => Integrity::Passed,
+        };
+        let (dataset, catalog) = match load_catalog(store.as_ref(), &config.data) {
+            Ok(loaded) => loaded,
+            // A load that fails on a damaged file is reported as the damage the check finds.
+            Err(e) => {
+                if let Some(check) = check {
+                    check.join()?;
+                }
+                return Err(e);
+            }
+        };
         tracing::info!(
             providers = catalog.snapshot().len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             db = %location.shown(),
-            "database checked and catalog loaded"
+            integrity = integrity.label().unwrap_or("none"),
+            "catalog loaded"
         );
         let (router, state) = assemble(config, store, dataset, catalog)?;
+        state.integrity.set(integrity);
         let follower = Follower {
             store: state.store.clone(),
             door: state.door.clone(),
@@ -367,12 +396,28 @@ impl Application {
             DbLocation::Postgres(url) => Some(url.to_owned()),
             DbLocation::Sqlite(_) => None,
         };
+        let integrity = state.integrity.clone();
         let metrics = metrics_listener.map(|l| (l, metrics_router(state)));
         let options = ServerOptions {
             idle_timeout: Duration::from_secs(config.idle_timeout_s),
             shutdown_timeout: Duration::from_secs(config.shutdown_timeout_s),
         };
-        Ok(Self { listener, router, metrics, options, follower, listen, _lock: lock })
+        Ok(Self { listener, router, metrics, options, follower, listen, _lock: lock, check, integrity, hold: None })
+    }
+
+    /// Holds the result of the integrity check still running (writes stay refused and
+    /// `/readyz` says `"integrity":"checking"` until the returned hold is released or dropped
+    /// and the check has finished): the seam through which tests observe the server while its
+    /// check runs. Without a running check (an empty or PostgreSQL database) it holds nothing.
+    pub fn hold_integrity_check(&mut self) -> CheckHold {
+        let (hold, held) = CheckHold::new();
+        self.hold = Some(held);
+        hold
+    }
+
+    /// Where the database's integrity check stands (what writes and `/readyz` see).
+    pub fn integrity(&self) -> Arc<IntegrityGate> {
+        self.integrity.clone()
     }
 
     /// The address actually bound (useful with port 0).
@@ -389,20 +434,41 @@ impl Application {
     }
 
     /// Serves, and follows the store's change feed (on PostgreSQL woken by LISTEN/NOTIFY
-    /// beside its polls), until `shutdown` completes, then drains in-flight requests for at
-    /// most the shutdown timeout. The follower and the listener stop then; the database lock
-    /// is released when this returns.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Stopped {
-        let Self { listener, router, metrics, options, follower, listen, _lock } = self;
+    /// beside its polls), until `shutdown` completes or the integrity check still running at
+    /// start fails, then drains in-flight requests for at most the shutdown timeout. The
+    /// follower and the listener stop then; the database lock is released when this returns.
+    ///
+    /// # Errors
+    /// The integrity check's failure ([`StoreError::Damaged`] naming the database and SQLite's
+    /// findings), after the drain: the server stopped because of it.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Stopped, StartupError> {
+        let Self { listener, router, metrics, options, follower, listen, _lock, check, integrity, hold } = self;
         let listening = listen.map(|url| {
             let (wake, reconnects) = (follower.feed.wake.clone(), follower.feed.reconnects.clone());
             AbortOnDrop(tokio::spawn(crate::store::postgres::listen_for_changes(url, wake, reconnects)))
         });
         let following = AbortOnDrop(tokio::spawn(follower.run()));
+        let mut checking = check.map(|check| AbortOnDrop(tokio::spawn(check.publish(hold, integrity.clone()))));
+        let failed = integrity.failed();
+        let shutdown = async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = failed => {}
+            }
+        };
         let stopped = Self::serve_all(listener, router, metrics, options, shutdown).await;
         drop(following);
         drop(listening);
-        stopped
+        match checking.as_mut() {
+            // The check failed: its task has published the failure and ends with it.
+            Some(task) if matches!(integrity.state(), Integrity::Failed(_)) => match (&mut task.0).await {
+                Ok(result) => result?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => {}
+            },
+            _ => {}
+        }
+        Ok(stopped)
     }
 
     async fn serve_all(
@@ -432,15 +498,15 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then drains. The signal handlers are installed by
     /// this call, before the returned future runs.
-    pub fn run_until_stopped(self) -> impl Future<Output = Stopped> + Send {
+    pub fn run_until_stopped(self) -> impl Future<Output = Result<Stopped, StartupError>> + Send {
         self.run_until(shutdown_signal())
     }
 }
 
 /// Stops a task when dropped (also when the future holding it is dropped unfinished).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }

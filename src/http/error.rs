@@ -110,6 +110,10 @@ pub enum ApiError {
     /// cause is logged.
     #[error("database unreachable: {0}")]
     DatabaseUnreachable(String),
+    /// The database's start-up integrity check still runs (503, with `Retry-After: 1`): a
+    /// request that could write waits for it; nothing was written; reads work meanwhile.
+    #[error("integrity check running")]
+    IntegrityChecking,
     /// The server is not ready to answer (503), e.g. while shutting down.
     #[error("not ready: {0}")]
     NotReady(String),
@@ -120,6 +124,9 @@ pub enum ApiError {
 
 /// Seconds a client is asked to wait after a timeout or a storage failure (`Retry-After`).
 pub const STORAGE_RETRY_AFTER_S: u64 = 5;
+
+/// Seconds a write is asked to wait while the start-up integrity check runs (`Retry-After`).
+pub const INTEGRITY_RETRY_AFTER_S: u64 = 1;
 
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -166,6 +173,7 @@ impl ApiError {
             | Self::Timeout { .. }
             | Self::StorageUnavailable(_)
             | Self::DatabaseUnreachable(_)
+            | Self::IntegrityChecking
             | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -305,6 +313,16 @@ impl IntoResponse for ApiError {
                     none,
                 )
             }
+            Self::IntegrityChecking => (
+                "/problems/integrity-check-running",
+                "Integrity check running",
+                format!(
+                    "データベースの整合性を検査中のため、いまは保存できません。何も保存されていません。閲覧はできます。\
+                     {INTEGRITY_RETRY_AFTER_S}秒後にもう一度お試しください。(the database's integrity check is running; \
+                     nothing was written; reading still works; try again in {INTEGRITY_RETRY_AFTER_S} s)"
+                ),
+                none,
+            ),
             Self::NotReady(what) => ("/problems/not-ready", "Not ready", what.clone(), none),
             Self::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
@@ -360,6 +378,9 @@ impl IntoResponse for ApiError {
             }
             Self::Timeout { .. } | Self::StorageUnavailable(_) | Self::DatabaseUnreachable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(STORAGE_RETRY_AFTER_S));
+            }
+            Self::IntegrityChecking => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(INTEGRITY_RETRY_AFTER_S));
             }
             Self::PreconditionFailed { version, .. } => {
                 if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {

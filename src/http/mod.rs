@@ -26,7 +26,7 @@ use crate::store::Store;
 use crate::write::Door;
 use crate::write::follow::Feed;
 
-use plumbing::{authenticate, headers, load_shedding, metrics, observe};
+use plumbing::{authenticate, headers, integrity, load_shedding, metrics, observe};
 use resources::{
     accounts, address, api_doc, center_edits, changes, community_centers, coverage, districts, history, imports, meta,
     ogc, provider_accounts, providers, staff, static_files, vacancy,
@@ -149,6 +149,9 @@ pub struct SharedState {
     pub feed: Arc<Feed>,
     /// `/readyz` fails when the catalog was not seen caught up with the store for longer.
     pub ready_max_lag: Duration,
+    /// The database's start-up integrity check: writes wait for it (none: open at once; start-up
+    /// sets it while a check runs beside serving).
+    pub integrity: Arc<integrity::IntegrityGate>,
 }
 
 impl AppState {
@@ -200,6 +203,7 @@ impl AppState {
             stale_after_days: config.stale_after_days,
             feed,
             ready_max_lag: config.ready_max_lag,
+            integrity: Arc::default(),
         }))
     }
 
@@ -293,6 +297,9 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
                 .merge(vacancy::router())
                 .merge(imports::router())
                 .merge(center_edits::router())
+                // Every write is a staff route (a test holds the API description to that), so
+                // this one layer keeps all of them waiting for the integrity check.
+                .layer(axum::middleware::from_fn_with_state(state.integrity.clone(), integrity::writes_wait_for_check))
                 .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))),
         )
         .route("/staff", axum::routing::get(|| async { axum::response::Redirect::permanent("/staff.html") }))

@@ -288,6 +288,15 @@ pub trait Store: Send + Sync {
     /// On a database failure.
     fn count_providers(&self) -> Result<u64>;
 
+    /// Whether any provider is not deleted: what start-up asks (twice) to tell an empty store,
+    /// without counting a national one (a `COUNT(*)` walks every row: ~0.16 s at 1 M on SQLite).
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn has_providers(&self) -> Result<bool> {
+        Ok(self.count_providers()? > 0)
+    }
+
     /// Inserts new providers as they are (versions, times and authors kept) in one
     /// transaction (all or none), each with a history entry labelled `action` (e.g.
     /// `"load-data"`, `"gen"`). Returns the seqs given to them (`None` for no providers).

@@ -167,7 +167,9 @@ fn kill_server_during_import(server: &mut Server, auth: &str, file: Vec<u8>, mom
 fn start(db: &Path) -> Server {
     let mut command = serve_command(db, &[]);
     command.env("CAREMAP_LOG", "info");
-    Server::start(command)
+    let server = Server::start(command);
+    server.wait_until_writable();
+    server
 }
 
 fn served(server: &Server) -> usize {

@@ -249,6 +249,27 @@ fn start_up_refuses_a_damaged_database() {
 }
 
 #[test]
+fn damage_the_check_finds_after_the_server_listens_stops_it_non_zero_naming_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let out = caremap().args(["gen", "--count", "3000", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The catalog loads from this file; only the integrity check, which runs beside serving, fails.
+    crate::support::damage::fail_the_quick_check(&db);
+
+    let mut server = Server::start(serve_command(&db, &[]));
+    let status = server.wait_for_exit(Duration::from_secs(30)).expect("the server stops by itself");
+
+    assert!(!status.success(), "{status:?}");
+    let stderr = server.stderr();
+    let exit_message = stderr.lines().find(|l| l.starts_with("caremap: ")).unwrap_or_else(|| panic!("{stderr}"));
+    for text in ["c.db", "is damaged (PRAGMA quick_check: NULL value in damage_probe.v)", "restore it from a backup"] {
+        assert!(exit_message.contains(text), "'{text}' not in: {exit_message}");
+    }
+    assert!(stderr.contains("integrity check failed"), "logged as an error first:\n{stderr}");
+}
+
+#[test]
 fn request_logs_are_structured_and_never_contain_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use caremap::access::Role;
 use caremap::app::config::ServeConfig;
-use caremap::app::startup::Application;
+use caremap::app::startup::{Application, CheckHold, StartupError};
+use caremap::http::plumbing::server::Stopped;
 use caremap::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -100,26 +101,60 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp
 }
 
 async fn spawn_app_configured(data: &Path, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    start(data, configure, false).await.0
+}
+
+/// A server started as [`spawn_app_with`] would, over a database that `prepare` fills first
+/// (so its integrity check runs beside serving, not before seeding), with the check's result
+/// held until the returned [`CheckHold`] is released: writes wait and `/readyz` says
+/// `checking` until then. Also returns the server's task, which ends with what `run_until`
+/// returns (the check's failure, if it fails).
+pub async fn spawn_app_with_check_held(
+    prepare: impl FnOnce(&Path),
+) -> (TestApp, CheckHold, tokio::task::JoinHandle<Result<Stopped, StartupError>>) {
+    let (app, hold, running) = start(&repo_path("data"), |config| prepare(&config.db), true).await;
+    (app, hold.expect("a hold was asked for"), running)
+}
+
+/// Fills the database at `db` with the bundled sample (as a first start would), so that the
+/// next start finds providers in it.
+pub fn seed_sample(db: &Path) {
+    let store = SqliteStore::open(db).unwrap();
+    caremap::app::startup::seed_store(&store, &repo_path("data")).unwrap();
+}
+
+async fn start(
+    data: &Path,
+    configure: impl FnOnce(&mut ServeConfig),
+    hold: bool,
+) -> (TestApp, Option<CheckHold>, tokio::task::JoinHandle<Result<Stopped, StartupError>>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::for_paths(dir.path().join("test.db"), data.to_owned(), repo_path("web"));
     // The tests read /metrics on the main address (the default is off); `configure` may change it.
     config.metrics = caremap::http::MetricsExposure::Public;
     configure(&mut config);
-    let app = Application::build(&config).await.expect("the app starts");
+    let mut app = Application::build(&config).await.expect("the app starts");
+    let hold = hold.then(|| app.hold_integrity_check());
+    let integrity = app.integrity();
     let addr = app.local_addr();
     let metrics_addr = app.metrics_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
+    let running = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    TestApp {
+    if hold.is_none() {
+        // A test that writes at once on a database it filled must not meet the check's 503s.
+        integrity.settled().await;
+    }
+    let app = TestApp {
         addr,
         metrics_addr,
         db: dir.path().join("test.db"),
         client: reqwest::Client::new(),
         _dir: dir,
         _shutdown: tx,
-    }
+    };
+    (app, hold, running)
 }
 
 impl TestApp {

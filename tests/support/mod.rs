@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cs2cs;
+pub mod damage;
 pub mod fixtures;
 pub mod oneshot;
 pub mod postgres;

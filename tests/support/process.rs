@@ -1,7 +1,7 @@
 //! Running the real `caremap` binary in tests: start a server on a free port, signal it,
 //! wait for its exit with a bound, read what it logged.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -98,6 +98,23 @@ impl Server {
     pub fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// Waits until the database's integrity check no longer holds writes back (`/readyz`
+    /// without `"integrity":"checking"`): a server started on a database with providers
+    /// answers writes 503 until then.
+    pub fn wait_until_writable(&self) {
+        for _ in 0..1500 {
+            let mut stream = std::net::TcpStream::connect(self.addr).unwrap();
+            write!(stream, "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            let mut text = String::new();
+            stream.read_to_string(&mut text).unwrap();
+            if text.starts_with("HTTP/1.1 200") && !text.contains("\"integrity\":\"checking\"") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the integrity check never let writes through");
     }
 
     /// Waits at most `limit` for the process to exit; `None` if it is still running.

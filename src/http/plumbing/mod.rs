@@ -6,6 +6,7 @@ pub mod authenticate; // the StaffUser extractor and the failed-sign-in limiter
 pub(crate) mod body; // JSON bodies with problem+json rejections and the body size limit
 pub mod client; // the client address, through trusted proxies
 pub mod headers; // security headers, CSP, CORS
+pub mod integrity; // writes wait for the start-up integrity check
 pub mod load_shedding; // the concurrency cap, request deadline and heavy-query slots
 pub mod metrics; // request counts, latencies and gauges; the /metrics exposition
 pub mod observe; // the request span, request id and access log

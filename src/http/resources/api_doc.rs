@@ -230,7 +230,7 @@ const OPS: &[Op] = &[
     Op {
         method: "get",
         path: "/readyz",
-        summary: "Readiness: 503 problem+json when the catalog is not caught up with the store's change feed within --ready-max-lag-s, 503 while overloaded",
+        summary: "Readiness: 200 once the catalog is loaded, its body's integrity (SQLite) saying whether the start-up integrity check is still checking (writes answer 503 with Retry-After: 1 meanwhile) or ok; 503 problem+json when the catalog is not caught up with the store's change feed within --ready-max-lag-s or the check failed, 503 while overloaded",
         params: &[],
         body: None,
         ok: ("200", JSON),

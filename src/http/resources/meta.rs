@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{GROUPS, Kind, PROVIDER_FIELDS, ProviderField, ProviderFields, SERVICE_TYPES};
 
+use crate::http::plumbing::integrity::{FAILED_DETAIL, Integrity};
 use crate::http::{ApiError, AppState};
 
 /// A base-map tile layer offered to the page.
@@ -98,18 +99,33 @@ async fn health_get() -> Json<Value> {
 /// caught up with the store's change feed within `--ready-max-lag-s` (else 503
 /// problem+json with the reason; an unreachable store alone keeps a caught-up server ready,
 /// with `"store": "unreachable"`, see [`crate::write::follow::Feed::ready`]), and the API has room for a request (503 while every place
-/// is taken, so the API sheds everything).
+/// is taken, so the API sheds everything). On SQLite the body's `integrity` says where the
+/// start-up integrity check stands: `checking` (reads are served, writes answer 503) or `ok`;
+/// a failed check makes it 503 while the server shuts down (see
+/// [`crate::http::plumbing::integrity`]). No check, no `integrity` (PostgreSQL).
 async fn ready_get(State(state): State<AppState>) -> Response {
     let snapshot = state.catalog.snapshot();
     let (providers, applied_seq) = (snapshot.len(), snapshot.applied_seq());
+    let integrity = state.integrity.state();
+    if let Integrity::Failed(_) = integrity {
+        return ApiError::NotReady(FAILED_DETAIL.into()).into_response();
+    }
     if let Err(reason) = state.feed.ready(applied_seq, state.ready_max_lag) {
         return ApiError::NotReady(reason).into_response();
     }
+    let integrity = integrity.label();
     if state.limits.saturated() {
-        let status = json!({ "status": "overloaded", "providers": providers, "in_flight": state.limits.in_flight() });
+        let mut status =
+            json!({ "status": "overloaded", "providers": providers, "in_flight": state.limits.in_flight() });
+        if let Some(integrity) = integrity {
+            status["integrity"] = integrity.into();
+        }
         return (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response();
     }
     let store = if state.feed.status(applied_seq).failure.is_some() { "unreachable" } else { "ok" };
-    Json(json!({ "status": "ready", "providers": providers, "applied_seq": applied_seq, "store": store }))
-        .into_response()
+    let mut ready = json!({ "status": "ready", "providers": providers, "applied_seq": applied_seq, "store": store });
+    if let Some(integrity) = integrity {
+        ready["integrity"] = integrity.into();
+    }
+    Json(ready).into_response()
 }

@@ -212,6 +212,11 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn has_providers(&self) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM providers WHERE deleted_at IS NULL)";
+        Ok(self.conn()?.query_row(sql, [], |r| r.get(0))?)
+    }
+
     fn insert_providers(&self, providers: &[Provider], action: &str) -> Result<Option<SeqRange>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
