@@ -1,5 +1,5 @@
-//! The start-up integrity check of a SQLite database with providers, run beside the catalog
-//! load and then beside serving: SQLite's `PRAGMA quick_check` on a connection and thread of
+//! The start-up integrity check of a SQLite database with providers, started once the catalog
+//! is loaded and run beside serving: SQLite's `PRAGMA quick_check` on a connection and thread of
 //! its own, its result published to the [`IntegrityGate`] that writes and `/readyz` read (and
 //! whose failure stops the server), and the hold through which tests see the server while the
 //! check runs.
@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::http::plumbing::integrity::{Integrity, IntegrityGate};
 use crate::store::{SqliteStore, StoreError};
 
-/// The integrity check running on its own thread beside the catalog load (and then beside
-/// serving) of a SQLite database, with the database it checks and when it started.
+/// The integrity check of a SQLite database running on its own thread beside serving, with the
+/// database it checks and when it started.
 pub(crate) struct PendingCheck {
     thread: std::thread::JoinHandle<Result<(), StoreError>>,
     db: String,
@@ -19,11 +19,11 @@ pub(crate) struct PendingCheck {
 }
 
 impl PendingCheck {
-    /// Starts `PRAGMA quick_check` of `sqlite`'s file at `path` on a connection and thread of
-    /// its own.
-    pub(crate) fn start(sqlite: &SqliteStore, path: &Path) -> Self {
+    /// Starts `PRAGMA quick_check` of the SQLite database at `path` on a connection and thread
+    /// of its own.
+    pub(crate) fn start(path: &Path) -> Self {
         Self {
-            thread: sqlite.quick_check_concurrently(),
+            thread: SqliteStore::quick_check_concurrently(path),
             db: path.display().to_string(),
             started: std::time::Instant::now(),
         }

@@ -4,9 +4,9 @@
 //! use this exact path on port 0, and [`build_router`] (the same router and state, no socket)
 //! to call the application in-process.
 //!
-//! The integrity check of a SQLite database with providers runs on its own connection and
-//! thread beside the catalog load *and beside serving*: the server is ready once the catalog is
-//! loaded, and only writes wait for the check ([`crate::http::plumbing::integrity`]). A failed
+//! The integrity check of a SQLite database with providers starts once the catalog is loaded
+//! and runs on its own connection and thread *beside serving*: the server is ready once the
+//! catalog is loaded, and only writes wait for the check ([`crate::http::plumbing::integrity`]). A failed
 //! check stops the server, which then exits with the same error a damaged database gave at
 //! start-up before.
 
@@ -235,7 +235,9 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
             Ok::<(), StoreError>(())
         },
         records_of_rows,
-    )?;
+    );
+    ProviderRows::release_spares();
+    let catalog = catalog?;
     let catalog = Arc::new(catalog.at_seq(seq));
     // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
     tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, seq, "catalog built");
@@ -300,26 +302,26 @@ fn assemble(
     Ok((router, state))
 }
 
-/// Opens the SQLite database at `path` (warning about risky permissions) and starts its
-/// integrity check: a database with providers is checked on a second connection while the
-/// catalog loads and then while the server serves (both read the whole file; on two cores the
-/// check alone would add seconds to the start-up of a large one); an empty one is checked
-/// before anything is seeded into it.
-fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, Option<PendingCheck>), StartupError> {
+/// Opens the SQLite database at `path` (warning about risky permissions) and says whether it
+/// still needs its integrity check: an empty one is checked here, before anything is seeded
+/// into it; a database with providers is checked once the catalog is loaded, on a second
+/// connection while the server serves (the check reads the whole file, about 2 s of CPU at
+/// 1 M providers: beside the load it took one of two cores from it).
+fn open_sqlite(path: &Path) -> Result<(Arc<dyn Store>, bool), StartupError> {
     crate::app::process::warn_about_risks(path);
     let sqlite = SqliteStore::open(path)?;
-    let check = match sqlite.has_providers() {
-        Ok(true) => Some(PendingCheck::start(&sqlite, path)),
+    let check_later = match sqlite.has_providers() {
+        Ok(true) => true,
         Ok(false) => {
             sqlite.quick_check()?;
-            None
+            false
         }
         Err(e) => {
             sqlite.quick_check()?;
             return Err(e.into());
         }
     };
-    Ok((Arc::new(sqlite), check))
+    Ok((Arc::new(sqlite), check_later))
 }
 
 impl Application {
@@ -357,24 +359,28 @@ impl Application {
             MetricsExposure::Off | MetricsExposure::Public => None,
         };
         let started = std::time::Instant::now();
-        let (store, check) = match location {
+        let (store, check_later) = match location {
             DbLocation::Sqlite(path) => open_sqlite(path)?,
-            DbLocation::Postgres(url) => (Arc::new(PgStore::open(url)?) as Arc<dyn Store>, None),
+            DbLocation::Postgres(url) => (Arc::new(PgStore::open(url)?) as Arc<dyn Store>, false),
         };
-        let integrity = match (&location, &check) {
+        let integrity = match (&location, check_later) {
             (DbLocation::Postgres(_), _) => Integrity::NotChecked,
-            (DbLocation::Sqlite(_), Some(_)) => Integrity::Checking,
-            (DbLocation::Sqlite(_), None) => Integrity::Passed,
+            (DbLocation::Sqlite(_), true) => Integrity::Checking,
+            (DbLocation::Sqlite(_), false) => Integrity::Passed,
         };
         let (dataset, catalog) = match load_catalog(store.as_ref(), &config.data) {
             Ok(loaded) => loaded,
             // A load that fails on a damaged file is reported as the damage the check finds.
             Err(e) => {
-                if let Some(check) = check {
-                    check.join()?;
+                if let (DbLocation::Sqlite(path), true) = (location, check_later) {
+                    PendingCheck::start(path).join()?;
                 }
                 return Err(e);
             }
+        };
+        let check = match location {
+            DbLocation::Sqlite(path) if check_later => Some(PendingCheck::start(path)),
+            _ => None,
         };
         tracing::info!(
             providers = catalog.snapshot().len(),

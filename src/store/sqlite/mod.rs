@@ -99,13 +99,14 @@ impl SqliteStore {
         }
     }
 
-    /// [`SqliteStore::quick_check`] on a connection of its own, so it can run on another
-    /// thread while this store is read (start-up checks and loads a large database at once).
+    /// [`SqliteStore::quick_check`] of the database at `path` on a connection and thread of
+    /// its own, so it can run while the store is used (start-up serves a large database while
+    /// it is checked).
     ///
     /// # Errors
     /// As [`SqliteStore::quick_check`].
-    pub fn quick_check_concurrently(&self) -> std::thread::JoinHandle<Result<()>> {
-        let path = self.path.clone();
+    pub fn quick_check_concurrently(path: &Path) -> std::thread::JoinHandle<Result<()>> {
+        let path = path.display().to_string();
         std::thread::spawn(move || {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(&path, flags)
