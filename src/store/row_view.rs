@@ -10,6 +10,8 @@
 //!
 //! [`PROVIDER_COLUMNS`]: super::codec::PROVIDER_COLUMNS
 
+use std::sync::{Mutex, PoisonError};
+
 use crate::domain::fields::{COUNT_SLOTS, POOLED_SLOTS, TEXT_SLOTS};
 use crate::domain::{
     Accepting, Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields, ServiceSet,
@@ -239,10 +241,29 @@ enum Cell {
     Text(u32, u32),
 }
 
+/// The buffers of chunks already read, for the next chunks of the same load: a chunk of
+/// 8 192 rows is a few MB, which the allocator hands back to the system when it is freed, so
+/// each new chunk was faulted in and zeroed page by page again (a twelfth of the reading
+/// thread's time at start-up). Emptied by [`ProviderRows::release_spares`] once a load ends.
+static SPARES: Mutex<Vec<(String, Vec<Cell>)>> = Mutex::new(Vec::new());
+
+/// Most spare buffers kept: the chunks in flight between the reading and the building thread.
+const MAX_SPARES: usize = 6;
+
 impl ProviderRows {
-    /// An empty chunk with room for `rows` rows.
+    /// An empty chunk with room for `rows` rows, in the buffers of a chunk already read if
+    /// there is one.
     pub fn with_capacity(rows: usize) -> Self {
-        Self { text: String::with_capacity(rows * 256), cells: Vec::with_capacity(rows * PROVIDER_COLUMN_COUNT) }
+        let spare = SPARES.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let (mut text, mut cells) = spare.unwrap_or_default();
+        text.reserve(rows * 256);
+        cells.reserve(rows * PROVIDER_COLUMN_COUNT);
+        Self { text, cells }
+    }
+
+    /// Frees the buffers kept for the next chunks (at the end of a load).
+    pub fn release_spares() {
+        drop(std::mem::take(&mut *SPARES.lock().unwrap_or_else(PoisonError::into_inner)));
     }
 
     /// Appends one row, `PROVIDER_COLUMN_COUNT` values in column order.
@@ -297,6 +318,19 @@ impl ProviderRows {
             Cell::Integer(n) => SqlRef::Integer(n),
             Cell::Real(x) => SqlRef::Real(x),
             Cell::Text(start, end) => SqlRef::Text(self.text.get(start as usize..end as usize).unwrap_or_default()),
+        }
+    }
+}
+
+impl Drop for ProviderRows {
+    /// Keeps the buffers for the next chunk (see [`SPARES`]).
+    fn drop(&mut self) {
+        let mut spares = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
+        if spares.len() < MAX_SPARES {
+            let (mut text, mut cells) = (std::mem::take(&mut self.text), std::mem::take(&mut self.cells));
+            text.clear();
+            cells.clear();
+            spares.push((text, cells));
         }
     }
 }
