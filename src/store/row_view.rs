@@ -34,6 +34,19 @@ pub enum SqlRef<'a> {
     Text(&'a str),
 }
 
+impl SqlRef<'_> {
+    /// The value, owned.
+    pub fn owned(self) -> super::codec::SqlValue {
+        use super::codec::SqlValue;
+        match self {
+            SqlRef::Null => SqlValue::Null,
+            SqlRef::Integer(n) => SqlValue::Integer(n),
+            SqlRef::Real(x) => SqlValue::Real(x),
+            SqlRef::Text(s) => SqlValue::Text(s.to_owned()),
+        }
+    }
+}
+
 /// A provider row, decoded and checked, its text borrowed from the row.
 #[derive(Debug, Clone)]
 pub struct RowView<'a> {

@@ -42,15 +42,7 @@ impl ToSql for SqlValue {
 
 impl<'a> FromSql<'a> for SqlValue {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        Ok(match *ty {
-            Type::INT8 => SqlValue::Integer(i64::from_sql(ty, raw)?),
-            Type::INT4 => SqlValue::Integer(i32::from_sql(ty, raw)?.into()),
-            Type::INT2 => SqlValue::Integer(i16::from_sql(ty, raw)?.into()),
-            Type::FLOAT8 => SqlValue::Real(f64::from_sql(ty, raw)?),
-            Type::FLOAT4 => SqlValue::Real(f32::from_sql(ty, raw)?.into()),
-            Type::BOOL => SqlValue::Integer(bool::from_sql(ty, raw)?.into()),
-            _ => SqlValue::Text(<&str>::from_sql(ty, raw)?.to_owned()),
-        })
+        SqlRef::from_sql(ty, raw).map(SqlRef::owned)
     }
 
     fn from_sql_null(_ty: &Type) -> Result<Self, BoxError> {
