@@ -99,8 +99,11 @@ pub(super) fn apply_import(
     result
 }
 
-/// Page cache during an import, KiB (the negative `cache_size` form).
-const IMPORT_CACHE_KIB: i64 = -256 * 1024;
+/// Page cache during an import, KiB (the negative `cache_size` form). SQLite allocates it with
+/// the C library's `malloc`, which keeps what the cache used after the import: in a running
+/// server 256 MB held ~140 MiB for good, while 64 MB imports a 1 M-row file into a new
+/// database as fast (20.4 s against 21.3 s) and 100 k rows into 1 M as fast (3.7–4.4 s).
+const IMPORT_CACHE_KIB: i64 = -64 * 1024;
 
 fn write_import(
     conn: &mut Connection,
