@@ -29,10 +29,9 @@ const CHOME: u32 = 5;
 const BLOCKS: u32 = 20;
 const RESIDENCES: u32 = 10;
 
+/// The process's resident memory, KiB (what `/metrics` reports, Linux only).
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    caremap::http::plumbing::metrics::resident_memory_bytes().expect("VmRSS in /proc/self/status (Linux)") / 1024
 }
 
 fn city_name(c: usize) -> String {

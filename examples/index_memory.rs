@@ -21,10 +21,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CHILD: &str = "CAREMAP_INDEX_MEMORY_CHILD";
 
+/// The process's resident memory, KiB (what `/metrics` reports, Linux only).
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    caremap::http::plumbing::metrics::resident_memory_bytes().expect("VmRSS in /proc/self/status (Linux)") / 1024
 }
 
 fn main() {

@@ -12,10 +12,9 @@ use caremap::store::PopulationColumn;
 /// A box the size of Chiba prefecture (the coverage bench's).
 const PREFECTURE: [f64; 4] = [139.75, 35.30, 140.65, 35.90];
 
+/// The process's resident memory, KiB (what `/metrics` reports, Linux only).
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    caremap::http::plumbing::metrics::resident_memory_bytes().expect("VmRSS in /proc/self/status (Linux)") / 1024
 }
 
 fn main() {
