@@ -127,29 +127,10 @@ impl SqlValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{HomeCare, HomeCareClass, Kind, LonLat};
 
+    /// Every field filled in; a capacity of 0, which must not read back as none.
     fn provider() -> Provider {
-        Provider {
-            official_code: Some("1312000001".into()),
-            name_kana: Some("サクラ".into()),
-            services: vec!["130".into(), "430".into()],
-            home_care: Some(HomeCare {
-                class: Some(HomeCareClass::Standard),
-                house_calls: true,
-                ..HomeCare::default()
-            }),
-            capacity: Some(0),
-            accepting: Some(Accepting::Consult),
-            accepting_note: Some("火・木の午後なら可".into()),
-            accepting_places: Some(2),
-            accepting_checked_at: Some("2026-11-28T01:00:00Z".into()),
-            district: Some("north".into()),
-            updated_at: "2026-11-30T00:00:00Z".into(),
-            updated_by: "yamada".into(),
-            version: 3,
-            ..Provider::new("c-1".into(), Kind::Clinic, "さくら".into(), LonLat::new(139.9, 35.85).unwrap())
-        }
+        Provider { capacity: Some(0), ..crate::generate::synthetic::every_field("c-1") }
     }
 
     #[test]
