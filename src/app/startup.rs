@@ -235,9 +235,7 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
             Ok::<(), StoreError>(())
         },
         records_of_rows,
-    );
-    ProviderRows::release_spares();
-    let catalog = catalog?;
+    )?;
     let catalog = Arc::new(catalog.at_seq(seq));
     // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.
     tracing::info!(read_ms, index_ms = started.elapsed().as_millis() as u64 - read_ms, seq, "catalog built");

@@ -10,7 +10,7 @@
 //!
 //! [`PROVIDER_COLUMNS`]: super::codec::PROVIDER_COLUMNS
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::domain::fields::{COUNT_SLOTS, POOLED_SLOTS, TEXT_SLOTS};
 use crate::domain::{
@@ -243,6 +243,8 @@ impl ProviderFields for RowView<'_> {
 pub struct ProviderRows {
     text: String,
     cells: Vec<Cell>,
+    /// Where its buffers go when it is dropped (see [`ChunkBuffers`]).
+    buffers: Weak<ChunkBuffers>,
 }
 
 /// A value of [`ProviderRows`]; text is a range of its buffer.
@@ -254,29 +256,35 @@ enum Cell {
     Text(u32, u32),
 }
 
-/// The buffers of chunks already read, for the next chunks of the same load: a chunk of
+/// The buffers of a read's chunks once they are dropped, for its next chunks: a chunk of
 /// 8 192 rows is a few MB, which the allocator hands back to the system when it is freed, so
 /// each new chunk was faulted in and zeroed page by page again (a twelfth of the reading
-/// thread's time at start-up). Emptied by [`ProviderRows::release_spares`] once a load ends.
-static SPARES: Mutex<Vec<(String, Vec<Cell>)>> = Mutex::new(Vec::new());
+/// thread's time at start-up). The read owns it; chunks dropped after the read has ended free
+/// their buffers.
+#[derive(Debug, Default)]
+pub struct ChunkBuffers(Mutex<Vec<(String, Vec<Cell>)>>);
 
-/// Most spare buffers kept: the chunks in flight between the reading and the building thread.
-const MAX_SPARES: usize = 6;
+/// Most buffers kept: the chunks in flight between the reading and the building thread.
+const MAX_SPARE_BUFFERS: usize = 6;
 
 impl ProviderRows {
-    /// An empty chunk with room for `rows` rows, in the buffers of a chunk already read if
-    /// there is one.
+    /// An empty chunk with room for `rows` rows.
     pub fn with_capacity(rows: usize) -> Self {
-        let spare = SPARES.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        Self::reusing(Weak::new(), rows)
+    }
+
+    /// An empty chunk with room for `rows` rows, in the buffers of a dropped chunk of
+    /// `buffers` if there is one; its own go back there when it is dropped.
+    pub fn reusing_buffers(buffers: &Arc<ChunkBuffers>, rows: usize) -> Self {
+        Self::reusing(Arc::downgrade(buffers), rows)
+    }
+
+    fn reusing(buffers: Weak<ChunkBuffers>, rows: usize) -> Self {
+        let spare = buffers.upgrade().and_then(|b| b.0.lock().unwrap_or_else(PoisonError::into_inner).pop());
         let (mut text, mut cells) = spare.unwrap_or_default();
         text.reserve(rows * 256);
         cells.reserve(rows * PROVIDER_COLUMN_COUNT);
-        Self { text, cells }
-    }
-
-    /// Frees the buffers kept for the next chunks (at the end of a load).
-    pub fn release_spares() {
-        drop(std::mem::take(&mut *SPARES.lock().unwrap_or_else(PoisonError::into_inner)));
+        Self { text, cells, buffers }
     }
 
     /// Appends one row, `PROVIDER_COLUMN_COUNT` values in column order.
@@ -336,14 +344,15 @@ impl ProviderRows {
 }
 
 impl Drop for ProviderRows {
-    /// Keeps the buffers for the next chunk (see [`SPARES`]).
+    /// Hands the buffers to the next chunk of the same read, while the read goes on.
     fn drop(&mut self) {
-        let mut spares = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
-        if spares.len() < MAX_SPARES {
+        let Some(buffers) = self.buffers.upgrade() else { return };
+        let mut spare = buffers.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < MAX_SPARE_BUFFERS {
             let (mut text, mut cells) = (std::mem::take(&mut self.text), std::mem::take(&mut self.cells));
             text.clear();
             cells.clear();
-            spares.push((text, cells));
+            spare.push((text, cells));
         }
     }
 }
@@ -352,6 +361,24 @@ impl Drop for ProviderRows {
 mod tests {
     use super::*;
     use crate::store::codec::{SqlValue, provider_row};
+
+    #[test]
+    fn a_read_hands_a_dropped_chunks_buffers_to_its_next_chunk() {
+        let full = crate::generate::synthetic::every_field("clinic-1");
+        let buffers = Arc::new(ChunkBuffers::default());
+        let mut first = ProviderRows::reusing_buffers(&buffers, 1);
+        for _ in 0..100 {
+            first.push_row(provider_row(&full).iter().map(SqlValue::borrowed));
+        }
+        let grown = (first.text.capacity(), first.cells.capacity());
+        drop(first);
+        let next = ProviderRows::reusing_buffers(&buffers, 1);
+        assert_eq!((next.text.capacity(), next.cells.capacity()), grown, "the same buffers");
+        assert!(next.is_empty());
+        // A chunk that outlives its read frees its buffers.
+        drop(buffers);
+        drop(next);
+    }
 
     #[test]
     fn a_chunk_gives_back_the_providers_pushed_into_it_and_names_an_unreadable_row() {

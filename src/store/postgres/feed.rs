@@ -10,7 +10,7 @@ use postgres::Client;
 use super::providers::provider_from_json;
 use crate::domain::leaves_deleted;
 use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS};
-use crate::store::row_view::{ProviderRows, SqlRef};
+use crate::store::row_view::{ChunkBuffers, ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
 
 /// The seq of the last committed change (0 before the first).
@@ -28,12 +28,13 @@ pub(super) fn load_snapshot(c: &mut Client, chunk: usize, out: &SyncSender<Provi
         &[],
     )?;
     let chunk = i32::try_from(chunk.max(1)).unwrap_or(i32::MAX);
+    let buffers = std::sync::Arc::new(ChunkBuffers::default());
     loop {
         let rows = tx.query_portal(&portal, chunk)?;
         if rows.is_empty() {
             break;
         }
-        let mut batch = ProviderRows::with_capacity(rows.len());
+        let mut batch = ProviderRows::reusing_buffers(&buffers, rows.len());
         for row in &rows {
             let values: Vec<SqlRef<'_>> =
                 (0..PROVIDER_COLUMN_COUNT).map(|i| row.try_get(i)).collect::<std::result::Result<_, _>>()?;

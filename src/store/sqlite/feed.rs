@@ -3,12 +3,15 @@
 //! with the provider as it was after the change), so the feed reads it rather than keeping a
 //! second table of the same rows. Also the consistent snapshot a catalog is loaded from.
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, params};
 
 use super::rows::{PROVIDER_COLUMNS, sql_ref};
 use crate::domain::{Provider, leaves_deleted};
 use crate::store::codec::PROVIDER_COLUMN_COUNT;
-use crate::store::row_view::{ProviderRows, SqlRef};
+
+use crate::store::row_view::{ChunkBuffers, ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
 
 /// The seq of the last committed change (0 before the first).
@@ -31,7 +34,8 @@ pub(super) fn load_snapshot(
         let mut stmt =
             tx.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
         let mut rows = stmt.query([])?;
-        let mut batch = ProviderRows::with_capacity(chunk.max(1));
+        let buffers = Arc::new(ChunkBuffers::default());
+        let mut batch = ProviderRows::reusing_buffers(&buffers, chunk.max(1));
         while let Some(row) = rows.next()? {
             let mut unreadable = None;
             batch.push_row((0..PROVIDER_COLUMN_COUNT).map(|i| match row.get_ref(i).map(sql_ref) {
@@ -50,7 +54,7 @@ pub(super) fn load_snapshot(
                 return Err(StoreError::Corrupt { id, reason });
             }
             if batch.len() >= chunk.max(1) {
-                each(std::mem::replace(&mut batch, ProviderRows::with_capacity(chunk.max(1))))?;
+                each(std::mem::replace(&mut batch, ProviderRows::reusing_buffers(&buffers, chunk.max(1))))?;
             }
         }
         if !batch.is_empty() {
