@@ -329,9 +329,10 @@ pub fn read(options: &ImportOptions, files: &[InputFile]) -> Result<Parsed, Impo
     };
     let started = std::time::Instant::now();
     let mut collected = Collected::default();
-    if options.source != Source::Kouseikyoku {
-        // At most one provider per line: sized once instead of grown (and copied) by doubling
-        // through a million rows.
+    if matches!(options.source, Source::MhlwCare | Source::IryoNet) {
+        // A CSV holds at most one provider per line: sized once instead of grown (and copied)
+        // by doubling through a million rows. (Not GeoJSON: a pretty-printed file has many
+        // lines per feature.)
         let lines: usize = files.iter().map(|f| f.bytes.iter().filter(|&&b| b == b'\n').count() + 1).sum();
         collected.providers.reserve(lines);
         collected.by_id.reserve(lines);
