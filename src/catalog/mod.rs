@@ -10,6 +10,7 @@
 
 mod filter;
 mod intern;
+mod load;
 mod rebuilder;
 pub mod reclaim;
 mod record;
@@ -376,9 +377,9 @@ impl Catalog {
     }
 
     /// A catalog of the providers in the chunks `read` hands over, in id order, each turned
-    /// into records by `records` on a second thread while `read` goes on: at start-up the
-    /// store copies rows into a chunk while the records of the previous chunk are built from
-    /// it in place, so no `Provider` is made and the providers are never all held twice.
+    /// into records by `records` on other threads while `read` goes on: at start-up the
+    /// store copies rows into a chunk while the records of the previous chunks are built from
+    /// them in place, so no `Provider` is made and the providers are never all held twice.
     ///
     /// # Errors
     /// What `read` or `records` returns first; the catalog is not built then.
@@ -387,29 +388,7 @@ impl Catalog {
         read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), E>) -> Result<(), E>,
         records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
     ) -> Result<Self, E> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<C>(4);
-        let entries = std::thread::scope(|scope| {
-            let builder = scope.spawn(|| {
-                let mut entries = Vec::new();
-                let mut failed = None;
-                for chunk in receiver {
-                    // After a failure the rest is drained unread, so the reader is never
-                    // blocked; the read goes on to its end and the failure is reported then.
-                    if failed.is_none() {
-                        failed = records(chunk, &mut |r| entries.push(r)).err();
-                    }
-                }
-                failed.map_or(Ok(entries), Err)
-            });
-            // A send fails only if the builder is gone, i.e. panicked: its join says so.
-            let read = read(&mut |chunk| {
-                let _ = sender.send(chunk);
-                Ok(())
-            });
-            drop(sender);
-            let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.and(built)
-        })?;
+        let entries = load::records_in_order(read, records)?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
         // The chunks, the builder thread's leftovers and the index's temporaries are freed.
         reclaim::now();

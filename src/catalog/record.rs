@@ -17,7 +17,7 @@
 use crate::domain::fields::{ADDRESS, NAME_KANA};
 use crate::domain::{
     Accepting, Access, HomeCare, Kind, LonLat, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields, ServiceSet,
-    TextAt, normalize_text,
+    TextAt, normalize_into,
 };
 use crate::spatial::index::IndexEntry;
 
@@ -115,7 +115,7 @@ impl Record {
         IndexEntry { slot, location: self.location, services: self.services }
     }
 
-    /// The folded name, kana and address `q=` searches (see [`normalize_text`]).
+    /// The folded name, kana and address `q=` searches (see [`crate::domain::normalize_text`]).
     pub(super) fn search_key(&self) -> &str {
         self.entry(SEARCH_KEY).unwrap_or_default()
     }
@@ -223,7 +223,14 @@ impl<'a> Iterator for Codes<'a> {
 
 /// The folded name, kana and address, joined by U+001F (which no folded text contains).
 fn search_key(name: &str, kana: Option<&str>, address: Option<&str>) -> String {
-    [Some(name), kana, address].into_iter().flatten().map(normalize_text).collect::<Vec<_>>().join("\u{1f}")
+    let mut key = String::with_capacity(name.len() + kana.map_or(0, str::len) + address.map_or(0, str::len) + 2);
+    for (i, text) in [Some(name), kana, address].into_iter().flatten().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        normalize_into(&mut key, text);
+    }
+    key
 }
 
 impl ProviderFields for Record {

@@ -26,6 +26,6 @@ pub use provider::{FieldError, HomeCare, HomeCareClass, Kind, Provider};
 pub use provider_fields::ProviderFields;
 pub use revision::{Stamp, leaves_deleted, place_in_district};
 pub use service::{GROUPS, SERVICE_TYPES, ServiceGroup, ServiceSet, ServiceType, service_type};
-pub use text::normalize_text;
+pub use text::{normalize_into, normalize_text};
 pub use timestamp::{now_utc, utc_text};
 pub use vacancy::{Accepting, AcceptingSet, VacancyChange, VacancyClock};

@@ -198,7 +198,8 @@ mod tests {
         )
         .unwrap();
         tx.commit().unwrap();
-        let data: String = conn.query_row("SELECT data FROM provider_history WHERE version = 1", [], |r| r.get(0)).unwrap();
+        let data: String =
+            conn.query_row("SELECT data FROM provider_history WHERE version = 1", [], |r| r.get(0)).unwrap();
         assert!(!data.contains("null"), "{data}");
         assert!(!data.contains("phone"), "{data}");
         assert_eq!(super::super::providers::provider_version(&conn, "c", 1).unwrap(), sparse);

@@ -1,0 +1,150 @@
+//! Building the records of a large read on several threads while the read goes on.
+//!
+//! At start-up one thread reads the store's rows in chunks; building the records from them
+//! (decoding each row, folding its search text, laying out its block, touching fresh memory)
+//! costs about twice what reading them does, so one builder thread kept the reader waiting
+//! half of the time. Chunks are numbered as read, built by whichever builder is free, and put
+//! back in read order, so the records come out exactly as one builder would have made them.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Mutex, PoisonError};
+
+use super::record::Record;
+
+/// Threads building records: one per core, at least two (so a one-core machine still reads
+/// while it builds), at most four (beyond that the reader is the limit).
+fn builders() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from).clamp(2, 4)
+}
+
+/// The records `records` builds from each chunk `read` hands over, in the order read.
+///
+/// # Errors
+/// What `read` returns, else the failure of `records` on the earliest chunk; chunks after a
+/// failed one are taken but not built, so the reader is never blocked.
+pub(super) fn records_in_order<C: Send, E: Send>(
+    read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), E>) -> Result<(), E>,
+    records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
+) -> Result<Vec<Record>, E> {
+    let (chunks, taken) = sync_channel::<(usize, C)>(4);
+    let taken = Mutex::new(taken);
+    let (built, done) = sync_channel::<(usize, Result<Vec<Record>, E>)>(4);
+    let first_failed = AtomicUsize::new(usize::MAX);
+    std::thread::scope(|scope| {
+        for _ in 0..builders() {
+            let built = built.clone();
+            let (taken, records, first_failed) = (&taken, &records, &first_failed);
+            scope.spawn(move || {
+                while let Some((n, chunk)) = next(taken) {
+                    let mut out = Vec::new();
+                    let result = if n > first_failed.load(Ordering::Relaxed) {
+                        Ok(out)
+                    } else {
+                        records(chunk, &mut |r| out.push(r)).map(|()| out)
+                    };
+                    if result.is_err() {
+                        first_failed.fetch_min(n, Ordering::Relaxed);
+                    }
+                    if built.send((n, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(built);
+        let collector = scope.spawn(move || in_read_order(done));
+        // A send fails only if every builder is gone, i.e. panicked: the scope says so.
+        let mut n = 0;
+        let read = read(&mut |chunk| {
+            let _ = chunks.send((n, chunk));
+            n += 1;
+            Ok(())
+        });
+        drop(chunks);
+        let built = collector.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.and(built)
+    })
+}
+
+/// The next chunk for a builder; `None` once the reader is done.
+fn next<C>(taken: &Mutex<Receiver<(usize, C)>>) -> Option<(usize, C)> {
+    taken.lock().unwrap_or_else(PoisonError::into_inner).recv().ok()
+}
+
+/// The built chunks joined in the order they were read; the first failure in that order.
+fn in_read_order<E>(done: Receiver<(usize, Result<Vec<Record>, E>)>) -> Result<Vec<Record>, E> {
+    let mut entries = Vec::new();
+    let mut waiting = BTreeMap::new();
+    let mut wanted = 0;
+    let mut failure = None;
+    for (n, result) in done {
+        waiting.insert(n, result);
+        while let Some(result) = waiting.remove(&wanted) {
+            wanted += 1;
+            match result {
+                Ok(records) if failure.is_none() => entries.extend(records),
+                Ok(_) => {}
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    }
+    failure.map_or(Ok(entries), Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Kind, LonLat, Provider};
+
+    fn provider(i: usize) -> Provider {
+        let at = LonLat::new(139.9 + (i % 100) as f64 * 1e-3, 35.8).unwrap();
+        Provider::new(format!("p{i:05}"), Kind::Care, format!("事業所{i}"), at)
+    }
+
+    /// Chunks of very different cost, so later chunks finish first: the records still come out
+    /// in read order.
+    #[test]
+    fn records_come_out_in_read_order_whichever_builder_finishes_first() {
+        let chunks: Vec<Vec<Provider>> =
+            (0..40).map(|c| (0..(c % 7) * 50).map(|i| provider(c * 1000 + i)).collect()).collect();
+        let expected: Vec<String> = chunks.iter().flatten().map(|p| p.id.clone()).collect();
+        let records = records_in_order(
+            |each: &mut dyn FnMut(Vec<Provider>) -> Result<(), ()>| chunks.iter().cloned().try_for_each(each),
+            |chunk: Vec<Provider>, out| {
+                chunk.iter().for_each(|p| out(Record::new(p)));
+                Ok(())
+            },
+        )
+        .unwrap();
+        let ids: Vec<String> = records.iter().map(|r| crate::domain::ProviderFields::id(r).to_owned()).collect();
+        assert_eq!(ids, expected);
+    }
+
+    /// The first failure in read order is the one reported, and the read goes on to its end.
+    #[test]
+    fn the_first_failure_in_read_order_is_reported_and_the_read_finishes() {
+        let mut handed = 0;
+        let result = records_in_order(
+            |each: &mut dyn FnMut(usize) -> Result<(), String>| {
+                for c in 0..30 {
+                    handed += 1;
+                    each(c)?;
+                }
+                Ok(())
+            },
+            |c: usize, out| {
+                if c == 3 || c == 20 {
+                    return Err(format!("chunk {c}"));
+                }
+                out(Record::new(&provider(c)));
+                Ok(())
+            },
+        );
+        assert_eq!(result.err().as_deref(), Some("chunk 3"));
+        assert_eq!(handed, 30);
+    }
+}
