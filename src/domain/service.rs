@@ -165,20 +165,39 @@ impl ServiceSet {
         self.0 == 0
     }
 
-    /// Positions in [`SERVICE_TYPES`] of the codes in the set, ascending.
+    /// Positions in [`SERVICE_TYPES`] of the codes in the set, ascending. Only the set bits are
+    /// visited (building the index at start-up asks this of every provider, three times).
     pub fn indices(self) -> impl Iterator<Item = usize> {
-        (0..SERVICE_TYPES.len()).filter(move |i| self.0 & (1 << i) != 0)
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            (i < SERVICE_TYPES.len()).then_some(i)
+        })
     }
 
     /// The codes in the set, in [`SERVICE_TYPES`] order.
     pub fn codes(self) -> impl Iterator<Item = &'static str> {
-        SERVICE_TYPES.iter().enumerate().filter(move |(i, _)| self.0 & (1 << i) != 0).map(|(_, s)| s.code)
+        self.indices().map(|i| SERVICE_TYPES[i].code)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Visiting only the set bits gives the positions a scan of every service would.
+        #[test]
+        fn indices_are_the_set_positions_ascending(bits in any::<u64>()) {
+            let set = ServiceSet(bits & ((1u64 << SERVICE_TYPES.len()) - 1));
+            let scanned: Vec<usize> = (0..SERVICE_TYPES.len()).filter(|i| set.0 & (1 << i) != 0).collect();
+            prop_assert_eq!(set.indices().collect::<Vec<_>>(), scanned.clone());
+            let codes: Vec<&str> = scanned.iter().map(|&i| SERVICE_TYPES[i].code).collect();
+            prop_assert_eq!(set.codes().collect::<Vec<_>>(), codes);
+        }
+    }
 
     #[test]
     fn every_service_belongs_to_a_known_group() {
