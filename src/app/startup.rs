@@ -235,6 +235,7 @@ fn load_catalog(store: &dyn Store, data: &Path) -> Result<(Option<String>, Arc<C
             Ok::<(), StoreError>(())
         },
         records_of_rows,
+        ProviderRows::read_rows_hint,
     )?;
     let catalog = Arc::new(catalog.at_seq(seq));
     // read_ms: SQLite read (entries built meanwhile); index_ms: the rest, mostly the trees.

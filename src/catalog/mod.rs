@@ -370,16 +370,22 @@ impl Catalog {
         districts: Vec<District>,
         read: impl FnOnce(&mut dyn FnMut(Vec<Provider>) -> Result<(), E>) -> Result<(), E>,
     ) -> Result<Self, E> {
-        Self::load_with(districts, read, |chunk: Vec<Provider>, out| {
-            chunk.iter().for_each(|p| out(Record::new(p)));
-            Ok(())
-        })
+        Self::load_with(
+            districts,
+            read,
+            |chunk: Vec<Provider>, out| {
+                chunk.iter().for_each(|p| out(Record::new(p)));
+                Ok(())
+            },
+            |_| 0,
+        )
     }
 
     /// A catalog of the providers in the chunks `read` hands over, in id order, each turned
     /// into records by `records` on other threads while `read` goes on: at start-up the
     /// store copies rows into a chunk while the records of the previous chunks are built from
     /// them in place, so no `Provider` is made and the providers are never all held twice.
+    /// `rows_hint` tells from a chunk how many providers the whole read may hold (0: unknown).
     ///
     /// # Errors
     /// What `read` or `records` returns first; the catalog is not built then.
@@ -387,8 +393,9 @@ impl Catalog {
         districts: Vec<District>,
         read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), E>) -> Result<(), E>,
         records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
+        rows_hint: impl Fn(&C) -> usize + Sync,
     ) -> Result<Self, E> {
-        let entries = load::records_in_order(read, records)?;
+        let entries = load::records_in_order(read, records, rows_hint)?;
         let snapshot = Snapshot::from_entries(entries, Arc::new(districts));
         // The chunks, the builder thread's leftovers and the index's temporaries are freed.
         reclaim::now();

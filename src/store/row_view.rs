@@ -245,6 +245,8 @@ pub struct ProviderRows {
     cells: Vec<Cell>,
     /// Where its buffers go when it is dropped (see [`ChunkBuffers`]).
     buffers: Weak<ChunkBuffers>,
+    /// At least the rows of the whole read, as the store counted them first; 0 if not counted.
+    read_rows_hint: usize,
 }
 
 /// A value of [`ProviderRows`]; text is a range of its buffer.
@@ -284,7 +286,20 @@ impl ProviderRows {
         let (mut text, mut cells) = spare.unwrap_or_default();
         text.reserve(rows * 256);
         cells.reserve(rows * PROVIDER_COLUMN_COUNT);
-        Self { text, cells, buffers }
+        Self { text, cells, buffers, read_rows_hint: 0 }
+    }
+
+    /// This chunk, saying the whole read has at most about `rows` rows (a count the store
+    /// takes cheaply before reading, so the reader's consumer can size its list once).
+    #[must_use]
+    pub fn with_read_rows_hint(mut self, rows: usize) -> Self {
+        self.read_rows_hint = rows;
+        self
+    }
+
+    /// What [`ProviderRows::with_read_rows_hint`] said; 0 when the store did not count.
+    pub fn read_rows_hint(&self) -> usize {
+        self.read_rows_hint
     }
 
     /// Appends one row, `PROVIDER_COLUMN_COUNT` values in column order.

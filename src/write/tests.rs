@@ -43,6 +43,7 @@ fn load(store: &dyn Store) -> Catalog {
             Ok::<(), crate::store::StoreError>(())
         },
         crate::app::startup::records_of_rows,
+        crate::store::ProviderRows::read_rows_hint,
     )
     .unwrap();
     catalog.at_seq(seq)

@@ -30,12 +30,16 @@ pub(super) fn load_snapshot(
 ) -> Result<i64> {
     let tx = conn.transaction()?;
     let seq = last_seq(&tx)?;
+    // Every row, deleted ones too: SQLite counts them from the smallest index (~20 ms at 1 M),
+    // where counting only the live ones would read the whole table.
+    let hint: i64 = tx.query_row("SELECT COUNT(*) FROM providers", [], |r| r.get(0))?;
+    let hint = usize::try_from(hint).unwrap_or(0);
     {
         let mut stmt =
             tx.prepare(&format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE deleted_at IS NULL ORDER BY id"))?;
         let mut rows = stmt.query([])?;
         let buffers = Arc::new(ChunkBuffers::default());
-        let mut batch = ProviderRows::reusing_buffers(&buffers, chunk.max(1));
+        let mut batch = ProviderRows::reusing_buffers(&buffers, chunk.max(1)).with_read_rows_hint(hint);
         while let Some(row) = rows.next()? {
             let mut unreadable = None;
             batch.push_row((0..PROVIDER_COLUMN_COUNT).map(|i| match row.get_ref(i).map(sql_ref) {
@@ -54,7 +58,8 @@ pub(super) fn load_snapshot(
                 return Err(StoreError::Corrupt { id, reason });
             }
             if batch.len() >= chunk.max(1) {
-                each(std::mem::replace(&mut batch, ProviderRows::reusing_buffers(&buffers, chunk.max(1))))?;
+                let next = ProviderRows::reusing_buffers(&buffers, chunk.max(1)).with_read_rows_hint(hint);
+                each(std::mem::replace(&mut batch, next))?;
             }
         }
         if !batch.is_empty() {
