@@ -152,6 +152,10 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE address_points ADD COLUMN IF NOT EXISTS town_code TEXT NOT NULL DEFAULT '';
     ",
+    // 4: the SQLite store's migration 9: versions are found through (provider_id, seq).
+    "
+    DROP INDEX IF EXISTS provider_history_by_provider;
+    ",
 ];
 
 /// The column definitions of the provider fields, derived from the field table: the type the

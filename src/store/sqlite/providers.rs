@@ -112,13 +112,13 @@ fn provider_from_json(id: &str, data: &str) -> Result<Provider> {
         .map_err(|e| StoreError::Corrupt { id: id.to_owned(), reason: format!("history entry: {e}") })
 }
 
+/// The data of a provider's latest entry at a version.
+const VERSION_SELECT: &str =
+    "SELECT data FROM provider_history WHERE provider_id = ?1 AND version = ?2 ORDER BY seq DESC LIMIT 1";
+
 pub(super) fn provider_version(conn: &Connection, id: &str, version: i64) -> Result<Provider> {
-    let data: Option<String> = conn
-        .prepare_cached(
-            "SELECT data FROM provider_history WHERE provider_id = ?1 AND version = ?2 ORDER BY seq DESC LIMIT 1",
-        )?
-        .query_row(params![id, version], |r| r.get(0))
-        .optional()?;
+    let data: Option<String> =
+        conn.prepare_cached(VERSION_SELECT)?.query_row(params![id, version], |r| r.get(0)).optional()?;
     let data = data.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
     provider_from_json(id, &data)
 }
@@ -229,6 +229,24 @@ mod tests {
         assert_eq!((restored.record.provider.version, restored.record.deleted_at), (3, None));
         assert_eq!(store.load_providers().unwrap().len(), 1);
         assert!(matches!(store.set_deleted("a", false, &[3], &by("y")), Err(StoreError::NotDeleted { .. })));
+    }
+
+    /// A version is looked up through the (provider_id, seq) index, never by reading the whole
+    /// history (the index on (provider_id, version) is gone since migration 9).
+    #[test]
+    fn a_version_is_found_through_the_provider_and_seq_index() {
+        let (_dir, store) = store();
+        store.create_provider(&provider("a"), &by("yamada")).unwrap();
+        let conn = store.conn().unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {VERSION_SELECT}"))
+            .unwrap()
+            .query_map(params!["a", 1], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|step| step.contains("provider_history_by_seq_provider")), "{plan:?}");
+        assert_eq!(provider_version(&conn, "a", 1).unwrap().id, "a");
     }
 
     #[test]
