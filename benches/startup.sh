@@ -5,6 +5,7 @@
 # each is measured under the same conditions.
 # Usage: benches/startup.sh [BIN…]   (default: this checkout's release build)
 # Parameters: COUNT=1000000 RUNS=3 PORT=18383 DB=path (a database to reuse; generated otherwise)
+#             DBS="path…" (a copy per build, when their schemas differ)
 set -euo pipefail
 
 COUNT=${COUNT:-1000000}
@@ -33,12 +34,26 @@ if [ -z "$DB" ]; then
   "${BINS[0]}" gen --count "$COUNT" --seed 1 --db "$DB" >/dev/null
 fi
 
+# DBS: one database per build, in the order of the builds (a build with a newer schema
+# migrates the database it opens, and an older build then refuses it).
+read -r -a DBS_OF <<<"${DBS:-}"
+
 for run in $(seq 1 "$RUNS"); do
-  for bin in "${BINS[@]}"; do
+  for i in "${!BINS[@]}"; do
+    bin=${BINS[$i]}
+    db=${DBS_OF[$i]:-$DB}
     started=$(date +%s.%N)
-    "$bin" serve --addr "127.0.0.1:$PORT" --db "$DB" --data "$ROOT/data" --web "$ROOT/web" >"$TMP/serve.log" 2>&1 &
+    "$bin" serve --addr "127.0.0.1:$PORT" --db "$db" --data "$ROOT/data" --web "$ROOT/web" >"$TMP/serve.log" 2>&1 &
     SERVER=$!
-    until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.02; done
+    until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+      if ! kill -0 "$SERVER" 2>/dev/null; then
+        # e.g. a database a newer build has migrated (give each build its own copy, DBS=…)
+        log "$bin exited before it was ready:"
+        tail -5 "$TMP/serve.log" >&2
+        exit 1
+      fi
+      sleep 0.02
+    done
     ready=$(date +%s.%N)
     cpu=$(awk '{ printf "%.2f/%.2f", $14 / 100, $15 / 100 }' "/proc/$SERVER/stat")
     sleep 2
