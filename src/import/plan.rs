@@ -101,7 +101,7 @@ impl Planner<'_> {
                 // Old → new values only for the entries the report keeps (a large import
                 // changes many more than it lists).
                 let changes = if self.diff.changed.len() < DIFF_LIMIT { self.changes(old, &next) } else { Vec::new() };
-                let entry = DiffEntry { id: next.id.clone(), name: next.name.clone(), fields, changes };
+                let entry = || DiffEntry { id: next.id.clone(), name: next.name.clone(), fields, changes };
                 Diff::push(&mut self.diff.changed, &mut self.diff.truncated, entry);
                 let provider = self.stamp.apply(next, old.version + 1);
                 self.write.upserts.push(ImportUpsert {
@@ -112,7 +112,7 @@ impl Planner<'_> {
             }
             Some(record) => {
                 self.report.added += 1;
-                let entry = DiffEntry::new(&next, vec!["deleted"]);
+                let entry = || DiffEntry::new(&next, vec!["deleted"]);
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
                 let provider = self.stamp.apply(next, record.provider.version + 1);
                 self.write.upserts.push(ImportUpsert {
@@ -123,7 +123,7 @@ impl Planner<'_> {
             }
             None => {
                 self.report.added += 1;
-                let entry = DiffEntry::new(&next, Vec::new());
+                let entry = || DiffEntry::new(&next, Vec::new());
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
                 let provider = self.stamp.apply(next, 1);
                 self.write.upserts.push(ImportUpsert { provider, base_version: None, action: ACTION_IMPORT });
@@ -133,7 +133,7 @@ impl Planner<'_> {
 
     fn remove(&mut self, stored: &Provider) {
         self.report.removed += 1;
-        let entry = DiffEntry::new(stored, Vec::new());
+        let entry = || DiffEntry::new(stored, Vec::new());
         Diff::push(&mut self.diff.removed, &mut self.diff.truncated, entry);
         let provider = self.stamp.apply(stored.clone(), stored.version + 1);
         self.write.removals.push(ImportRemoval {
@@ -400,6 +400,23 @@ mod tests {
         assert_eq!(kept, Provider { name: "さくら（新）".into(), ..stored() });
         let cleared = respect_ownership(read, &stored(), true);
         assert_eq!(cleared, Provider { name: "さくら（新）".into(), phone: None, ..stored() });
+    }
+
+    /// A large import lists the first [`DIFF_LIMIT`] providers it adds and counts every one.
+    #[test]
+    fn the_diff_keeps_the_first_entries_and_the_counts_stay_exact() {
+        let count = DIFF_LIMIT + 5;
+        let parsed = Parsed {
+            providers: (0..count).map(|i| Provider { id: format!("care-{i}"), ..stored() }).collect(),
+            ..Parsed::default()
+        };
+        let stamp = Stamp { at: "2026-11-30T00:00:00Z".into(), by: "cli".into() };
+        let (write, report) = plan(&ImportOptions::new(Source::MhlwCare, "cli"), parsed, Vec::new(), &[], &stamp);
+        assert_eq!((report.added, write.upserts.len()), (count as u64, count));
+        assert_eq!(report.diff.added.len(), DIFF_LIMIT);
+        assert!(report.diff.truncated);
+        assert_eq!(report.diff.added[0].id, "care-0");
+        assert_eq!(report.diff.added[DIFF_LIMIT - 1].id, format!("care-{}", DIFF_LIMIT - 1));
     }
 
     #[test]
