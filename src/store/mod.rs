@@ -240,7 +240,14 @@ pub trait Store: Send + Sync {
     ///
     /// # Errors
     /// On a database failure or an unreadable row.
-    fn load_providers(&self) -> Result<Vec<Provider>>;
+    fn load_providers(&self) -> Result<Vec<Provider>> {
+        let mut all = Vec::new();
+        self.load_providers_chunked(8192, &mut |chunk| {
+            all.extend(chunk);
+            Ok(())
+        })?;
+        Ok(all)
+    }
 
     /// Every provider that is not deleted, ordered by id, handed to `each` in chunks of about
     /// `chunk` providers as they are read, so a large catalog can be built while it is read and
@@ -249,14 +256,7 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// On a database failure or an unreadable row; what `each` returns.
     fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        let mut all = self.load_providers()?.into_iter();
-        loop {
-            let batch: Vec<Provider> = all.by_ref().take(chunk.max(1)).collect();
-            if batch.is_empty() {
-                return Ok(());
-            }
-            each(batch)?;
-        }
+        self.load_snapshot_chunked(chunk, &mut |rows| each(rows.providers()?)).map(|_| ())
     }
 
     /// Every provider that is not deleted, in id order and in chunks as

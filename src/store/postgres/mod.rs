@@ -188,19 +188,6 @@ impl Drop for PgStore {
 }
 
 impl Store for PgStore {
-    fn load_providers(&self) -> Result<Vec<Provider>> {
-        let mut all = Vec::new();
-        self.load_providers_chunked(8192, &mut |chunk| {
-            all.extend(chunk);
-            Ok(())
-        })?;
-        Ok(all)
-    }
-
-    fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        self.load_snapshot_chunked(chunk, &mut |rows| each(rows.providers()?)).map(|_| ())
-    }
-
     fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(ProviderRows) -> Result<()>) -> Result<i64> {
         // `each` is not Send (it builds the caller's catalog), so the rows cross from the
         // connection's thread through a channel in chunks.

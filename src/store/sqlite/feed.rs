@@ -42,16 +42,13 @@ pub(super) fn load_snapshot(
         let mut batch = ProviderRows::reusing_buffers(&buffers, chunk.max(1)).with_read_rows_hint(hint);
         while let Some(row) = rows.next()? {
             let mut unreadable = None;
-            batch.push_row((0..PROVIDER_COLUMN_COUNT).map(|i| match row.get_ref(i).map(sql_ref) {
-                Ok(Ok(value)) => value,
-                Ok(Err(e)) => {
+            batch.push_row((0..PROVIDER_COLUMN_COUNT).map(|i| {
+                let value =
+                    row.get_ref(i).map_err(|e| e.to_string()).and_then(|v| sql_ref(v).map_err(|e| e.to_string()));
+                value.unwrap_or_else(|e| {
                     unreadable.get_or_insert_with(|| format!("column {i}: {e}"));
                     SqlRef::Null
-                }
-                Err(e) => {
-                    unreadable.get_or_insert_with(|| format!("column {i}: {e}"));
-                    SqlRef::Null
-                }
+                })
             }));
             if let Some(reason) = unreadable {
                 let id = row.get_ref(0).ok().and_then(|v| v.as_str().ok()).unwrap_or_default().to_owned();

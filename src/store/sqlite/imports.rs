@@ -49,25 +49,22 @@ pub struct ImportWrite {
 }
 
 pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRecord>> {
-    let mut stmt = conn.prepare(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers ORDER BY id"))?;
-    let rows = stmt.query_map([], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (provider, deleted_at) = row?;
-        out.push(ProviderRecord { provider: provider?, deleted_at });
-    }
-    Ok(out)
+    records(conn, "", [])
 }
 
 /// The records of `ids` in one statement: the ids go in as one JSON array, which
 /// `json_each` unnests (a bound parameter however many ids there are, no SQL built from them).
 pub(super) fn load_provider_records_of(conn: &Connection, ids: &[&str]) -> Result<Vec<ProviderRecord>> {
     let ids = serde_json::to_string(ids).unwrap_or_default();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers \
-         WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id"
-    ))?;
-    let rows = stmt.query_map([ids], |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
+    records(conn, "WHERE id IN (SELECT value FROM json_each(?1))", [ids])
+}
+
+/// The stored providers `filter` (a `WHERE` clause, or nothing) keeps, live or soft-deleted,
+/// in id order.
+fn records(conn: &Connection, filter: &str, params: impl rusqlite::Params) -> Result<Vec<ProviderRecord>> {
+    let mut stmt =
+        conn.prepare(&format!("SELECT {PROVIDER_COLUMNS}, deleted_at FROM providers {filter} ORDER BY id"))?;
+    let rows = stmt.query_map(params, |row| Ok((provider_from_row(row)?, row.get::<_, Option<String>>(col::NEXT)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (provider, deleted_at) = row?;

@@ -182,19 +182,6 @@ fn load_districts_from(conn: &Connection) -> Result<Vec<District>> {
 }
 
 impl Store for SqliteStore {
-    fn load_providers(&self) -> Result<Vec<Provider>> {
-        let mut all = Vec::new();
-        self.load_providers_chunked(8192, &mut |chunk| {
-            all.extend(chunk);
-            Ok(())
-        })?;
-        Ok(all)
-    }
-
-    fn load_providers_chunked(&self, chunk: usize, each: &mut dyn FnMut(Vec<Provider>) -> Result<()>) -> Result<()> {
-        self.load_snapshot_chunked(chunk, &mut |rows| each(rows.providers()?)).map(|_| ())
-    }
-
     fn load_snapshot_chunked(&self, chunk: usize, each: &mut dyn FnMut(ProviderRows) -> Result<()>) -> Result<i64> {
         feed::load_snapshot(&mut *self.conn()?, chunk, each)
     }
