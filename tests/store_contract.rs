@@ -17,8 +17,8 @@ use caremap::domain::{Accepting, Kind, LonLat, Provider, Stamp, action, parse_di
 use caremap::generate::synthetic::every_field;
 use caremap::spatial::mesh::{MeshCell, MeshLevel};
 use caremap::store::{
-    AuditQuery, CenterWrite, ImportRemoval, ImportUpsert, ImportWrite, LAST_IMPORT_META, NewUser, PgStore,
-    PopulationColumn, SeqRange, SqliteStore, Store, StoreError,
+    AuditQuery, CenterWrite, ImportRemoval, ImportWrite, LAST_IMPORT_META, NewUser, PgStore, PopulationColumn,
+    SeqRange, SqliteStore, Store, StoreError,
 };
 
 /// A store and what keeps it alive (its folder, or its cluster).
@@ -518,18 +518,14 @@ fn imported(id: &str, name: &str, version: i64) -> Provider {
 
 fn an_import_planned_against_an_older_version_writes_nothing(store: &dyn Store) {
     store.insert_providers(&[imported("a", "あ", 1), imported("b", "い", 1)], "test").unwrap();
-    let write = ImportWrite {
-        upserts: vec![
-            ImportUpsert { provider: imported("c", "う", 1), base_version: None, action: action::IMPORT },
-            ImportUpsert { provider: imported("a", "あ2", 2), base_version: Some(1), action: action::IMPORT },
-        ],
-        removals: vec![ImportRemoval {
+    let write = ImportWrite::new(Some("2026-11-02T00:00:00Z".into()))
+        .with_upsert(imported("c", "う", 1), None, action::IMPORT)
+        .with_upsert(imported("a", "あ2", 2), Some(1), action::IMPORT)
+        .with_removal(ImportRemoval {
             provider: imported("b", "い", 2),
             base_version: 1,
             action: action::IMPORT_DELETE,
-        }],
-        imported_at: Some("2026-11-02T00:00:00Z".into()),
-    };
+        });
     // A staff edit lands between the diff and the commit.
     store.update_provider(&imported("a", "あ（修正）", 1), &[1], &by("staff"), action::UPDATE).unwrap();
     let err = store.apply_import(&write, None).unwrap_err();
@@ -558,14 +554,11 @@ fn the_records_of_given_ids_come_live_or_deleted_in_id_order(store: &dyn Store) 
 
 fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
     store.insert_providers(&[imported("a", "あ", 1), imported("b", "い", 1)], "test").unwrap();
-    let remove = ImportWrite {
-        removals: vec![ImportRemoval {
-            provider: imported("b", "い", 2),
-            base_version: 1,
-            action: action::IMPORT_DELETE,
-        }],
-        ..ImportWrite::default()
-    };
+    let remove = ImportWrite::default().with_removal(ImportRemoval {
+        provider: imported("b", "い", 2),
+        base_version: 1,
+        action: action::IMPORT_DELETE,
+    });
     assert_eq!(store.apply_import(&remove, None).unwrap(), Some(SeqRange::one(3)));
     assert_eq!(store.count_providers().unwrap(), 1);
     let record = store.provider_record("b").unwrap().unwrap();
@@ -574,14 +567,7 @@ fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
         matches!(store.apply_import(&remove, None), Err(StoreError::VersionMismatch { .. })),
         "a second removal of the same version"
     );
-    let restore = ImportWrite {
-        upserts: vec![ImportUpsert {
-            provider: imported("b", "い", 3),
-            base_version: Some(2),
-            action: action::IMPORT_RESTORE,
-        }],
-        ..ImportWrite::default()
-    };
+    let restore = ImportWrite::default().with_upsert(imported("b", "い", 3), Some(2), action::IMPORT_RESTORE);
     store.apply_import(&restore, None).unwrap();
     assert_eq!(store.provider_record("b").unwrap().unwrap().deleted_at, None);
     let history: Vec<String> = store.provider_history("b").unwrap().into_iter().map(|e| e.action).collect();
@@ -590,10 +576,7 @@ fn an_import_removal_soft_deletes_and_an_upsert_restores(store: &dyn Store) {
 
 fn an_import_of_an_id_that_appeared_meanwhile_is_a_duplicate(store: &dyn Store) {
     store.insert_providers(&[imported("a", "あ", 1)], "test").unwrap();
-    let write = ImportWrite {
-        upserts: vec![ImportUpsert { provider: imported("a", "x", 1), base_version: None, action: action::IMPORT }],
-        ..ImportWrite::default()
-    };
+    let write = ImportWrite::default().with_upsert(imported("a", "x", 1), None, action::IMPORT);
     assert!(matches!(store.apply_import(&write, None), Err(StoreError::Duplicate { .. })));
 }
 
@@ -604,21 +587,19 @@ fn a_committed_import_records_its_time(store: &dyn Store) {
         "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#,
     )
     .unwrap();
-    let write = |at: Option<&str>, name: &str, version: i64| ImportWrite {
-        upserts: vec![ImportUpsert {
-            provider: imported("a", name, version),
-            base_version: Some(version - 1),
-            action: action::IMPORT,
-        }],
-        removals: vec![],
-        imported_at: at.map(str::to_owned),
+    let write = |at: Option<&str>, name: &str, version: i64| {
+        ImportWrite::new(at.map(str::to_owned)).with_upsert(
+            imported("a", name, version),
+            Some(version - 1),
+            action::IMPORT,
+        )
     };
     store.apply_import(&write(Some("2026-11-02T09:00:00Z"), "あ2", 2), Some(&districts)).unwrap();
     assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
     assert_eq!(store.load_districts().unwrap(), districts, "the seed districts in the same transaction");
     store.apply_import(&write(None, "あ3", 3), None).unwrap();
     assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
-    let empty = ImportWrite { imported_at: Some("2026-11-03T09:00:00Z".into()), ..ImportWrite::default() };
+    let empty = ImportWrite::new(Some("2026-11-03T09:00:00Z".into()));
     assert_eq!(store.apply_import(&empty, None).unwrap(), None);
     assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-03T09:00:00Z"));
 }
@@ -642,19 +623,13 @@ fn every_committed_change_gets_the_next_seq_without_gaps(store: &dyn Store) {
         "refused writes leave no gap"
     );
     assert_eq!(store.set_deleted("a", true, &[1], &by).unwrap().seq, Some(5));
-    let import = ImportWrite {
-        upserts: vec![ImportUpsert {
-            provider: by.apply(provider("d", "お"), 1),
-            base_version: None,
-            action: action::IMPORT,
-        }],
-        removals: vec![ImportRemoval {
+    let import = ImportWrite::default()
+        .with_upsert(by.apply(provider("d", "お"), 1), None, action::IMPORT)
+        .with_removal(ImportRemoval {
             provider: by.apply(provider("b", "い"), 2),
             base_version: 1,
             action: action::IMPORT_DELETE,
-        }],
-        imported_at: None,
-    };
+        });
     assert_eq!(store.apply_import(&import, None).unwrap(), Some(SeqRange { first: 6, last: 7 }));
     assert_eq!(store.last_seq().unwrap(), 7);
     let feed = store.changes_since(3, 10).unwrap();

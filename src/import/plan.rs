@@ -10,7 +10,7 @@ use crate::domain::{
     District, FieldChange, HomeCare, HomeCareClass, Kind, Owner, PROVIDER_FIELDS, Provider, Stamp, differing,
     field_changes, name_districts, normalize_text, place_in_district,
 };
-use crate::store::{ImportRemoval, ImportUpsert, ImportWrite, ProviderRecord};
+use crate::store::{ImportRemoval, ImportWrite, ProviderRecord, UpsertBase};
 
 use super::report::{DIFF_LIMIT, Diff, DiffEntry};
 use super::{
@@ -73,6 +73,7 @@ fn merged(source: Source, read: Provider, stored: Option<&Provider>, covered: &B
 struct Planner<'a> {
     districts: &'a [District],
     stamp: &'a Stamp,
+    /// What is written besides the providers the files name (those are planned in place).
     write: ImportWrite,
     report: Report,
     diff: Diff,
@@ -86,8 +87,16 @@ impl Planner<'_> {
         changes
     }
 
-    /// Records the final state of a provider the files name.
-    fn upsert(&mut self, mut next: Provider, stored: Option<&ProviderRecord>) {
+    /// Adds the write of `next` over `stored`, if it changes anything, to the plan's own list.
+    fn push(&mut self, next: Provider, stored: Option<&ProviderRecord>) {
+        if let Some((provider, base)) = self.upsert(next, stored) {
+            self.write.push_upsert(provider, base);
+        }
+    }
+
+    /// Counts and lists the final state of a provider in the report, and returns it as it will
+    /// be stored with how it is written; `None` when it changes nothing.
+    fn upsert(&mut self, mut next: Provider, stored: Option<&ProviderRecord>) -> Option<(Provider, UpsertBase)> {
         place_in_district(&mut next, self.districts);
         match stored {
             Some(record) if record.deleted_at.is_none() => {
@@ -95,7 +104,7 @@ impl Planner<'_> {
                 let fields = changed_fields(old, &next);
                 if fields.is_empty() {
                     self.report.unchanged += 1;
-                    return;
+                    return None;
                 }
                 self.report.changed += 1;
                 // Old → new values only for the entries the report keeps (a large import
@@ -103,30 +112,21 @@ impl Planner<'_> {
                 let changes = if self.diff.changed.len() < DIFF_LIMIT { self.changes(old, &next) } else { Vec::new() };
                 let entry = || DiffEntry { id: next.id.clone(), name: next.name.clone(), fields, changes };
                 Diff::push(&mut self.diff.changed, &mut self.diff.truncated, entry);
-                let provider = self.stamp.apply(next, old.version + 1);
-                self.write.upserts.push(ImportUpsert {
-                    provider,
-                    base_version: Some(old.version),
-                    action: ACTION_IMPORT,
-                });
+                let base = UpsertBase { base_version: Some(old.version), action: ACTION_IMPORT };
+                Some((self.stamp.apply(next, old.version + 1), base))
             }
             Some(record) => {
                 self.report.added += 1;
                 let entry = || DiffEntry::new(&next, vec!["deleted"]);
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
-                let provider = self.stamp.apply(next, record.provider.version + 1);
-                self.write.upserts.push(ImportUpsert {
-                    provider,
-                    base_version: Some(record.provider.version),
-                    action: ACTION_IMPORT_RESTORE,
-                });
+                let base = UpsertBase { base_version: Some(record.provider.version), action: ACTION_IMPORT_RESTORE };
+                Some((self.stamp.apply(next, record.provider.version + 1), base))
             }
             None => {
                 self.report.added += 1;
                 let entry = || DiffEntry::new(&next, Vec::new());
                 Diff::push(&mut self.diff.added, &mut self.diff.truncated, entry);
-                let provider = self.stamp.apply(next, 1);
-                self.write.upserts.push(ImportUpsert { provider, base_version: None, action: ACTION_IMPORT });
+                Some((self.stamp.apply(next, 1), UpsertBase { base_version: None, action: ACTION_IMPORT }))
             }
         }
     }
@@ -172,17 +172,8 @@ pub fn plan(
     districts: &[District],
     stamp: &Stamp,
 ) -> (ImportWrite, Report) {
-    let mut planner = Planner {
-        districts,
-        stamp,
-        write: ImportWrite {
-            imported_at: Some(stamp.at.clone()),
-            upserts: Vec::with_capacity(parsed.providers.len()),
-            ..ImportWrite::default()
-        },
-        report: parsed.report,
-        diff: Diff::default(),
-    };
+    let mut planner =
+        Planner { districts, stamp, write: ImportWrite::default(), report: parsed.report, diff: Diff::default() };
     planner.report.dry_run = true;
     let stored: HashMap<&str, &ProviderRecord> = existing.iter().map(|r| (r.provider.id.as_str(), r)).collect();
     match options.source {
@@ -193,7 +184,14 @@ pub fn plan(
             } else {
                 HashSet::new()
             };
-            for read in parsed.providers {
+            // The providers read become those written in the same list (no second list of a
+            // million providers to fault in); one not written is dropped from it.
+            let mut upserted = parsed.providers;
+            let mut bases = Vec::with_capacity(upserted.len());
+            upserted.retain_mut(|slot| {
+                // An empty provider (no allocation) holds the place while the read one is planned.
+                let read =
+                    std::mem::replace(slot, Provider::new(String::new(), slot.kind, String::new(), slot.location));
                 let record = stored.get(read.id.as_str()).copied();
                 let live = record.filter(|r| r.deleted_at.is_none()).map(|r| &r.provider);
                 let mut next = merged(source, read, live, &parsed.covered_services);
@@ -204,8 +202,13 @@ pub fn plan(
                     // Only a confirmation through caremap sets when the vacancy was confirmed.
                     next.accepting_checked_at = None;
                 }
-                planner.upsert(next, record);
-            }
+                let Some((provider, base)) = planner.upsert(next, record) else { return false };
+                *slot = provider;
+                bases.push(base);
+                true
+            });
+            // What the files name comes first, then what their absence changes.
+            planner.write = ImportWrite::planned(upserted, bases, None);
             if options.remove_missing {
                 for record in existing.iter().filter(|r| r.deleted_at.is_none() && !read_ids.contains(&r.provider.id)) {
                     let p = &record.provider;
@@ -216,7 +219,7 @@ pub fn plan(
                             if left.is_empty() {
                                 planner.remove(p);
                             } else if left.len() != p.services.len() {
-                                planner.upsert(Provider { services: left, ..p.clone() }, Some(record));
+                                planner.push(Provider { services: left, ..p.clone() }, Some(record));
                             }
                         }
                         Source::IryoNet
@@ -234,7 +237,9 @@ pub fn plan(
     }
     let mut report = planner.report;
     report.diff = planner.diff;
-    (planner.write, report)
+    let mut write = planner.write;
+    write.imported_at = Some(stamp.at.clone());
+    (write, report)
 }
 
 /// Address text as compared: NFKC, no spaces, no prefecture, and 丁目/番地/番/号 and dash
@@ -365,7 +370,7 @@ fn plan_classes(planner: &mut Planner<'_>, notifications: &[Notification], exist
         let class = classes.get(&i).copied();
         let home_care = HomeCare { class, ..record.provider.home_care.unwrap_or_default() };
         let next = Provider { home_care: Some(home_care), ..record.provider.clone() };
-        planner.upsert(next, Some(record));
+        planner.push(next, Some(record));
     }
 }
 
@@ -402,6 +407,65 @@ mod tests {
         assert_eq!(cleared, Provider { name: "さくら（新）".into(), phone: None, ..stored() });
     }
 
+    /// The providers read are planned in their own list: those that change nothing leave it,
+    /// and each one written keeps its own base and action, in the order read, before what
+    /// `--remove-missing` adds.
+    #[test]
+    fn each_provider_written_keeps_its_base_in_the_order_read() {
+        let care = |id: &str, name: &str, service: &str, version: i64| Provider {
+            id: id.into(),
+            name: name.into(),
+            services: vec![service.into()],
+            version,
+            ..stored()
+        };
+        let record = |p: Provider, deleted: bool| ProviderRecord {
+            provider: p,
+            deleted_at: deleted.then(|| "2026-11-01T00:00:00Z".to_owned()),
+        };
+        // Not in the file: one only with the file's service, one with another service too.
+        let mut six = care("care-6", "他のサービスも", "110", 1);
+        six.services.push("130".into());
+        let existing = vec![
+            record(care("care-1", "同じ", "110", 1), false),
+            record(care("care-2", "旧名", "110", 1), false),
+            record(care("care-3", "削除済", "110", 2), true),
+            record(care("care-5", "ファイルにない", "110", 4), false),
+            record(six, false),
+        ];
+        let parsed = Parsed {
+            providers: vec![
+                care("care-4", "新規", "110", 1),
+                care("care-1", "同じ", "110", 1),
+                care("care-2", "新名", "110", 1),
+                care("care-3", "削除済", "110", 1),
+            ],
+            covered_services: ["110".to_owned()].into(),
+            ..Parsed::default()
+        };
+        let stamp = Stamp { at: "2026-11-30T00:00:00Z".into(), by: "cli".into() };
+        let options = ImportOptions { remove_missing: true, ..ImportOptions::new(Source::MhlwCare, "cli") };
+        let (write, report) = plan(&options, parsed, existing, &[], &stamp);
+        let got: Vec<(&str, i64, Option<i64>, &str)> =
+            write.upserts().map(|u| (u.provider.id.as_str(), u.provider.version, u.base_version, u.action)).collect();
+        assert_eq!(
+            got,
+            [
+                ("care-4", 1, None, ACTION_IMPORT),
+                ("care-2", 2, Some(1), ACTION_IMPORT),
+                ("care-3", 3, Some(2), ACTION_IMPORT_RESTORE),
+                ("care-6", 2, Some(1), ACTION_IMPORT),
+            ]
+        );
+        assert_eq!(write.upserts().nth(1).unwrap().provider.name, "新名");
+        assert_eq!(write.upserts().nth(3).unwrap().provider.services, ["130"]);
+        let removed: Vec<(&str, i64)> =
+            write.removals.iter().map(|r| (r.provider.id.as_str(), r.base_version)).collect();
+        assert_eq!(removed, [("care-5", 4)]);
+        assert_eq!((report.added, report.changed, report.unchanged, report.removed), (2, 2, 1, 1));
+        assert_eq!(write.imported_at.as_deref(), Some("2026-11-30T00:00:00Z"));
+    }
+
     /// A large import lists the first [`DIFF_LIMIT`] providers it adds and counts every one.
     #[test]
     fn the_diff_keeps_the_first_entries_and_the_counts_stay_exact() {
@@ -412,7 +476,7 @@ mod tests {
         };
         let stamp = Stamp { at: "2026-11-30T00:00:00Z".into(), by: "cli".into() };
         let (write, report) = plan(&ImportOptions::new(Source::MhlwCare, "cli"), parsed, Vec::new(), &[], &stamp);
-        assert_eq!((report.added, write.upserts.len()), (count as u64, count));
+        assert_eq!((report.added, write.upserts().len()), (count as u64, count));
         assert_eq!(report.diff.added.len(), DIFF_LIMIT);
         assert!(report.diff.truncated);
         assert_eq!(report.diff.added[0].id, "care-0");

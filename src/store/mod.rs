@@ -17,7 +17,7 @@ pub use location::{DbLocation, open_store, shown_db};
 pub use postgres::PgStore;
 pub use row_view::{ProviderRows, RowView, SqlRef};
 pub use sqlite::backup as sqlite_file;
-pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, lock_path};
+pub use sqlite::{DbLock, ImportRemoval, ImportUpsert, ImportWrite, SqliteStore, UpsertBase, lock_path};
 
 /// The `meta` key holding the RFC 3339 UTC time of the last committed import.
 pub const LAST_IMPORT_META: &str = "last_import_at";

@@ -46,7 +46,7 @@ impl Door {
             None => self.with_districts(|districts| import::plan(options, parsed, existing, districts, &stamp))?,
         };
         let planned_ms = started.elapsed().as_millis() as u64;
-        tracing::info!(loaded_ms, planned_ms, writes = write.upserts.len() + write.removals.len(), "import planned");
+        tracing::info!(loaded_ms, planned_ms, writes = write.len(), "import planned");
         if options.dry_run {
             return Ok(report);
         }
@@ -55,9 +55,9 @@ impl Door {
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "import committed");
         if let Some(seqs) = seqs {
             self.publish(seqs, || {
-                let mut changes: Vec<Change> =
-                    write.upserts.into_iter().map(|u| Change::Upsert(Box::new(u.provider))).collect();
-                changes.extend(write.removals.into_iter().map(|r| Change::Remove(r.provider.id)));
+                let (upserted, removals) = write.into_parts();
+                let mut changes: Vec<Change> = upserted.into_iter().map(|p| Change::Upsert(Box::new(p))).collect();
+                changes.extend(removals.into_iter().map(|r| Change::Remove(r.provider.id)));
                 changes
             })?;
         }

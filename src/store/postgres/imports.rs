@@ -79,8 +79,7 @@ pub(super) fn apply_import(
     }
     // The stored versions (and deleted states) of every id the import touches, locked.
     let ids: Vec<&str> = write
-        .upserts
-        .iter()
+        .upserts()
         .map(|u| u.provider.id.as_str())
         .chain(write.removals.iter().map(|r| r.provider.id.as_str()))
         .collect();
@@ -94,7 +93,7 @@ pub(super) fn apply_import(
             stored.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
         }
     }
-    for u in &write.upserts {
+    for u in write.upserts() {
         let current = stored.get(&u.provider.id).map(|(v, _)| *v);
         match u.base_version {
             None if current.is_some() => return Err(StoreError::Duplicate { id: u.provider.id.clone() }),
@@ -107,7 +106,7 @@ pub(super) fn apply_import(
             return Err(changed_under_us(&mut tx, &r.provider.id));
         }
     }
-    let upserts: Vec<&Provider> = write.upserts.iter().map(|u| &u.provider).collect();
+    let upserts: Vec<&Provider> = write.upserts().map(|u| u.provider).collect();
     write_providers(&mut tx, &upserts, true)?;
     for batch in write.removals.chunks(super::rows::ROWS_PER_STATEMENT) {
         let ids: Vec<&str> = batch.iter().map(|r| r.provider.id.as_str()).collect();
@@ -122,9 +121,8 @@ pub(super) fn apply_import(
         )?;
     }
     let entries: Vec<(&Provider, &str)> = write
-        .upserts
-        .iter()
-        .map(|u| (&u.provider, u.action))
+        .upserts()
+        .map(|u| (u.provider, u.action))
         .chain(write.removals.iter().map(|r| (&r.provider, r.action)))
         .collect();
     let seqs = write_history(&mut tx, next, &entries)?;

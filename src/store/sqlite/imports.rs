@@ -14,11 +14,20 @@ use super::rows::{
 use crate::domain::{District, Provider};
 use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, SeqRange, StoreError};
 
-/// A provider an import adds, changes or restores.
-#[derive(Debug, Clone)]
-pub struct ImportUpsert {
+/// How a provider an import adds, changes or restores is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertBase {
+    /// The stored version the plan saw; `None` for an id that was not stored.
+    pub base_version: Option<i64>,
+    /// The history action.
+    pub action: &'static str,
+}
+
+/// A provider an import adds, changes or restores, as [`ImportWrite::upserts`] lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportUpsert<'a> {
     /// The provider as it will be stored (version, `updated_at`, `updated_by` set).
-    pub provider: Provider,
+    pub provider: &'a Provider,
     /// The stored version the plan saw; `None` for an id that was not stored.
     pub base_version: Option<i64>,
     /// The history action.
@@ -37,15 +46,79 @@ pub struct ImportRemoval {
 }
 
 /// Everything one import writes.
+///
+/// The providers written and how each is written are two lists of the same length, so that
+/// the plan can turn the providers it read into those it writes in place: a million read
+/// providers are ~530 MB, and a second list of them was that much more memory to fault in.
 #[derive(Debug, Clone, Default)]
 pub struct ImportWrite {
-    /// Providers added, changed or restored.
-    pub upserts: Vec<ImportUpsert>,
+    upserted: Vec<Provider>,
+    bases: Vec<UpsertBase>,
     /// Providers soft-deleted.
     pub removals: Vec<ImportRemoval>,
     /// RFC 3339 UTC time of the import, recorded as the last import time ([`LAST_IMPORT_META`])
     /// in the same transaction; `None` leaves the recorded time as it is.
     pub imported_at: Option<String>,
+}
+
+impl ImportWrite {
+    /// The write of `upserted`, each written as the base at the same position says.
+    ///
+    /// # Panics
+    /// If the two lists differ in length (a bug in the caller).
+    pub fn planned(upserted: Vec<Provider>, bases: Vec<UpsertBase>, imported_at: Option<String>) -> Self {
+        assert_eq!(upserted.len(), bases.len(), "one base per provider written");
+        Self { upserted, bases, removals: Vec::new(), imported_at }
+    }
+
+    /// A write of no provider yet, recording `imported_at` as the last import time.
+    pub fn new(imported_at: Option<String>) -> Self {
+        Self { imported_at, ..Self::default() }
+    }
+
+    /// Adds a provider to add, change or restore.
+    pub fn push_upsert(&mut self, provider: Provider, base: UpsertBase) {
+        self.upserted.push(provider);
+        self.bases.push(base);
+    }
+
+    /// `self` with a provider to add, change or restore.
+    #[must_use]
+    pub fn with_upsert(mut self, provider: Provider, base_version: Option<i64>, action: &'static str) -> Self {
+        self.push_upsert(provider, UpsertBase { base_version, action });
+        self
+    }
+
+    /// `self` with a provider to soft-delete.
+    #[must_use]
+    pub fn with_removal(mut self, removal: ImportRemoval) -> Self {
+        self.removals.push(removal);
+        self
+    }
+
+    /// The providers added, changed or restored, in the order they are written.
+    pub fn upserts(&self) -> impl ExactSizeIterator<Item = ImportUpsert<'_>> + '_ {
+        self.upserted.iter().zip(&self.bases).map(|(provider, base)| ImportUpsert {
+            provider,
+            base_version: base.base_version,
+            action: base.action,
+        })
+    }
+
+    /// How many providers the import writes (upserts and removals).
+    pub fn len(&self) -> usize {
+        self.upserted.len() + self.removals.len()
+    }
+
+    /// Whether the import writes no provider (it still records its time).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The providers added, changed or restored, and those soft-deleted.
+    pub fn into_parts(self) -> (Vec<Provider>, Vec<ImportRemoval>) {
+        (self.upserted, self.removals)
+    }
 }
 
 pub(super) fn load_provider_records(conn: &Connection) -> Result<Vec<ProviderRecord>> {
@@ -113,10 +186,10 @@ fn write_import(
     if let Some(districts) = seed_districts {
         write_districts(&tx, districts)?;
     }
-    for u in &write.upserts {
+    for u in write.upserts() {
         match u.base_version {
             // A plain INSERT: the primary key refuses an id that appeared since the plan.
-            None => insert_new_provider(&tx, &u.provider).map_err(|e| match e.sqlite_error_code() {
+            None => insert_new_provider(&tx, u.provider).map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Duplicate { id: u.provider.id.clone() },
                 _ => StoreError::Sqlite(e),
             })?,
@@ -128,10 +201,10 @@ fn write_import(
                 if current != Some(base) {
                     return Err(changed_under_us(&tx, &u.provider.id));
                 }
-                write_provider(&tx, &u.provider)?;
+                write_provider(&tx, u.provider)?;
             }
         }
-        note_seq(write_history(&tx, &u.provider, u.action)?);
+        note_seq(write_history(&tx, u.provider, u.action)?);
     }
     for r in &write.removals {
         let p = &r.provider;
@@ -188,14 +261,9 @@ mod tests {
     #[test]
     fn a_write_planned_against_an_older_version_is_refused_and_writes_nothing() {
         let (_dir, store) = store();
-        let write = ImportWrite {
-            upserts: vec![
-                ImportUpsert { provider: provider("c", "う", 1), base_version: None, action: "import" },
-                ImportUpsert { provider: provider("a", "あ2", 2), base_version: Some(1), action: "import" },
-            ],
-            removals: vec![],
-            imported_at: Some("2026-11-02T00:00:00Z".into()),
-        };
+        let write = ImportWrite::new(Some("2026-11-02T00:00:00Z".into()))
+            .with_upsert(provider("c", "う", 1), None, "import")
+            .with_upsert(provider("a", "あ2", 2), Some(1), "import");
         // A staff edit lands between the diff and the commit.
         let staff = crate::domain::Stamp::now("staff");
         store.update_provider(&provider("a", "あ（修正）", 1), &[1], &staff, action::UPDATE).unwrap();
@@ -209,28 +277,16 @@ mod tests {
     #[test]
     fn a_removal_soft_deletes_and_an_upsert_brings_a_deleted_provider_back() {
         let (_dir, store) = store();
-        let remove = ImportWrite {
-            upserts: vec![],
-            removals: vec![ImportRemoval {
-                provider: provider("b", "い", 2),
-                base_version: 1,
-                action: "import-delete",
-            }],
-            imported_at: None,
-        };
+        let remove = ImportWrite::default().with_removal(ImportRemoval {
+            provider: provider("b", "い", 2),
+            base_version: 1,
+            action: "import-delete",
+        });
         store.apply_import(&remove, None).unwrap();
         assert_eq!(store.count_providers().unwrap(), 1);
         let record = store.provider_record("b").unwrap().unwrap();
         assert_eq!((record.provider.version, record.deleted_at.as_deref()), (2, Some("2026-11-01T00:00:00Z")));
-        let restore = ImportWrite {
-            upserts: vec![ImportUpsert {
-                provider: provider("b", "い", 3),
-                base_version: Some(2),
-                action: "import-restore",
-            }],
-            removals: vec![],
-            imported_at: None,
-        };
+        let restore = ImportWrite::default().with_upsert(provider("b", "い", 3), Some(2), "import-restore");
         store.apply_import(&restore, None).unwrap();
         assert_eq!(store.provider_record("b").unwrap().unwrap().deleted_at, None);
         assert_eq!(history(&store, "b"), ["import-restore", "import-delete", "test"]);
@@ -240,31 +296,25 @@ mod tests {
     #[test]
     fn a_new_id_that_appeared_meanwhile_is_a_duplicate() {
         let (_dir, store) = store();
-        let write = ImportWrite {
-            upserts: vec![ImportUpsert { provider: provider("a", "x", 1), base_version: None, action: "import" }],
-            removals: vec![],
-            imported_at: None,
-        };
+        let write = ImportWrite::default().with_upsert(provider("a", "x", 1), None, "import");
         assert!(matches!(store.apply_import(&write, None), Err(StoreError::Duplicate { .. })));
     }
 
     #[test]
     fn a_committed_import_records_its_time_and_one_without_a_time_keeps_the_last() {
         let (_dir, store) = store();
-        let write = |at: Option<&str>, name: &str, version: i64| ImportWrite {
-            upserts: vec![ImportUpsert {
-                provider: provider("a", name, version),
-                base_version: Some(version - 1),
-                action: "import",
-            }],
-            removals: vec![],
-            imported_at: at.map(str::to_owned),
+        let write = |at: Option<&str>, name: &str, version: i64| {
+            ImportWrite::new(at.map(str::to_owned)).with_upsert(
+                provider("a", name, version),
+                Some(version - 1),
+                "import",
+            )
         };
         store.apply_import(&write(Some("2026-11-02T09:00:00Z"), "あ2", 2), None).unwrap();
         assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
         store.apply_import(&write(None, "あ3", 3), None).unwrap();
         assert_eq!(store.meta(LAST_IMPORT_META).unwrap().as_deref(), Some("2026-11-02T09:00:00Z"));
-        let empty = ImportWrite { imported_at: Some("2026-11-03T09:00:00Z".into()), ..ImportWrite::default() };
+        let empty = ImportWrite::new(Some("2026-11-03T09:00:00Z".into()));
         store.apply_import(&empty, None).unwrap();
         assert_eq!(
             store.meta(LAST_IMPORT_META).unwrap().as_deref(),

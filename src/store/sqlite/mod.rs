@@ -18,7 +18,7 @@ mod providers;
 mod rows;
 mod users;
 
-pub use imports::{ImportRemoval, ImportUpsert, ImportWrite};
+pub use imports::{ImportRemoval, ImportUpsert, ImportWrite, UpsertBase};
 pub use lock::{DbLock, lock_path};
 
 use crate::access::TokenHash;
