@@ -6,6 +6,7 @@
 //! A row is `id`, the fields' columns in table order, then `version`, `updated_at`,
 //! `updated_by`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::domain::{Accepting, Access, PROVIDER_FIELDS, Provider, ProviderField, ProviderFields};
@@ -13,9 +14,10 @@ use crate::domain::{Accepting, Access, PROVIDER_FIELDS, Provider, ProviderField,
 use super::StoreError;
 use super::row_view::{RowView, SqlRef};
 
-/// One SQL value, as every SQL backend has them.
+/// One SQL value, as every SQL backend has them; text borrowed from the provider it was
+/// made of where it can be (a row written is not a copy of every string).
 #[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
+pub enum SqlValue<'a> {
     /// `NULL`.
     Null,
     /// An integer (also a flag: 1 or 0).
@@ -23,7 +25,7 @@ pub enum SqlValue {
     /// A floating-point number.
     Real(f64),
     /// Text.
-    Text(String),
+    Text(Cow<'a, str>),
 }
 
 /// The bookkeeping columns that follow the fields' columns.
@@ -68,31 +70,34 @@ impl fmt::Display for Columns {
 }
 
 /// `p` as a row of values in [`PROVIDER_COLUMNS`] order.
-pub fn provider_row(p: &Provider) -> Vec<SqlValue> {
+pub fn provider_row(p: &Provider) -> Vec<SqlValue<'_>> {
     let mut row = Vec::with_capacity(PROVIDER_COLUMN_COUNT);
-    row.push(SqlValue::Text(p.id.clone()));
+    row.push(SqlValue::Text(Cow::Borrowed(&p.id)));
     for f in PROVIDER_FIELDS {
         push_field(&mut row, f, p);
     }
     row.push(SqlValue::Integer(p.version));
-    row.push(SqlValue::Text(p.updated_at.clone()));
-    row.push(SqlValue::Text(p.updated_by.clone()));
+    row.push(SqlValue::Text(Cow::Borrowed(&p.updated_at)));
+    row.push(SqlValue::Text(Cow::Borrowed(&p.updated_by)));
     row
 }
 
-fn text(value: Option<&str>) -> SqlValue {
-    value.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
+fn text(value: Option<&str>) -> SqlValue<'_> {
+    value.map_or(SqlValue::Null, |s| SqlValue::Text(Cow::Borrowed(s)))
 }
 
-fn push_field(row: &mut Vec<SqlValue>, f: &ProviderField, p: &Provider) {
+fn push_field<'p>(row: &mut Vec<SqlValue<'p>>, f: &ProviderField, p: &'p Provider) {
     match f.access {
-        Access::Kind { get, .. } => row.push(SqlValue::Text(get(p).as_str().to_owned())),
+        Access::Kind { get, .. } => row.push(SqlValue::Text(Cow::Borrowed(get(p).as_str()))),
         Access::Text { get, .. } => row.push(text(get(p))),
         // Service codes are digits: a comma cannot be part of one.
-        Access::Codes { get, .. } => row.push(SqlValue::Text(get(p).join(","))),
-        Access::HomeCare { get, .. } => {
-            row.push(text(get(p).map(|h| serde_json::to_string(h).unwrap_or_default()).as_deref()));
-        }
+        Access::Codes { get, .. } => row.push(SqlValue::Text(match get(p) {
+            [one] => Cow::Borrowed(one.as_str()),
+            codes => Cow::Owned(codes.join(",")),
+        })),
+        Access::HomeCare { get, .. } => row.push(
+            get(p).map_or(SqlValue::Null, |h| SqlValue::Text(Cow::Owned(serde_json::to_string(h).unwrap_or_default()))),
+        ),
         Access::Count { get, .. } => row.push(get(p).map_or(SqlValue::Null, |n| SqlValue::Integer(n.into()))),
         Access::Accepting { get, .. } => row.push(text(get(p).map(Accepting::as_str))),
         Access::Point { get, .. } => {
@@ -112,7 +117,7 @@ pub fn provider_from_row(row: Vec<SqlValue>) -> Result<Provider, StoreError> {
     RowView::decode(row.iter().map(SqlValue::borrowed)).map(|view| view.to_provider())
 }
 
-impl SqlValue {
+impl SqlValue<'_> {
     /// The value, borrowed.
     pub fn borrowed(&self) -> SqlRef<'_> {
         match self {
@@ -135,7 +140,8 @@ mod tests {
 
     #[test]
     fn a_provider_is_read_back_from_its_row() {
-        let row = provider_row(&provider());
+        let p = provider();
+        let row = provider_row(&p);
         assert_eq!(row.len(), PROVIDER_COLUMN_COUNT);
         assert_eq!(provider_from_row(row).unwrap(), provider());
     }
@@ -151,11 +157,12 @@ mod tests {
 
     #[test]
     fn an_unreadable_value_names_the_provider_and_the_field() {
-        let mut row = provider_row(&provider());
+        let p = provider();
+        let mut row = provider_row(&p);
         row[1] = SqlValue::Text("shop".into());
         let err = provider_from_row(row).unwrap_err().to_string();
         assert!(err.contains("c-1") && err.contains("kind: unknown kind 'shop'"), "{err}");
-        let mut row = provider_row(&provider());
+        let mut row = provider_row(&p);
         let capacity = Columns::names().position(|c| c == "capacity").unwrap();
         row[capacity] = SqlValue::Integer(-1);
         assert!(provider_from_row(row).unwrap_err().to_string().contains("capacity"));

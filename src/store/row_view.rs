@@ -36,13 +36,13 @@ pub enum SqlRef<'a> {
 
 impl SqlRef<'_> {
     /// The value, owned.
-    pub fn owned(self) -> super::codec::SqlValue {
+    pub fn owned(self) -> super::codec::SqlValue<'static> {
         use super::codec::SqlValue;
         match self {
             SqlRef::Null => SqlValue::Null,
             SqlRef::Integer(n) => SqlValue::Integer(n),
             SqlRef::Real(x) => SqlValue::Real(x),
-            SqlRef::Text(s) => SqlValue::Text(s.to_owned()),
+            SqlRef::Text(s) => SqlValue::Text(s.to_owned().into()),
         }
     }
 }

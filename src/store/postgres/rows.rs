@@ -14,7 +14,7 @@ use crate::store::{ProviderRecord, Result, SeqRange, StoreError};
 
 type BoxError = Box<dyn Error + Sync + Send>;
 
-impl ToSql for SqlValue {
+impl ToSql for SqlValue<'_> {
     fn to_sql(&self, ty: &Type, out: &mut postgres::types::private::BytesMut) -> Result<IsNull, BoxError> {
         match self {
             SqlValue::Null => Ok(IsNull::Yes),
@@ -28,7 +28,7 @@ impl ToSql for SqlValue {
                 _ => n.to_sql(ty, out),
             },
             SqlValue::Real(x) => x.to_sql(ty, out),
-            SqlValue::Text(s) => s.as_str().to_sql(ty, out),
+            SqlValue::Text(s) => s.as_ref().to_sql(ty, out),
         }
     }
 
@@ -40,7 +40,7 @@ impl ToSql for SqlValue {
     to_sql_checked!();
 }
 
-impl<'a> FromSql<'a> for SqlValue {
+impl<'a> FromSql<'a> for SqlValue<'static> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
         SqlRef::from_sql(ty, raw).map(SqlRef::owned)
     }
@@ -176,12 +176,12 @@ pub(super) fn write_history(
             let data = serde_json::to_string(p).unwrap_or_default();
             values.extend([
                 SqlValue::Integer(seq),
-                SqlValue::Text(p.id.clone()),
+                SqlValue::Text(p.id.as_str().into()),
                 SqlValue::Integer(p.version),
-                SqlValue::Text((*action).to_owned()),
-                SqlValue::Text(data),
-                SqlValue::Text(p.updated_at.clone()),
-                SqlValue::Text(p.updated_by.clone()),
+                SqlValue::Text((*action).into()),
+                SqlValue::Text(data.into()),
+                SqlValue::Text(p.updated_at.as_str().into()),
+                SqlValue::Text(p.updated_by.as_str().into()),
             ]);
             seq += 1;
         }

@@ -7,10 +7,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::rows::{
-    PROVIDER_COLUMNS, col, insert_new_provider, provider_from_row, read_record, write_districts, write_history,
-    write_provider,
-};
+use super::rows::{PROVIDER_COLUMNS, RowWriter, col, provider_from_row, read_record, write_districts};
 use crate::domain::{District, Provider};
 use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, SeqRange, StoreError};
 
@@ -186,25 +183,24 @@ fn write_import(
     if let Some(districts) = seed_districts {
         write_districts(&tx, districts)?;
     }
+    let mut rows = RowWriter::new(&tx)?;
+    let mut current_version = tx.prepare_cached("SELECT version FROM providers WHERE id = ?1")?;
     for u in write.upserts() {
         match u.base_version {
             // A plain INSERT: the primary key refuses an id that appeared since the plan.
-            None => insert_new_provider(&tx, u.provider).map_err(|e| match e.sqlite_error_code() {
+            None => rows.insert_new(u.provider).map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Duplicate { id: u.provider.id.clone() },
                 _ => StoreError::Sqlite(e),
             })?,
             Some(base) => {
-                let current: Option<i64> = tx
-                    .prepare_cached("SELECT version FROM providers WHERE id = ?1")?
-                    .query_row([&u.provider.id], |r| r.get(0))
-                    .optional()?;
+                let current: Option<i64> = current_version.query_row([&u.provider.id], |r| r.get(0)).optional()?;
                 if current != Some(base) {
                     return Err(changed_under_us(&tx, &u.provider.id));
                 }
-                write_provider(&tx, u.provider)?;
+                rows.replace(u.provider)?;
             }
         }
-        note_seq(write_history(&tx, u.provider, u.action)?);
+        note_seq(rows.history(u.provider, u.action)?);
     }
     for r in &write.removals {
         let p = &r.provider;
@@ -217,8 +213,9 @@ fn write_import(
         if updated != 1 {
             return Err(changed_under_us(&tx, &p.id));
         }
-        note_seq(write_history(&tx, p, r.action)?);
+        note_seq(rows.history(p, r.action)?);
     }
+    drop((rows, current_version));
     if let Some(at) = &write.imported_at {
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
