@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::rows::{PROVIDER_COLUMNS, col, provider_from_row, write_districts, write_provider};
+use super::rows::{PROVIDER_COLUMNS, col, insert_provider, provider_from_row, write_districts};
 use crate::access::Role;
 use crate::address::{Level, source_name};
 use crate::domain::LonLat;
@@ -138,7 +138,7 @@ pub(super) fn restore(conn: &mut Connection, dump: &Dump) -> Result<()> {
         return Err(StoreError::Unsupported(format!("the target database is not empty ({})", held.join(", "))));
     }
     for r in &dump.providers {
-        write_provider(&tx, &r.provider)?;
+        insert_provider(&tx, &r.provider)?;
         if r.deleted_at.is_some() {
             tx.execute("UPDATE providers SET deleted_at = ?2 WHERE id = ?1", params![r.provider.id, r.deleted_at])?;
         }

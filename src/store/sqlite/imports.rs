@@ -188,7 +188,7 @@ fn write_import(
     for u in write.upserts() {
         match u.base_version {
             // A plain INSERT: the primary key refuses an id that appeared since the plan.
-            None => rows.insert_new(u.provider).map_err(|e| match e.sqlite_error_code() {
+            None => rows.insert(u.provider).map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Duplicate { id: u.provider.id.clone() },
                 _ => StoreError::Sqlite(e),
             })?,
@@ -197,7 +197,7 @@ fn write_import(
                 if current != Some(base) {
                     return Err(changed_under_us(&tx, &u.provider.id));
                 }
-                rows.replace(u.provider)?;
+                rows.update(u.provider)?;
             }
         }
         note_seq(rows.history(u.provider, u.action)?);

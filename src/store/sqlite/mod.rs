@@ -29,7 +29,7 @@ use crate::store::{
     Store, StoreError, User, Written,
 };
 use migrations::MIGRATIONS;
-use rows::{write_districts, write_history, write_provider};
+use rows::{insert_provider, write_districts, write_history};
 
 /// A provider store in one SQLite file.
 #[derive(Debug)]
@@ -216,7 +216,7 @@ impl Store for SqliteStore {
             if exists {
                 return Err(StoreError::Duplicate { id: p.id.clone() });
             }
-            write_provider(&tx, p)?;
+            insert_provider(&tx, p)?;
             let seq = write_history(&tx, p, action)?;
             seqs = Some(seqs.map_or(SeqRange::one(seq), |r| SeqRange { last: seq, ..r }));
         }

@@ -5,14 +5,14 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::rows::{read_record, write_history, write_provider};
+use super::rows::{insert_provider, read_record, update_provider_row, write_history};
 use crate::domain::{Provider, Stamp, action};
 use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError, Written};
 
 /// Writes `p` as a new provider (version 1) with its `create` entry and commits.
 fn insert_created(tx: rusqlite::Transaction<'_>, p: Provider, stamp: &Stamp) -> Result<Written> {
     let p = stamp.apply(p, 1);
-    write_provider(&tx, &p)?;
+    insert_provider(&tx, &p)?;
     let seq = write_history(&tx, &p, action::CREATE)?;
     tx.commit()?;
     Ok(Written { record: ProviderRecord { provider: p, deleted_at: None }, seq: Some(seq) })
@@ -76,7 +76,7 @@ pub(super) fn update_provider(
         return Ok(Written { record: current, seq: None });
     }
     let next = stamp.apply(p.clone(), old.version + 1);
-    write_provider(&tx, &next)?;
+    update_provider_row(&tx, &next)?;
     let seq = write_history(&tx, &next, action_done)?;
     tx.commit()?;
     Ok(Written { record: ProviderRecord { provider: next, deleted_at: None }, seq: Some(seq) })

@@ -75,7 +75,7 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 /// characters) for every row was a few per cent of the write.
 pub(super) struct RowWriter<'c> {
     insert: CachedStatement<'c>,
-    replace: CachedStatement<'c>,
+    update: CachedStatement<'c>,
     history: CachedStatement<'c>,
     /// A history entry's JSON, written into the same buffer for each entry.
     json: Vec<u8>,
@@ -84,10 +84,10 @@ pub(super) struct RowWriter<'c> {
 impl<'c> RowWriter<'c> {
     pub(super) fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
         static INSERT: OnceLock<String> = OnceLock::new();
-        static REPLACE: OnceLock<String> = OnceLock::new();
+        static UPDATE: OnceLock<String> = OnceLock::new();
         Ok(Self {
-            insert: conn.prepare_cached(INSERT.get_or_init(|| provider_sql("INSERT")))?,
-            replace: conn.prepare_cached(REPLACE.get_or_init(|| provider_sql("INSERT OR REPLACE")))?,
+            insert: conn.prepare_cached(INSERT.get_or_init(insert_sql))?,
+            update: conn.prepare_cached(UPDATE.get_or_init(update_sql))?,
             history: conn.prepare_cached(
                 "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -97,14 +97,17 @@ impl<'c> RowWriter<'c> {
     }
 
     /// Inserts a provider whose id must be new (a constraint error otherwise).
-    pub(super) fn insert_new(&mut self, p: &Provider) -> rusqlite::Result<()> {
+    pub(super) fn insert(&mut self, p: &Provider) -> rusqlite::Result<()> {
         self.insert.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
         Ok(())
     }
 
-    /// Writes one provider row (insert or full replace).
-    pub(super) fn replace(&mut self, p: &Provider) -> rusqlite::Result<()> {
-        self.replace.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
+    /// Replaces every column of a stored provider's row and makes it live (`deleted_at`
+    /// cleared); the caller has read the row in the same transaction. An `UPDATE`, not `INSERT OR REPLACE`: the row
+    /// keeps its place and the indexes of unchanged columns are not touched, where a replace
+    /// deleted the row and appended it again with every index entry.
+    pub(super) fn update(&mut self, p: &Provider) -> rusqlite::Result<()> {
+        self.update.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
         Ok(())
     }
 
@@ -120,16 +123,31 @@ impl<'c> RowWriter<'c> {
     }
 }
 
-/// Writes one provider row (insert or full replace) inside the caller's transaction.
-pub(super) fn write_provider(tx: &Connection, p: &Provider) -> rusqlite::Result<()> {
-    RowWriter::new(tx)?.replace(p)
+/// Inserts a provider whose id must be new (a constraint error otherwise) inside the caller's
+/// transaction.
+pub(super) fn insert_provider(tx: &Connection, p: &Provider) -> rusqlite::Result<()> {
+    RowWriter::new(tx)?.insert(p)
 }
 
-/// `{verb} INTO providers (…) VALUES (?1, …)`, made once per verb: an import writes a million
-/// rows, and formatting the statement for each took a twentieth of its time.
-fn provider_sql(verb: &str) -> String {
+/// Replaces a stored provider's row inside the caller's transaction (see
+/// [`RowWriter::update`]).
+pub(super) fn update_provider_row(tx: &Connection, p: &Provider) -> rusqlite::Result<()> {
+    RowWriter::new(tx)?.update(p)
+}
+
+/// `INSERT INTO providers (…) VALUES (?1, …)`, made once: an import writes a million rows,
+/// and formatting the statement for each took a twentieth of its time.
+fn insert_sql() -> String {
     let placeholders: Vec<String> = (1..=PROVIDER_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
-    format!("{verb} INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", "))
+    format!("INSERT INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", "))
+}
+
+/// `UPDATE providers SET kind = ?2, … , deleted_at = NULL WHERE id = ?1`: the parameters are
+/// a row in [`PROVIDER_COLUMNS`] order, as for the insert.
+fn update_sql() -> String {
+    let set: Vec<String> =
+        crate::store::codec::Columns::names().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    format!("UPDATE providers SET {}, deleted_at = NULL WHERE id = ?1", set.join(", "))
 }
 
 /// Appends a history entry inside the caller's transaction and returns its seq (see
@@ -180,7 +198,7 @@ mod tests {
             conn.execute_batch(sql).unwrap();
         }
         let tx = conn.transaction().unwrap();
-        write_provider(&tx, &read).unwrap();
+        insert_provider(&tx, &read).unwrap();
         tx.commit().unwrap();
         let stored = read_record(&conn, &read.id).unwrap().unwrap().provider;
         let again = geojson(&stored);
@@ -215,7 +233,7 @@ mod tests {
             ..Provider::new("c".into(), Kind::Care, "x".into(), full().location)
         };
         let tx = conn.transaction().unwrap();
-        write_provider(&tx, &sparse).unwrap();
+        insert_provider(&tx, &sparse).unwrap();
         write_history(&tx, &sparse, "import").unwrap();
         let mut with_nulls = serde_json::to_value(&sparse).unwrap();
         for key in ["name_kana", "address", "phone", "accepting", "accepting_note", "district"] {
