@@ -537,6 +537,7 @@ fn an_import_planned_against_an_older_version_writes_nothing(store: &dyn Store) 
 }
 
 fn the_records_of_given_ids_come_live_or_deleted_in_id_order(store: &dyn Store) {
+    assert_eq!(store.load_provider_records_of(&["a", "B"]).unwrap(), [], "an empty store");
     // "B" < "a" < "a10" in byte order, as the catalog and the full load order them.
     let batch = [every_field("a10"), provider("B", "い"), provider("a", "あ"), provider("c", "う")];
     store.insert_providers(&batch, "test").unwrap();
