@@ -103,9 +103,10 @@ impl<'c> RowWriter<'c> {
     }
 
     /// Replaces every column of a stored provider's row and makes it live (`deleted_at`
-    /// cleared); the caller has read the row in the same transaction. An `UPDATE`, not `INSERT OR REPLACE`: the row
-    /// keeps its place and the indexes of unchanged columns are not touched, where a replace
-    /// deleted the row and appended it again with every index entry.
+    /// cleared); the caller has read the row in the same transaction. An `UPDATE`, not
+    /// `INSERT OR REPLACE`: the row keeps its place and the indexes of unchanged columns are
+    /// not touched, where a replace deleted the row and appended it again with every index
+    /// entry.
     pub(super) fn update(&mut self, p: &Provider) -> rusqlite::Result<()> {
         self.update.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
         Ok(())
