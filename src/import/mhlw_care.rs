@@ -132,6 +132,41 @@ pub(super) fn read_file(
     collected: &mut Collected,
     parsed: &mut Parsed,
 ) -> Result<(), ImportError> {
+    read_file_on(file, options, collected, parsed, super::parallel::workers(), super::parallel::BATCH_ROWS)
+}
+
+/// What one data row makes, converted apart from the others.
+#[allow(clippy::large_enum_variant, reason = "nearly every row is read; a box would be one more allocation per row")]
+enum RowOutcome {
+    /// Outside `--city`; whether it carries its prefecture's code instead of a city code.
+    OutsideCity { prefecture_coded: bool },
+    /// A provider or why the row is skipped, and the values left out of it.
+    Read { line: u64, provider: Result<Provider, String>, warnings: Vec<String> },
+}
+
+fn outcome(row: &Row<'_>, cols: &Columns, options: &ImportOptions, file_code: Option<&str>, file: &str) -> RowOutcome {
+    if let Some(city) = &options.city
+        && !city.matches(row.get(cols.city))
+    {
+        let code = folded(row.get(cols.city));
+        let prefecture_coded = code.len() >= 5 && code.starts_with(city.prefecture()) && code.get(2..5) == Some("000");
+        return RowOutcome::OutsideCity { prefecture_coded };
+    }
+    let mut warnings = Vec::new();
+    let provider = provider_of(row, cols, file_code, file, &mut warnings);
+    RowOutcome::Read { line: row.line, provider, warnings }
+}
+
+/// [`read_file`] with the rows converted on `workers` threads in batches of `batch_rows`.
+fn read_file_on(
+    file: &InputFile,
+    options: &ImportOptions,
+    collected: &mut Collected,
+    parsed: &mut Parsed,
+    workers: usize,
+    batch_rows: usize,
+) -> Result<(), ImportError> {
+    let batch_rows = batch_rows.max(1);
     let name = file.name.as_str();
     let file_code = match (&options.service, code_from_file_name(file.base_name())) {
         (Some(code), _) => Some(code.clone()),
@@ -161,29 +196,53 @@ pub(super) fn read_file(
         crs: None,
     };
     let mut prefecture_coded = 0u64;
-    while let Some(row) = table.next_row()? {
-        file_report.rows += 1;
-        parsed.report.rows_read += 1;
-        if let Some(city) = &options.city
-            && !city.matches(row.get(cols.city))
-        {
-            parsed.report.outside_city += 1;
-            let code = folded(row.get(cols.city));
-            if code.len() >= 5 && code.starts_with(city.prefecture()) && code.get(2..5) == Some("000") {
-                prefecture_coded += 1;
+    // The rows are converted on several threads and taken back in file order, so the
+    // providers, merges, warnings and skipped lines are those a single thread would make.
+    let read = |send: &mut dyn FnMut(Vec<(u64, csv::StringRecord)>) -> bool| -> Result<(), ImportError> {
+        let mut batch = Vec::with_capacity(batch_rows);
+        while let Some(row) = table.next_row()? {
+            batch.push(row.to_owned_parts());
+            if batch.len() == batch_rows && !send(std::mem::replace(&mut batch, Vec::with_capacity(batch_rows))) {
+                return Ok(());
             }
-            continue;
         }
-        match provider_of(&row, &cols, file_code.as_deref(), name, parsed) {
-            Ok(p) => {
-                if file_code.is_none() {
-                    parsed.covered_services.extend(p.services.iter().cloned());
+        if !batch.is_empty() {
+            send(batch);
+        }
+        Ok(())
+    };
+    let convert = |rows: Vec<(u64, csv::StringRecord)>| -> Vec<RowOutcome> {
+        rows.iter()
+            .map(|(line, record)| outcome(&Row::new(*line, record), &cols, options, file_code.as_deref(), name))
+            .collect()
+    };
+    let consume = |outcomes: Vec<RowOutcome>| {
+        for outcome in outcomes {
+            file_report.rows += 1;
+            parsed.report.rows_read += 1;
+            match outcome {
+                RowOutcome::OutsideCity { prefecture_coded: coded } => {
+                    parsed.report.outside_city += 1;
+                    prefecture_coded += u64::from(coded);
                 }
-                collected.add(p, merge_offices);
+                RowOutcome::Read { line, provider, warnings } => {
+                    for warning in warnings {
+                        parsed.report.warn(warning);
+                    }
+                    match provider {
+                        Ok(p) => {
+                            if file_code.is_none() {
+                                parsed.covered_services.extend(p.services.iter().cloned());
+                            }
+                            collected.add(p, merge_offices);
+                        }
+                        Err(reason) => parsed.report.skip_line(name, line, reason),
+                    }
+                }
             }
-            Err(reason) => parsed.report.skip_line(name, row.line, reason),
         }
-    }
+    };
+    super::parallel::in_read_order(workers, read, convert, consume)?;
     if prefecture_coded > 0 {
         parsed.report.warn(format!(
             "{name}: {prefecture_coded} row(s) of the prefecture carry its prefecture code instead of a city code \
@@ -223,12 +282,14 @@ fn merge_offices(into: &mut Provider, other: Provider) {
     }
 }
 
+/// The provider of a row, or why it is skipped; a value left out of it (not valid) adds a
+/// warning to `warnings`.
 fn provider_of(
     row: &Row<'_>,
     cols: &Columns,
     file_code: Option<&str>,
     file: &str,
-    parsed: &mut Parsed,
+    warnings: &mut Vec<String>,
 ) -> Result<Provider, String> {
     let office = row.get(cols.office);
     let office = digits(office, &[10]).ok_or_else(|| format!("事業所番号 '{}' is not 10 digits", office.trim()))?;
@@ -249,7 +310,7 @@ fn provider_of(
     p.name_kana = text(row.get(cols.kana));
     p.address = address(row, cols);
     let mut dropped = |column: &str, value: String| {
-        parsed.report.warn(format!("{file}:{}: {column} '{value}' is left out (not a valid value)", row.line));
+        warnings.push(format!("{file}:{}: {column} '{value}' is left out (not a valid value)", row.line));
     };
     p.phone = phone(row.get(cols.phone)).unwrap_or_else(|v| {
         dropped("電話番号", v);
@@ -308,6 +369,98 @@ fn address(row: &Row<'_>, cols: &Columns) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::Source;
+    use crate::import::fields::CityCode;
+
+    /// An invented file in the official layout: offices of two cities and of the prefecture's
+    /// code, each 13th row's office again (merged), each 17th row's 事業所番号 short (skipped)
+    /// and each 11th row's telephone number not one (left out, with a warning).
+    fn file(rows: usize) -> InputFile {
+        let mut text = format!("\u{feff}{}\r\n", HEADER.join(","));
+        for i in 0..rows {
+            let office = if i % 13 == 12 { 9_000_000_000 + i as u64 - 12 } else { 9_000_000_000 + i as u64 };
+            let office = if i % 17 == 16 { "123".to_owned() } else { office.to_string() };
+            let city = ["122203", "122173", "120006"][i % 3];
+            let phone = if i % 11 == 10 { "なし".to_owned() } else { format!("04-{:04}-{:04}", i % 10_000, i % 7) };
+            let cells = [
+                city,
+                "1",
+                "千葉県",
+                "流山市",
+                &format!("訪問介護{i}"),
+                "ホウモンカイゴ",
+                "訪問介護",
+                &format!("千葉県流山市平和台{}-1", i % 9 + 1),
+                "",
+                "35.85",
+                "139.9",
+                &phone,
+                "",
+                "",
+                "株式会社テスト",
+                &office,
+                "平日",
+                "",
+                "0",
+                "",
+                "",
+                "",
+                "",
+                &format!("備考{i}"),
+            ];
+            text.push_str(&cells.join(","));
+            text.push_str("\r\n");
+        }
+        InputFile { name: "jigyosho_110.csv".into(), bytes: text.into_bytes() }
+    }
+
+    fn read(file: &InputFile, options: &ImportOptions, workers: usize, batch_rows: usize) -> (Vec<Provider>, String) {
+        let (mut collected, mut parsed) = (Collected::default(), Parsed::default());
+        read_file_on(file, options, &mut collected, &mut parsed, workers, batch_rows).unwrap();
+        (collected.providers, serde_json::to_string(&parsed.report).unwrap())
+    }
+
+    /// Rows converted on several threads in small batches give the same providers (merged
+    /// alike), warnings, skipped lines and counts as one thread taking one row at a time.
+    #[test]
+    fn rows_converted_on_several_threads_read_as_on_one() {
+        let file = file(500);
+        for city in [None, Some(CityCode::parse("122203").unwrap())] {
+            let options = ImportOptions { city, ..ImportOptions::new(Source::MhlwCare, "test") };
+            let (one, one_report) = read(&file, &options, 1, 1);
+            let (many, many_report) = read(&file, &options, 3, 7);
+            assert_eq!(many, one);
+            assert_eq!(many_report, one_report);
+            assert!(one_report.contains("left out (not a valid value)"), "{one_report}");
+            assert!(one_report.contains("is not 10 digits"), "{one_report}");
+        }
+        let options = ImportOptions {
+            city: Some(CityCode::parse("122203").unwrap()),
+            ..ImportOptions::new(Source::MhlwCare, "t")
+        };
+        let (kept, report) = read(&file, &options, 3, 7);
+        assert!(kept.len() < 500 / 3 && report.contains("prefecture code"), "{report}");
+    }
+
+    /// A row with too few cells in the middle of the file fails the file, naming its line,
+    /// however the rows are split.
+    #[test]
+    fn a_malformed_row_fails_on_several_threads_too() {
+        // The header, 50 rows, the short row (line 52), 100 more rows.
+        let mut input = file(50);
+        input.bytes.extend_from_slice("122203,1,千葉県\r\n".as_bytes());
+        let more = file(100).bytes;
+        let header_end = more.iter().position(|&b| b == b'\n').unwrap() + 1;
+        input.bytes.extend_from_slice(&more[header_end..]);
+        let line = 52;
+        let options = ImportOptions::new(Source::MhlwCare, "test");
+        for (workers, batch_rows) in [(1, 1), (3, 7)] {
+            let (mut collected, mut parsed) = (Collected::default(), Parsed::default());
+            let err = read_file_on(&input, &options, &mut collected, &mut parsed, workers, batch_rows).unwrap_err();
+            let ImportError::Malformed { line: at, .. } = err else { panic!("{err}") };
+            assert_eq!(at, line);
+        }
+    }
 
     #[test]
     fn the_service_code_comes_from_both_file_name_forms() {

@@ -25,6 +25,7 @@ mod iryo_net;
 mod isj;
 mod kouseikyoku;
 mod mhlw_care;
+mod parallel;
 mod plan;
 pub mod population;
 mod report;

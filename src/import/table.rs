@@ -53,10 +53,20 @@ pub struct Row<'r> {
     record: &'r csv::StringRecord,
 }
 
-impl Row<'_> {
+impl<'r> Row<'r> {
+    /// The row of `record`, which starts on `line`.
+    pub fn new(line: u64, record: &'r csv::StringRecord) -> Self {
+        Self { line, record }
+    }
+
     /// The cell at `index` (empty when out of range).
     pub fn get(&self, index: usize) -> &str {
         self.record.get(index).unwrap_or("")
+    }
+
+    /// The line and a copy of the cells, to convert the row on another thread.
+    pub fn to_owned_parts(&self) -> (u64, csv::StringRecord) {
+        (self.line, self.record.clone())
     }
 }
 
