@@ -100,10 +100,13 @@ impl HomeCare {
 ///
 /// Its serde form is what the history keeps of each version (`provider_history.data`). Empty
 /// optional fields are left out of it: they were ~45 % of an imported row's entry, and an entry
-/// written before (with `null`s) reads the same, a missing optional field being `None`.
+/// written before (with `null`s) reads the same, a missing optional field being `None`. So are
+/// the id, version and stamp, which the entry's own columns hold (see
+/// `crate::store::codec::provider_from_history`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provider {
     /// Stable id; for imported rows derived from the official code.
+    #[serde(default, skip_serializing)]
     pub id: String,
     /// What kind of institution it is.
     pub kind: Kind,
@@ -169,10 +172,13 @@ pub struct Provider {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
     /// Version for optimistic concurrency; starts at 1.
+    #[serde(default, skip_serializing)]
     pub version: i64,
     /// RFC 3339 UTC time of the last change.
+    #[serde(default, skip_serializing)]
     pub updated_at: String,
     /// Who made the last change.
+    #[serde(default, skip_serializing)]
     pub updated_by: String,
 }
 

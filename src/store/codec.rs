@@ -117,6 +117,29 @@ pub fn provider_from_row(row: Vec<SqlValue>) -> Result<Provider, StoreError> {
     RowView::decode(row.iter().map(SqlValue::borrowed)).map(|view| view.to_provider())
 }
 
+/// A provider as a history entry keeps it: the JSON of its fields (`data`) without its id,
+/// version and stamp, which are the entry's own columns (`provider_id`, `version`,
+/// `changed_at`, `changed_by`). An entry written before has them in the JSON as well, with
+/// the same values.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] naming the provider when `data` is not a provider's JSON.
+pub fn provider_from_history(
+    id: &str,
+    version: i64,
+    changed_at: &str,
+    changed_by: &str,
+    data: &str,
+) -> Result<Provider, StoreError> {
+    let mut p: Provider = serde_json::from_str(data)
+        .map_err(|e| StoreError::Corrupt { id: id.to_owned(), reason: format!("history entry: {e}") })?;
+    id.clone_into(&mut p.id);
+    p.version = version;
+    changed_at.clone_into(&mut p.updated_at);
+    changed_by.clone_into(&mut p.updated_by);
+    Ok(p)
+}
+
 impl SqlValue<'_> {
     /// The value, borrowed.
     pub fn borrowed(&self) -> SqlRef<'_> {

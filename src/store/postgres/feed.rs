@@ -7,8 +7,8 @@ use std::sync::mpsc::SyncSender;
 
 use postgres::Client;
 
-use super::providers::provider_from_json;
 use crate::domain::leaves_deleted;
+use crate::store::codec::provider_from_history;
 use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS};
 use crate::store::row_view::{ChunkBuffers, ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
@@ -62,17 +62,24 @@ pub(super) fn changes_since(c: &mut Client, after: i64, limit: usize) -> Result<
         let seq: i64 = r.try_get(0)?;
         let provider_id: String = r.try_get(1)?;
         let action: String = r.try_get(3)?;
-        let provider = provider_from_json(&provider_id, r.try_get(4)?).map_err(|e| match e {
-            StoreError::Corrupt { id, reason } => StoreError::Corrupt { id, reason: format!("{reason} (seq {seq})") },
-            other => other,
-        })?;
+        let version: i64 = r.try_get(2)?;
+        let changed_at: String = r.try_get(5)?;
+        let changed_by: String = r.try_get(6)?;
+        let provider = provider_from_history(&provider_id, version, &changed_at, &changed_by, r.try_get(4)?).map_err(
+            |e| match e {
+                StoreError::Corrupt { id, reason } => {
+                    StoreError::Corrupt { id, reason: format!("{reason} (seq {seq})") }
+                }
+                other => other,
+            },
+        )?;
         out.push(FeedEntry {
             seq,
-            version: r.try_get(2)?,
+            version,
             deleted: leaves_deleted(&action),
             action,
-            changed_at: r.try_get(5)?,
-            changed_by: r.try_get(6)?,
+            changed_at,
+            changed_by,
             provider_id,
             provider,
         });

@@ -7,6 +7,7 @@ use postgres::{Client, Row, Transaction};
 
 use super::rows::{lock_feed, notify, read_record, write_history, write_providers};
 use crate::domain::{Provider, Stamp, action};
+use crate::store::codec::provider_from_history;
 use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, SeqRange, StoreError, Written};
 
 /// Writes `p` as a new provider (version 1) with its `create` entry and commits.
@@ -112,38 +113,44 @@ pub(super) fn set_deleted(c: &mut Client, id: &str, deleted: bool, expected: &[i
     Ok(Written { record: ProviderRecord { provider: next, deleted_at }, seq: seqs.map(|s: SeqRange| s.last) })
 }
 
-pub(super) fn provider_from_json(id: &str, data: &str) -> Result<Provider> {
-    serde_json::from_str(data)
-        .map_err(|e| StoreError::Corrupt { id: id.to_owned(), reason: format!("history entry: {e}") })
-}
-
 pub(super) fn provider_version(c: &mut Client, id: &str, version: i64) -> Result<Provider> {
-    let data: Option<String> = c
-        .query_opt(
-            "SELECT data FROM provider_history WHERE provider_id = $1 AND version = $2 ORDER BY seq DESC LIMIT 1",
-            &[&id, &version],
-        )?
-        .map(|r| r.get(0));
-    let data = data.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
-    provider_from_json(id, &data)
+    let found = c.query_opt(
+        "SELECT data, changed_at, changed_by FROM provider_history WHERE provider_id = $1 AND version = $2 \
+         ORDER BY seq DESC LIMIT 1",
+        &[&id, &version],
+    )?;
+    let row = found.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
+    provider_from_history(id, version, row.try_get(1)?, row.try_get(2)?, row.try_get(0)?)
 }
 
-/// Entry columns; the last is the data of the same provider's previous entry, for the diff.
+/// Entry columns, then the same provider's previous entry's (for the diff), `NULL` for the
+/// first.
 const ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, h.changed_by, \
-     (SELECT b.data FROM provider_history b WHERE b.provider_id = h.provider_id AND b.seq < h.seq \
-      ORDER BY b.seq DESC LIMIT 1) \
-     FROM provider_history h";
+     b.version, b.data, b.changed_at, b.changed_by \
+     FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
+     (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
 
 fn entry(r: &Row) -> Result<HistoryEntry> {
     let provider_id: String = r.try_get(1)?;
-    let after = provider_from_json(&provider_id, r.try_get(4)?)?;
-    let before = r.try_get::<_, Option<&str>>(7)?.map(|b| provider_from_json(&provider_id, b)).transpose()?;
+    let version: i64 = r.try_get(2)?;
+    let changed_at: String = r.try_get(5)?;
+    let changed_by: String = r.try_get(6)?;
+    let after = provider_from_history(&provider_id, version, &changed_at, &changed_by, r.try_get(4)?)?;
+    let before = match (
+        r.try_get::<_, Option<i64>>(7)?,
+        r.try_get::<_, Option<&str>>(8)?,
+        r.try_get::<_, Option<&str>>(9)?,
+        r.try_get::<_, Option<&str>>(10)?,
+    ) {
+        (Some(v), Some(data), Some(at), Some(by)) => Some(provider_from_history(&provider_id, v, at, by, data)?),
+        _ => None,
+    };
     Ok(HistoryEntry {
         seq: r.try_get(0)?,
-        version: r.try_get(2)?,
+        version,
         action: r.try_get(3)?,
-        changed_at: r.try_get(5)?,
-        changed_by: r.try_get(6)?,
+        changed_at,
+        changed_by,
         provider_id,
         after,
         before,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use rusqlite::{Connection, params};
 
 use super::rows::{PROVIDER_COLUMNS, sql_ref};
-use crate::domain::{Provider, leaves_deleted};
-use crate::store::codec::PROVIDER_COLUMN_COUNT;
+use crate::domain::leaves_deleted;
+use crate::store::codec::{PROVIDER_COLUMN_COUNT, provider_from_history};
 
 use crate::store::row_view::{ChunkBuffers, ProviderRows, SqlRef};
 use crate::store::{FeedEntry, Result, StoreError};
@@ -88,10 +88,13 @@ pub(super) fn changes_since(conn: &Connection, after: i64, limit: usize) -> Resu
     let mut out = Vec::new();
     for row in rows {
         let (seq, provider_id, version, action, data, changed_at, changed_by) = row?;
-        let provider: Provider = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-            id: provider_id.clone(),
-            reason: format!("history entry {seq}: {e}"),
-        })?;
+        let provider =
+            provider_from_history(&provider_id, version, &changed_at, &changed_by, &data).map_err(|e| match e {
+                StoreError::Corrupt { id, reason } => {
+                    StoreError::Corrupt { id, reason: format!("{reason} (seq {seq})") }
+                }
+                other => other,
+            })?;
         let deleted = leaves_deleted(&action);
         out.push(FeedEntry { seq, provider_id, version, action, changed_at, changed_by, provider, deleted });
     }
