@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { formatMetres, formatPeople, formatShare } from '../../web/lib/map/coverage-classes.js';
-import { launchBrowser, startServer, withPage } from './lib/harness.js';
+import { launchBrowser, startServer, waitForMarkers, withPage } from './lib/harness.js';
 
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -102,6 +102,8 @@ for (const [size, options] of [
 
     it('opens from the switch by keyboard and asks again when a preset is chosen', async () => {
       await withPage(browser, server.baseUrl, options, async ({ page, problems }) => {
+        // The page wires its controls after its first requests; the markers show it has.
+        await waitForMarkers(page);
         const [first] = await Promise.all([
           page.waitForRequest((r) => new URL(r.url()).pathname === '/api/coverage'),
           (async () => {
