@@ -208,7 +208,7 @@ pub fn plan(
                 true
             });
             // What the files name comes first, then what their absence changes.
-            planner.write = ImportWrite::planned(upserted, bases, None);
+            planner.write = ImportWrite::planned(upserted, bases);
             if options.remove_missing {
                 for record in existing.iter().filter(|r| r.deleted_at.is_none() && !read_ids.contains(&r.provider.id)) {
                     let p = &record.provider;

@@ -63,9 +63,9 @@ impl ImportWrite {
     ///
     /// # Panics
     /// If the two lists differ in length (a bug in the caller).
-    pub fn planned(upserted: Vec<Provider>, bases: Vec<UpsertBase>, imported_at: Option<String>) -> Self {
+    pub fn planned(upserted: Vec<Provider>, bases: Vec<UpsertBase>) -> Self {
         assert_eq!(upserted.len(), bases.len(), "one base per provider written");
-        Self { upserted, bases, removals: Vec::new(), imported_at }
+        Self { upserted, bases, ..Self::default() }
     }
 
     /// A write of no provider yet, recording `imported_at` as the last import time.

@@ -72,7 +72,8 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 /// Writes providers and their history entries inside the caller's transaction, with its
 /// statements prepared once for however many rows it writes: an import writes a million of
 /// each, and finding a cached statement by its text (the provider `INSERT` is ~500
-/// characters) for every row was a few per cent of the write.
+/// characters) for every row was a few per cent of the write. A single staff write uses the
+/// functions below, which prepare only the statement they run.
 pub(super) struct RowWriter<'c> {
     insert: CachedStatement<'c>,
     update: CachedStatement<'c>,
@@ -83,78 +84,96 @@ pub(super) struct RowWriter<'c> {
 
 impl<'c> RowWriter<'c> {
     pub(super) fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
-        static INSERT: OnceLock<String> = OnceLock::new();
-        static UPDATE: OnceLock<String> = OnceLock::new();
         Ok(Self {
-            insert: conn.prepare_cached(INSERT.get_or_init(insert_sql))?,
-            update: conn.prepare_cached(UPDATE.get_or_init(update_sql))?,
-            history: conn.prepare_cached(
-                "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
+            insert: conn.prepare_cached(insert_sql())?,
+            update: conn.prepare_cached(update_sql())?,
+            history: conn.prepare_cached(HISTORY_SQL)?,
             json: Vec::new(),
         })
     }
 
-    /// Inserts a provider whose id must be new (a constraint error otherwise).
+    /// See [`insert_provider`].
     pub(super) fn insert(&mut self, p: &Provider) -> rusqlite::Result<()> {
-        self.insert.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
-        Ok(())
+        execute_row(&mut self.insert, p)
     }
 
-    /// Replaces every column of a stored provider's row and makes it live (`deleted_at`
-    /// cleared); the caller has read the row in the same transaction. An `UPDATE`, not
-    /// `INSERT OR REPLACE`: the row keeps its place and the indexes of unchanged columns are
-    /// not touched, where a replace deleted the row and appended it again with every index
-    /// entry.
+    /// See [`update_provider_row`].
     pub(super) fn update(&mut self, p: &Provider) -> rusqlite::Result<()> {
-        self.update.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
-        Ok(())
+        execute_row(&mut self.update, p)
     }
 
-    /// Appends a history entry (the full provider after the change) and returns its seq: the
-    /// change's number in the feed, assigned by SQLite (`AUTOINCREMENT`: strictly increasing,
-    /// never reused; a rolled-back transaction takes its numbers back, so committed seqs have
-    /// no gaps).
+    /// See [`write_history`].
     pub(super) fn history(&mut self, p: &Provider, action: &str) -> rusqlite::Result<i64> {
-        self.json.clear();
-        serde_json::to_writer(&mut self.json, p).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-        let data = std::str::from_utf8(&self.json).map_err(rusqlite::Error::Utf8Error)?;
-        self.history.insert(params![p.id, p.version, action, data, p.updated_at, p.updated_by])
+        insert_history(&mut self.history, &mut self.json, p, action)
     }
 }
 
 /// Inserts a provider whose id must be new (a constraint error otherwise) inside the caller's
 /// transaction.
 pub(super) fn insert_provider(tx: &Connection, p: &Provider) -> rusqlite::Result<()> {
-    RowWriter::new(tx)?.insert(p)
+    execute_row(&mut tx.prepare_cached(insert_sql())?, p)
 }
 
-/// Replaces a stored provider's row inside the caller's transaction (see
-/// [`RowWriter::update`]).
+/// Replaces every column of a stored provider's row and makes it live (`deleted_at`
+/// cleared) inside the caller's transaction, which has read the row. An `UPDATE`, not
+/// `INSERT OR REPLACE`: the row keeps its place and the indexes of unchanged columns are not
+/// touched, where a replace deleted the row and appended it again with every index entry.
 pub(super) fn update_provider_row(tx: &Connection, p: &Provider) -> rusqlite::Result<()> {
-    RowWriter::new(tx)?.update(p)
+    execute_row(&mut tx.prepare_cached(update_sql())?, p)
 }
+
+/// Appends a history entry (the provider after the change) inside the caller's transaction
+/// and returns its seq: the change's number in the feed, assigned by SQLite (`AUTOINCREMENT`:
+/// strictly increasing, never reused; a rolled-back transaction takes its numbers back, so
+/// committed seqs have no gaps).
+pub(super) fn write_history(tx: &Connection, p: &Provider, action: &str) -> rusqlite::Result<i64> {
+    insert_history(&mut tx.prepare_cached(HISTORY_SQL)?, &mut Vec::new(), p, action)
+}
+
+/// Runs the insert or update of `p`'s row (its values in [`PROVIDER_COLUMNS`] order).
+fn execute_row(stmt: &mut CachedStatement<'_>, p: &Provider) -> rusqlite::Result<()> {
+    stmt.execute(params_from_iter(crate::store::codec::provider_row(p)))?;
+    Ok(())
+}
+
+/// Runs [`HISTORY_SQL`] for `p`, its JSON written into `json`.
+fn insert_history(
+    stmt: &mut CachedStatement<'_>,
+    json: &mut Vec<u8>,
+    p: &Provider,
+    action: &str,
+) -> rusqlite::Result<i64> {
+    json.clear();
+    serde_json::to_writer(&mut *json, p).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    let data = std::str::from_utf8(json).map_err(rusqlite::Error::Utf8Error)?;
+    stmt.insert(params![p.id, p.version, action, data, p.updated_at, p.updated_by])
+}
+
+const HISTORY_SQL: &str = "INSERT INTO provider_history (provider_id, version, action, data, changed_at, changed_by) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// `INSERT INTO providers (…) VALUES (?1, …)`, made once: an import writes a million rows,
 /// and formatting the statement for each took a twentieth of its time.
-fn insert_sql() -> String {
-    let placeholders: Vec<String> = (1..=PROVIDER_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
-    format!("INSERT INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", "))
+fn insert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let placeholders: Vec<String> = (1..=PROVIDER_COLUMN_COUNT).map(|i| format!("?{i}")).collect();
+        format!("INSERT INTO providers ({PROVIDER_COLUMNS}) VALUES ({})", placeholders.join(", "))
+    })
 }
 
 /// `UPDATE providers SET kind = ?2, … , deleted_at = NULL WHERE id = ?1`: the parameters are
 /// a row in [`PROVIDER_COLUMNS`] order, as for the insert.
-fn update_sql() -> String {
-    let set: Vec<String> =
-        crate::store::codec::Columns::names().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-    format!("UPDATE providers SET {}, deleted_at = NULL WHERE id = ?1", set.join(", "))
-}
-
-/// Appends a history entry inside the caller's transaction and returns its seq (see
-/// [`RowWriter::history`]).
-pub(super) fn write_history(tx: &Connection, p: &Provider, action: &str) -> rusqlite::Result<i64> {
-    RowWriter::new(tx)?.history(p, action)
+fn update_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let set: Vec<String> = crate::store::codec::Columns::names()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = ?{}", i + 1))
+            .collect();
+        format!("UPDATE providers SET {}, deleted_at = NULL WHERE id = ?1", set.join(", "))
+    })
 }
 
 /// Replaces every district inside the caller's transaction.
