@@ -123,8 +123,10 @@ pub fn provider_from_row(row: Vec<SqlValue>) -> Result<Provider, StoreError> {
 /// the same values.
 ///
 /// # Errors
-/// [`StoreError::Corrupt`] naming the provider when `data` is not a provider's JSON.
+/// [`StoreError::Corrupt`] naming the provider and the entry's `seq` when `data` is not a
+/// provider's JSON.
 pub fn provider_from_history(
+    seq: i64,
     id: &str,
     version: i64,
     changed_at: &str,
@@ -132,7 +134,7 @@ pub fn provider_from_history(
     data: &str,
 ) -> Result<Provider, StoreError> {
     let mut p: Provider = serde_json::from_str(data)
-        .map_err(|e| StoreError::Corrupt { id: id.to_owned(), reason: format!("history entry: {e}") })?;
+        .map_err(|e| StoreError::Corrupt { id: id.to_owned(), reason: format!("history entry {seq}: {e}") })?;
     id.clone_into(&mut p.id);
     p.version = version;
     changed_at.clone_into(&mut p.updated_at);
@@ -176,6 +178,18 @@ mod tests {
         assert_eq!(names[..3], ["id", "kind", "official_code"]);
         assert_eq!(names[names.len() - 5..], ["lon", "lat", "version", "updated_at", "updated_by"]);
         assert!(PROVIDER_COLUMNS.to_string().starts_with("id, kind, official_code, name, "));
+    }
+
+    /// The entry's columns give the id, version and stamp; data that is not a provider names
+    /// the provider and the entry.
+    #[test]
+    fn a_history_entry_takes_its_columns_and_an_unreadable_one_names_its_seq() {
+        let p = provider();
+        let data = serde_json::to_string(&p).unwrap();
+        assert!(!data.contains("c-1"), "the id is a column, not in the JSON: {data}");
+        assert_eq!(provider_from_history(7, &p.id, p.version, &p.updated_at, &p.updated_by, &data).unwrap(), p);
+        let err = provider_from_history(7, "c-1", 1, "", "", "{\"kind\":").unwrap_err().to_string();
+        assert!(err.contains("c-1") && err.contains("history entry 7"), "{err}");
     }
 
     #[test]

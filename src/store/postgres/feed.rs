@@ -8,10 +8,9 @@ use std::sync::mpsc::SyncSender;
 use postgres::Client;
 
 use crate::domain::leaves_deleted;
-use crate::store::codec::provider_from_history;
-use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS};
+use crate::store::codec::{PROVIDER_COLUMN_COUNT, PROVIDER_COLUMNS, provider_from_history};
 use crate::store::row_view::{ChunkBuffers, ProviderRows, SqlRef};
-use crate::store::{FeedEntry, Result, StoreError};
+use crate::store::{FeedEntry, Result};
 
 /// The seq of the last committed change (0 before the first).
 pub(super) fn last_seq(c: &mut impl postgres::GenericClient) -> Result<i64> {
@@ -65,14 +64,7 @@ pub(super) fn changes_since(c: &mut Client, after: i64, limit: usize) -> Result<
         let version: i64 = r.try_get(2)?;
         let changed_at: String = r.try_get(5)?;
         let changed_by: String = r.try_get(6)?;
-        let provider = provider_from_history(&provider_id, version, &changed_at, &changed_by, r.try_get(4)?).map_err(
-            |e| match e {
-                StoreError::Corrupt { id, reason } => {
-                    StoreError::Corrupt { id, reason: format!("{reason} (seq {seq})") }
-                }
-                other => other,
-            },
-        )?;
+        let provider = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, r.try_get(4)?)?;
         out.push(FeedEntry {
             seq,
             version,

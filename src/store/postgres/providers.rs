@@ -115,18 +115,18 @@ pub(super) fn set_deleted(c: &mut Client, id: &str, deleted: bool, expected: &[i
 
 pub(super) fn provider_version(c: &mut Client, id: &str, version: i64) -> Result<Provider> {
     let found = c.query_opt(
-        "SELECT data, changed_at, changed_by FROM provider_history WHERE provider_id = $1 AND version = $2 \
+        "SELECT seq, data, changed_at, changed_by FROM provider_history WHERE provider_id = $1 AND version = $2 \
          ORDER BY seq DESC LIMIT 1",
         &[&id, &version],
     )?;
     let row = found.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
-    provider_from_history(id, version, row.try_get(1)?, row.try_get(2)?, row.try_get(0)?)
+    provider_from_history(row.try_get(0)?, id, version, row.try_get(2)?, row.try_get(3)?, row.try_get(1)?)
 }
 
 /// Entry columns, then the same provider's previous entry's (for the diff), `NULL` for the
 /// first.
 const ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, h.changed_by, \
-     b.version, b.data, b.changed_at, b.changed_by \
+     b.seq, b.version, b.data, b.changed_at, b.changed_by \
      FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
      (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
 
@@ -135,26 +135,21 @@ fn entry(r: &Row) -> Result<HistoryEntry> {
     let version: i64 = r.try_get(2)?;
     let changed_at: String = r.try_get(5)?;
     let changed_by: String = r.try_get(6)?;
-    let after = provider_from_history(&provider_id, version, &changed_at, &changed_by, r.try_get(4)?)?;
+    let seq: i64 = r.try_get(0)?;
+    let after = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, r.try_get(4)?)?;
     let before = match (
         r.try_get::<_, Option<i64>>(7)?,
-        r.try_get::<_, Option<&str>>(8)?,
+        r.try_get::<_, Option<i64>>(8)?,
         r.try_get::<_, Option<&str>>(9)?,
         r.try_get::<_, Option<&str>>(10)?,
+        r.try_get::<_, Option<&str>>(11)?,
     ) {
-        (Some(v), Some(data), Some(at), Some(by)) => Some(provider_from_history(&provider_id, v, at, by, data)?),
+        (Some(s), Some(v), Some(data), Some(at), Some(by)) => {
+            Some(provider_from_history(s, &provider_id, v, at, by, data)?)
+        }
         _ => None,
     };
-    Ok(HistoryEntry {
-        seq: r.try_get(0)?,
-        version,
-        action: r.try_get(3)?,
-        changed_at,
-        changed_by,
-        provider_id,
-        after,
-        before,
-    })
+    Ok(HistoryEntry { seq, version, action: r.try_get(3)?, changed_at, changed_by, provider_id, after, before })
 }
 
 pub(super) fn provider_history(c: &mut Client, id: &str) -> Result<Vec<HistoryEntry>> {

@@ -88,13 +88,7 @@ pub(super) fn changes_since(conn: &Connection, after: i64, limit: usize) -> Resu
     let mut out = Vec::new();
     for row in rows {
         let (seq, provider_id, version, action, data, changed_at, changed_by) = row?;
-        let provider =
-            provider_from_history(&provider_id, version, &changed_at, &changed_by, &data).map_err(|e| match e {
-                StoreError::Corrupt { id, reason } => {
-                    StoreError::Corrupt { id, reason: format!("{reason} (seq {seq})") }
-                }
-                other => other,
-            })?;
+        let provider = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, &data)?;
         let deleted = leaves_deleted(&action);
         out.push(FeedEntry { seq, provider_id, version, action, changed_at, changed_by, provider, deleted });
     }

@@ -108,43 +108,45 @@ pub(super) fn set_deleted(
     Ok(Written { record: ProviderRecord { provider: next, deleted_at }, seq: Some(seq) })
 }
 
-/// A provider's latest entry at a version: its data and stamp.
-const VERSION_SELECT: &str = "SELECT data, changed_at, changed_by FROM provider_history \
+/// A provider's latest entry at a version: its seq, data and stamp.
+const VERSION_SELECT: &str = "SELECT seq, data, changed_at, changed_by FROM provider_history \
      WHERE provider_id = ?1 AND version = ?2 ORDER BY seq DESC LIMIT 1";
 
 pub(super) fn provider_version(conn: &Connection, id: &str, version: i64) -> Result<Provider> {
-    let found: Option<(String, String, String)> = conn
+    let found: Option<(i64, String, String, String)> = conn
         .prepare_cached(VERSION_SELECT)?
-        .query_row(params![id, version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![id, version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let (data, at, by) = found.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
-    provider_from_history(id, version, &at, &by, &data)
+    let (seq, data, at, by) = found.ok_or_else(|| StoreError::UnknownVersion { id: id.to_owned(), version })?;
+    provider_from_history(seq, id, version, &at, &by, &data)
 }
 
 /// Entry columns, then the same provider's previous entry's (for the diff), `NULL` for the
 /// first.
 const ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, h.changed_by, \
-     b.version, b.data, b.changed_at, b.changed_by \
+     b.seq, b.version, b.data, b.changed_at, b.changed_by \
      FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
      (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
 
 /// An entry's seq, provider id, version, action, data and stamp.
 type RawAfter = (i64, String, i64, String, String, String, String);
-/// The previous entry's version, data and stamp.
-type RawBefore = (Option<i64>, Option<String>, Option<String>, Option<String>);
+/// The previous entry's seq, version, data and stamp.
+type RawBefore = (Option<i64>, Option<i64>, Option<String>, Option<String>, Option<String>);
 
 fn raw_entry(r: &Row<'_>) -> rusqlite::Result<(RawAfter, RawBefore)> {
     Ok((
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
-        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
+        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?),
     ))
 }
 
 fn entry((after, before): (RawAfter, RawBefore)) -> Result<HistoryEntry> {
     let (seq, provider_id, version, action, data, changed_at, changed_by) = after;
-    let after = provider_from_history(&provider_id, version, &changed_at, &changed_by, &data)?;
+    let after = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, &data)?;
     let before = match before {
-        (Some(v), Some(data), Some(at), Some(by)) => Some(provider_from_history(&provider_id, v, &at, &by, &data)?),
+        (Some(s), Some(v), Some(data), Some(at), Some(by)) => {
+            Some(provider_from_history(s, &provider_id, v, &at, &by, &data)?)
+        }
         _ => None,
     };
     Ok(HistoryEntry { seq, provider_id, version, action, changed_at, changed_by, after, before })

@@ -292,6 +292,7 @@ mod tests {
         let whole = full();
         let json = serde_json::to_string(&whole).unwrap();
         let read = crate::store::codec::provider_from_history(
+            1,
             &whole.id,
             whole.version,
             &whole.updated_at,
