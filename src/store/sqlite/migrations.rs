@@ -200,6 +200,56 @@ pub const MIGRATIONS: &[&str] = &[
     "
     DROP INDEX IF EXISTS provider_history_by_provider;
     ",
+    // 10: issue 19. The same table with its two CHECKs over a list (`kind`, `accepting`)
+    // written as comparisons joined by OR. SQLite codes `x IN (a, b, c)` of more than two
+    // values as a temporary B-tree filled with the values, and a CHECK's code runs for every
+    // row written: each insert and update built and dropped two such trees, ~3 s of a 1 M-row
+    // import's 10 s of writing. The rows keep their rowids (start-up reads in rowid order).
+    "
+    CREATE TABLE providers_new (
+        id                   TEXT PRIMARY KEY,
+        kind                 TEXT NOT NULL
+                             CHECK (kind = 'care' OR kind = 'clinic' OR kind = 'hospital' OR kind = 'pharmacy'),
+        official_code        TEXT,
+        name                 TEXT NOT NULL,
+        name_kana            TEXT,
+        services             TEXT NOT NULL DEFAULT '',
+        home_care            TEXT,
+        address              TEXT,
+        phone                TEXT,
+        fax                  TEXT,
+        url                  TEXT,
+        corporation          TEXT,
+        corporate_number     TEXT,
+        capacity             INTEGER,
+        open_days            TEXT,
+        notes                TEXT,
+        accepting_updated_at TEXT,
+        lon                  REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat                  REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        district             TEXT,
+        version              INTEGER NOT NULL CHECK (version >= 1),
+        updated_at           TEXT NOT NULL,
+        updated_by           TEXT NOT NULL,
+        deleted_at           TEXT,
+        accepting            TEXT CHECK (accepting = 'yes' OR accepting = 'consult' OR accepting = 'no'),
+        accepting_note       TEXT,
+        accepting_places     INTEGER CHECK (accepting_places BETWEEN 0 AND 999),
+        accepting_checked_at TEXT
+    ) STRICT;
+    INSERT INTO providers_new (rowid, id, kind, official_code, name, name_kana, services, home_care, address,
+                               phone, fax, url, corporation, corporate_number, capacity, open_days, notes,
+                               accepting_updated_at, lon, lat, district, version, updated_at, updated_by,
+                               deleted_at, accepting, accepting_note, accepting_places, accepting_checked_at)
+        SELECT rowid, id, kind, official_code, name, name_kana, services, home_care, address,
+               phone, fax, url, corporation, corporate_number, capacity, open_days, notes,
+               accepting_updated_at, lon, lat, district, version, updated_at, updated_by,
+               deleted_at, accepting, accepting_note, accepting_places, accepting_checked_at
+          FROM providers ORDER BY rowid;
+    DROP TABLE providers;
+    ALTER TABLE providers_new RENAME TO providers;
+    CREATE INDEX providers_official_code ON providers (official_code);
+    ",
 ];
 
 #[cfg(test)]
@@ -270,5 +320,69 @@ mod tests {
         let user = store.user_by_token_hash(&hash_token("old-token")).unwrap().unwrap();
         assert_eq!((user.name.as_str(), user.role), ("yamada", Role::Editor));
         assert!(user.providers.is_empty());
+    }
+
+    /// Migration 10 rebuilds the provider table: every row (a soft-deleted one too) keeps its
+    /// values and rowid, the index on `official_code` is back, and the CHECKs written as
+    /// comparisons refuse what the lists refused and let NULL through as before.
+    #[test]
+    fn the_rebuilt_provider_table_keeps_its_rows_and_refuses_the_same_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v9.db");
+        let columns = "id, kind, name, services, accepting, lon, lat, version, updated_at, updated_by, deleted_at";
+        /// rowid, id, kind, accepting, deleted_at.
+        type Stored = (i64, String, String, Option<String>, Option<String>);
+        let rows = |conn: &rusqlite::Connection| -> Vec<Stored> {
+            let mut stmt =
+                conn.prepare("SELECT rowid, id, kind, accepting, deleted_at FROM providers ORDER BY rowid").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let before = {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..9] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 9).unwrap();
+            let insert = format!(
+                "INSERT INTO providers (rowid, {columns}) VALUES (?1, ?2, ?3, 'x', '130', ?4, 139.9, 35.85, 1, \
+                 '2026-01-01T00:00:00Z', 'data', ?5)"
+            );
+            conn.execute(&insert, rusqlite::params![7, "z", "care", "consult", None::<&str>]).unwrap();
+            conn.execute(&insert, rusqlite::params![3, "a", "pharmacy", None::<&str>, "2026-02-01T00:00:00Z"]).unwrap();
+            conn.execute(&insert, rusqlite::params![12, "m", "clinic", "no", None::<&str>]).unwrap();
+            rows(&conn)
+        };
+
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.load_provider_records().unwrap().len(), 3, "the soft-deleted row is kept");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        assert_eq!(rows(&conn), before);
+        let index: String = conn
+            .query_row(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'providers' AND sql IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, "providers_official_code");
+        let insert = |kind: &str, accepting: Option<&str>| {
+            conn.execute(
+                &format!(
+                    "INSERT INTO providers ({columns}) VALUES (?1, ?2, 'x', '130', ?3, 139.9, 35.85, 1, \
+                     '2026-01-01T00:00:00Z', 'data', NULL)"
+                ),
+                rusqlite::params![format!("{kind}-{accepting:?}"), kind, accepting],
+            )
+        };
+        for (kind, accepting) in [("nurse", None), ("Care", None), ("care", Some("maybe")), ("care", Some(""))] {
+            let err = insert(kind, accepting).unwrap_err();
+            assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::ConstraintViolation), "{kind} {accepting:?}");
+        }
+        for (kind, accepting) in [("hospital", None), ("clinic", Some("yes")), ("care", Some("consult"))] {
+            insert(kind, accepting).unwrap();
+        }
     }
 }
