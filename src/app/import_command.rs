@@ -4,7 +4,7 @@
 use crate::app::cli::{ImportArgs, ImportKind};
 use crate::domain::parse_districts;
 use crate::import::{self, ImportOptions, InputFile};
-use crate::store::{DbLocation, DbLock, StoreError, open_store};
+use crate::store::{DbLocation, DbLock, StoreError, open_store, open_store_held};
 use crate::write::Door;
 
 /// `caremap import`: take the database's lock (unless it is a dry run), parse every file (a
@@ -17,7 +17,7 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     // On PostgreSQL the servers follow the change feed, so an import may be written beside
     // them and there is no lock file.
     let sqlite = matches!(DbLocation::of(&args.db), DbLocation::Sqlite(_));
-    let _lock = if args.dry_run || !sqlite { None } else { Some(import_lock(&args.db)?) };
+    let lock = if args.dry_run || !sqlite { None } else { Some(import_lock(&args.db)?) };
     let source = match args.source {
         ImportKind::Providers(source) => source,
         ImportKind::EstatMesh => return import_population(args),
@@ -35,7 +35,11 @@ pub fn import_files(args: &ImportArgs) -> Result<(), Box<dyn std::error::Error>>
     };
     let files = args.files.iter().map(|p| InputFile::read(p)).collect::<Result<Vec<_>, _>>()?;
     let parsed = import::read(&options, &files)?;
-    let store = open_store(&args.db)?;
+    // Holding the lock, the import may write with a rollback journal (its pages once).
+    let store = match &lock {
+        Some(lock) => open_store_held(&args.db, lock)?,
+        None => open_store(&args.db)?,
+    };
     let mut seed = None;
     let bundled = args.data.join("districts.geojson");
     if store.load_districts()?.is_empty() && bundled.exists() {

@@ -47,6 +47,19 @@ impl<'a> DbLocation<'a> {
     }
 }
 
+/// Opens the store a `--db` value names for a process holding its `lock`: on SQLite,
+/// [`SqliteStore::open_held`] (imports written with a rollback journal); PostgreSQL has no
+/// lock, so the lock is for a SQLite database.
+///
+/// # Errors
+/// As [`DbLocation::open`].
+pub fn open_store_held(db: &Path, lock: &super::DbLock) -> Result<Arc<dyn Store>> {
+    Ok(match DbLocation::of(db) {
+        DbLocation::Sqlite(path) => Arc::new(SqliteStore::open_held(path, lock)?),
+        postgres => postgres.open()?,
+    })
+}
+
 /// Opens the store a `--db` value names (see [`DbLocation::of`]).
 ///
 /// # Errors

@@ -13,7 +13,7 @@ mod sqlite;
 
 pub use dump::{Dump, HistoryRow, UserRow};
 pub use error::{Result, StoreError};
-pub use location::{DbLocation, open_store, shown_db};
+pub use location::{DbLocation, open_store, open_store_held, shown_db};
 pub use postgres::PgStore;
 pub use row_view::{ProviderRows, RowView, SqlRef};
 pub use sqlite::backup as sqlite_file;

@@ -108,6 +108,11 @@ fn a_bom_crlf_file_imports_each_office_with_its_service_and_quoted_open_days() {
     );
     let report = import_ok(&dir.db(), "mhlw-care", &[], &[&file]);
     assert_eq!(counts(&report), [2, 0, 0, 0, 2]);
+    // Written with a rollback journal (the command holds the database), and back in WAL mode.
+    let mode: String =
+        rusqlite::Connection::open(dir.db()).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    assert!(!dir.path("caremap.db-journal").exists() && dir.path("caremap.db").exists());
     let stored = providers(&dir.db());
     assert_eq!(stored.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["care-1270000001", "care-1270000002"]);
     let p = &stored[0];

@@ -2,7 +2,8 @@
 //! uploaded, after it was parsed, while the transaction's pages are written, just after the
 //! commit — the database opens cleanly and holds either none or all of the imported rows,
 //! never a part; a restarted server serves exactly what the database holds. The same for a
-//! `caremap import` process killed while it writes.
+//! `caremap import` process killed while it writes its pages into the database file (it holds
+//! the database alone and writes with a rollback journal).
 //!
 //! The moments are found from the server's own log lines (`import files read`, `import
 //! planned`, `import transaction committed`) and from the write-ahead log growing, not from
@@ -119,6 +120,14 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 fn wait_for_wal_growth(db: &Path, mut committed: impl FnMut() -> bool) {
     let start = wal_len(db);
     wait_for("the import's pages in the write-ahead log", || wal_len(db) > start + (1 << 20) || committed());
+}
+
+/// Until the database file is a MiB longer than when called: `caremap import`, holding the
+/// database, writes its pages into the file itself (a rollback journal), or `committed`.
+fn wait_for_file_growth(db: &Path, mut committed: impl FnMut() -> bool) {
+    let len = || std::fs::metadata(db).map_or(0, |m| m.len());
+    let start = len();
+    wait_for("the import's pages in the database file", || len() > start + (1 << 20) || committed());
 }
 
 /// The head of a raw-body `POST /api/admin/imports` with `dry_run=false`.
@@ -260,10 +269,17 @@ fn an_import_command_killed_while_it_writes_keeps_none_or_all_of_it() {
     };
     let exited = |child: &mut std::process::Child| child.try_wait().unwrap().is_some();
     wait_for("the import to be planned", || logged("import planned") || exited(&mut child));
-    wait_for_wal_growth(&db, || logged("import transaction committed") || exited(&mut child));
+    wait_for_file_growth(&db, || logged("import transaction committed") || exited(&mut child));
     let status = kill(&mut child);
     reader.join().unwrap();
+    assert!(logged("import written with a rollback journal"), "{}", log.lock().unwrap());
+    // A rollback journal left by the kill is hot: the next connection rolls it back.
     let outcome = outcome(&before, &stored(&db), &ids);
+    let store = caremap::store::SqliteStore::open(&db).unwrap();
+    let mode: String =
+        rusqlite::Connection::open(&db).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal", "the store's next open returns the database to WAL mode");
+    drop(store);
     // Finishing first is possible (the write is quick), but then it must have succeeded.
     assert!(status.code().is_none() || status.success(), "{status:?}: {}", log.lock().unwrap());
     eprintln!("outcome: {outcome:?} ({status:?})");

@@ -7,6 +7,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::journal::{self, Journal};
 use super::rows::{PROVIDER_COLUMNS, RowWriter, col, provider_from_row, read_record, write_districts};
 use crate::domain::{District, Provider};
 use crate::store::{LAST_IMPORT_META, ProviderRecord, Result, SeqRange, StoreError};
@@ -162,12 +163,13 @@ pub(super) fn apply_import(
     conn: &mut Connection,
     write: &ImportWrite,
     seed_districts: Option<&[District]>,
+    journal: Journal,
 ) -> Result<Option<SeqRange>> {
     // A large import touches far more pages than SQLite's default 2 MB cache holds; a bigger
     // cache for the duration of the import keeps the index pages in memory.
     let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
-    let result = write_import(conn, write, seed_districts);
+    let result = journal::with(conn, journal, |conn| write_import(conn, write, seed_districts));
     conn.pragma_update(None, "cache_size", cache_size)?;
     result
 }

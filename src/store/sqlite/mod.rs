@@ -11,6 +11,7 @@ pub mod backup;
 mod dump;
 mod feed;
 mod imports;
+mod journal;
 mod lock;
 mod migrations;
 mod population;
@@ -39,6 +40,9 @@ pub struct SqliteStore {
     /// The file the connection opened (device and inode), to tell when the path no longer
     /// leads to it; `None` where that cannot be known.
     file: Option<FileId>,
+    /// Whether this process holds the database's lock ([`DbLock`]): no server reads it
+    /// meanwhile, so an import may write with a rollback journal (see [`journal::Journal`]).
+    held: bool,
 }
 
 /// Device and inode of a file.
@@ -66,6 +70,21 @@ impl SqliteStore {
     /// [`StoreError::Open`] when the file cannot be opened or is not a database;
     /// [`StoreError::SchemaTooNew`] when a newer caremap wrote it.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// [`SqliteStore::open`] by a process holding the database's `lock`: imports are then
+    /// written with a rollback journal instead of the WAL, which writes their pages once
+    /// instead of twice (a 1 M-row import ~3 s faster; see [`journal::Journal`]).
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn open_held(path: &Path, lock: &DbLock) -> Result<Self> {
+        debug_assert_eq!(lock.path(), lock_path(path), "the lock of another database");
+        Self::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, held: bool) -> Result<Self> {
         let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
         create_private(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -76,7 +95,7 @@ impl SqliteStore {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(open_err)?;
         let file = file_id(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
-        let store = Self { conn: Mutex::new(conn), path: path.display().to_string(), file };
+        let store = Self { conn: Mutex::new(conn), path: path.display().to_string(), file, held };
         store.migrate()?;
         Ok(store)
     }
@@ -111,7 +130,7 @@ impl SqliteStore {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(&path, flags)
                 .map_err(|source| StoreError::Open { path: path.clone(), source })?;
-            Self { conn: Mutex::new(conn), path, file: None }.quick_check()
+            Self { conn: Mutex::new(conn), path, file: None, held: false }.quick_check()
         })
     }
 
@@ -372,7 +391,8 @@ impl Store for SqliteStore {
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
-        imports::apply_import(&mut *self.conn()?, write, seed_districts)
+        let journal = if self.held { journal::Journal::Rollback } else { journal::Journal::Wal };
+        imports::apply_import(&mut *self.conn()?, write, seed_districts, journal)
     }
 
     fn dump(&self) -> Result<crate::store::Dump> {
