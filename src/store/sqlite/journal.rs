@@ -11,7 +11,7 @@ use crate::store::Result;
 pub(super) enum Journal {
     /// Through the write-ahead log, as every other write: readers go on reading the last
     /// committed state meanwhile. Each page is written twice, into the log and then by the
-    /// checkpoint into the database (a 1 M-row import's ~900 MB, its commit 2–3 s).
+    /// checkpoint into the database (a 1 M-row import's ~900 MB, its commit 2–5 s).
     Wal,
     /// With a rollback journal (`journal_mode = DELETE`) for this transaction, then back to
     /// the WAL. The pages the database did not have (most of a large import's) are written

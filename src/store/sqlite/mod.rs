@@ -75,7 +75,7 @@ impl SqliteStore {
 
     /// [`SqliteStore::open`] by a process holding the database's `lock`: imports are then
     /// written with a rollback journal instead of the WAL, which writes their pages once
-    /// instead of twice (a 1 M-row import ~3 s faster; see [`journal::Journal`]).
+    /// instead of twice (a 1 M-row import 3–5 s faster; see [`journal::Journal`]).
     ///
     /// # Errors
     /// As [`SqliteStore::open`].
