@@ -14,6 +14,7 @@ pub mod formats; // providers as GeoJSON and CSV, and the whole-dataset export
 pub mod generate; // data caremap makes itself: the Nagareyama sample, synthetic providers
 pub mod http; // axum: error, plumbing (extractors, layers), resources (one file each)
 pub mod import; // MHLW, 医療情報ネット, 厚生局, e-Stat and GeoJSON files into the store
+mod ordered; // batches converted on several threads while read, taken back in read order
 pub mod spatial; // R-tree index, geodesy, CRS conversion (proj), JIS grid squares
 pub mod store; // the durable store behind a trait; SQLite in store/sqlite
 pub mod write; // the one write door: derive, commit (numbered change feed), publish to the catalog

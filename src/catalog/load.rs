@@ -4,20 +4,13 @@
 //! (decoding each row, folding its search text, laying out its block, touching fresh memory)
 //! costs about twice what reading them does, so one builder thread kept the reader waiting
 //! half of the time. Chunks are numbered as read, built by whichever builder is free, and put
-//! back in read order, so the records come out exactly as one builder would have made them.
+//! back in read order ([`crate::ordered`]), so the records come out exactly as one builder
+//! would have made them.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Mutex, PoisonError};
 
 use super::record::Record;
-
-/// Threads building records: one per core, at least two (so a one-core machine still reads
-/// while it builds), at most four (beyond that the reader is the limit).
-fn builders() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from).clamp(2, 4)
-}
+use crate::ordered::{InReadOrder, in_read_order, workers};
 
 /// The records `records` builds from each chunk `read` hands over, in the order read.
 /// `rows_hint` tells from a chunk how many records the whole read may make, so the list is
@@ -32,78 +25,51 @@ pub(super) fn records_in_order<C: Send, E: Send>(
     records: impl Fn(C, &mut dyn FnMut(Record)) -> Result<(), E> + Sync,
     rows_hint: impl Fn(&C) -> usize + Sync,
 ) -> Result<Vec<Record>, E> {
-    let (chunks, taken) = sync_channel::<(usize, C)>(4);
-    let taken = Mutex::new(taken);
-    let (built, done) = sync_channel::<Built<E>>(4);
     let first_failed = AtomicUsize::new(usize::MAX);
-    std::thread::scope(|scope| {
-        for _ in 0..builders() {
-            let built = built.clone();
-            let (taken, records, rows_hint, first_failed) = (&taken, &records, &rows_hint, &first_failed);
-            scope.spawn(move || {
-                while let Some((n, chunk)) = next(taken) {
-                    let hint = rows_hint(&chunk);
-                    let mut out = Vec::new();
-                    let result = if n > first_failed.load(Ordering::Relaxed) {
-                        Ok(out)
-                    } else {
-                        records(chunk, &mut |r| out.push(r)).map(|()| out)
-                    };
-                    if result.is_err() {
-                        first_failed.fetch_min(n, Ordering::Relaxed);
-                    }
-                    if built.send(Built { n, hint, result }).is_err() {
-                        break;
-                    }
-                }
-            });
+    let build = |n: usize, chunk: C| {
+        let hint = rows_hint(&chunk);
+        let mut out = Vec::new();
+        let result = if n > first_failed.load(Ordering::Relaxed) {
+            Ok(out)
+        } else {
+            records(chunk, &mut |r| out.push(r)).map(|()| out)
+        };
+        if result.is_err() {
+            first_failed.fetch_min(n, Ordering::Relaxed);
         }
-        drop(built);
-        let collector = scope.spawn(move || in_read_order(done));
-        // A send fails only if every builder is gone, i.e. panicked: the scope says so.
-        let mut n = 0;
-        let read = read(&mut |chunk| {
-            let _ = chunks.send((n, chunk));
-            n += 1;
+        Built { hint, result }
+    };
+    // A send fails only if every builder is gone, i.e. panicked: the scope says so.
+    let read = |send: &mut dyn FnMut(C) -> bool| {
+        read(&mut |chunk| {
+            send(chunk);
             Ok(())
-        });
-        drop(chunks);
-        let built = collector.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read.and(built)
-    })
+        })
+    };
+    // At least two builders, so a one-core machine still reads while it builds.
+    let (read, built) = in_read_order(workers(2), read, build, joined);
+    read.and(built)
 }
 
-/// The next chunk for a builder; `None` once the reader is done.
-fn next<C>(taken: &Mutex<Receiver<(usize, C)>>) -> Option<(usize, C)> {
-    taken.lock().unwrap_or_else(PoisonError::into_inner).recv().ok()
-}
-
-/// The records of chunk `n`, and how many the whole read may make.
+/// The records of a chunk, and how many the whole read may make.
 struct Built<E> {
-    n: usize,
     hint: usize,
     result: Result<Vec<Record>, E>,
 }
 
 /// The built chunks joined in the order they were read; the first failure in that order.
-fn in_read_order<E>(done: Receiver<Built<E>>) -> Result<Vec<Record>, E> {
+fn joined<E>(chunks: &mut InReadOrder<Built<E>>) -> Result<Vec<Record>, E> {
     let mut entries = Vec::new();
-    let mut waiting = BTreeMap::new();
-    let mut wanted = 0;
     let mut failure = None;
-    for Built { n, hint, result } in done {
+    for Built { hint, result } in chunks {
         if entries.capacity() < hint {
             entries.reserve_exact(hint - entries.len());
         }
-        waiting.insert(n, result);
-        while let Some(result) = waiting.remove(&wanted) {
-            wanted += 1;
-            match result {
-                Ok(records) if failure.is_none() => entries.extend(records),
-                Ok(_) => {}
-                Err(e) => {
-                    failure.get_or_insert(e);
-                }
+        match result {
+            Ok(records) if failure.is_none() => entries.extend(records),
+            Ok(_) => {}
+            Err(e) => {
+                failure.get_or_insert(e);
             }
         }
     }

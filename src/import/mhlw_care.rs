@@ -132,8 +132,12 @@ pub(super) fn read_file(
     collected: &mut Collected,
     parsed: &mut Parsed,
 ) -> Result<(), ImportError> {
-    read_file_on(file, options, collected, parsed, super::parallel::workers(), super::parallel::BATCH_ROWS)
+    read_file_on(file, options, collected, parsed, crate::ordered::workers(1), BATCH_ROWS)
 }
+
+/// Rows per batch handed to a converting thread: enough that handing a batch over costs
+/// little next to converting it.
+const BATCH_ROWS: usize = 2048;
 
 /// What one data row makes, converted apart from the others.
 #[allow(clippy::large_enum_variant, reason = "nearly every row is read; a box would be one more allocation per row")]
@@ -211,13 +215,13 @@ fn read_file_on(
         }
         Ok(())
     };
-    let convert = |rows: Vec<(u64, csv::StringRecord)>| -> Vec<RowOutcome> {
+    let convert = |_, rows: Vec<(u64, csv::StringRecord)>| -> Vec<RowOutcome> {
         rows.iter()
             .map(|(line, record)| outcome(&Row::new(*line, record), &cols, options, file_code.as_deref(), name))
             .collect()
     };
-    let consume = |outcomes: Vec<RowOutcome>| {
-        for outcome in outcomes {
+    let consume = |batches: &mut crate::ordered::InReadOrder<Vec<RowOutcome>>| {
+        for outcome in batches.flatten() {
             file_report.rows += 1;
             parsed.report.rows_read += 1;
             match outcome {
@@ -242,7 +246,7 @@ fn read_file_on(
             }
         }
     };
-    super::parallel::in_read_order(workers, read, convert, consume)?;
+    crate::ordered::in_read_order(workers, read, convert, consume).0?;
     if prefecture_coded > 0 {
         parsed.report.warn(format!(
             "{name}: {prefecture_coded} row(s) of the prefecture carry its prefecture code instead of a city code \

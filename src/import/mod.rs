@@ -25,7 +25,6 @@ mod iryo_net;
 mod isj;
 mod kouseikyoku;
 mod mhlw_care;
-mod parallel;
 mod plan;
 pub mod population;
 mod report;
