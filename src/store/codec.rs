@@ -142,6 +142,37 @@ pub fn provider_from_history(
     Ok(p)
 }
 
+/// A provider's previous version from the previous entry's columns of
+/// [`HISTORY_ENTRY_SELECT`] (all `NULL` for a provider's first entry: `None`).
+///
+/// # Errors
+/// As [`provider_from_history`].
+pub fn previous_from_history(
+    seq: Option<i64>,
+    id: &str,
+    version: Option<i64>,
+    changed_at: Option<&str>,
+    changed_by: Option<&str>,
+    data: Option<&str>,
+) -> Result<Option<Provider>, StoreError> {
+    match (seq, version, changed_at, changed_by, data) {
+        (Some(seq), Some(version), Some(at), Some(by), Some(data)) => {
+            provider_from_history(seq, id, version, at, by, data).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// History entries with, for the diff, the same provider's previous entry, for both stores
+/// to filter and order: `h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at,
+/// h.changed_by`, then the previous entry's `seq, version, data, changed_at, changed_by`
+/// (`NULL` for a first entry). The previous entry is joined by its seq so that its columns
+/// come along (the `(provider_id, seq)` index finds it, the rowid or key reads it).
+pub const HISTORY_ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, \
+     h.changed_by, b.seq, b.version, b.data, b.changed_at, b.changed_by \
+     FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
+     (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
+
 impl SqlValue<'_> {
     /// The value, borrowed.
     pub fn borrowed(&self) -> SqlRef<'_> {

@@ -7,7 +7,7 @@ use postgres::{Client, Row, Transaction};
 
 use super::rows::{lock_feed, notify, read_record, write_history, write_providers};
 use crate::domain::{Provider, Stamp, action};
-use crate::store::codec::provider_from_history;
+use crate::store::codec::{HISTORY_ENTRY_SELECT, previous_from_history, provider_from_history};
 use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, SeqRange, StoreError, Written};
 
 /// Writes `p` as a new provider (version 1) with its `create` entry and commits.
@@ -123,13 +123,6 @@ pub(super) fn provider_version(c: &mut Client, id: &str, version: i64) -> Result
     provider_from_history(row.try_get(0)?, id, version, row.try_get(2)?, row.try_get(3)?, row.try_get(1)?)
 }
 
-/// Entry columns, then the same provider's previous entry's (for the diff), `NULL` for the
-/// first.
-const ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, h.changed_by, \
-     b.seq, b.version, b.data, b.changed_at, b.changed_by \
-     FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
-     (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
-
 fn entry(r: &Row) -> Result<HistoryEntry> {
     let provider_id: String = r.try_get(1)?;
     let version: i64 = r.try_get(2)?;
@@ -137,30 +130,26 @@ fn entry(r: &Row) -> Result<HistoryEntry> {
     let changed_by: String = r.try_get(6)?;
     let seq: i64 = r.try_get(0)?;
     let after = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, r.try_get(4)?)?;
-    let before = match (
-        r.try_get::<_, Option<i64>>(7)?,
-        r.try_get::<_, Option<i64>>(8)?,
-        r.try_get::<_, Option<&str>>(9)?,
-        r.try_get::<_, Option<&str>>(10)?,
-        r.try_get::<_, Option<&str>>(11)?,
-    ) {
-        (Some(s), Some(v), Some(data), Some(at), Some(by)) => {
-            Some(provider_from_history(s, &provider_id, v, at, by, data)?)
-        }
-        _ => None,
-    };
+    let before = previous_from_history(
+        r.try_get(7)?,
+        &provider_id,
+        r.try_get(8)?,
+        r.try_get(10)?,
+        r.try_get(11)?,
+        r.try_get(9)?,
+    )?;
     Ok(HistoryEntry { seq, version, action: r.try_get(3)?, changed_at, changed_by, provider_id, after, before })
 }
 
 pub(super) fn provider_history(c: &mut Client, id: &str) -> Result<Vec<HistoryEntry>> {
-    let rows = c.query(&format!("{ENTRY_SELECT} WHERE h.provider_id = $1 ORDER BY h.seq DESC"), &[&id])?;
+    let rows = c.query(&format!("{HISTORY_ENTRY_SELECT} WHERE h.provider_id = $1 ORDER BY h.seq DESC"), &[&id])?;
     rows.iter().map(entry).collect()
 }
 
 pub(super) fn audit_log(c: &mut Client, q: &AuditQuery) -> Result<Vec<HistoryEntry>> {
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
     let rows = c.query(
-        &format!("{ENTRY_SELECT} WHERE h.changed_at >= $1 AND h.seq > $2 ORDER BY h.seq LIMIT $3"),
+        &format!("{HISTORY_ENTRY_SELECT} WHERE h.changed_at >= $1 AND h.seq > $2 ORDER BY h.seq LIMIT $3"),
         &[&q.since.as_deref().unwrap_or(""), &q.after_seq.unwrap_or(0), &limit],
     )?;
     rows.iter().map(entry).collect()

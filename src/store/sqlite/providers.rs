@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::rows::{insert_provider, read_record, update_provider_row, write_history};
 use crate::domain::{Provider, Stamp, action};
-use crate::store::codec::provider_from_history;
+use crate::store::codec::{HISTORY_ENTRY_SELECT, previous_from_history, provider_from_history};
 use crate::store::{AuditQuery, HistoryEntry, ProviderRecord, Result, StoreError, Written};
 
 /// Writes `p` as a new provider (version 1) with its `create` entry and commits.
@@ -121,13 +121,6 @@ pub(super) fn provider_version(conn: &Connection, id: &str, version: i64) -> Res
     provider_from_history(seq, id, version, &at, &by, &data)
 }
 
-/// Entry columns, then the same provider's previous entry's (for the diff), `NULL` for the
-/// first.
-const ENTRY_SELECT: &str = "SELECT h.seq, h.provider_id, h.version, h.action, h.data, h.changed_at, h.changed_by, \
-     b.seq, b.version, b.data, b.changed_at, b.changed_by \
-     FROM provider_history h LEFT JOIN provider_history b ON b.seq = \
-     (SELECT MAX(p.seq) FROM provider_history p WHERE p.provider_id = h.provider_id AND p.seq < h.seq)";
-
 /// An entry's seq, provider id, version, action, data and stamp.
 type RawAfter = (i64, String, i64, String, String, String, String);
 /// The previous entry's seq, version, data and stamp.
@@ -143,24 +136,23 @@ fn raw_entry(r: &Row<'_>) -> rusqlite::Result<(RawAfter, RawBefore)> {
 fn entry((after, before): (RawAfter, RawBefore)) -> Result<HistoryEntry> {
     let (seq, provider_id, version, action, data, changed_at, changed_by) = after;
     let after = provider_from_history(seq, &provider_id, version, &changed_at, &changed_by, &data)?;
-    let before = match before {
-        (Some(s), Some(v), Some(data), Some(at), Some(by)) => {
-            Some(provider_from_history(s, &provider_id, v, &at, &by, &data)?)
-        }
-        _ => None,
-    };
+    let (b_seq, b_version, b_data, b_at, b_by) = before;
+    let before =
+        previous_from_history(b_seq, &provider_id, b_version, b_at.as_deref(), b_by.as_deref(), b_data.as_deref())?;
     Ok(HistoryEntry { seq, provider_id, version, action, changed_at, changed_by, after, before })
 }
 
 pub(super) fn provider_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
-    let mut stmt = conn.prepare_cached(&format!("{ENTRY_SELECT} WHERE h.provider_id = ?1 ORDER BY h.seq DESC"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{HISTORY_ENTRY_SELECT} WHERE h.provider_id = ?1 ORDER BY h.seq DESC"))?;
     let rows = stmt.query_map([id], raw_entry)?;
     rows.map(|r| entry(r?)).collect()
 }
 
 pub(super) fn audit_log(conn: &Connection, q: &AuditQuery) -> Result<Vec<HistoryEntry>> {
-    let mut stmt = conn
-        .prepare_cached(&format!("{ENTRY_SELECT} WHERE h.changed_at >= ?1 AND h.seq > ?2 ORDER BY h.seq LIMIT ?3"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{HISTORY_ENTRY_SELECT} WHERE h.changed_at >= ?1 AND h.seq > ?2 ORDER BY h.seq LIMIT ?3"
+    ))?;
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![q.since.as_deref().unwrap_or(""), q.after_seq.unwrap_or(0), limit], raw_entry)?;
     rows.map(|r| entry(r?)).collect()
