@@ -40,9 +40,9 @@ pub struct SqliteStore {
     /// The file the connection opened (device and inode), to tell when the path no longer
     /// leads to it; `None` where that cannot be known.
     file: Option<FileId>,
-    /// Whether this process holds the database's lock ([`DbLock`]): no server reads it
-    /// meanwhile, so an import may write with a rollback journal (see [`journal::Journal`]).
-    held: bool,
+    /// How imports are journaled: with a rollback journal when this process holds the
+    /// database's lock ([`DbLock`], no server reading it), else through the WAL.
+    import_journal: journal::Journal,
 }
 
 /// Device and inode of a file.
@@ -70,21 +70,21 @@ impl SqliteStore {
     /// [`StoreError::Open`] when the file cannot be opened or is not a database;
     /// [`StoreError::SchemaTooNew`] when a newer caremap wrote it.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, false)
+        Self::open_with(path, journal::Journal::Wal)
     }
 
     /// [`SqliteStore::open`] by a process holding the database's `lock`: imports are then
     /// written with a rollback journal instead of the WAL, which writes their pages once
-    /// instead of twice (a 1 M-row import 3–5 s faster; see [`journal::Journal`]).
+    /// instead of twice (a 1 M-row import 4–5 s faster; see [`journal::Journal`]).
     ///
     /// # Errors
     /// As [`SqliteStore::open`].
     pub fn open_held(path: &Path, lock: &DbLock) -> Result<Self> {
         debug_assert_eq!(lock.path(), lock_path(path), "the lock of another database");
-        Self::open_with(path, true)
+        Self::open_with(path, journal::Journal::Rollback)
     }
 
-    fn open_with(path: &Path, held: bool) -> Result<Self> {
+    fn open_with(path: &Path, import_journal: journal::Journal) -> Result<Self> {
         let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
         create_private(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -95,7 +95,7 @@ impl SqliteStore {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(open_err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(open_err)?;
         let file = file_id(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
-        let store = Self { conn: Mutex::new(conn), path: path.display().to_string(), file, held };
+        let store = Self { conn: Mutex::new(conn), path: path.display().to_string(), file, import_journal };
         store.migrate()?;
         Ok(store)
     }
@@ -130,7 +130,7 @@ impl SqliteStore {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(&path, flags)
                 .map_err(|source| StoreError::Open { path: path.clone(), source })?;
-            Self { conn: Mutex::new(conn), path, file: None, held: false }.quick_check()
+            Self { conn: Mutex::new(conn), path, file: None, import_journal: journal::Journal::Wal }.quick_check()
         })
     }
 
@@ -391,8 +391,7 @@ impl Store for SqliteStore {
     }
 
     fn apply_import(&self, write: &ImportWrite, seed_districts: Option<&[District]>) -> Result<Option<SeqRange>> {
-        let journal = if self.held { journal::Journal::Rollback } else { journal::Journal::Wal };
-        imports::apply_import(&mut *self.conn()?, write, seed_districts, journal)
+        imports::apply_import(&mut *self.conn()?, write, seed_districts, self.import_journal)
     }
 
     fn dump(&self) -> Result<crate::store::Dump> {
