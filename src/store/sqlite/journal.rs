@@ -79,7 +79,7 @@ fn back_to_wal(conn: &Connection) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use crate::domain::{Kind, LonLat, Provider, Stamp};
     use crate::store::{DbLock, ImportWrite, SqliteStore, Store, StoreError};
@@ -118,12 +118,19 @@ mod tests {
         !Path::new(&format!("{}-journal", db.display())).exists()
     }
 
+    /// A store at `name` in `dir`, opened under the database's lock (held as long as the
+    /// store is used: it is returned beside it).
+    fn held_store(dir: &Path, name: &str) -> (PathBuf, DbLock, SqliteStore) {
+        let db = dir.join(name);
+        let lock = DbLock::acquire(&db).unwrap();
+        let store = SqliteStore::open_held(&db, &lock).unwrap();
+        (db, lock, store)
+    }
+
     #[test]
     fn a_store_opened_under_the_lock_writes_an_import_past_the_wal_and_returns_to_it() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("held.db");
-        let lock = DbLock::acquire(&db).unwrap();
-        let store = SqliteStore::open_held(&db, &lock).unwrap();
+        let (db, _lock, store) = held_store(dir.path(), "held.db");
         store.apply_import(&new_providers("care-"), None).unwrap();
         assert_eq!(store.count_providers().unwrap(), ROWS);
         assert!(wal_len(&db) < 64 * 1024, "the import's pages went into the WAL: {} bytes", wal_len(&db));
@@ -146,9 +153,7 @@ mod tests {
         unlocked.apply_import(&new_providers("a-"), None).unwrap();
         assert!(wal_len(&db) > 1 << 20, "{} bytes", wal_len(&db));
 
-        let other = dir.path().join("other.db");
-        let lock = DbLock::acquire(&other).unwrap();
-        let store = SqliteStore::open_held(&other, &lock).unwrap();
+        let (other, _lock, store) = held_store(dir.path(), "other.db");
         let reader = rusqlite::Connection::open(&other).unwrap();
         let _: i64 = reader.query_row("SELECT COUNT(*) FROM providers", [], |r| r.get(0)).unwrap();
         store.apply_import(&new_providers("b-"), None).unwrap();
@@ -162,9 +167,7 @@ mod tests {
     #[test]
     fn a_refused_import_under_the_lock_writes_nothing_and_returns_to_the_wal() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("held.db");
-        let lock = DbLock::acquire(&db).unwrap();
-        let store = SqliteStore::open_held(&db, &lock).unwrap();
+        let (db, _lock, store) = held_store(dir.path(), "held.db");
         store.create_provider(&provider("care-02500"), &Stamp::now("staff")).unwrap();
         // Half the rows are written before the id that exists stops the transaction.
         let err = store.apply_import(&new_providers("care-"), None).unwrap_err();
