@@ -72,8 +72,8 @@ pub(super) fn provider_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::
 /// Writes providers and their history entries inside the caller's transaction, with its
 /// statements prepared once for however many rows it writes: an import writes a million of
 /// each, and finding a cached statement by its text (the provider `INSERT` is ~500
-/// characters) for every row was ~1.5 % of the writing phase's perf samples. A single staff write uses the
-/// functions below, which prepare only the statement they run.
+/// characters) for every row was ~1.5 % of the writing phase's perf samples. A single staff
+/// write uses the functions below, which prepare only the statement they run.
 pub(super) struct RowWriter<'c> {
     insert: CachedStatement<'c>,
     update: CachedStatement<'c>,
