@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Threads converting: one per core, at least `min` (two keep a one-core machine reading
-/// while it converts), at most four (beyond that the reader is the limit).
+/// Threads converting: one per core, at least `min` (1 to 4; two keep a one-core machine
+/// reading while it converts), at most four (beyond that the reader is the limit).
 pub(crate) fn workers(min: usize) -> usize {
-    std::thread::available_parallelism().map_or(min, usize::from).clamp(min.max(1), 4.max(min))
+    std::thread::available_parallelism().map_or(min, usize::from).clamp(min, 4)
 }
 
 /// Runs `read` on the calling thread, handing each batch it reads to its sender (which answers
