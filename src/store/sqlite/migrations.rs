@@ -250,6 +250,31 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE providers_new RENAME TO providers;
     CREATE INDEX providers_official_code ON providers (official_code);
     ",
+    // 11: the address points' `level` CHECK as comparisons joined by OR, for the reason of 10:
+    // every point written built and dropped a temporary B-tree of the three levels (the batched
+    // insert runs the CHECK once a row). The rows are copied in key order.
+    "
+    CREATE TABLE address_points_new (
+        city_code TEXT NOT NULL CHECK (length(city_code) = 5),
+        town      TEXT NOT NULL,
+        block     TEXT NOT NULL DEFAULT '',
+        residence TEXT NOT NULL DEFAULT '',
+        level     INTEGER NOT NULL CHECK (level = 3 OR level = 7 OR level = 8),
+        pref      TEXT NOT NULL,
+        city      TEXT NOT NULL,
+        lon       REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat       REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        source    TEXT NOT NULL,
+        town_code TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (city_code, town, block, residence)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO address_points_new (city_code, town, block, residence, level, pref, city, lon, lat, source, town_code)
+        SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code
+          FROM address_points ORDER BY city_code, town, block, residence;
+    DROP TABLE address_points;
+    ALTER TABLE address_points_new RENAME TO address_points;
+    CREATE INDEX address_points_by_source ON address_points (source, city_code);
+    ",
 ];
 
 #[cfg(test)]
@@ -384,5 +409,80 @@ mod tests {
         for (kind, accepting) in [("hospital", None), ("clinic", Some("yes")), ("care", Some("consult"))] {
             insert(kind, accepting).unwrap();
         }
+    }
+
+    #[test]
+    fn the_rebuilt_address_table_keeps_its_points_and_index_and_refuses_the_same_levels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v10.db");
+        let all = "SELECT city_code, town, block, residence, level, pref, city, lon, lat, source, town_code \
+                   FROM address_points ORDER BY city_code, town, block, residence";
+        /// Every column of a point.
+        type Point = (String, String, String, String, i64, String, String, f64, f64, String, String);
+        let points = |conn: &rusqlite::Connection| -> Vec<Point> {
+            let mut stmt = conn.prepare(all).unwrap();
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
+        let insert = |conn: &rusqlite::Connection, town: &str, block: &str, residence: &str, level: i64| {
+            conn.execute(
+                "INSERT INTO address_points (city_code, town, block, residence, level, pref, city, lon, lat, source, \
+                 town_code) VALUES ('12220', ?1, ?2, ?3, ?4, '千葉県', '流山市', 139.9, 35.85, 'abr', ?5)",
+                rusqlite::params![town, block, residence, level, if level == 3 { "0001001" } else { "" }],
+            )
+        };
+        let before = {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..10] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 10).unwrap();
+            insert(&conn, "平和台一丁目", "", "", 3).unwrap();
+            insert(&conn, "平和台一丁目", "5", "", 7).unwrap();
+            insert(&conn, "平和台一丁目", "5", "12", 8).unwrap();
+            insert(&conn, "加一丁目", "1", "3", 8).unwrap();
+            points(&conn)
+        };
+        assert_eq!(before.len(), 4);
+
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        assert_eq!(points(&conn), before, "every point and column kept");
+        let index: String = conn
+            .query_row(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'address_points' \
+                 AND sql IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, "address_points_by_source");
+        for level in [0, 5, 9] {
+            let err = insert(&conn, "流山一丁目", "1", &level.to_string(), level).unwrap_err();
+            assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::ConstraintViolation), "level {level}");
+        }
+        let wrong_type = conn.execute(
+            "INSERT INTO address_points (city_code, town, level, pref, city, lon, lat, source) \
+             VALUES ('12220', '流山二丁目', '7x', '千葉県', '流山市', 139.9, 35.85, 'abr')",
+            [],
+        );
+        assert!(wrong_type.is_err(), "still STRICT");
+        insert(&conn, "流山一丁目", "", "", 3).unwrap();
     }
 }
