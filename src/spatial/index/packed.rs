@@ -116,17 +116,13 @@ fn union<const D: usize>(boxes: &[Bounds<D>]) -> Bounds<D> {
 /// Squared distance from `p` to the box, never above the squared chord from `p` to a point in
 /// it: each gap `lo − x` is computed like the chord's `q − x` with `lo ≤ q`, and rounding is
 /// monotonic.
+#[inline]
 fn distance2(b: &Bounds<3>, p: &[f64; 3]) -> f64 {
     let mut sum = 0.0;
     for ((lo, hi), x) in b[0].iter().zip(&b[1]).zip(p) {
-        let (lo, hi) = (f64::from(*lo), f64::from(*hi));
-        let gap = if *x < lo {
-            lo - x
-        } else if *x > hi {
-            x - hi
-        } else {
-            0.0
-        };
+        // Without branches (which the walk mispredicted): the gap below the box, the gap above
+        // it, or 0 inside, whichever is largest; each exactly as `lo - x` or `x - hi` above.
+        let gap = (f64::from(*lo) - x).max(x - f64::from(*hi)).max(0.0);
         sum += gap * gap;
     }
     sum

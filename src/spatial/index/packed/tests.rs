@@ -5,7 +5,7 @@
 use geo::{Intersects, LineString, MultiPolygon, Point, Polygon};
 use proptest::prelude::*;
 
-use super::{down, hilbert, up};
+use super::{distance2, down, hilbert, up};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::spatial::index::{Hit, IndexEntry, SpatialIndex};
 
@@ -225,5 +225,30 @@ proptest! {
             .map(|e| e.slot)
             .collect();
         prop_assert_eq!(got, expected);
+    }
+}
+
+proptest! {
+    /// The box distance prunes exactly: never above the squared distance to any point the box
+    /// was made from (so no nearer point is skipped), 0 for a query inside the box.
+    #[test]
+    fn the_box_distance_never_exceeds_the_distance_to_a_point_inside(
+        points in prop::collection::vec(prop::array::uniform3(-6.4e6..6.4e6f64), 1..20),
+        query in prop::array::uniform3(-6.4e6..6.4e6f64),
+        inside in any::<prop::sample::Index>(),
+    ) {
+        let mut bounds = [[f32::INFINITY; 3], [f32::NEG_INFINITY; 3]];
+        for p in &points {
+            for d in 0..3 {
+                bounds[0][d] = bounds[0][d].min(down(p[d]));
+                bounds[1][d] = bounds[1][d].max(up(p[d]));
+            }
+        }
+        for p in &points {
+            let chord2: f64 = (0..3).map(|d| (p[d] - query[d]) * (p[d] - query[d])).sum();
+            prop_assert!(distance2(&bounds, &query) <= chord2);
+        }
+        let at = inside.get(&points);
+        prop_assert_eq!(distance2(&bounds, at), 0.0);
     }
 }
