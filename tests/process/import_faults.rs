@@ -102,8 +102,8 @@ fn wal(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}-wal", db.display()))
 }
 
-fn wal_len(db: &Path) -> u64 {
-    std::fs::metadata(wal(db)).map_or(0, |m| m.len())
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 /// Polls `done` until it holds; a minute without it fails the test with `what`.
@@ -115,19 +115,13 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Until the write-ahead log is a MiB longer than when called (the import's pages are being
-/// written), or `committed` says the transaction is already done.
-fn wait_for_wal_growth(db: &Path, mut committed: impl FnMut() -> bool) {
-    let start = wal_len(db);
-    wait_for("the import's pages in the write-ahead log", || wal_len(db) > start + (1 << 20) || committed());
-}
-
-/// Until the database file is a MiB longer than when called: `caremap import`, holding the
-/// database, writes its pages into the file itself (a rollback journal), or `committed`.
-fn wait_for_file_growth(db: &Path, mut committed: impl FnMut() -> bool) {
-    let len = || std::fs::metadata(db).map_or(0, |m| m.len());
-    let start = len();
-    wait_for("the import's pages in the database file", || len() > start + (1 << 20) || committed());
+/// Until `file` is a MiB longer than when called (the import's pages are being written into
+/// it: a server's write-ahead log, or the database itself for `caremap import`, which holds
+/// it and writes with a rollback journal), or `committed` says the transaction is done.
+fn wait_for_growth(file: &Path, mut committed: impl FnMut() -> bool) {
+    let start = file_len(file);
+    let what = format!("the import's pages in {}", file.display());
+    wait_for(&what, || file_len(file) > start + (1 << 20) || committed());
 }
 
 /// The head of a raw-body `POST /api/admin/imports` with `dry_run=false`.
@@ -160,12 +154,12 @@ fn kill_server_during_import(server: &mut Server, auth: &str, file: Vec<u8>, mom
         Moment::Parsed => wait_for("the files to be read", || logged("import files read")),
         Moment::Writing => {
             wait_for("the import to be planned", || logged("import planned"));
-            wait_for_wal_growth(db, || logged("import transaction committed"));
+            wait_for_growth(&wal(db), || logged("import transaction committed"));
         }
         Moment::Committed => wait_for("the commit", || logged("import transaction committed")),
     }
     server.signal("KILL");
-    let wal_at_kill = wal_len(db);
+    let wal_at_kill = file_len(&wal(db));
     server.wait_for_exit(Duration::from_secs(10)).expect("SIGKILL ends the process");
     if let Some(sender) = sender {
         sender.join().unwrap();
@@ -269,7 +263,7 @@ fn an_import_command_killed_while_it_writes_keeps_none_or_all_of_it() {
     };
     let exited = |child: &mut std::process::Child| child.try_wait().unwrap().is_some();
     wait_for("the import to be planned", || logged("import planned") || exited(&mut child));
-    wait_for_file_growth(&db, || logged("import transaction committed") || exited(&mut child));
+    wait_for_growth(&db, || logged("import transaction committed") || exited(&mut child));
     let status = kill(&mut child);
     reader.join().unwrap();
     assert!(logged("import written with a rollback journal"), "{}", log.lock().unwrap());

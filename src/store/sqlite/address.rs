@@ -358,14 +358,7 @@ mod tests {
     /// temporary B-tree built for every row written (migration 11 rewrote it).
     #[test]
     fn writing_points_builds_no_temporary_tree() {
-        let conn = Connection::open_in_memory().unwrap();
-        for sql in super::super::migrations::MIGRATIONS {
-            conn.execute_batch(sql).unwrap();
-        }
-        let sql = insert_sql(2);
-        let mut explain = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
-        let nulls = rusqlite::params_from_iter(std::iter::repeat_n(rusqlite::types::Null, explain.parameter_count()));
-        let opcodes: Vec<String> = explain.query_map(nulls, |r| r.get(1)).unwrap().map(Result::unwrap).collect();
+        let opcodes = super::super::migrations::program::opcodes(&insert_sql(2));
         assert!(opcodes.iter().any(|op| op == "MakeRecord"), "the program is listed: {opcodes:?}");
         assert!(!opcodes.iter().any(|op| op == "OpenEphemeral"), "a temporary tree: {opcodes:?}");
     }

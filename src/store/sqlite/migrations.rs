@@ -277,6 +277,21 @@ pub const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// The program SQLite makes of a statement, for tests that hold a statement to it.
+#[cfg(test)]
+pub(super) mod program {
+    /// The opcodes of `sql`'s program on a database at the latest schema.
+    pub(in crate::store::sqlite) fn opcodes(sql: &str) -> Vec<String> {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for migration in super::MIGRATIONS {
+            conn.execute_batch(migration).unwrap();
+        }
+        let mut explain = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let nulls = rusqlite::params_from_iter(std::iter::repeat_n(rusqlite::types::Null, explain.parameter_count()));
+        explain.query_map(nulls, |r| r.get(1)).unwrap().map(Result::unwrap).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::MIGRATIONS;
