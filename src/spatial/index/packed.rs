@@ -120,8 +120,8 @@ fn union<const D: usize>(boxes: &[Bounds<D>]) -> Bounds<D> {
 fn distance2(b: &Bounds<3>, p: &[f64; 3]) -> f64 {
     let mut sum = 0.0;
     for ((lo, hi), x) in b[0].iter().zip(&b[1]).zip(p) {
-        // Without branches (which the walk mispredicted): the gap below the box, the gap above
-        // it, or 0 inside, whichever is largest; each exactly as `lo - x` or `x - hi` above.
+        // Without branches (the walk mispredicted them): the gap below the box, the gap above
+        // it, or 0 inside, whichever is largest; both gaps computed as the doc above says.
         let gap = (f64::from(*lo) - x).max(x - f64::from(*hi)).max(0.0);
         sum += gap * gap;
     }
