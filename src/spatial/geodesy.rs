@@ -48,6 +48,7 @@ impl Ecef {
     }
 
     /// Squared straight-line distance to `other`, square metres.
+    #[inline]
     pub fn chord2(&self, other: &[f64; 3]) -> f64 {
         let d = [other[0] - self.xyz[0], other[1] - self.xyz[1], other[2] - self.xyz[2]];
         d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
@@ -56,9 +57,16 @@ impl Ecef {
     /// Geodesic distance in metres from this position (`self_ll`) to `other` (`other_ll`):
     /// the chord series below [`SHORT_LINE_M`], Karney's algorithm beyond.
     pub fn distance_m(&self, self_ll: LonLat, other: &[f64; 3], other_ll: LonLat) -> f64 {
-        let c2 = self.chord2(other);
+        self.distance_by_chord2_m(other, self.chord2(other), || self_ll.geodesic_distance_m(other_ll))
+    }
+
+    /// [`Ecef::distance_m`] to `other` when its squared chord `c2` is already known; `karney`
+    /// gives the distance of a line too long for the series, and is called only then (so a
+    /// walk reads a position's lon/lat only for such a line).
+    #[inline]
+    pub fn distance_by_chord2_m(&self, other: &[f64; 3], c2: f64, karney: impl FnOnce() -> f64) -> f64 {
         if c2 >= SHORT_LINE_M * SHORT_LINE_M {
-            return self_ll.geodesic_distance_m(other_ll);
+            return karney();
         }
         let d = [other[0] - self.xyz[0], other[1] - self.xyz[1], other[2] - self.xyz[2]];
         // cos²α from the northward component of the chord (the vertical part is O(c²/R), the

@@ -20,13 +20,11 @@
 //! are, never what a query finds (at the antimeridian and the poles, where lon/lat neighbours
 //! are not curve neighbours, a query merely opens more nodes).
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use rstar::AABB;
 
-use super::walk::{Checkpoint, Parts, TopK};
+use super::walk::{Checkpoint, Parts, Queue, TopK};
 use super::{Cores, Hit, IndexEntry, Stopped};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::spatial::geodesy::{Ecef, SHORT_LINE_M};
@@ -147,33 +145,9 @@ fn position(members: Option<&[u32]>, leaf: usize) -> usize {
     members.map_or(leaf, |m| m[leaf] as usize)
 }
 
-/// The `level` of a [`Pending`] that is an accepted position (`node` is its place in the run)
-/// waiting to be measured.
+/// The level of a queued `(level, node)` that is an accepted position (`node` is its place in
+/// the run) waiting to be measured.
 const POSITION: usize = usize::MAX;
-
-/// A node waiting in the k-NN queue, ordered by its squared lower-bound distance.
-struct Pending {
-    lower2: f64,
-    level: usize,
-    node: usize,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.lower2.total_cmp(&other.lower2)
-    }
-}
 
 /// The packed trees over every indexed position.
 #[derive(Debug, Clone)]
@@ -347,9 +321,9 @@ impl PackedIndex {
         best: &mut TopK,
     ) {
         let Some((level, node)) = tree.root() else { return };
-        let mut queue: BinaryHeap<Reverse<Pending>> = BinaryHeap::with_capacity(64);
-        queue.push(Reverse(Pending { lower2: 0.0, level, node }));
-        while let Some(Reverse(Pending { lower2, level, node })) = queue.pop() {
+        let mut queue: Queue<(usize, usize)> = Queue::with_capacity(64);
+        queue.push(0.0, (level, node));
+        while let Some((lower2, (level, node))) = queue.pop() {
             if lower2 > best.bound2() {
                 break;
             }
@@ -367,9 +341,11 @@ impl PackedIndex {
                         continue;
                     }
                     if chord2 < SHORT_LINE_M * SHORT_LINE_M {
-                        best.offer(Hit { slot, distance_m: origin.distance_m(from, xyz, self.lonlat[p]) });
+                        // The lon/lat is read only for a long line, which this is not.
+                        let karney = || from.geodesic_distance_m(self.lonlat[p]);
+                        best.offer(Hit { slot, distance_m: origin.distance_by_chord2_m(xyz, chord2, karney) });
                     } else {
-                        queue.push(Reverse(Pending { lower2: chord2, level: POSITION, node: p }));
+                        queue.push(chord2, (POSITION, p));
                     }
                 }
                 continue;
@@ -378,7 +354,7 @@ impl PackedIndex {
             for child in tree.children(level, node) {
                 let lower2 = distance2(&below[child], &origin.xyz);
                 if lower2 <= best.bound2() {
-                    queue.push(Reverse(Pending { lower2, level: level - 1, node: child }));
+                    queue.push(lower2, (level - 1, child));
                 }
             }
         }
@@ -409,14 +385,16 @@ impl PackedIndex {
                 }
                 for leaf in tree.children(0, node) {
                     let p = position(members, leaf);
-                    if origin.chord2(&self.xyz[p]) > radius2 {
+                    let chord2 = origin.chord2(&self.xyz[p]);
+                    if chord2 > radius2 {
                         continue;
                     }
                     if checkpoint.tick() {
                         return Err(Stopped);
                     }
                     if accept(self.slots[p]) {
-                        let distance_m = origin.distance_m(center, &self.xyz[p], self.lonlat[p]);
+                        let karney = || center.geodesic_distance_m(self.lonlat[p]);
+                        let distance_m = origin.distance_by_chord2_m(&self.xyz[p], chord2, karney);
                         if distance_m <= radius_m {
                             hits.push(Hit { slot: self.slots[p], distance_m });
                         }

@@ -2,16 +2,13 @@
 //! tree per service code, lon/lat points for bbox and polygon) with insert and remove. The
 //! catalog's small delta segment uses it; a bulk-built base uses [`super::packed`].
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-
 use rstar::primitives::GeomWithData;
 use rstar::{
     AABB, ParentNode, PointDistance, RStarInsertionStrategy, RTree, RTreeNode, RTreeObject, RTreeParams,
     SelectionFunction,
 };
 
-use super::walk::{Checkpoint, Parts, TopK};
+use super::walk::{Checkpoint, Parts, Queue, TopK};
 use super::{Cores, Hit, IndexEntry, Stopped};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::spatial::geodesy::Ecef;
@@ -84,33 +81,13 @@ pub(super) struct RTreeIndex {
     planar: RTree<PlanarPoint>,
 }
 
-/// A tree node waiting in the search queue, ordered by its squared lower-bound distance.
-struct Pending<'t>(f64, &'t ParentNode<CartesianPoint>);
-
-impl PartialEq for Pending<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.total_cmp(&other.0) == Ordering::Equal
-    }
-}
-impl Eq for Pending<'_> {}
-impl PartialOrd for Pending<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending<'_> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
 /// Best-first k-NN over one tree, sharing `best` (and so its pruning bound) across trees.
 fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut(u32) -> bool, best: &mut TopK) {
     // Room for the nodes a nearest-10 walk usually queues, so the heap is allocated once
     // instead of growing 4 → 8 → … → 64 (a tenth of the query time at 1 M providers).
-    let mut queue: BinaryHeap<Reverse<Pending<'_>>> = BinaryHeap::with_capacity(64);
-    queue.push(Reverse(Pending(0.0, tree.root())));
-    while let Some(Reverse(Pending(lower2, node))) = queue.pop() {
+    let mut queue: Queue<&ParentNode<CartesianPoint>> = Queue::with_capacity(64);
+    queue.push(0.0, tree.root());
+    while let Some((lower2, node)) = queue.pop() {
         if lower2 > best.bound2() {
             break;
         }
@@ -125,7 +102,7 @@ fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut
                 RTreeNode::Parent(parent) => {
                     let lower2 = parent.envelope().distance_2(&origin.xyz);
                     if lower2 <= best.bound2() {
-                        queue.push(Reverse(Pending(lower2, parent)));
+                        queue.push(lower2, parent);
                     }
                 }
             }
