@@ -18,6 +18,25 @@ pub fn normalize_text(s: &str) -> String {
 /// names and addresses: kanji, katakana, ASCII) skips the decomposing and recomposing, and
 /// characters without case (kana, kanji, ASCII other than A–Z) skip the case tables.
 pub fn normalize_into(out: &mut String, s: &str) {
+    // One pass for text of ASCII, kana and kanji only (most names and addresses): every such
+    // character is its own NFKC form with combining class 0, so the text is NFKC as it is.
+    let start = out.len();
+    for c in s.chars() {
+        if c.is_ascii() {
+            if !c.is_ascii_whitespace() {
+                out.push(c.to_ascii_lowercase());
+            }
+        } else if is_own_nfkc_and_caseless(c) {
+            out.push(katakana_of(c));
+        } else {
+            out.truncate(start);
+            return normalize_slowly(out, s);
+        }
+    }
+}
+
+/// [`normalize_into`] for any text: Unicode's quick check, NFKC when it is not settled.
+fn normalize_slowly(out: &mut String, s: &str) {
     if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
         fold(out, s.chars());
     } else {
@@ -51,6 +70,14 @@ fn katakana_of(c: char) -> char {
     }
 }
 
+/// Hiragana and katakana letters, the prolonged sound mark ー, and CJK unified ideographs
+/// (and extension A): NFKC leaves each as it is (the letters with dakuten are the composed
+/// forms NFKC gives), their combining class is 0, and they have no case. The voiced sound
+/// marks (U+3099–U+309C) and ヿ are left out: NFKC changes them.
+fn is_own_nfkc_and_caseless(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}')
+}
+
 /// Kana and CJK ideographs: no case, and no white space among them (U+3000 is before the range).
 fn is_caseless(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}')
@@ -72,6 +99,20 @@ mod tests {
         assert_eq!(normalize_text("１丁目\u{3000}ＡＢＣ"), "1丁目abc");
         assert_eq!(normalize_text("ｻｸﾗ Clinic"), "サクラclinic");
         assert_eq!(normalize_text("ÅNGSTRÖM ǅ"), "ångströmdž");
+    }
+
+    #[test]
+    fn the_one_pass_characters_are_their_own_nfkc_with_combining_class_0() {
+        let ranges = [0x3041..=0x3096, 0x30a1..=0x30fa, 0x30fc..=0x30fc, 0x3400..=0x4dbf, 0x4e00..=0x9fff];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            assert!(is_own_nfkc_and_caseless(c));
+            assert_eq!(c.to_string().nfkc().collect::<String>(), c.to_string(), "{c}");
+            assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "{c}");
+            assert_eq!(c.to_lowercase().collect::<String>(), c.to_string(), "{c}");
+        }
+        // What a one-pass character composes with later in the text goes the slow way.
+        assert_eq!(normalize_text("か\u{3099}e\u{301}"), "ガé");
+        assert_eq!(normalize_text("訪問看護ステーション\u{309b}"), reference("訪問看護ステーション\u{309b}"));
     }
 
     proptest! {
