@@ -14,21 +14,14 @@ pub fn normalize_text(s: &str) -> String {
 /// [`normalize_text`] of `s`, appended to `out`.
 ///
 /// Start-up folds the name, kana and address of every provider (a million at national scale),
-/// so the common case is kept cheap: text Unicode's quick check already finds in NFKC (most
-/// names and addresses: kanji, katakana, ASCII) skips the decomposing and recomposing, and
-/// characters without case (kana, kanji, ASCII other than A–Z) skip the case tables.
+/// so the common case is kept cheap: text of ASCII, kana and kanji only (most names and
+/// addresses) is folded in one pass, since each of those characters is its own NFKC form with
+/// combining class 0; other text goes through Unicode's quick check, and is decomposed and
+/// recomposed only when that does not settle it.
 pub fn normalize_into(out: &mut String, s: &str) {
-    // One pass for text of ASCII, kana and kanji only (most names and addresses): every such
-    // character is its own NFKC form with combining class 0, so the text is NFKC as it is.
     let start = out.len();
     for c in s.chars() {
-        if c.is_ascii() {
-            if !c.is_ascii_whitespace() {
-                out.push(c.to_ascii_lowercase());
-            }
-        } else if is_own_nfkc_and_caseless(c) {
-            out.push(katakana_of(c));
-        } else {
+        if !fold_plain(out, c, is_own_nfkc_and_caseless) {
             out.truncate(start);
             return normalize_slowly(out, s);
         }
@@ -46,19 +39,30 @@ fn normalize_slowly(out: &mut String, s: &str) {
 
 fn fold(out: &mut String, chars: impl Iterator<Item = char>) {
     for c in chars {
-        if c.is_ascii() {
-            if !c.is_ascii_whitespace() {
-                out.push(c.to_ascii_lowercase());
-            }
-        } else if is_caseless(c) {
-            out.push(katakana_of(c));
-        } else {
+        if !fold_plain(out, c, is_caseless) {
             for lower in c.to_lowercase() {
                 if !lower.is_whitespace() {
                     out.push(katakana_of(lower));
                 }
             }
         }
+    }
+}
+
+/// Folds `c` onto `out` when it needs no case table: ASCII, or a character `caseless` takes
+/// (kana to katakana). False, with nothing written, for any other character.
+#[inline]
+fn fold_plain(out: &mut String, c: char, caseless: fn(char) -> bool) -> bool {
+    if c.is_ascii() {
+        if !c.is_ascii_whitespace() {
+            out.push(c.to_ascii_lowercase());
+        }
+        true
+    } else if caseless(c) {
+        out.push(katakana_of(c));
+        true
+    } else {
+        false
     }
 }
 
