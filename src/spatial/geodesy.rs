@@ -65,9 +65,14 @@ impl Ecef {
     /// walk reads a position's lon/lat only for such a line).
     #[inline]
     pub fn distance_by_chord2_m(&self, other: &[f64; 3], c2: f64, karney: impl FnOnce() -> f64) -> f64 {
-        if c2 >= SHORT_LINE_M * SHORT_LINE_M {
-            return karney();
-        }
+        if c2 >= SHORT_LINE_M * SHORT_LINE_M { karney() } else { self.short_distance_m(other, c2) }
+    }
+
+    /// The series' geodesic distance in metres to `other`, whose squared chord `c2` the
+    /// caller has found below [`SHORT_LINE_M`]².
+    #[inline]
+    pub fn short_distance_m(&self, other: &[f64; 3], c2: f64) -> f64 {
+        debug_assert!(c2 < SHORT_LINE_M * SHORT_LINE_M, "a chord of {} m is too long for the series", c2.sqrt());
         let d = [other[0] - self.xyz[0], other[1] - self.xyz[1], other[2] - self.xyz[2]];
         // cos²α from the northward component of the chord (the vertical part is O(c²/R), the
         // frame's change along the line O(c/R): both vanish in the c³ term to this precision).

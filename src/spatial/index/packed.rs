@@ -341,9 +341,8 @@ impl PackedIndex {
                         continue;
                     }
                     if chord2 < SHORT_LINE_M * SHORT_LINE_M {
-                        // The lon/lat is read only for a long line, which this is not.
-                        let karney = || from.geodesic_distance_m(self.lonlat[p]);
-                        best.offer(Hit { slot, distance_m: origin.distance_by_chord2_m(xyz, chord2, karney) });
+                        // The series needs no lon/lat: only a long line's Karney distance reads it.
+                        best.offer(Hit { slot, distance_m: origin.short_distance_m(xyz, chord2) });
                     } else {
                         queue.push(chord2, (POSITION, p));
                     }

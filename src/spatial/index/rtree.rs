@@ -94,10 +94,12 @@ fn search(tree: &PointTree, from: LonLat, origin: &Ecef, accept: &mut impl FnMut
         for child in node.children() {
             match child {
                 RTreeNode::Leaf(p) => {
-                    if origin.chord2(&p.xyz) > best.bound2() || !accept(p.slot) {
+                    let chord2 = origin.chord2(&p.xyz);
+                    if chord2 > best.bound2() || !accept(p.slot) {
                         continue;
                     }
-                    best.offer(Hit { slot: p.slot, distance_m: origin.distance_m(from, &p.xyz, p.lonlat) });
+                    let distance_m = origin.distance_by_chord2_m(&p.xyz, chord2, || from.geodesic_distance_m(p.lonlat));
+                    best.offer(Hit { slot: p.slot, distance_m });
                 }
                 RTreeNode::Parent(parent) => {
                     let lower2 = parent.envelope().distance_2(&origin.xyz);

@@ -78,8 +78,8 @@ impl TopK {
 /// A binary min-heap, like `BinaryHeap<Reverse<…>>`, but sifting with the item held in
 /// registers: std's heap writes a pushed item, then reads it back 16 bytes at a time across
 /// two of its 8-byte writes, which the CPU cannot forward from the stores (perf put 14 % of a
-/// nearest-10 walk on that read). Keys are finite (distances from finite coordinates), so `<` orders
-/// them totally.
+/// nearest-10 walk on that read). Keys are finite (distances from finite coordinates), so
+/// `<` orders them totally.
 pub(super) struct Queue<T> {
     items: Vec<(f64, T)>,
 }
