@@ -107,12 +107,17 @@ mod tests {
 
     #[test]
     fn the_one_pass_characters_are_their_own_nfkc_with_combining_class_0() {
-        let ranges = [0x3041..=0x3096, 0x30a1..=0x30fa, 0x30fc..=0x30fc, 0x3400..=0x4dbf, 0x4e00..=0x9fff];
-        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
-            assert!(is_own_nfkc_and_caseless(c));
+        // Every character the predicate takes, not a copy of its ranges: a range widened by
+        // mistake fails here.
+        let taken: Vec<char> = (char::MIN..=char::MAX).filter(|c| is_own_nfkc_and_caseless(*c)).collect();
+        assert!(taken.len() > 27_000, "kana and the ideographs of both blocks: {}", taken.len());
+        for &c in &taken {
             assert_eq!(c.to_string().nfkc().collect::<String>(), c.to_string(), "{c}");
             assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "{c}");
             assert_eq!(c.to_lowercase().collect::<String>(), c.to_string(), "{c}");
+        }
+        for left_out in ['\u{3099}', '\u{309b}', '\u{30fb}', '\u{30ff}', '\u{3000}', 'ｱ', 'Ａ', '\u{f900}'] {
+            assert!(!is_own_nfkc_and_caseless(left_out), "{left_out:?}");
         }
         // What a one-pass character composes with later in the text goes the slow way.
         assert_eq!(normalize_text("か\u{3099}e\u{301}"), "ガé");
