@@ -3,9 +3,10 @@
 //! Positions are sorted once along a Hilbert curve over lon/lat and kept in that order in
 //! three parallel arrays: slot, lon/lat and ECEF (44 bytes a position). Each tree is a
 //! hierarchy of boxes with a fixed fan-out of [`NODE`] over a run of those positions, one
-//! `Vec` of boxes a level, the root alone on the last level; the children of node `i` are the
-//! nodes (or, on level 0, the positions) `i·NODE .. (i+1)·NODE` of the level below. No node is
-//! allocated on its own and nothing points anywhere.
+//! array of boxes a level, the root alone on the last level; the children of node `i` are the
+//! nodes (or, on level 0, the positions) `i·NODE .. (i+1)·NODE` of the level below, and their
+//! boxes lie side by side, coordinate by coordinate (see [`tree`]). No node is allocated on
+//! its own and nothing points anywhere.
 //!
 //! - `all`: ECEF boxes over every position, for nearest and radius;
 //! - `planar`: lon/lat boxes over the same run, for bbox and polygon;
@@ -20,10 +21,6 @@
 //! are, never what a query finds (at the antimeridian and the poles, where lon/lat neighbours
 //! are not curve neighbours, a query merely opens more nodes).
 
-use std::ops::Range;
-
-use rstar::AABB;
-
 use super::walk::{Checkpoint, Parts, Queue, TopK};
 use super::{Cores, Hit, IndexEntry, Stopped};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
@@ -31,104 +28,9 @@ use crate::spatial::geodesy::{Ecef, SHORT_LINE_M};
 
 #[cfg(test)]
 mod tests;
+mod tree;
 
-/// Children per node: boxes per inner node, positions per node of level 0.
-const NODE: usize = 16;
-
-/// A box as its `[min, max]` corners, rounded outward from the `f64` positions it holds.
-type Bounds<const D: usize> = [[f32; D]; 2];
-
-/// The largest `f32` not above `x`.
-fn down(x: f64) -> f32 {
-    let r = x as f32;
-    if f64::from(r) > x { r.next_down() } else { r }
-}
-
-/// The smallest `f32` not below `x`.
-fn up(x: f64) -> f32 {
-    let r = x as f32;
-    if f64::from(r) < x { r.next_up() } else { r }
-}
-
-/// The box hierarchy over a run of `leaves` positions.
-#[derive(Debug, Clone, Default)]
-struct Tree<const D: usize> {
-    leaves: usize,
-    /// `levels[0][i]` bounds positions `i·NODE..`, `levels[l][i]` nodes `i·NODE..` of level
-    /// `l − 1`; the last level holds the root alone. No levels when the run is empty.
-    levels: Vec<Vec<Bounds<D>>>,
-}
-
-impl<const D: usize> Tree<D> {
-    /// Boxes over positions `0..leaves`, position `j` being at `point(j)`.
-    fn build(leaves: usize, point: impl Fn(usize) -> [f64; D]) -> Self {
-        let mut levels = Vec::new();
-        if leaves == 0 {
-            return Self { leaves, levels };
-        }
-        let mut level: Vec<Bounds<D>> = (0..leaves.div_ceil(NODE))
-            .map(|node| {
-                let (mut lo, mut hi) = ([f64::INFINITY; D], [f64::NEG_INFINITY; D]);
-                for j in node * NODE..((node + 1) * NODE).min(leaves) {
-                    for ((lo, hi), x) in lo.iter_mut().zip(&mut hi).zip(point(j)) {
-                        *lo = lo.min(x);
-                        *hi = hi.max(x);
-                    }
-                }
-                [lo.map(down), hi.map(up)]
-            })
-            .collect();
-        while level.len() > 1 {
-            let parents = level.chunks(NODE).map(union).collect();
-            levels.push(std::mem::replace(&mut level, parents));
-        }
-        levels.push(level);
-        Self { leaves, levels }
-    }
-
-    /// The root as `(level, node)`, none when the run is empty.
-    fn root(&self) -> Option<(usize, usize)> {
-        self.levels.len().checked_sub(1).map(|top| (top, 0))
-    }
-
-    /// The children of a node: node numbers on the level below, or positions on level 0.
-    fn children(&self, level: usize, node: usize) -> Range<usize> {
-        let below = if level == 0 { self.leaves } else { self.levels[level - 1].len() };
-        node * NODE..((node + 1) * NODE).min(below)
-    }
-}
-
-fn union<const D: usize>(boxes: &[Bounds<D>]) -> Bounds<D> {
-    let mut out = [[f32::INFINITY; D], [f32::NEG_INFINITY; D]];
-    for [lo, hi] in boxes {
-        for (o, x) in out[0].iter_mut().zip(lo) {
-            *o = o.min(*x);
-        }
-        for (o, x) in out[1].iter_mut().zip(hi) {
-            *o = o.max(*x);
-        }
-    }
-    out
-}
-
-/// Squared distance from `p` to the box, never above the squared chord from `p` to a point in
-/// it: each gap `lo − x` is computed like the chord's `q − x` with `lo ≤ q`, and rounding is
-/// monotonic.
-#[inline]
-fn distance2(b: &Bounds<3>, p: &[f64; 3]) -> f64 {
-    let mut sum = 0.0;
-    for ((lo, hi), x) in b[0].iter().zip(&b[1]).zip(p) {
-        // Without branches (the walk mispredicted them): the gap below the box, the gap above
-        // it, or 0 inside, whichever is largest; both gaps computed as the doc above says.
-        let gap = (f64::from(*lo) - x).max(x - f64::from(*hi)).max(0.0);
-        sum += gap * gap;
-    }
-    sum
-}
-
-fn envelope(b: &Bounds<2>) -> AABB<[f64; 2]> {
-    AABB::from_corners(b[0].map(f64::from), b[1].map(f64::from))
-}
+use tree::{NODE, Tree, envelope};
 
 /// The positions offering one service, with their boxes.
 #[derive(Debug, Clone, Default)]
@@ -349,9 +251,9 @@ impl PackedIndex {
                 }
                 continue;
             }
-            let below = &tree.levels[level - 1];
+            let lower2 = tree.children_boxes(level, node).distances2(&origin.xyz);
             for child in tree.children(level, node) {
-                let lower2 = distance2(&below[child], &origin.xyz);
+                let lower2 = lower2[child - node * NODE];
                 if lower2 <= best.bound2() {
                     queue.push(lower2, (level - 1, child));
                 }
@@ -377,8 +279,8 @@ impl PackedIndex {
             let mut stack: Vec<(usize, usize)> = tree.root().into_iter().collect();
             while let Some((level, node)) = stack.pop() {
                 if level > 0 {
-                    let below = &tree.levels[level - 1];
-                    let near = tree.children(level, node).filter(|&c| distance2(&below[c], &origin.xyz) <= radius2);
+                    let lower2 = tree.children_boxes(level, node).distances2(&origin.xyz);
+                    let near = tree.children(level, node).filter(|&c| lower2[c - node * NODE] <= radius2);
                     stack.extend(near.map(|c| (level - 1, c)));
                     continue;
                 }
@@ -415,12 +317,13 @@ impl PackedIndex {
     ) -> Result<(), Stopped> {
         let tree = &self.planar;
         for (lo, hi) in bbox.rectangles() {
-            let meets = |b: &Bounds<2>| (0..2).all(|d| f64::from(b[0][d]) <= hi[d] && f64::from(b[1][d]) >= lo[d]);
+            let meets = |b: [[f32; 2]; 2]| (0..2).all(|d| f64::from(b[0][d]) <= hi[d] && f64::from(b[1][d]) >= lo[d]);
             let mut stack: Vec<(usize, usize)> = tree.root().into_iter().collect();
             while let Some((level, node)) = stack.pop() {
                 if level > 0 {
-                    let below = &tree.levels[level - 1];
-                    stack.extend(tree.children(level, node).filter(|&c| meets(&below[c])).map(|c| (level - 1, c)));
+                    let below = tree.children_boxes(level, node);
+                    let near = tree.children(level, node).filter(|&c| meets(below.get(c - node * NODE)));
+                    stack.extend(near.map(|c| (level - 1, c)));
                     continue;
                 }
                 for p in tree.children(0, node) {
@@ -456,7 +359,7 @@ impl PackedIndex {
             if checkpoint.tick() {
                 return Err(Stopped);
             }
-            if parts.touch(&envelope(&tree.levels[level][node])) {
+            if parts.touch(&envelope(&tree.bounds(level, node))) {
                 stack.push((level, node));
             }
         }
@@ -466,7 +369,7 @@ impl PackedIndex {
                     if checkpoint.tick() {
                         return Err(Stopped);
                     }
-                    if parts.touch(&envelope(&tree.levels[level - 1][child])) {
+                    if parts.touch(&envelope(&tree.bounds(level - 1, child))) {
                         stack.push((level - 1, child));
                     }
                 }

@@ -5,7 +5,8 @@
 use geo::{Intersects, LineString, MultiPolygon, Point, Polygon};
 use proptest::prelude::*;
 
-use super::{distance2, down, hilbert, up};
+use super::hilbert;
+use super::tree::{NODE, Siblings, distance2, down, up};
 use crate::domain::{Bbox, LonLat, SERVICE_TYPES, ServiceSet};
 use crate::spatial::index::{Hit, IndexEntry, SpatialIndex};
 
@@ -250,5 +251,27 @@ proptest! {
         }
         let at = inside.get(&points);
         prop_assert_eq!(distance2(&bounds, at), 0.0);
+    }
+
+    /// The sixteen children measured together give, lane by lane, exactly the one-box
+    /// distance above (so the walks prune as they did box by box), and a lane past the last
+    /// child is infinitely far.
+    #[test]
+    fn siblings_measured_together_match_each_box_alone(
+        boxes in prop::collection::vec(
+            (prop::array::uniform3(-6.4e6..6.4e6f64), prop::array::uniform3(0.0..2.0e5f64)), 1..=NODE),
+        query in prop::array::uniform3(-6.4e6..6.4e6f64),
+    ) {
+        let boxes: Vec<[[f32; 3]; 2]> = boxes
+            .iter()
+            .map(|(lo, size)| [lo.map(down), std::array::from_fn(|d| up(lo[d] + size[d]))])
+            .collect();
+        let together = Siblings::new(&boxes).distances2(&query);
+        for (lane, b) in boxes.iter().enumerate() {
+            prop_assert_eq!(together[lane].to_bits(), distance2(b, &query).to_bits());
+        }
+        for far in &together[boxes.len()..] {
+            prop_assert_eq!(*far, f64::INFINITY);
+        }
     }
 }
