@@ -231,7 +231,8 @@ proptest! {
 
 proptest! {
     /// The box distance prunes exactly: never above the squared distance to any point the box
-    /// was made from (so no nearer point is skipped), 0 for a query inside the box.
+    /// was made from (so no nearer point is skipped), 0 for a query inside the box. Held for
+    /// the one-box reference and for the walks' own grouped distance.
     #[test]
     fn the_box_distance_never_exceeds_the_distance_to_a_point_inside(
         points in prop::collection::vec(prop::array::uniform3(-6.4e6..6.4e6f64), 1..20),
@@ -245,12 +246,15 @@ proptest! {
                 bounds[1][d] = bounds[1][d].max(up(p[d]));
             }
         }
+        let grouped = Siblings::new(&[bounds]);
         for p in &points {
             let chord2: f64 = (0..3).map(|d| (p[d] - query[d]) * (p[d] - query[d])).sum();
             prop_assert!(distance2(&bounds, &query) <= chord2);
+            prop_assert!(grouped.distances2(&query)[0] <= chord2);
         }
         let at = inside.get(&points);
         prop_assert_eq!(distance2(&bounds, at), 0.0);
+        prop_assert_eq!(grouped.distances2(at)[0], 0.0);
     }
 
     /// The sixteen children measured together give, lane by lane, exactly the one-box

@@ -2,9 +2,8 @@
 //!
 //! A node's children are the [`NODE`] consecutive boxes of the level below, so the level keeps
 //! them as one [`Siblings`] group per parent: each corner coordinate of the sixteen boxes in an
-//! array of its own. The k-NN and radius walks measure all the children of a node at once, and
-//! the compiler turns that loop over sixteen lanes into vector instructions; one box at a time
-//! it was scalar code with a conversion and three compares per axis.
+//! array of its own. The k-NN and radius walks measure all the children of a node at once in
+//! one loop over the sixteen lanes, which the compiler turns into vector instructions.
 
 use std::ops::Range;
 
@@ -65,8 +64,10 @@ fn larger(a: f64, b: f64) -> f64 {
 }
 
 impl Siblings<3> {
-    /// The squared distance from `p` to each box (see [`distance2`]), lane by lane: exactly
-    /// what [`distance2`] gives for each box, computed for all lanes together.
+    /// The squared distance from `p` to each box, lane by lane, never above the squared chord
+    /// from `p` to a point in that box: each gap `lo − x` is computed like the chord's `q − x`
+    /// with `lo ≤ q`, and rounding is monotonic. The same value, bit for bit, as measuring each
+    /// box alone (the tests' `distance2`).
     #[inline]
     pub(super) fn distances2(&self, p: &[f64; 3]) -> [f64; NODE] {
         let mut sum = [0.0; NODE];
@@ -80,9 +81,8 @@ impl Siblings<3> {
     }
 }
 
-/// Squared distance from `p` to the box, never above the squared chord from `p` to a point in
-/// it: each gap `lo − x` is computed like the chord's `q − x` with `lo ≤ q`, and rounding is
-/// monotonic.
+/// Squared distance from `p` to one box, as the walks measured it before the boxes were
+/// grouped: the reference [`Siblings::distances2`] is tested against.
 #[cfg(test)]
 pub(super) fn distance2(b: &Bounds<3>, p: &[f64; 3]) -> f64 {
     let mut sum = 0.0;
