@@ -39,17 +39,29 @@ function init(args)
   math.randomseed(1000 + (thread_id or 0))
 end
 
-function request()
-  local p = points[math.random(#points)]
-  local path
+-- Each point's request is formatted once, the first time it is drawn, and reused: wrk shares
+-- the cores with the server, and formatting three numbers and a request in Lua for every
+-- request cost wrk ~2 µs a nearest request more than a fixed path (measured 2026-12-02).
+local requests = {}
+
+local function build(p)
   if mode == "path" then
     return wrk.format("GET", k)
   elseif mode == "bbox" then
-    path = string.format("/api/providers?bbox=%.6f,%.6f,%.6f,%.6f", p[1] - 0.006, p[2] - 0.010, p[1] + 0.006, p[2] + 0.010)
-  else
-    path = string.format("/api/providers/nearest?lon=%.6f&lat=%.6f&k=%s", p[1], p[2], k)
+    return wrk.format("GET", string.format("/api/providers?bbox=%.6f,%.6f,%.6f,%.6f",
+      p[1] - 0.006, p[2] - 0.010, p[1] + 0.006, p[2] + 0.010))
   end
-  return wrk.format("GET", path)
+  return wrk.format("GET", string.format("/api/providers/nearest?lon=%.6f&lat=%.6f&k=%s", p[1], p[2], k))
+end
+
+function request()
+  local i = math.random(#points)
+  local r = requests[i]
+  if not r then
+    r = build(points[i])
+    requests[i] = r
+  end
+  return r
 end
 
 function done(summary, latency, requests)
