@@ -448,6 +448,9 @@ mkdir -p "$(dirname "$RESULTS")"
     # Issue 19: how close nearest-10 comes to this stack's ceiling (an empty /healthz through the
     # same middleware, same run); target >= 0.75.
     echo "ratio caremap nearest-10 / caremap /healthz:   $(ratio "$N_RPS" "$(field "$HEALTHZ" rps)")"
+    # The same comparison in the server's own CPU per request, which wrk's share of the cores
+    # and the VM's changing speed disturb less than requests/s.
+    echo "ratio of server CPU per request, /healthz / nearest-10: $(ratio "$(field "$HEALTHZ" cpu_us)" "$(field "$NEAREST" cpu_us)")"
   fi
   echo "(CPU us/req: user + system time of the caremap process, or of the PostgreSQL backends, per request;"
   echo " client us/req: the same for the load generator, wrk or pgbench, on the same cores)"
