@@ -78,7 +78,9 @@ fn csv_file<'a>(snapshot: &'a Snapshot, filter: &Filter, what: &str, what_ascii:
 /// `address`, the GeoJSON says in `origin` which point and level were used.
 async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    // One clock for the request: the `accepting_stale` filter and the output judge by one instant.
+    let clock = state.vacancy_clock();
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(clock.clone());
     let origin = address_param(&mut params, &state.addresses.load(), &["lon", "lat"]);
     let from = match &origin {
         Some(origin) => origin.as_ref().map(Origin::location),
@@ -91,7 +93,6 @@ async fn providers_nearest(State(state): State<AppState>, RawQuery(query): RawQu
     params.finish()?;
     let from = from.ok_or_else(|| ApiError::param("lon", "is required"))?;
     let found = snapshot.nearest(from, usize::try_from(k).unwrap_or(10), max_distance_m, &filter);
-    let clock = state.vacancy_clock();
     if let (Some(Some(origin)), Format::GeoJson) = (&origin, format) {
         return Ok(respond_with_origin(&found, found.len(), origin, &clock));
     }
@@ -122,7 +123,8 @@ fn list_shape_params(params: &mut Params, format: Format) -> (SortBy, Option<Vec
 /// [&limit=][&offset=][&f=csv]`, a heavy query (see [`crate::http::plumbing::load_shedding::Limits::run_heavy`]).
 async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    let clock = state.vacancy_clock();
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(clock.clone());
     let near_given = params.has("near") || params.has("address");
     if params.has("bbox") && near_given {
         params.error("bbox", "give one area only: bbox, or near (or address) with radius_m");
@@ -148,7 +150,6 @@ async fn providers_list(State(state): State<AppState>, RawQuery(query): RawQuery
     let format = format_param(&mut params);
     let (sortby, properties) = list_shape_params(&mut params, format);
     params.finish()?;
-    let clock = state.vacancy_clock();
     state
         .limits
         .run_heavy(move |stop| {
@@ -188,12 +189,12 @@ async fn providers_search(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    let clock = state.vacancy_clock();
+    let mut params = Params::parse(query.as_deref())?.judging_staleness_by(clock.clone());
     let filter = filter_params(&mut params, &snapshot);
     let (limit, offset) = page_params(&mut params);
     let format = format_param(&mut params);
     params.finish()?;
-    let clock = state.vacancy_clock();
     state
         .limits
         .run_heavy(move |stop| {

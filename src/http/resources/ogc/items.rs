@@ -337,7 +337,8 @@ pub async fn items_list(
         return super::centers::items_list(&state, raw.as_deref(), &headers, &base);
     }
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    let clock = state.vacancy_clock();
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(clock.clone());
     let q = items_query(&mut params, collection, &snapshot, &headers);
     params.finish()?;
     if let Some(lang) = q.filter_lang {
@@ -350,7 +351,6 @@ pub async fn items_list(
     let response = if collection.kinds().is_some() {
         // A page of providers can mean a walk over the whole catalog: a heavy query.
         let base = base.clone();
-        let clock = state.vacancy_clock();
         state
             .limits
             .run_heavy(move |stop| {
@@ -416,7 +416,8 @@ pub async fn item_get(
         return super::centers::item_get(&state, &feature_id, raw.as_deref(), &headers, &base);
     }
     let snapshot = state.catalog.snapshot();
-    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(state.vacancy_clock());
+    let clock = state.vacancy_clock();
+    let mut params = Params::parse(raw.as_deref())?.judging_staleness_by(clock.clone());
     let crs = crs_param(&mut params, "crs").unwrap_or(Crs::Crs84);
     let properties = match collection.kinds() {
         Some(_) => params
@@ -431,7 +432,6 @@ pub async fn item_get(
     let response = match collection.kinds() {
         Some(kinds) => {
             let provider = snapshot.get(&feature_id).filter(|p| kinds.contains(&p.kind())).ok_or_else(not_found)?;
-            let clock = state.vacancy_clock();
             let feature = provider_feature(&Found { provider, distance_m: None }, crs, properties.as_deref(), &clock)?;
             render(&LinkedFeature { feature, links }, format, provider.name())
         }
