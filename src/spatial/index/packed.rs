@@ -11,7 +11,8 @@
 //! - `all`: ECEF boxes over every position, for nearest and radius;
 //! - `planar`: lon/lat boxes over the same run, for bbox and polygon;
 //! - `by_service[i]`: the positions offering `SERVICE_TYPES[i]` (indices into the run, still in
-//!   curve order) with their own ECEF boxes.
+//!   curve order) with their own ECEF boxes, and a copy of their ECEF metres and slots in
+//!   member order, so a walk reads a leaf's members side by side.
 //!
 //! Exactness: boxes are `f32` rounded outward, so each holds the exact `f64` positions under
 //! it, and its squared distance to a query point is computed so that it never exceeds the
@@ -37,14 +38,34 @@ use tree::{NODE, Tree, envelope};
 struct ServiceTree {
     /// Positions in the run, ascending (so in curve order).
     members: Vec<u32>,
+    /// The members' ECEF metres and slots, in member order. A rare service's members lie
+    /// about a hundred positions apart in the run, so reading them there cost a cache miss a
+    /// candidate; copied here a leaf's sixteen lie side by side (28 bytes a membership).
+    xyz: Vec<[f64; 3]>,
+    slots: Vec<u32>,
     tree: Tree<3>,
 }
 
-/// A tree to walk and the positions its leaves stand for (`None`: leaf `j` is position `j`).
-type Run<'a> = (&'a Tree<3>, Option<&'a [u32]>);
+impl ServiceTree {
+    fn run(&self) -> Run<'_> {
+        Run { tree: &self.tree, xyz: &self.xyz, slots: &self.slots, members: Some(&self.members) }
+    }
+}
 
-fn position(members: Option<&[u32]>, leaf: usize) -> usize {
-    members.map_or(leaf, |m| m[leaf] as usize)
+/// A tree to walk, with the ECEF metres and slot of each of its leaves (leaf `j` is `xyz[j]`),
+/// and the positions its leaves stand for (`None`: leaf `j` is position `j`).
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    tree: &'a Tree<3>,
+    xyz: &'a [[f64; 3]],
+    slots: &'a [u32],
+    members: Option<&'a [u32]>,
+}
+
+impl Run<'_> {
+    fn position(&self, leaf: usize) -> usize {
+        self.members.map_or(leaf, |m| m[leaf] as usize)
+    }
 }
 
 /// The level of a queued `(level, node)` that is an accepted position (`node` is its place in
@@ -140,8 +161,10 @@ impl PackedIndex {
             members
                 .into_iter()
                 .map(|members| {
-                    let tree = Tree::build(members.len(), |j| xyz[members[j] as usize]);
-                    ServiceTree { members, tree }
+                    let own: Vec<[f64; 3]> = members.iter().map(|&p| xyz[p as usize]).collect();
+                    let slots = members.iter().map(|&p| slots[p as usize]).collect();
+                    let tree = Tree::build(own.len(), |j| own[j]);
+                    ServiceTree { members, xyz: own, slots, tree }
                 })
                 .collect()
         };
@@ -187,9 +210,9 @@ impl PackedIndex {
     /// The trees to walk for providers offering any of `services` (all when empty).
     fn runs(&self, services: ServiceSet) -> Vec<Run<'_>> {
         if services.is_empty() {
-            vec![(&self.all, None)]
+            vec![Run { tree: &self.all, xyz: &self.xyz, slots: &self.slots, members: None }]
         } else {
-            services.indices().filter_map(|i| self.by_service.get(i)).map(|s| (&s.tree, Some(&s.members[..]))).collect()
+            services.indices().filter_map(|i| self.by_service.get(i)).map(ServiceTree::run).collect()
         }
     }
 
@@ -214,14 +237,8 @@ impl PackedIndex {
     /// nothing nearer fills the k places first. A sparse service tree's first leaves may
     /// span hundreds of kilometres, and measuring all their positions at once cost more than
     /// the rest of the walk.
-    fn search(
-        &self,
-        (tree, members): Run<'_>,
-        from: LonLat,
-        origin: &Ecef,
-        accept: &mut impl FnMut(u32) -> bool,
-        best: &mut TopK,
-    ) {
+    fn search(&self, run: Run<'_>, from: LonLat, origin: &Ecef, accept: &mut impl FnMut(u32) -> bool, best: &mut TopK) {
+        let tree = run.tree;
         let Some((level, node)) = tree.root() else { return };
         let mut queue: Queue<(usize, usize)> = Queue::with_capacity(64);
         queue.push(0.0, (level, node));
@@ -236,8 +253,7 @@ impl PackedIndex {
             }
             if level == 0 {
                 for leaf in tree.children(0, node) {
-                    let p = position(members, leaf);
-                    let (xyz, slot) = (&self.xyz[p], self.slots[p]);
+                    let (xyz, slot) = (&run.xyz[leaf], run.slots[leaf]);
                     let chord2 = origin.chord2(xyz);
                     if chord2 > best.bound2() || !accept(slot) {
                         continue;
@@ -246,7 +262,7 @@ impl PackedIndex {
                         // The series needs no lon/lat: only a long line's Karney distance reads it.
                         best.offer(Hit { slot, distance_m: origin.short_distance_m(xyz, chord2) });
                     } else {
-                        queue.push(chord2, (POSITION, p));
+                        queue.push(chord2, (POSITION, run.position(leaf)));
                     }
                 }
                 continue;
@@ -275,7 +291,8 @@ impl PackedIndex {
         let origin = Ecef::new(center);
         // Every point within radius_m along the surface is within radius_m in a straight line.
         let radius2 = radius_m * radius_m;
-        for (tree, members) in self.runs(services) {
+        for run in self.runs(services) {
+            let tree = run.tree;
             let mut stack: Vec<(usize, usize)> = tree.root().into_iter().collect();
             while let Some((level, node)) = stack.pop() {
                 if level > 0 {
@@ -285,19 +302,19 @@ impl PackedIndex {
                     continue;
                 }
                 for leaf in tree.children(0, node) {
-                    let p = position(members, leaf);
-                    let chord2 = origin.chord2(&self.xyz[p]);
+                    let (xyz, slot) = (&run.xyz[leaf], run.slots[leaf]);
+                    let chord2 = origin.chord2(xyz);
                     if chord2 > radius2 {
                         continue;
                     }
                     if checkpoint.tick() {
                         return Err(Stopped);
                     }
-                    if accept(self.slots[p]) {
-                        let karney = || center.geodesic_distance_m(self.lonlat[p]);
-                        let distance_m = origin.distance_by_chord2_m(&self.xyz[p], chord2, karney);
+                    if accept(slot) {
+                        let karney = || center.geodesic_distance_m(self.lonlat[run.position(leaf)]);
+                        let distance_m = origin.distance_by_chord2_m(xyz, chord2, karney);
                         if distance_m <= radius_m {
-                            hits.push(Hit { slot: self.slots[p], distance_m });
+                            hits.push(Hit { slot, distance_m });
                         }
                     }
                 }
