@@ -47,6 +47,15 @@ import { ApiError } from './lib/shared/api.js';
 import { createMap } from './lib/shared/base-map.js';
 
 async function start() {
+  // A name searched before the page is ready (a slow phone link) waits for it, instead of the
+  // browser submitting the form and loading the page all over again.
+  let submittedEarly = false;
+  const holdSubmit = (event) => {
+    event.preventDefault();
+    submittedEarly = true;
+  };
+  ui.nameForm.addEventListener('submit', holdSubmit);
+
   const [about, services, districts] = await Promise.allSettled([
     getJson('/api/about'),
     getJson('/api/services'),
@@ -87,6 +96,7 @@ async function start() {
     map.setView([36.2, 138.2], 5);
   }
 
+  ui.nameForm.removeEventListener('submit', holdSubmit);
   wireControls();
   map.on('moveend', scheduleViewportLoad);
   map.on('moveend', () => recordState('replace'));
@@ -96,7 +106,9 @@ async function start() {
   map.on('popupclose', notePopupClose);
   window.addEventListener('popstate', () => restoreFromUrl());
   // A shared link or a reload: the address says what to show (else the whole city, browsing).
-  await restoreFromUrl();
+  // Text typed while the page loaded stays in the box unless the address names a text.
+  await restoreFromUrl({ keepTypedText: true });
+  if (submittedEarly) searchByName();
 }
 
 function openFiltersOnDesktop() {

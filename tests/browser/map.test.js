@@ -29,6 +29,28 @@ after(async () => {
   await server?.stop();
 });
 
+/**
+ * Runs `run` on the map page while its /api/services answer is held back, as on a slow phone
+ * link: the page has loaded but is not ready (no map yet) until `release` is called.
+ */
+async function withHeldPage(run) {
+  // Opened on a static file first, so that no map page is left loading behind the held one.
+  await withPage(browser, server.baseUrl, { path: '/favicon.svg' }, async ({ page, problems }) => {
+    let onHeld = () => {};
+    const held = new Promise((resolve) => {
+      onHeld = resolve;
+    });
+    await page.route('**/api/services', async (route) => {
+      await new Promise((resolve) => onHeld(resolve));
+      await route.continue();
+    });
+    await page.goto(`${server.baseUrl}/`);
+    const release = await held;
+    assert.equal(await page.evaluate(() => Boolean(document.querySelector('.leaflet-container'))), false);
+    await run({ page, release, problems });
+  });
+}
+
 /** In the page: whether the map represents exactly n providers (clusters' counts + pins). */
 /**
  * Whether the map shows exactly n providers. Leaflet keeps the old zoom level's clusters in the
@@ -416,6 +438,35 @@ describe('the map page', () => {
       assert.ok(ids.length > 0);
       assert.deepEqual(ids, sortFeatures(api.features, 'kana').map((f) => f.id));
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'results');
+      assert.deepEqual(problems, []);
+    });
+  });
+
+  it('keeps a name typed while the page loads, and searches one submitted then once it is ready', async () => {
+    // Typed, not submitted: still in the box once the page is ready, and nothing searched.
+    await withHeldPage(async ({ page, release, problems }) => {
+      await page.fill('#q', 'さくら');
+      release();
+      await waitForMarkers(page);
+      assert.equal(await page.inputValue('#q'), 'さくら');
+      assert.equal(await page.textContent('#results-heading'), '事業所の一覧');
+      assert.deepEqual(problems, []);
+    });
+
+    // Typed and submitted before the page is ready: searched when it is, in the same document
+    // (the browser did not submit the form and load the page all over again).
+    await withHeldPage(async ({ page, release, problems }) => {
+      await page.evaluate(() => {
+        window.__sameDocument = true;
+      });
+      await page.fill('#q', 'さくら');
+      await page.press('#q', 'Enter');
+      release();
+      await waitForResults(page, '名称・住所の検索結果');
+      assert.equal(await page.evaluate(() => window.__sameDocument), true);
+      const api = await server.getJson(`/api/providers?q=${encodeURIComponent('さくら')}&limit=1000`);
+      assert.deepEqual(await listedIds(page), sortFeatures(api.features, 'kana').map((f) => f.id));
+      assert.match(page.url(), /[?&]q=/);
       assert.deepEqual(problems, []);
     });
   });

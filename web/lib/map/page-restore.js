@@ -16,17 +16,22 @@ import { forgetViewport, loadViewport } from './viewport.js';
 
 const L = window.L;
 
-/** Makes the page what its address says (nothing is written back to it meanwhile). */
-export async function restoreFromUrl() {
+/**
+ * Makes the page what its address says (nothing is written back to it meanwhile).
+ * @param {{keepTypedText?: boolean}} options keepTypedText: at start, what the user typed in
+ *   the search box while the page loaded is kept there when the address has no text of its own
+ *   (back / forward set the box to the address's text, empty or not)
+ */
+export async function restoreFromUrl({ keepTypedText = false } = {}) {
   setRecording(false);
   try {
-    await restore(queryToState(location.search, { defaultK: NEAREST_K, maxK: NEAREST_K_MAX }));
+    await restore(queryToState(location.search, { defaultK: NEAREST_K, maxK: NEAREST_K_MAX }), { keepTypedText });
   } finally {
     setRecording(true);
   }
 }
 
-async function restore(wanted) {
+async function restore(wanted, { keepTypedText }) {
   stopDrawing();
   map.closePopup();
   // 「地域の状況」 has its own conditions; the provider search stays as it was behind it.
@@ -44,8 +49,10 @@ async function restore(wanted) {
   state.homeCare = wanted.homeCare;
   state.q = wanted.q;
   state.sort = wanted.sort;
+  const typed = ui.q.value;
   ui.q.value = wanted.q;
   syncFilterControls();
+  if (keepTypedText && !wanted.q) ui.q.value = typed;
 
   clearArea();
   removeLayer('district');
