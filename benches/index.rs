@@ -88,6 +88,7 @@ fn bench_index(c: &mut Criterion) {
         let mut written = index.clone();
         written.insert(entries[0]);
         written.remove(entries[0]);
+        assert_eq!(written.len(), index.len(), "the rstar layout holds the same entries");
         group.sample_size(100);
         let mut i = 0;
         group.bench_function("nearest_10", |b| {
